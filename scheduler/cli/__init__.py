@@ -1,0 +1,82 @@
+"""`tactful`: the command line. Thin glue: parse, call the library, print.
+
+Errors the library raises on purpose become one line on stderr; bad input exits 2 and
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import click
+
+from scheduler.cli.common import App
+from scheduler.errors import TactfulError
+from scheduler.secrets import RedactingFilter
+
+
+class CliError(click.ClickException):
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class TactfulGroup(click.Group):
+    """Turns domain errors into a one-line message and their exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TactfulError as exc:
+            raise CliError(str(exc), exc.exit_code) from None
+
+
+@click.group(cls=TactfulGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", metavar="PATH", envvar="TACTFUL_CONFIG",
+              help="config.yaml to use (default: $TACTFUL_CONFIG, else ./config.yaml).")
+@click.option("--actor", metavar="NAME",
+              help="Who to record in the audit log (default: $TACTFUL_ACTOR, else your "
+                   "login name).")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(package_name="tactful")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None, actor: str | None, verbose: int) -> None:
+    """Tactful: a social-media scheduler that knows when to be quiet.
+
+    Queue brand posts, let the daemon publish them on time, and (when something
+    terrible happens) let the crisis policy decide post by post what goes out.
+
+    \b
+    Example:
+      tactful demo                       # a guided tour on a throwaway database
+      tactful post add "Fresh bread at 7" --channel bakery-outbox --at 2026-11-24T07:00
+      tactful post list
+      tactful daemon --once              # publish what is due, then exit (for cron)
+    """
+    _setup_logging(verbose)
+    app = App(config_path, actor)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+def _setup_logging(verbose: int) -> None:
+    level = logging.WARNING - 10 * min(verbose, 2)
+    handler = logging.StreamHandler()
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("tactful")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def _register() -> None:
+    from scheduler.cli import audit, config_cmd, daemon, db, demo, post
+
+    for command in (post.post, daemon.daemon, audit.audit, db.db, demo.demo,
+                    config_cmd.channel, config_cmd.config_group):
+        main.add_command(command)
+
+
+_register()

@@ -1,0 +1,101 @@
+"""What every command shares: the loaded config and store, the actor, output helpers."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import click
+from rich.console import Console
+
+from scheduler.config import Config, load_config
+from scheduler.store import Change, Store
+
+ACTOR_ENV = "TACTFUL_ACTOR"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class App:
+    """Lazily opened config and store for one CLI invocation."""
+
+    def __init__(self, config_path: str | None, actor: str | None) -> None:
+        self.config_path = config_path
+        self._actor = actor
+        self._store: Store | None = None
+
+    @cached_property
+    def config(self) -> Config:
+        return load_config(self.config_path)
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store.open(self.config.database_url)
+        return self._store
+
+    @property
+    def actor(self) -> str:
+        return self._actor or os.environ.get(ACTOR_ENV) or _os_user()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def change(self, reason: str | None = None, action: str = "status",
+               **detail: Any) -> Change:
+        return Change(actor=self.actor, now=self.now(), reason=reason, action=action,
+                      detail=detail)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid:{os.getuid()}"
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print machine-readable JSON instead of a table.")(func)
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+#: width of tables written to a pipe or file, where no terminal says how wide to be
+PIPE_WIDTH = 160
+
+
+def console(stderr: bool = False) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() or os.environ.get("COLUMNS") else PIPE_WIDTH
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
+
+
+def err(message: str) -> None:
+    """A note for humans on stderr, so stdout stays clean for scripts."""
+    click.echo(message, err=True)
+
+
+def local_time(value: datetime | None, tz: ZoneInfo) -> str:
+    if value is None:
+        return "-"
+    return value.astimezone(tz).strftime("%a %Y-%m-%d %H:%M %Z")
+
+
+def is_terminal() -> bool:
+    return sys.stderr.isatty()

@@ -1,0 +1,315 @@
+"""`tactful post ...`: queue, import, list, show, edit and cancel posts."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from scheduler.cli.common import (
+    App,
+    console,
+    err,
+    is_terminal,
+    json_option,
+    local_time,
+    pass_app,
+    print_json,
+)
+from scheduler.csv_import import plan_import
+from scheduler.drafting import NEXT_SLOT, Draft, Drafting
+from scheduler.errors import BadInput
+from scheduler.models import Post, Status
+from scheduler.when import parse_when, zone
+
+PROGRESS_FROM = 1000
+_OPTION = {"text": "TEXT", "channel": "--channel", "at": "--at", "tags": "--tag",
+           "lang": "--lang", "expires": "--expires", "crisis_text": "--crisis-text",
+           "every": "--every", "until": "--until", "automated": "--automated"}
+fold_option = click.option(
+    "--fold", type=click.Choice(["earlier", "later"]),
+    help="For a local time the DST change skips or repeats: take the earlier or the "
+         "later of the two possible instants.")
+
+
+@click.group()
+def post() -> None:
+    """Queue, import, list, show, edit and cancel posts.
+
+    \b
+    Example:
+      tactful post add "Our autumn menu is here" --channel bakery-outbox --next-slot
+      tactful post list --status queued
+    """
+
+
+def _drafting(app: App, label=lambda field: _OPTION.get(field, field)) -> Drafting:
+    return Drafting(app.config, now=app.now(), taken=app.store.taken_times, label=label)
+
+
+@post.command("add")
+@click.argument("text")
+@click.option("--channel", "-c", required=True, metavar="ID",
+              help="Channel id from config.yaml (see `tactful channel list`).")
+@click.option("--at", "at", metavar="WHEN",
+              help="ISO 8601 (2026-11-24T09:00, with or without +01:00), 'now' or '+2h'. "
+                   "Without an offset: the brand's time zone.")
+@click.option("--next-slot", is_flag=True, help="The channel's next free posting slot.")
+@click.option("--tag", "-t", "tags", multiple=True, metavar="TAG",
+              help="promo, service, announcement, evergreen, conversation-starter... "
+                   "(repeatable).")
+@click.option("--lang", metavar="CODE", help="Language of the text (default: the brand's "
+                                             "first language).")
+@click.option("--expires", metavar="WHEN", help="Drop the post if it cannot go out by then.")
+@click.option("--crisis-text", metavar="TEXT",
+              help="A prepared alternative to use during a crisis.")
+@click.option("--automated/--manual", default=None,
+              help="Whether a machine wrote or recycles it (default: manual, automated "
+                   "with --every).")
+@click.option("--every", metavar="DURATION", help="Re-queue after each publish, e.g. 14d.")
+@click.option("--until", metavar="WHEN", help="Last time a recurring post may go out.")
+@fold_option
+@json_option
+@pass_app
+def add(app: App, text: str, channel: str, at: str | None, next_slot: bool,
+        tags: tuple[str, ...], lang: str | None, expires: str | None,
+        crisis_text: str | None, automated: bool | None, every: str | None,
+        until: str | None, fold: str | None, as_json: bool) -> None:
+    """Queue one post and print its id. TEXT '-' reads the text from stdin.
+
+    \b
+    Example:
+      tactful post add "Fresh sourdough from 7am" --channel bakery-outbox \\
+          --at 2026-11-24T07:00 --tag service
+      tactful post add "Tip: keep bread in linen" -c bakery-outbox --next-slot \\
+          --every 14d --tag evergreen
+    """
+    if bool(at) == next_slot:
+        raise click.UsageError("give exactly one of --at WHEN or --next-slot")
+    if text == "-":
+        text = sys.stdin.read()
+    draft = Draft(text=text, channel=channel, at=NEXT_SLOT if next_slot else at,
+                  tags=tags, lang=lang, expires=expires, crisis_text=crisis_text,
+                  automated=automated, every=every, until=until, fold=fold)
+    new = _drafting(app).build(draft)
+    [post_id] = app.store.add_posts([new], app.change("queued", action="create"))
+    created = app.store.get_post(post_id)
+    if as_json:
+        print_json(created.to_json())
+        return
+    click.echo(post_id)
+    err(f"Queued post {post_id} on {created.channel} for "
+        f"{local_time(created.due_at, _zone(app, created))}.")
+
+
+@post.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check every row and report; queue nothing.")
+@fold_option
+@json_option
+@pass_app
+def import_(app: App, file: Path, dry_run: bool, fold: str | None, as_json: bool) -> None:
+    """Queue every row of a CSV file, or nothing if any row is wrong.
+
+    Columns: channel, at, text (required); tags, lang, expires, crisis_text, automated,
+    every, until (optional). `at` may be next-slot. Rows identical to a post already
+    queued (same channel, time and text) are skipped, so re-importing is safe.
+
+    \b
+    Example:
+      printf 'channel,at,text,tags\\nbakery-outbox,2026-11-24T07:00,Rye is back,promo\\n' > week.csv
+      tactful post import week.csv --dry-run
+      tactful post import week.csv
+    """
+    drafting = _drafting(app, label=lambda field: f"column {field!r}")
+    plan = plan_import(file, drafting, app.store.live_duplicates)
+    ids: list[int] = []
+    if plan.posts and not dry_run:
+        with _progress(len(plan.posts)) as advance:
+            ids = app.store.add_posts(plan.posts, app.change(f"imported from {file.name}",
+                                                             action="create"), advance)
+    if as_json:
+        print_json({"file": str(file), "dry_run": dry_run, "queued": ids,
+                    "would_queue": len(plan.posts) if dry_run else None,
+                    "already_queued": [{"line": ln, "post": pid}
+                                       for ln, pid in plan.already_queued]})
+        return
+    verb = "Would queue" if dry_run else "Queued"
+    click.echo(f"{verb} {len(plan.posts)} post{'s' if len(plan.posts) != 1 else ''} "
+               f"from {file}.")
+    if plan.already_queued:
+        sample = ", ".join(f"line {ln} = post {pid}" for ln, pid in plan.already_queued[:5])
+        click.echo(f"Skipped {len(plan.already_queued)} row(s) already queued ({sample}"
+                   f"{', ...' if len(plan.already_queued) > 5 else ''}).")
+
+
+@contextmanager
+def _progress(total: int) -> Iterator:
+    if total < PROGRESS_FROM or not is_terminal():
+        yield None
+        return
+    columns = (TextColumn("queueing"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=console(stderr=True), transient=True) as bar:
+        task = bar.add_task("queue", total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+@post.command("list")
+@click.option("--status", "-s", "statuses", multiple=True,
+              type=click.Choice([s.value for s in Status]), help="Only these statuses.")
+@click.option("--brand", "-b", "brands", multiple=True, metavar="ID", help="Only this brand.")
+@click.option("--channel", "-c", "channels", multiple=True, metavar="ID",
+              help="Only this channel.")
+@click.option("--due-before", metavar="WHEN", help="Only posts due before WHEN.")
+@click.option("--limit", "-n", default=100, show_default=True, help="At most this many.")
+@json_option
+@pass_app
+def list_(app: App, statuses: tuple[str, ...], brands: tuple[str, ...],
+          channels: tuple[str, ...], due_before: str | None, limit: int, as_json: bool) -> None:
+    """List posts in time order.
+
+    \b
+    Example:
+      tactful post list --status queued --brand bakery
+      tactful post list --due-before +1d --json
+    """
+    for channel_id in channels:
+        if channel_id not in app.config.channels:
+            raise BadInput(f"--channel: unknown channel {channel_id!r}")
+    for brand_id in brands:
+        app.config.brand(brand_id)
+    filters = {"statuses": [Status(s) for s in statuses], "brands": brands,
+               "channels": channels,
+               "due_before": parse_when(due_before, now=app.now(),
+                                        tz=zone(app.config.timezone), what="--due-before")
+               if due_before else None}
+    posts = app.store.list_posts(**filters, limit=limit)
+    if as_json:
+        print_json([p.to_json() for p in posts])
+        return
+    total = app.store.count_posts(**filters)
+    _print_table(app, posts)
+    if total > len(posts):
+        err(f"Showing {len(posts)} of {total}; use --limit to see more.")
+
+
+def _print_table(app: App, posts: list[Post]) -> None:
+    if not posts:
+        err("No posts match.")
+        return
+    table = Table(show_lines=False, pad_edge=False, box=None, header_style="bold")
+    for column in ("id", "status", "due", "channel", "tags"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("text", no_wrap=True, overflow="ellipsis", min_width=20)
+    for p in posts:
+        table.add_row(str(p.id), p.status.value, local_time(p.due_at, _zone(app, p)),
+                      p.channel, ",".join(p.tags), _one_line(p.text, 60))
+    console().print(table)
+
+
+def _one_line(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _zone(app: App, p: Post):
+    entry = app.config.channels.get(p.channel)
+    return app.config.brand_zone(entry[0]) if entry else zone(app.config.timezone)
+
+
+@post.command("show")
+@click.argument("post_id", type=int)
+@json_option
+@pass_app
+def show(app: App, post_id: int, as_json: bool) -> None:
+    """Show one post in full, with its audit trail.
+
+    \b
+    Example:
+      tactful post show 42
+    """
+    p = app.store.get_post(post_id)
+    events = app.store.audit_events(post_id=post_id)
+    if as_json:
+        print_json({**p.to_json(), "audit": [e.to_json() for e in events]})
+        return
+    tz = _zone(app, p)
+    rows = [("post", str(p.id)), ("status", p.status.value + (f" ({p.status_reason})"
+                                                               if p.status_reason else "")),
+            ("brand", p.brand), ("channel", p.channel), ("due", local_time(p.due_at, tz)),
+            ("tags", ", ".join(p.tags) or "-"), ("lang", p.lang or "-"),
+            ("automated", "yes" if p.automated else "no"),
+            ("expires", local_time(p.expires_at, tz)),
+            ("every", str(p.every) if p.every else "-"), ("attempts", str(p.attempts)),
+            ("remote id", p.remote_id or "-"), ("last error", p.last_error or "-"),
+            ("crisis text", p.crisis_text or "-")]
+    for name, value in rows:
+        click.echo(f"{name:>12}: {value}")
+    click.echo(f"\n{p.text}\n")
+    for e in events:
+        move = f"{e.from_status or '-'} -> {e.to_status or '-'}"
+        click.echo(f"  {local_time(e.at, tz)}  {e.actor:<24} {e.action:<8} {move}"
+                   f"{'  ' + e.reason if e.reason else ''}")
+
+
+@post.command("edit")
+@click.argument("post_id", type=int)
+@click.option("--text", help="New text ('-' reads stdin).")
+@click.option("--at", "at", metavar="WHEN", help="New time.")
+@click.option("--tag", "-t", "tags", multiple=True, metavar="TAG",
+              help="Replace the tags (repeatable).")
+@click.option("--expires", metavar="WHEN", help="New expiry.")
+@click.option("--crisis-text", metavar="TEXT", help="New crisis alternative.")
+@fold_option
+@json_option
+@pass_app
+def edit(app: App, post_id: int, text: str | None, at: str | None, tags: tuple[str, ...],
+         expires: str | None, crisis_text: str | None, fold: str | None,
+         as_json: bool) -> None:
+    """Change a post that has not gone out yet (queued, paused, held or failed).
+
+    \b
+    Example:
+      tactful post edit 42 --text "Rye is back tomorrow" --at 2026-11-25T07:00
+    """
+    current = app.store.get_post(post_id)
+    if text == "-":
+        text = sys.stdin.read()
+    draft = Draft(text=text if text is not None else current.text, channel=current.channel,
+                  at=at, due_at=None if at else current.due_at, tags=tags or current.tags,
+                  lang=current.lang, expires=expires, crisis_text=crisis_text, fold=fold)
+    checked = _drafting(app).build(draft)
+    changed = app.store.edit_post(
+        post_id, app.change(), text=checked.text if text is not None else None,
+        due_at=checked.due_at if at else None, tags=checked.tags if tags else None,
+        expires_at=checked.expires_at, crisis_text=checked.crisis_text)
+    _done(changed, "Edited", as_json)
+
+
+@post.command("cancel")
+@click.argument("post_id", type=int)
+@click.option("--reason", default="cancelled by a human", show_default=True,
+              help="Why, for the audit log.")
+@json_option
+@pass_app
+def cancel(app: App, post_id: int, reason: str, as_json: bool) -> None:
+    """Cancel a post for good (it will never go out).
+
+    \b
+    Example:
+      tactful post cancel 42 --reason "offer withdrawn"
+    """
+    _done(app.store.cancel_post(post_id, app.change(reason, action="cancel")), "Cancelled",
+          as_json)
+
+
+def _done(p: Post, verb: str, as_json: bool) -> None:
+    if as_json:
+        print_json(p.to_json())
+    else:
+        click.echo(f"{verb} post {p.id} ({p.status.value}).")

@@ -1,0 +1,332 @@
+"""config.yaml: brands, their channels and posting slots, the database and the daemon.
+
+Validated by pydantic with unknown keys forbidden; every error is reported as
+`file:line: key.path: problem`, so a marketer can find the line to fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Iterator
+from datetime import time, timedelta
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from scheduler.errors import BadInput, ConfigError
+from scheduler.when import parse_duration, zone
+
+CONFIG_ENV = "TACTFUL_CONFIG"
+DATABASE_ENV = "TACTFUL_DATABASE_URL"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_GROUPS = {"weekdays": WEEKDAYS[:5], "weekends": WEEKDAYS[5:], "daily": WEEKDAYS}
+SLUG = r"^[a-z0-9][a-z0-9_.-]*$"
+
+
+def _duration(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return parse_duration(value)
+        except BadInput as exc:
+            raise ValueError(str(exc)) from None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Slot(Strict):
+    """Times of day a channel likes to post at, on some days of the week (Buffer-style)."""
+
+    days: list[str] = Field(default_factory=lambda: list(WEEKDAYS))
+    times: list[time]
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _expand_days(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [value]
+        out: list[str] = []
+        for day in value:
+            key = str(day).strip().lower()[:3] if str(day).lower() not in _DAY_GROUPS \
+                else str(day).lower()
+            if key in _DAY_GROUPS:
+                out.extend(_DAY_GROUPS[key])
+            elif key in WEEKDAYS:
+                out.append(key)
+            else:
+                raise ValueError(f"{day!r} is not a day; use mon..sun, weekdays, weekends "
+                                 "or daily")
+        return out
+
+
+class ChannelBase(Strict):
+    id: str = Field(pattern=SLUG)
+    slots: list[Slot] = Field(default_factory=list)
+    #: posts per channel per hour when paused posts are released after a crisis
+    max_per_hour: int | None = Field(default=None, ge=1)
+
+
+class OutboxChannel(ChannelBase):
+    """Appends each post as one JSON line to a local file (the default; no credentials)."""
+
+    kind: Literal["outbox"]
+    path: Path | None = None
+
+
+class WebhookChannel(ChannelBase):
+    """POSTs each post as JSON to a URL (Slack, Discord or generic), HMAC-signed."""
+
+    kind: Literal["webhook"]
+    url: str = Field(pattern=r"^https?://")
+    format: Literal["json", "slack", "discord"] = "json"
+    secret_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    timeout_seconds: float = Field(default=10.0, gt=0)
+    retries: int = Field(default=2, ge=0, le=10)
+    #: set true only when the receiver de-duplicates on the Idempotency-Key header
+    idempotent: bool = False
+
+
+Channel = Annotated[OutboxChannel | WebhookChannel, Field(discriminator="kind")]
+CHANNEL_KINDS = ("outbox", "webhook")
+
+
+class Brand(Strict):
+    id: str = Field(pattern=SLUG)
+    name: str | None = None
+    timezone: str | None = None
+    sectors: list[str] = Field(default_factory=list)
+    regions: list[str] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=list)
+    channels: list[Channel] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            _check_zone(value)
+        return value
+
+
+class DaemonConfig(Strict):
+    #: the safety-net dispatch interval; due posts are also woken for on time
+    tick_seconds: float = Field(default=15, gt=0)
+    #: how often the daemon looks for newly queued posts to wake up for
+    poll_seconds: float = Field(default=1, gt=0)
+    lease_seconds: float = Field(default=30, gt=0)
+    max_lateness: Duration = timedelta(hours=6)
+    max_attempts: int = Field(default=5, ge=1)
+    backoff_base: Duration = timedelta(seconds=30)
+    backoff_cap: Duration = timedelta(hours=1)
+    batch_size: int = Field(default=200, ge=1, le=10_000)
+
+
+class Config(Strict):
+    timezone: str = "UTC"
+    database: str | None = None
+    secrets_file: Path | None = None
+    daemon: DaemonConfig = Field(default_factory=DaemonConfig)
+    brands: list[Brand] = Field(default_factory=list)
+    #: directory of the config file; relative paths in it are read from here
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        _check_zone(value)
+        return value
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Config:
+        _reject_duplicates("brands", [b.id for b in self.brands])
+        _reject_duplicates("channels", [c.id for b in self.brands for c in b.channels])
+        return self
+
+    @cached_property
+    def channels(self) -> dict[str, tuple[Brand, OutboxChannel | WebhookChannel]]:
+        """Every channel by id, with its brand."""
+        return {c.id: (b, c) for b in self.brands for c in b.channels}
+
+    def brand(self, brand_id: str) -> Brand:
+        for brand in self.brands:
+            if brand.id == brand_id:
+                return brand
+        raise BadInput(f"unknown brand {brand_id!r}; known brands: "
+                       f"{', '.join(b.id for b in self.brands) or 'none'}")
+
+    def brand_zone(self, brand: Brand):
+        return zone(brand.timezone or self.timezone)
+
+    def resolve(self, path: Path) -> Path:
+        return path if path.is_absolute() else self.base_dir / path
+
+    @property
+    def database_url(self) -> str:
+        """$TACTFUL_DATABASE_URL, else `database:`, else tactful.db beside config.yaml."""
+        url = os.environ.get(DATABASE_ENV) or self.database or "tactful.db"
+        if "://" in url:
+            if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+                return "sqlite:///" + str(self.resolve(Path(url[len("sqlite:///"):])))
+            return url
+        return "sqlite:///" + str(self.resolve(Path(url)))
+
+
+def _check_zone(name: str) -> None:
+    try:
+        zone(name)
+    except BadInput as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _reject_duplicates(what: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for item in ids:
+        if item in seen:
+            raise ValueError(f"{what}: id {item!r} is used twice; ids must be unique")
+        seen.add(item)
+
+
+def config_path(explicit: str | Path | None) -> Path:
+    """--config, else $TACTFUL_CONFIG, else ./config.yaml."""
+    return Path(explicit or os.environ.get(CONFIG_ENV) or "config.yaml")
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read and validate config.yaml; raise ConfigError naming file, line and key."""
+    target = config_path(path)
+    try:
+        text = target.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{target}: config file not found; pass --config PATH or set {CONFIG_ENV} "
+            "(`tactful demo` needs none)"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{target}: cannot read config file ({exc.strerror})") from None
+    return parse_config(text, source=str(target), base_dir=target.resolve().parent)
+
+
+def parse_config(text: str, *, source: str = "config.yaml", base_dir: Path = Path(".")) -> Config:
+    try:
+        data = yaml.safe_load(text)
+        tree = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark else source
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{where}: not valid YAML ({problem})") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}:1: the top level must be a mapping of keys "
+                          "(timezone, database, daemon, brands)")
+    try:
+        return Config.model_validate({**data, "base_dir": base_dir})
+    except ValidationError as exc:
+        raise ConfigError(render_validation_error(exc, data, tree, source)) from None
+
+
+def render_validation_error(exc: ValidationError, data: Any, tree: yaml.Node | None,
+                            source: str) -> str:
+    """The first error as `source:line: key.path: problem`, with a count of the rest."""
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    keys = _data_path(first["loc"], data)
+    message = _problem(first, keys)
+    if first["type"] in {"union_tag_invalid", "union_tag_not_found"}:
+        keys = [*keys, "kind"]
+    line = _line_of(tree, keys)
+    where = f"{source}:{line}" if line else source
+    path = format_path(keys) or "(top level)"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{where}: {path}: {message}{more}"
+
+
+def format_path(keys: list[str | int]) -> str:
+    out = ""
+    for key in keys:
+        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
+    return out
+
+
+def _data_path(loc: tuple[Any, ...], data: Any) -> list[str | int]:
+    """Drop the pydantic-inserted union tags, which are not keys in the user's file."""
+    keys: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and isinstance(part, str) and part not in node \
+                and node.get("kind") == part:
+            continue
+        keys.append(part)
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return keys
+
+
+def _problem(error: dict[str, Any], keys: list[str | int]) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx", {})
+    if kind in {"union_tag_invalid", "union_tag_not_found"}:
+        got = f" (got {ctx['tag']!r})" if "tag" in ctx else " (missing)"
+        return f"must be one of {', '.join(CHANNEL_KINDS)}{got}"
+    if kind == "missing":
+        return "required but missing"
+    if kind == "extra_forbidden":
+        guess = difflib.get_close_matches(str(keys[-1]), sorted(_KNOWN_KEYS), n=1)
+        hint = f"; did you mean {guess[0]!r}?" if guess else ""
+        return f"unknown key{hint}"
+    message = error["msg"]
+    return message.removeprefix("Value error, ")
+
+
+def _line_of(tree: yaml.Node | None, keys: list[str | int]) -> int | None:
+    """Line (1-based) of the deepest YAML node along `keys` that exists."""
+    node = tree
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in keys:
+        child = _child(node, key)
+        if child is None:
+            break
+        node, line = child, child.start_mark.line + 1
+    return line
+
+
+def _child(node: yaml.Node | None, key: str | int) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if k.value == key:
+                # an unknown key is the problem itself: point at the key, not its value
+                return k if not isinstance(v, yaml.CollectionNode) else v
+    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+        return node.value[key]
+    return None
+
+
+def _all_keys(models: Iterator[type[BaseModel]]) -> set[str]:
+    return {name for model in models for name in model.model_fields}
+
+
+_KNOWN_KEYS = _all_keys(iter((Config, DaemonConfig, Brand, Slot, OutboxChannel,
+                              WebhookChannel))) - {"base_dir"}

@@ -1,0 +1,110 @@
+"""The long-running daemon: APScheduler 3.x as the clock, the dispatcher as the work.
+
+Three jobs: a dispatch pass every `tick_seconds` (the safety net), a cheap poll every
+`poll_seconds` that looks up the earliest due post, and a one-off wake-up planned at that
+moment, so posts go out on time rather than on the next tick. Dispatch jobs share one
+thread, so passes never overlap inside a daemon; the database claim keeps several
+daemons apart. SIGTERM or SIGINT lets the post in hand finish, gives the rest of the
+batch back to the queue, and exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from scheduler.dispatch import Dispatcher, PassReport
+
+log = logging.getLogger("tactful.daemon")
+_WAKE = "wake-up"
+
+
+class Daemon:
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
+        self.settings = dispatcher.settings
+        self._planned: datetime | None = None
+        self._lock = threading.Lock()
+        self.scheduler = BackgroundScheduler(
+            executors={"dispatch": ThreadPoolExecutor(1), "default": ThreadPoolExecutor(1)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            timezone=UTC,
+        )
+
+    def run(self) -> None:
+        """Run until SIGTERM/SIGINT (or `stop()`), then shut down cleanly."""
+        stop = self.dispatcher.stop
+        previous = {sig: signal.signal(sig, self._on_signal)
+                    for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            self.start()
+            while not stop.wait(0.5):
+                pass
+        finally:
+            self.shutdown()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def start(self) -> None:
+        tick = self.settings.tick_seconds
+        self.scheduler.add_job(self._dispatch, "interval", seconds=tick, id="tick",
+                               executor="dispatch", next_run_time=datetime.now(UTC))
+        self.scheduler.add_job(self._plan_wake_up, "interval",
+                               seconds=self.settings.poll_seconds, id="poll")
+        self.scheduler.start()
+        log.info("daemon %s started: tick %gs, poll %gs, lease %gs", self.dispatcher.worker,
+                 tick, self.settings.poll_seconds, self.settings.lease_seconds)
+
+    def stop(self) -> None:
+        self.dispatcher.stop.set()
+
+    def shutdown(self) -> None:
+        self.dispatcher.stop.set()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)  # lets the pass in progress wind down
+        log.info("daemon %s stopped", self.dispatcher.worker)
+
+    def _on_signal(self, signum: int, _frame: Any) -> None:
+        log.info("received %s: finishing the post in hand", signal.Signals(signum).name)
+        self.dispatcher.stop.set()
+
+    def _dispatch(self) -> None:
+        if self.dispatcher.stop.is_set():
+            return
+        report = self.dispatcher.run_pass()
+        _log_report(report)
+        with self._lock:
+            self._planned = None
+        self._plan_wake_up()
+
+    def _plan_wake_up(self) -> None:
+        """Schedule a pass at the earliest due time, if that is before the next tick."""
+        if self.dispatcher.stop.is_set():
+            return
+        try:
+            due = self.dispatcher.store.next_wake()
+        except Exception:
+            log.exception("could not look up the next due post")
+            return
+        with self._lock:
+            if due is None or (self._planned is not None and self._planned <= due):
+                return
+            now = datetime.now(UTC)
+            run_at = max(due, now)
+            tick = self.scheduler.get_job("tick")
+            if tick and tick.next_run_time and tick.next_run_time - run_at < timedelta(0):
+                return
+            self._planned = run_at
+            self.scheduler.add_job(self._dispatch, "date", run_date=run_at, id=_WAKE,
+                                   executor="dispatch", replace_existing=True)
+
+
+def _log_report(report: PassReport) -> None:
+    if report.events or report.requeued:
+        log.info("pass: %s", report.summary())

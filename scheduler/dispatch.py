@@ -1,0 +1,196 @@
+"""One dispatch pass: claim due posts, send each, record what happened.
+
+The clock is injected, so the daemon uses the wall clock and the demo and tests use a
+clock they control. Any number of dispatchers may run against one database: the claim
+gives each post to one of them, under a lease that a helper thread keeps renewing while
+a slow send is in progress.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from scheduler.config import DaemonConfig
+from scheduler.models import Post, Status
+from scheduler.publishers import PublisherPool, PublishError
+from scheduler.retry import retry_time
+from scheduler.store import Claim, Store
+
+log = logging.getLogger("tactful.dispatch")
+Clock = Callable[[], datetime]
+#: record sends in groups this large; a crash before recording re-sends at most this many,
+#: and only on channels that de-duplicate (others go to `unknown`)
+RECORD_EVERY = 64
+
+
+def worker_name() -> str:
+    return f"daemon@{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class PassReport:
+    """What one pass did, post by post."""
+
+    published: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    dead: list[int] = field(default_factory=list)
+    unknown: list[int] = field(default_factory=list)
+    held: list[int] = field(default_factory=list)
+    expired: list[int] = field(default_factory=list)
+    requeued: list[int] = field(default_factory=list)
+    lost_lease: list[int] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def absorb(self, claim: Claim) -> None:
+        self.requeued += claim.requeued
+        self.unknown += claim.unknown
+        self.held += claim.late
+        self.expired += claim.expired
+        for pid in claim.unknown:
+            self.note(pid, "unknown", "its daemon stopped mid-send")
+        for pid in claim.late:
+            self.note(pid, "held", "missed its time")
+
+    def note(self, post_id: int, outcome: str, detail: str = "", channel: str = "") -> None:
+        self.events.append({"post": post_id, "channel": channel, "outcome": outcome,
+                            "detail": detail})
+
+    def counts(self) -> dict[str, int]:
+        names = ("published", "failed", "dead", "unknown", "held", "expired", "requeued",
+                 "lost_lease")
+        return {name: len(getattr(self, name)) for name in names}
+
+    def summary(self) -> str:
+        parts = [f"{n} {name.replace('_', ' ')}" for name, n in self.counts().items() if n]
+        return ", ".join(parts) if parts else "nothing due"
+
+
+class Dispatcher:
+    def __init__(self, store: Store, settings: DaemonConfig, pool: PublisherPool, *,
+                 clock: Clock, worker: str | None = None,
+                 stop: threading.Event | None = None) -> None:
+        self.store = store
+        self.settings = settings
+        self.pool = pool
+        self.clock = clock
+        self.worker = worker or worker_name()
+        self.stop = stop or threading.Event()
+        self._idempotent = pool.idempotent_channels()
+
+    def run_pass(self) -> PassReport:
+        """Send everything due now, batch by batch, until nothing is due or we are stopped."""
+        report = PassReport()
+        while not self.stop.is_set():
+            claim = self.store.claim_due(
+                now=self.clock(), worker=self.worker,
+                lease=timedelta(seconds=self.settings.lease_seconds),
+                limit=self.settings.batch_size, max_lateness=self.settings.max_lateness,
+                idempotent_channels=self._idempotent)
+            report.absorb(claim)
+            if not claim.posts:
+                break
+            with LeaseKeeper(self.store, self.worker, self.settings.lease_seconds, self.clock):
+                self._send_batch(claim.posts, report)
+        return report
+
+    def _send_batch(self, batch: list[Post], report: PassReport) -> None:
+        sent: list[tuple[Post, str, datetime]] = []
+        for index, post in enumerate(batch):
+            if self.stop.is_set():
+                self._record(sent, report)
+                self._give_back(batch[index:], report, "the daemon is stopping")
+                return
+            try:
+                publisher = self.pool.get(post.channel)
+                if not publisher.idempotent and not self._mark_sending(post, report):
+                    continue
+                remote_id = publisher.publish(post)
+            except PublishError as exc:
+                self._record(sent, report)
+                sent = []
+                self._failed(post, exc, report)
+                continue
+            sent.append((post, remote_id, self.clock()))
+            if len(sent) >= RECORD_EVERY:
+                self._record(sent, report)
+                sent = []
+        self._record(sent, report)
+
+    def _mark_sending(self, post: Post, report: PassReport) -> bool:
+        if self.store.mark_sending(post.id, worker=self.worker, now=self.clock()):
+            return True
+        report.lost_lease.append(post.id)
+        log.warning("post %s: lease lost before sending; not sent", post.id)
+        return False
+
+    def _record(self, sent: list[tuple[Post, str, datetime]], report: PassReport) -> None:
+        if not sent:
+            return
+        lost = set(self.store.record_published(sent, worker=self.worker, now=self.clock()))
+        for post, remote_id, _ in sent:
+            if post.id in lost:
+                report.lost_lease.append(post.id)
+                log.warning("post %s: lease lost before it was recorded", post.id)
+                continue
+            report.published.append(post.id)
+            report.note(post.id, "published", remote_id, post.channel)
+            log.debug("post %s published on %s as %s", post.id, post.channel, remote_id)
+
+    def _failed(self, post: Post, exc: PublishError, report: PassReport) -> None:
+        now = self.clock()
+        to, retry_at = self._after_failure(post, exc, now)
+        self.store.record_failure(post, str(exc), to=to, retry_at=retry_at,
+                                  worker=self.worker, now=now)
+        getattr(report, to.value).append(post.id)
+        report.note(post.id, to.value, str(exc), post.channel)
+        log.warning("post %s on %s: %s -> %s", post.id, post.channel, exc, to.value)
+
+    def _after_failure(self, post: Post, exc: PublishError,
+                       now: datetime) -> tuple[Status, datetime | None]:
+        if exc.permanent:
+            return Status.HELD, None
+        if exc.maybe_sent and post.channel not in self._idempotent:
+            return Status.UNKNOWN, None
+        s = self.settings
+        retry_at = retry_time(post.attempts, now, base=s.backoff_base, cap=s.backoff_cap,
+                              max_attempts=s.max_attempts, retry_after=exc.retry_after)
+        return (Status.FAILED, retry_at) if retry_at else (Status.DEAD, None)
+
+    def _give_back(self, unsent: list[Post], report: PassReport, reason: str) -> None:
+        ids = self.store.requeue([p.id for p in unsent], worker=self.worker,
+                                 now=self.clock(), reason=reason)
+        report.requeued += ids
+
+
+class LeaseKeeper:
+    """Renews this worker's leases every third of the lease while a batch is in hand."""
+
+    def __init__(self, store: Store, worker: str, lease_seconds: float, clock: Clock) -> None:
+        self._store = store
+        self._worker = worker
+        self._lease = timedelta(seconds=lease_seconds)
+        self._clock = clock
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lease-keeper", daemon=True)
+
+    def __enter__(self) -> LeaseKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._done.wait(self._lease.total_seconds() / 3):
+            try:
+                self._store.renew_leases(worker=self._worker, until=self._clock() + self._lease)
+            except Exception:  # keep renewing; the next try may get through
+                log.exception("could not renew leases")

@@ -1,0 +1,199 @@
+"""Turn what a marketer typed (on the command line or in a CSV row) into a NewPost.
+
+All checks live here so `post add` and `post import` refuse exactly the same things
+with the same words; only the label of the place differs (`--at` or `column 'at'`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from scheduler.config import Config
+from scheduler.errors import BadInput, NoFreeSlot
+from scheduler.models import NewPost
+from scheduler.slots import next_free_slot
+from scheduler.when import Fold, parse_duration, parse_when
+
+NEXT_SLOT = "next-slot"
+#: a time this far in the past is surely a mistake rather than clock skew
+PAST_TOLERANCE = timedelta(minutes=1)
+MIN_EVERY = timedelta(hours=1)
+_TAG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_LANG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
+
+
+class FieldError(BadInput):
+    """A bad value, with the name of the field it came from."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Draft:
+    """A post as typed: every value still a string, as the user gave it."""
+
+    text: str
+    channel: str
+    at: str | None = None
+    tags: Sequence[str] = ()
+    lang: str | None = None
+    expires: str | None = None
+    crisis_text: str | None = None
+    automated: bool | None = None
+    every: str | None = None
+    until: str | None = None
+    fold: Fold | None = None
+    #: an instant already settled (an edit that keeps the post's time); skips `at`
+    due_at: datetime | None = None
+
+
+Label = Callable[[str], str]
+TakenTimes = Callable[[str, datetime], set[datetime]]
+
+
+class Drafting:
+    """Builds NewPosts for one command, remembering slots it already handed out."""
+
+    def __init__(self, config: Config, *, now: datetime, taken: TakenTimes,
+                 label: Label) -> None:
+        self.config = config
+        self.now = now
+        self._taken = taken
+        self._label = label
+        self._reserved: dict[str, set[datetime]] = {}
+
+    def build(self, draft: Draft) -> NewPost:
+        text = self._text(draft.text)
+        brand, channel = self._channel(draft.channel)
+        tz = self.config.brand_zone(brand)
+        due = self._due(draft, channel.id, channel.slots, tz)
+        every = self._every(draft.every)
+        post = NewPost(
+            brand=brand.id,
+            channel=channel.id,
+            text=text,
+            due_at=due,
+            tags=self._tags(draft.tags),
+            lang=self._lang(draft.lang) or (brand.languages[0] if brand.languages else None),
+            automated=draft.automated if draft.automated is not None else every is not None,
+            expires_at=self._after(draft.expires, "expires", due, tz, draft.fold),
+            crisis_text=(draft.crisis_text or "").strip() or None,
+            every=every,
+            until=self._until(draft, due, tz, every),
+        )
+        # later --next-slot drafts of this command must not land on this time
+        self._reserved.setdefault(channel.id, set()).add(due)
+        return post
+
+    def build_all(self, drafts: Sequence[Draft]) -> list[NewPost]:
+        """Build in order, but settle fixed times before handing out free slots."""
+        order = sorted(range(len(drafts)), key=lambda i: is_next_slot(drafts[i].at))
+        built = {i: self.build(drafts[i]) for i in order}
+        return [built[i] for i in range(len(drafts))]
+
+    def _fail(self, field: str, problem: str) -> FieldError:
+        return FieldError(field, f"{self._label(field)}: {problem}")
+
+    def _text(self, text: str) -> str:
+        if not text or not text.strip():
+            raise self._fail("text", "the post text is empty")
+        return text.strip()
+
+    def _channel(self, channel_id: str):
+        entry = self.config.channels.get((channel_id or "").strip())
+        if entry is None:
+            known = ", ".join(self.config.channels) or "none in config.yaml"
+            raise self._fail("channel", f"unknown channel {channel_id!r} (known: {known})")
+        return entry
+
+    def _due(self, draft: Draft, channel_id: str, slots, tz) -> datetime:
+        if draft.due_at is not None:
+            return draft.due_at
+        raw = (draft.at or "").strip()
+        if not raw:
+            raise self._fail("at", "missing: give a time (ISO 8601, 'now', '+2h') or "
+                                   f"{NEXT_SLOT}")
+        if is_next_slot(raw):
+            return self._next_slot(channel_id, slots, tz)
+        due = self._when(raw, "at", tz, draft.fold)
+        if due < self.now - PAST_TOLERANCE:
+            raise self._fail("at", f"{raw!r} is in the past; use 'now' to post right away")
+        return due
+
+    def _when(self, raw: str, field: str, tz, fold: Fold | None) -> datetime:
+        try:
+            return parse_when(raw, now=self.now, tz=tz, fold=fold, what=self._label(field))
+        except BadInput as exc:
+            raise FieldError(field, str(exc)) from None
+
+    def _next_slot(self, channel_id: str, slots, tz) -> datetime:
+        if not slots:
+            raise NoFreeSlot(f"{self._label('at')}: channel {channel_id!r} has no posting "
+                             "slots; add `slots:` to it in config.yaml or give a time")
+        reserved = self._reserved.setdefault(channel_id, set())
+        taken = self._taken(channel_id, self.now) | reserved
+        slot = next_free_slot(slots, tz, after=self.now, taken=taken)
+        if slot is None:
+            raise NoFreeSlot(f"{self._label('at')}: every slot of channel {channel_id!r} "
+                             "in the next year is taken")
+        return slot
+
+    def _tags(self, tags: Sequence[str]) -> tuple[str, ...]:
+        out: list[str] = []
+        for raw in tags:
+            tag = raw.strip().lstrip("#").lower()
+            if not _TAG.match(tag):
+                raise self._fail("tags", f"{raw!r} is not a tag (letters, digits, - and _)")
+            if tag not in out:
+                out.append(tag)
+        return tuple(out)
+
+    def _lang(self, lang: str | None) -> str | None:
+        if lang is None or not lang.strip():
+            return None
+        code = lang.strip().lower().replace("_", "-")
+        if not _LANG.match(code):
+            raise self._fail("lang", f"{lang!r} is not a language code (such as en, cs, "
+                                     "ru, ar, az, id)")
+        return code
+
+    def _every(self, every: str | None) -> timedelta | None:
+        if not every or not every.strip():
+            return None
+        try:
+            span = parse_duration(every, what=self._label("every"))
+        except BadInput as exc:
+            raise FieldError("every", str(exc)) from None
+        if span < MIN_EVERY:
+            raise self._fail("every", f"{every!r} is too often; recurring posts repeat at "
+                                      "most hourly")
+        return span
+
+    def _after(self, raw: str | None, field: str, due: datetime, tz,
+               fold: Fold | None) -> datetime | None:
+        if not raw or not raw.strip():
+            return None
+        value = self._when(raw.strip(), field, tz, fold)
+        if value <= due:
+            raise self._fail(field, f"{raw!r} is not after the post's time "
+                                    f"({due.astimezone(tz):%Y-%m-%d %H:%M %Z})")
+        return value
+
+    def _until(self, draft: Draft, due: datetime, tz, every: timedelta | None):
+        if draft.until and not every:
+            raise self._fail("until", "only makes sense with every (a recurring post)")
+        return self._after(draft.until, "until", due, tz, draft.fold)
+
+
+def is_next_slot(at: str | None) -> bool:
+    return (at or "").strip().lower() == NEXT_SLOT
+
+
+def split_tags(cell: str) -> list[str]:
+    """Tags in one CSV cell or option: separated by commas, semicolons or spaces."""
+    return [t for t in re.split(r"[,;\s]+", cell or "") if t]

@@ -1,0 +1,76 @@
+"""Domain exceptions. Each carries a one-line message that names the problem and its place.
+
+Only the CLI turns these into exit codes: `TactfulError` subclasses that describe bad
+input exit 2 and change nothing; anything else is a runtime failure.
+"""
+
+from __future__ import annotations
+
+
+class TactfulError(Exception):
+    """Base of every error Tactful raises on purpose."""
+
+    #: exit status the CLI uses; 2 means "bad input, nothing changed"
+    exit_code = 1
+
+
+class BadInput(TactfulError):
+    """The user gave something we cannot use; nothing was changed."""
+
+    exit_code = 2
+
+
+class ConfigError(BadInput):
+    """config.yaml (or a file it names) is missing or invalid."""
+
+
+class WhenError(BadInput):
+    """A date/time given by the user does not name one instant."""
+
+
+class UnknownChannel(BadInput):
+    def __init__(self, channel: str, known: list[str]) -> None:
+        hint = f"; known channels: {', '.join(known)}" if known else "; config.yaml has none"
+        super().__init__(f"unknown channel {channel!r}{hint}")
+        self.channel = channel
+
+
+class ImportRowError(BadInput):
+    """A row of a bulk import is invalid; the whole import was refused."""
+
+    def __init__(self, path: str, line: int, column: str | None, problem: str,
+                 more: int = 0) -> None:
+        where = f"{path}:{line}" + (f": column {column!r}" if column else "")
+        tail = f" (and {more} more problem{'s' if more != 1 else ''}; nothing was queued)" \
+            if more else " (nothing was queued)"
+        super().__init__(f"{where}: {problem}{tail}")
+        self.line = line
+        self.column = column
+
+
+class PostNotFound(BadInput):
+    def __init__(self, post_id: int) -> None:
+        super().__init__(f"no post with id {post_id}")
+        self.post_id = post_id
+
+
+class InvalidTransition(BadInput):
+    """The post is not in a state that allows the requested change."""
+
+
+class DuplicatePost(BadInput):
+    def __init__(self, existing_id: int, where: str = "") -> None:
+        prefix = f"{where}: " if where else ""
+        super().__init__(
+            f"{prefix}post {existing_id} already has this channel, time and text "
+            "(cancel it first, or change the text or time)"
+        )
+        self.existing_id = existing_id
+
+
+class NoFreeSlot(BadInput):
+    """The channel has no posting slots, or none free in the search window."""
+
+
+class SecretError(ConfigError):
+    """A credential named in config.yaml is missing or its file is unsafe."""

@@ -1,0 +1,129 @@
+"""A small real webhook receiver on 127.0.0.1, for the demo and the tests.
+
+It verifies Tactful's HMAC signature, can de-duplicate on Idempotency-Key like a careful
+receiver, and can be told to answer with errors or to stall, so failure paths are
+exercised over real HTTP rather than with mocks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from scheduler.publishers.webhook import sign
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    signature_ok: bool | None
+    answered: int
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class WebhookReceiver:
+    secret: str | None = None
+    #: status codes to answer with first, one per request, before answering 200
+    failures: list[int] = field(default_factory=list)
+    #: seconds to wait before answering each request
+    delay: float = 0.0
+    #: answer a repeated Idempotency-Key with the first answer instead of a new id
+    dedupe: bool = False
+    received: list[Received] = field(default_factory=list)
+    #: while set, requests wait here (a stalled receiver)
+    stall: threading.Event = field(default_factory=threading.Event)
+    arrived: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids: dict[str, str] = {}
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> WebhookReceiver:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stall.clear()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> WebhookReceiver:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def delivered(self) -> list[Received]:
+        """Requests that were answered with success."""
+        with self._lock:
+            return [r for r in self.received if r.answered < 300]
+
+    def _answer(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict]:
+        self.arrived.set()
+        while self.stall.is_set():
+            time.sleep(0.01)
+        if self.delay:
+            time.sleep(self.delay)
+        with self._lock:
+            code = self.failures.pop(0) if self.failures else 200
+            key = headers.get("idempotency-key", "")
+            if code != 200:
+                reply = {"error": f"simulated HTTP {code}"}
+            elif self.dedupe and key in self._ids:
+                reply = {"id": self._ids[key], "duplicate": True}
+            else:
+                reply = {"id": f"hook-{len(self.received) + 1}"}
+                if key:
+                    self._ids.setdefault(key, reply["id"])
+            self.received.append(Received(path, headers, body, self._check(headers, body), code))
+        return code, reply
+
+    def _check(self, headers: dict[str, str], body: bytes) -> bool | None:
+        if self.secret is None:
+            return None
+        stamp = headers.get("x-tactful-timestamp", "")
+        expected = "sha256=" + sign(self.secret, stamp, body)
+        return hmac.compare_digest(expected, headers.get("x-tactful-signature", ""))
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                body = self.rfile.read(length)
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                code, reply = receiver._answer(self.path, headers, body)
+                data = json.dumps(reply).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                # the sender may have died or given up waiting: tests simulate exactly that
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(data)
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        return Handler

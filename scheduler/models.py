@@ -1,0 +1,148 @@
+"""Domain types of the queue: posts, their statuses and the audit trail."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    QUEUED = "queued"
+    PUBLISHING = "publishing"
+    PUBLISHED = "published"
+    FAILED = "failed"
+    DEAD = "dead"
+    PAUSED = "paused"
+    HELD = "held"
+    UNKNOWN = "unknown"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+#: statuses a marketer may still edit or cancel
+EDITABLE = frozenset({Status.QUEUED, Status.PAUSED, Status.HELD, Status.FAILED})
+#: statuses the dispatcher picks up when their run time comes
+DISPATCHABLE = frozenset({Status.QUEUED, Status.FAILED})
+#: statuses that never change again
+FINAL = frozenset({Status.PUBLISHED, Status.CANCELLED, Status.EXPIRED, Status.DEAD})
+#: a post in one of these is gone for good, so an identical new one is not a duplicate
+RETIRED = frozenset({Status.CANCELLED, Status.EXPIRED, Status.DEAD})
+
+
+def content_key(channel: str, due_at: datetime, text: str) -> str:
+    """Identity of a post for duplicate detection: same channel, instant and text."""
+    raw = f"{channel}\x00{due_at.timestamp():.6f}\x00{text}".encode()
+    return hashlib.sha256(raw).hexdigest()[:32]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NewPost:
+    """A post as the marketer describes it, before it has an id."""
+
+    brand: str
+    channel: str
+    text: str
+    due_at: datetime
+    tags: tuple[str, ...] = ()
+    lang: str | None = None
+    automated: bool = False
+    expires_at: datetime | None = None
+    crisis_text: str | None = None
+    every: timedelta | None = None
+    until: datetime | None = None
+    series_id: int | None = None
+
+    @property
+    def key(self) -> str:
+        return content_key(self.channel, self.due_at, self.text)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Post:
+    """A stored post with its lifecycle state."""
+
+    id: int
+    brand: str
+    channel: str
+    text: str
+    due_at: datetime
+    status: Status
+    run_at: datetime
+    created_at: datetime
+    created_by: str
+    tags: tuple[str, ...] = ()
+    lang: str | None = None
+    automated: bool = False
+    expires_at: datetime | None = None
+    crisis_text: str | None = None
+    every: timedelta | None = None
+    until: datetime | None = None
+    series_id: int | None = None
+    attempts: int = 0
+    remote_id: str | None = None
+    last_error: str | None = None
+    status_reason: str | None = None
+    published_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """A plain dict for `--json` output; times in ISO 8601 UTC."""
+        return {
+            "id": self.id,
+            "brand": self.brand,
+            "channel": self.channel,
+            "text": self.text,
+            "tags": list(self.tags),
+            "lang": self.lang,
+            "automated": self.automated,
+            "status": self.status.value,
+            "status_reason": self.status_reason,
+            "due_at": _iso(self.due_at),
+            "run_at": _iso(self.run_at),
+            "expires_at": _iso(self.expires_at),
+            "crisis_text": self.crisis_text,
+            "every_seconds": int(self.every.total_seconds()) if self.every else None,
+            "until": _iso(self.until),
+            "series_id": self.series_id,
+            "attempts": self.attempts,
+            "remote_id": self.remote_id,
+            "last_error": self.last_error,
+            "published_at": _iso(self.published_at),
+            "created_at": _iso(self.created_at),
+            "created_by": self.created_by,
+        }
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AuditEvent:
+    """One line of the append-only log: who did what to which post, and why."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    post_id: int | None = None
+    from_status: Status | None = None
+    to_status: Status | None = None
+    reason: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": _iso(self.at),
+            "actor": self.actor,
+            "action": self.action,
+            "post_id": self.post_id,
+            "from_status": self.from_status.value if self.from_status else None,
+            "to_status": self.to_status.value if self.to_status else None,
+            "reason": self.reason,
+            "detail": self.detail,
+        }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,94 @@
+"""The default channel: one JSON line per post appended to a local file.
+
+Several daemons may append to one outbox. Under an exclusive file lock each publisher
+first reads what others appended since it last looked, so a post whose key is already
+in the file is never written twice: the outbox honours idempotency keys.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+from pathlib import Path
+
+from scheduler.models import Post
+from scheduler.publishers.base import Publisher, PublishError, idempotency_key, payload
+
+
+class OutboxPublisher(Publisher):
+    idempotent = True
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+        self._seen: dict[str, int] = {}
+        self._scanned = 0
+
+    def publish(self, post: Post) -> str:
+        fd = self._open()
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            self._catch_up(fd)
+            key = idempotency_key(post)
+            if key in self._seen:
+                return self._remote_id(self._seen[key])
+            record = {**payload(post), "written_at": _utc_now_iso()}
+            line = (json.dumps(record, ensure_ascii=False) + "\n").encode()
+            offset = os.lseek(fd, 0, os.SEEK_END)
+            os.write(fd, line)
+            self._seen[key] = offset
+            self._scanned = offset + len(line)
+            return self._remote_id(offset)
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def _open(self) -> int:
+        if self._fd is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise PublishError(f"cannot open outbox {self.path}: {exc.strerror}") from None
+        return self._fd
+
+    def _catch_up(self, fd: int) -> None:
+        """Index the idempotency keys of lines appended since we last looked."""
+        end = os.fstat(fd).st_size
+        if end <= self._scanned:
+            return
+        data = os.pread(fd, end - self._scanned, self._scanned)
+        complete = data.rfind(b"\n") + 1
+        offset = self._scanned
+        for line in data[:complete].splitlines(keepends=True):
+            key = _key_of(line)
+            if key:
+                self._seen.setdefault(key, offset)
+            offset += len(line)
+        if complete < len(data):
+            # a writer died mid-line: end that line so ours starts on a fresh one
+            os.write(fd, b"\n")
+            end += 1
+        self._scanned = end
+
+    def _remote_id(self, offset: int) -> str:
+        return f"{self.path.name}@{offset}"
+
+
+def _key_of(line: bytes) -> str | None:
+    try:
+        return json.loads(line).get("idempotency_key")
+    except (ValueError, AttributeError):
+        return None
+
+
+def _utc_now_iso() -> str:
+    seconds = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + \
+        f".{int(seconds % 1 * 1_000_000):06d}+00:00"

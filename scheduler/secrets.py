@@ -1,0 +1,103 @@
+"""Credentials: from the environment, else from a 0600 secrets file named in config.yaml.
+
+Secrets never go to the database and never into output: values are wrapped so that
+printing or logging them shows a mask, and the log filter masks any that slip into text.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from pathlib import Path
+
+from scheduler.errors import SecretError
+
+_MASK = "********"
+
+
+class Secret:
+    """A credential whose repr and str never show the value."""
+
+    __slots__ = ("_value", "name")
+
+    def __init__(self, name: str, value: str) -> None:
+        self.name = name
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({self.name!r}, {_MASK})"
+
+    __str__ = __repr__
+
+
+class SecretStore:
+    """Looks credentials up by name: environment first, then the secrets file."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._path = path
+        self._file: dict[str, str] | None = None
+
+    def get(self, name: str) -> Secret:
+        if name in os.environ:
+            return _remember(Secret(name, os.environ[name]))
+        value = self._from_file().get(name)
+        if value is None:
+            where = f" or in {self._path}" if self._path else ""
+            raise SecretError(f"credential {name} is not set: export {name}=...{where}")
+        return _remember(Secret(name, value))
+
+    def _from_file(self) -> dict[str, str]:
+        if self._file is None:
+            self._file = read_secrets_file(self._path) if self._path else {}
+        return self._file
+
+
+def read_secrets_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines; refuses a file that group or others can read."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise SecretError(f"{path}: secrets file not found") from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise SecretError(f"{path}: secrets file is readable by others "
+                          f"(mode {stat.S_IMODE(mode):04o}); run: chmod 600 {path}")
+    values: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.removeprefix("export ").partition("=")
+        if not sep or not key.strip():
+            raise SecretError(f"{path}:{number}: expected KEY=VALUE")
+        values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+_known_values: set[str] = set()
+
+
+def _remember(secret: Secret) -> Secret:
+    if len(secret.reveal()) >= 4:
+        _known_values.add(secret.reveal())
+    return secret
+
+
+def redact(text: str) -> str:
+    """Mask every credential value this process has loaded."""
+    for value in _known_values:
+        text = text.replace(value, _MASK)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Log filter that masks loaded credentials in every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _known_values:
+            record.msg = redact(record.getMessage())
+            record.args = None
+        return True

@@ -1,0 +1,158 @@
+"""The only door to the database. Everything else speaks in domain objects.
+
+`Store.open(url)` creates or upgrades the schema on first use. Each public method is one
+transaction; `write()` hands out a connection for callers that must combine steps
+atomically (SQLite: BEGIN IMMEDIATE; PostgreSQL: row locks with SKIP LOCKED).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from scheduler.errors import TactfulError
+from scheduler.models import AuditEvent, NewPost, Post, Status
+from scheduler.store import claims, queue
+from scheduler.store.claims import Claim
+from scheduler.store.engine import make_engine
+from scheduler.store.migrate import ensure_schema
+from scheduler.store.rows import audit_from_row
+from scheduler.store.schema import audit
+from scheduler.store.transitions import Change
+
+__all__ = ["Change", "Claim", "Store", "StoreUnavailable"]
+
+
+class StoreUnavailable(TactfulError):
+    """The database cannot be opened or reached."""
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> Store:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            folder = Path(parsed.database).parent
+            if not folder.is_dir():
+                raise StoreUnavailable(f"database folder {folder} does not exist")
+        store = cls(make_engine(url))
+        if migrate:
+            try:
+                ensure_schema(store.engine)
+            except OperationalError as exc:
+                store.close()
+                raise StoreUnavailable(f"cannot open database {parsed.render_as_string()}: "
+                                       f"{exc.orig}") from None
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    # -- the queue -------------------------------------------------------------------
+    def add_posts(self, new: Sequence[NewPost], change: Change,
+                  progress: Callable[[int], None] | None = None) -> list[int]:
+        with self.write() as conn:
+            return queue.insert_posts(conn, new, change, progress)
+
+    def live_duplicates(self, keys: Collection[str]) -> dict[str, int]:
+        with self.read() as conn:
+            return queue.live_duplicates(conn, keys)
+
+    def get_post(self, post_id: int) -> Post:
+        with self.read() as conn:
+            return queue.get_post(conn, post_id)
+
+    def list_posts(self, **filters: Any) -> list[Post]:
+        with self.read() as conn:
+            return queue.list_posts(conn, **filters)
+
+    def count_posts(self, **filters: Any) -> int:
+        with self.read() as conn:
+            return queue.count_posts(conn, **filters)
+
+    def status_counts(self) -> dict[str, int]:
+        with self.read() as conn:
+            return queue.status_counts(conn)
+
+    def edit_post(self, post_id: int, change: Change, **fields: Any) -> Post:
+        with self.write() as conn:
+            return queue.edit_post(conn, post_id, change, **fields)
+
+    def cancel_post(self, post_id: int, change: Change) -> Post:
+        with self.write() as conn:
+            return queue.cancel_post(conn, post_id, change)
+
+    def taken_times(self, channel: str, since: datetime) -> set[datetime]:
+        with self.read() as conn:
+            return queue.taken_times(conn, channel, since)
+
+    # -- the audit log ---------------------------------------------------------------
+    def audit_events(self, *, post_id: int | None = None,
+                     limit: int | None = None) -> list[AuditEvent]:
+        stmt = select(audit).order_by(audit.c.id.desc())
+        if post_id is not None:
+            stmt = stmt.where(audit.c.post_id == post_id)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        with self.read() as conn:
+            return [audit_from_row(r) for r in reversed(list(conn.execute(stmt)))]
+
+    # -- the dispatcher --------------------------------------------------------------
+    def claim_due(self, *, now: datetime, worker: str, lease: timedelta, limit: int,
+                  max_lateness: timedelta, idempotent_channels: Collection[str]) -> Claim:
+        with self.write() as conn:
+            return claims.claim_due(conn, now=now, worker=worker, lease=lease, limit=limit,
+                                    max_lateness=max_lateness,
+                                    idempotent_channels=idempotent_channels)
+
+    def record_published(self, sent: Sequence[tuple[Post, str, datetime]], *, worker: str,
+                         now: datetime) -> list[int]:
+        with self.write() as conn:
+            return claims.record_published(conn, sent, worker=worker, now=now)
+
+    def record_failure(self, post: Post, error: str, *, to: Status,
+                       retry_at: datetime | None, worker: str, now: datetime) -> bool:
+        with self.write() as conn:
+            return claims.record_failure(conn, post, error, to=to, retry_at=retry_at,
+                                         worker=worker, now=now)
+
+    def requeue(self, post_ids: Sequence[int], *, worker: str, now: datetime,
+                reason: str) -> list[int]:
+        with self.write() as conn:
+            return claims.requeue(conn, post_ids, worker=worker, now=now, reason=reason)
+
+    def mark_sending(self, post_id: int, *, worker: str, now: datetime) -> bool:
+        with self.write() as conn:
+            return claims.mark_sending(conn, post_id, worker=worker, now=now)
+
+    def renew_leases(self, *, worker: str, until: datetime) -> int:
+        with self.write() as conn:
+            return claims.renew_leases(conn, worker=worker, until=until)
+
+    def next_wake(self) -> datetime | None:
+        with self.read() as conn:
+            return claims.next_wake(conn)

@@ -1,0 +1,207 @@
+"""What the dispatcher asks of the store: claim due posts under a lease, record outcomes.
+
+A claim is one write transaction: expired leases are recovered, posts that are far
+too late or past their expiry are set aside, and up to `limit` due posts are moved to
+`publishing` with a lease, each by a single UPDATE ... RETURNING. Recording an outcome
+only touches a post whose lease this worker still holds, so a post another daemon
+recovered is never recorded twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, bindparam, func, select, update
+
+from scheduler.models import DISPATCHABLE, NewPost, Post, Status
+from scheduler.store.queue import insert_posts, live_duplicates
+from scheduler.store.rows import post_from_row
+from scheduler.store.schema import posts
+from scheduler.store.transitions import Change, move_where, write_audit
+
+_DISPATCHABLE = [s.value for s in DISPATCHABLE]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Claim:
+    posts: list[Post]
+    #: posts whose daemon died mid-send: back in the queue (idempotent) or `unknown`
+    requeued: list[int]
+    unknown: list[int]
+    late: list[int]
+    expired: list[int]
+
+
+def claim_due(conn: Connection, *, now: datetime, worker: str, lease: timedelta, limit: int,
+              max_lateness: timedelta, idempotent_channels: Collection[str]) -> Claim:
+    """Recover stale leases, set aside late and expired posts, and lease up to `limit` due ones."""
+    requeued, unknown = _recover(conn, now, worker, idempotent_channels)
+    due = posts.c.status.in_(_DISPATCHABLE) & (posts.c.run_at <= now)
+    expired = move_where(
+        conn, due & (posts.c.expires_at < now), to=Status.EXPIRED,
+        change=Change(actor=worker, now=now, reason="expired before it could go out"))
+    late = move_where(
+        conn, due & (posts.c.due_at < now - max_lateness), to=Status.HELD,
+        change=Change(actor=worker, now=now,
+                      reason=f"missed its time (more than {_hours(max_lateness)} late)"))
+    claimed = move_where(
+        conn, due, to=Status.PUBLISHING,
+        change=Change(actor=worker, now=now, action="claim"),
+        values={"lease_owner": worker, "lease_until": now + lease, "send_started_at": None,
+                "attempts": posts.c.attempts + 1},
+        order_by=(posts.c.run_at, posts.c.id), limit=limit)
+    in_order = sorted((post_from_row(r) for r in claimed), key=lambda p: (p.run_at, p.id))
+    return Claim(posts=in_order, requeued=requeued,
+                 unknown=unknown, late=[r.id for r in late], expired=[r.id for r in expired])
+
+
+def _recover(conn: Connection, now: datetime, worker: str,
+             idempotent_channels: Collection[str]) -> tuple[list[int], list[int]]:
+    stale = (posts.c.status == Status.PUBLISHING.value) & (posts.c.lease_until < now)
+    released = {"lease_owner": None, "lease_until": None, "run_at": now}
+    never_sent = posts.c.send_started_at.is_(None) & posts.c.channel.notin_(
+        list(idempotent_channels))
+    requeued = move_where(
+        conn, stale & never_sent, to=Status.QUEUED,
+        change=Change(actor=worker, now=now, action="recover",
+                      reason="its daemon stopped before sending it"),
+        values=released)
+    requeued += move_where(
+        conn, stale & posts.c.channel.in_(list(idempotent_channels)), to=Status.QUEUED,
+        change=Change(actor=worker, now=now, action="recover",
+                      reason="its daemon stopped mid-send; re-sending with the same "
+                             "idempotency key"),
+        values=released)
+    unknown = move_where(
+        conn, stale, to=Status.UNKNOWN,
+        change=Change(actor=worker, now=now, action="recover",
+                      reason="its daemon stopped mid-send and this channel cannot "
+                             "de-duplicate: check whether it went out"),
+        values=released)
+    return [r.id for r in requeued], [r.id for r in unknown]
+
+
+def _hours(span: timedelta) -> str:
+    hours = span.total_seconds() / 3600
+    return f"{hours:g}h" if hours >= 1 else f"{span.total_seconds() / 60:g}m"
+
+
+def _leased_by(worker: str):
+    return (posts.c.status == Status.PUBLISHING.value) & (posts.c.lease_owner == worker)
+
+
+def record_published(conn: Connection, sent: Sequence[tuple[Post, str, datetime]], *,
+                     worker: str, now: datetime) -> list[int]:
+    """Mark posts published with their remote ids; returns the ids whose lease was lost."""
+    if not sent:
+        return []
+    stmt = (update(posts)
+            .where(posts.c.id == bindparam("pid"), _leased_by(worker))
+            .values(status=Status.PUBLISHED.value, prev_status=Status.PUBLISHING.value,
+                    remote_id=bindparam("rid"), published_at=bindparam("at"),
+                    lease_owner=None, lease_until=None, last_error=None,
+                    status_reason=None, updated_at=now))
+    params = [{"pid": p.id, "rid": rid, "at": at} for p, rid, at in sent]
+    if conn.execute(stmt, params).rowcount == len(params):
+        done, lost = [p for p, _, _ in sent], []
+    else:  # rare: another daemon recovered some of these; find out which one per post
+        done, lost = _split_by_owner(conn, sent, worker)
+    change = Change(actor=worker, now=now, action="publish")
+    write_audit(conn, ((p.id, Status.PUBLISHING, Status.PUBLISHED) for p in done), change)
+    _queue_next_occurrences(conn, [p for p in done if p.every], worker=worker, now=now)
+    return lost
+
+
+def _split_by_owner(conn: Connection, sent: Sequence[tuple[Post, str, datetime]],
+                    worker: str) -> tuple[list[Post], list[int]]:
+    rows = conn.execute(select(posts.c.id, posts.c.status, posts.c.remote_id).where(
+        posts.c.id.in_([p.id for p, _, _ in sent])))
+    state = {r.id: (r.status, r.remote_id) for r in rows}
+    done = [p for p, rid, _ in sent if state.get(p.id) == (Status.PUBLISHED.value, rid)]
+    done_ids = {p.id for p in done}
+    return done, [p.id for p, _, _ in sent if p.id not in done_ids]
+
+
+def record_failure(conn: Connection, post: Post, error: str, *, to: Status,
+                   retry_at: datetime | None, worker: str, now: datetime) -> bool:
+    """Record a send that did not succeed: `failed` (retry at `retry_at`), `dead`,
+    `unknown` (it may have gone out) or `held` (a human must decide)."""
+    reason = f"attempt {post.attempts} failed: {error}"
+    if to is Status.DEAD:
+        reason += "; giving up"
+    elif to is Status.UNKNOWN:
+        reason += "; it may have gone out, and this channel cannot de-duplicate a re-send"
+    values = {"lease_owner": None, "lease_until": None, "last_error": error}
+    if retry_at:
+        values["run_at"] = retry_at
+    rows = move_where(conn, (posts.c.id == post.id) & _leased_by(worker), to=to,
+                      change=Change(actor=worker, now=now, action="fail", reason=reason,
+                                    detail={"error": error}),
+                      values=values)
+    return bool(rows)
+
+
+def requeue(conn: Connection, post_ids: Sequence[int], *, worker: str, now: datetime,
+            reason: str) -> list[int]:
+    """Give leased posts back to the queue unsent (shutdown, or the crisis epoch moved)."""
+    if not post_ids:
+        return []
+    rows = move_where(conn, posts.c.id.in_(list(post_ids)) & _leased_by(worker),
+                      to=Status.QUEUED, change=Change(actor=worker, now=now, reason=reason,
+                                                      action="release"),
+                      values={"lease_owner": None, "lease_until": None, "run_at": now,
+                              "attempts": posts.c.attempts - 1})
+    return [r.id for r in rows]
+
+
+def mark_sending(conn: Connection, post_id: int, *, worker: str, now: datetime) -> bool:
+    """Note that a send is about to start; False if this worker no longer holds the post."""
+    stmt = (update(posts).where(posts.c.id == post_id, _leased_by(worker))
+            .values(send_started_at=now))
+    return conn.execute(stmt).rowcount == 1
+
+
+def renew_leases(conn: Connection, *, worker: str, until: datetime) -> int:
+    stmt = update(posts).where(_leased_by(worker)).values(lease_until=until)
+    return conn.execute(stmt).rowcount
+
+
+def next_wake(conn: Connection) -> datetime | None:
+    """The earliest moment the dispatcher has work: a due post or a lease to recover."""
+    times = [
+        conn.execute(select(func.min(posts.c.run_at)).where(posts.c.status == s)).scalar()
+        for s in _DISPATCHABLE
+    ]
+    times.append(conn.execute(select(func.min(posts.c.lease_until)).where(
+        posts.c.status == Status.PUBLISHING.value)).scalar())
+    found = [t for t in times if t is not None]
+    return min(found) if found else None
+
+
+def _queue_next_occurrences(conn: Connection, done: Sequence[Post], *, worker: str,
+                            now: datetime) -> None:
+    """Evergreen posts come back: queue each one's next occurrence after it publishes."""
+    upcoming = [n for n in (next_occurrence(p, now) for p in done) if n is not None]
+    if not upcoming:
+        return
+    taken = live_duplicates(conn, [n.key for n in upcoming])
+    fresh = [n for n in upcoming if n.key not in taken]
+    insert_posts(conn, fresh, Change(actor=worker, now=now, action="recur",
+                                     reason="next occurrence of a recurring post"))
+
+
+def next_occurrence(post: Post, now: datetime) -> NewPost | None:
+    """The same post one period later (skipping periods already past), unless past --until."""
+    assert post.every is not None
+    due = post.due_at + post.every
+    while due <= now:
+        due += post.every
+    if post.until is not None and due > post.until:
+        return None
+    expires = post.expires_at + (due - post.due_at) if post.expires_at else None
+    return NewPost(brand=post.brand, channel=post.channel, text=post.text, due_at=due,
+                   tags=post.tags, lang=post.lang, automated=post.automated,
+                   expires_at=expires, crisis_text=post.crisis_text, every=post.every,
+                   until=post.until, series_id=post.series_id or post.id)

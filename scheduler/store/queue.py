@@ -1,0 +1,151 @@
+"""Queue operations a marketer triggers: add, look up, list, edit, cancel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select
+
+from scheduler.errors import DuplicatePost, InvalidTransition, PostNotFound
+from scheduler.models import EDITABLE, RETIRED, NewPost, Post, Status, content_key
+from scheduler.store.rows import new_post_values, post_from_row
+from scheduler.store.schema import posts
+from scheduler.store.transitions import Change, move, write_audit
+
+_INSERT_CHUNK = 500
+
+
+def live_duplicates(conn: Connection, keys: Collection[str]) -> dict[str, int]:
+    """Which of these content keys already belong to a live post, and its id."""
+    found: dict[str, int] = {}
+    keys = list(keys)
+    for start in range(0, len(keys), _INSERT_CHUNK):
+        chunk = keys[start:start + _INSERT_CHUNK]
+        stmt = select(posts.c.content_key, posts.c.id).where(
+            posts.c.content_key.in_(chunk), posts.c.status.notin_([s.value for s in RETIRED]))
+        found.update({k: i for k, i in conn.execute(stmt)})
+    return found
+
+
+def insert_posts(conn: Connection, new: Sequence[NewPost], change: Change,
+                 progress: Callable[[int], None] | None = None) -> list[int]:
+    """Insert posts in order and audit their creation; refuses live duplicates."""
+    clash = live_duplicates(conn, [p.key for p in new])
+    if clash:
+        raise DuplicatePost(next(iter(clash.values())))
+    ids: list[int] = []
+    for start in range(0, len(new), _INSERT_CHUNK):
+        chunk = new[start:start + _INSERT_CHUNK]
+        values = [new_post_values(p, actor=change.actor, now=change.now) for p in chunk]
+        result = conn.execute(insert(posts).returning(posts.c.id, sort_by_parameter_order=True),
+                              values)
+        chunk_ids = list(result.scalars())
+        write_audit(conn, ((pid, None, Status.QUEUED) for pid in chunk_ids), change)
+        ids.extend(chunk_ids)
+        if progress:
+            progress(len(chunk))
+    return ids
+
+
+def get_post(conn: Connection, post_id: int) -> Post:
+    row = conn.execute(select(posts).where(posts.c.id == post_id)).first()
+    if row is None:
+        raise PostNotFound(post_id)
+    return post_from_row(row)
+
+
+def list_posts(conn: Connection, *, statuses: Collection[Status] = (),
+               brands: Collection[str] = (), channels: Collection[str] = (),
+               due_before: datetime | None = None, due_after: datetime | None = None,
+               limit: int | None = None) -> list[Post]:
+    stmt = select(posts).order_by(posts.c.due_at, posts.c.id)
+    for clause in _filters(statuses, brands, channels, due_before, due_after):
+        stmt = stmt.where(clause)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [post_from_row(r) for r in conn.execute(stmt)]
+
+
+def count_posts(conn: Connection, **filters: Any) -> int:
+    stmt = select(func.count()).select_from(posts)
+    for clause in _filters(**filters):
+        stmt = stmt.where(clause)
+    return conn.execute(stmt).scalar_one()
+
+
+def status_counts(conn: Connection) -> dict[str, int]:
+    stmt = select(posts.c.status, func.count()).group_by(posts.c.status)
+    return {status: n for status, n in conn.execute(stmt)}
+
+
+def _filters(statuses: Collection[Status] = (), brands: Collection[str] = (),
+             channels: Collection[str] = (), due_before: datetime | None = None,
+             due_after: datetime | None = None) -> list[Any]:
+    clauses: list[Any] = []
+    if statuses:
+        clauses.append(posts.c.status.in_([s.value for s in statuses]))
+    if brands:
+        clauses.append(posts.c.brand.in_(list(brands)))
+    if channels:
+        clauses.append(posts.c.channel.in_(list(channels)))
+    if due_before is not None:
+        clauses.append(posts.c.due_at < due_before)
+    if due_after is not None:
+        clauses.append(posts.c.due_at >= due_after)
+    return clauses
+
+
+def edit_post(conn: Connection, post_id: int, change: Change, *, text: str | None = None,
+              due_at: datetime | None = None, tags: Sequence[str] | None = None,
+              expires_at: datetime | None = None, crisis_text: str | None = None) -> Post:
+    """Change the content or time of a post that has not gone out yet."""
+    post = get_post(conn, post_id)
+    _require(post, EDITABLE, "edited")
+    values: dict[str, Any] = {}
+    if text is not None:
+        values["text"] = text
+    if due_at is not None:
+        values |= {"due_at": due_at, "run_at": due_at}
+    if tags is not None:
+        values["tags"] = list(tags)
+    if expires_at is not None:
+        values["expires_at"] = expires_at
+    if crisis_text is not None:
+        values["crisis_text"] = crisis_text
+    key = content_key(post.channel, values.get("due_at", post.due_at),
+                      values.get("text", post.text))
+    clash = live_duplicates(conn, [key])
+    if clash and clash[key] != post_id:
+        raise DuplicatePost(clash[key])
+    values["content_key"] = key
+    fields = sorted(k for k in values if k not in {"run_at", "content_key"})
+    edited = dict(change.detail, fields=fields)
+    change = Change(actor=change.actor, now=change.now, reason=change.reason or "edited",
+                    action="edit", detail=edited)
+    # an edited post keeps its status (a held post stays held for review)
+    move(conn, [post_id], allowed_from=EDITABLE, to=post.status, change=change, values=values)
+    return get_post(conn, post_id)
+
+
+def cancel_post(conn: Connection, post_id: int, change: Change) -> Post:
+    post = get_post(conn, post_id)
+    _require(post, EDITABLE, "cancelled")
+    move(conn, [post_id], allowed_from=EDITABLE, to=Status.CANCELLED, change=change)
+    return get_post(conn, post_id)
+
+
+def _require(post: Post, allowed: Collection[Status], done: str) -> None:
+    if post.status not in allowed:
+        can = ", ".join(sorted(s.value for s in allowed))
+        raise InvalidTransition(f"post {post.id} is {post.status.value}; only a post that is "
+                                f"{can} can be {done}")
+
+
+def taken_times(conn: Connection, channel: str, since: datetime) -> set[datetime]:
+    """Instants on `channel` already used by a live post (for --next-slot)."""
+    stmt = select(posts.c.due_at).where(
+        posts.c.channel == channel, posts.c.due_at >= since,
+        posts.c.status.notin_([s.value for s in RETIRED]))
+    return set(conn.execute(stmt).scalars())

@@ -1,0 +1,77 @@
+"""Conversion between table rows and domain objects."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from scheduler.models import AuditEvent, NewPost, Post, Status
+
+
+def post_from_row(row: Any) -> Post:
+    m = row._mapping
+    return Post(
+        id=m["id"],
+        brand=m["brand"],
+        channel=m["channel"],
+        text=m["text"],
+        tags=tuple(m["tags"] or ()),
+        lang=m["lang"],
+        automated=bool(m["automated"]),
+        due_at=m["due_at"],
+        run_at=m["run_at"],
+        expires_at=m["expires_at"],
+        crisis_text=m["crisis_text"],
+        every=timedelta(seconds=m["every_seconds"]) if m["every_seconds"] else None,
+        until=m["until_at"],
+        series_id=m["series_id"],
+        status=Status(m["status"]),
+        status_reason=m["status_reason"],
+        attempts=m["attempts"],
+        remote_id=m["remote_id"],
+        last_error=m["last_error"],
+        published_at=m["published_at"],
+        created_at=m["created_at"],
+        created_by=m["created_by"],
+        updated_at=m["updated_at"],
+    )
+
+
+def new_post_values(post: NewPost, *, actor: str, now: Any,
+                    status: Status = Status.QUEUED) -> dict[str, Any]:
+    return {
+        "brand": post.brand,
+        "channel": post.channel,
+        "text": post.text,
+        "tags": list(post.tags),
+        "lang": post.lang,
+        "automated": post.automated,
+        "due_at": post.due_at,
+        "run_at": post.due_at,
+        "expires_at": post.expires_at,
+        "crisis_text": post.crisis_text,
+        "every_seconds": int(post.every.total_seconds()) if post.every else None,
+        "until_at": post.until,
+        "series_id": post.series_id,
+        "status": status.value,
+        "attempts": 0,
+        "content_key": post.key,
+        "created_at": now,
+        "created_by": actor,
+        "updated_at": now,
+    }
+
+
+def audit_from_row(row: Any) -> AuditEvent:
+    m = row._mapping
+    return AuditEvent(
+        id=m["id"],
+        at=m["at"],
+        actor=m["actor"],
+        action=m["action"],
+        post_id=m["post_id"],
+        from_status=Status(m["from_status"]) if m["from_status"] else None,
+        to_status=Status(m["to_status"]) if m["to_status"] else None,
+        reason=m["reason"],
+        detail=m["detail"] or {},
+    )

@@ -1,0 +1,81 @@
+"""The one way a post changes status: a conditional UPDATE ... RETURNING plus its audit lines.
+
+Every status change in Tactful goes through `move_where`, so no transition can skip the
+audit log, and a post that another process moved first is simply not matched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Row, insert, select, update
+
+from scheduler.models import Status
+from scheduler.store.schema import audit, posts
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Change:
+    """Who is changing posts, when, and why (for the audit log)."""
+
+    actor: str
+    now: datetime
+    reason: str | None = None
+    action: str = "status"
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def move_where(conn: Connection, condition: ColumnElement[bool], *, to: Status | Any,
+               change: Change, values: dict[str, Any] | None = None,
+               order_by: Sequence[Any] = (), limit: int | None = None) -> list[Row[Any]]:
+    """Move the posts matching `condition` to status `to`; return their new rows.
+
+    On PostgreSQL the candidates are locked with FOR UPDATE SKIP LOCKED, so concurrent
+    movers split the work instead of waiting; on SQLite the caller's BEGIN IMMEDIATE
+    already serialises writers. `to` may be a SQL expression (e.g. a CASE).
+    """
+    candidates = select(posts.c.id).where(condition)
+    if order_by:
+        candidates = candidates.order_by(*order_by)
+    if limit is not None:
+        candidates = candidates.limit(limit)
+    candidates = candidates.with_for_update(skip_locked=True)
+    target = to.value if isinstance(to, Status) else to
+    stmt = (
+        update(posts)
+        .where(posts.c.id.in_(candidates.scalar_subquery()))
+        .values(status=target, prev_status=posts.c.status, status_reason=change.reason,
+                updated_at=change.now, **(values or {}))
+        .returning(*posts.c)
+    )
+    rows = list(conn.execute(stmt))
+    write_audit(conn, ((r.id, r.prev_status, r.status) for r in rows), change)
+    return rows
+
+
+def move(conn: Connection, post_ids: Iterable[int], *, allowed_from: Iterable[Status],
+         to: Status, change: Change, values: dict[str, Any] | None = None) -> list[Row[Any]]:
+    """Move the given posts, but only those currently in one of `allowed_from`."""
+    condition = posts.c.id.in_(list(post_ids)) & posts.c.status.in_(
+        [s.value for s in allowed_from])
+    return move_where(conn, condition, to=to, change=change, values=values)
+
+
+def write_audit(conn: Connection, entries: Iterable[tuple[int | None, str | None, str | None]],
+                change: Change) -> None:
+    """Append (post_id, from, to) lines for one change."""
+    batch = [
+        {"at": change.now, "actor": change.actor, "action": change.action, "post_id": pid,
+         "from_status": _value(old), "to_status": _value(new), "reason": change.reason,
+         "detail": change.detail}
+        for pid, old, new in entries
+    ]
+    if batch:
+        conn.execute(insert(audit), batch)
+
+
+def _value(status: str | Status | None) -> str | None:
+    return status.value if isinstance(status, Status) else status

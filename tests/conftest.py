@@ -1,0 +1,156 @@
+"""Shared fixtures: a config in a temp folder, real SQLite and PostgreSQL databases."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from scheduler.cli import main
+from scheduler.config import Config, load_config
+from scheduler.store import Store
+from scheduler.store.migrate import upgrade
+
+PG_ADMIN_URL = os.environ.get("TACTFUL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_TEMPLATE = "tactful_test_template"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def base_config(webhook_url: str = "http://127.0.0.1:9/hook", **daemon: Any) -> dict:
+    """Two brands in different zones; outbox channels with slots; one webhook channel."""
+    return {
+        "timezone": "UTC",
+        "daemon": {"tick_seconds": 1, "poll_seconds": 0.2, "lease_seconds": 30, **daemon},
+        "brands": [
+            {"id": "stride", "name": "Stride", "timezone": "America/New_York",
+             "sectors": ["athletic-apparel"], "regions": ["us-ma"], "languages": ["en"],
+             "channels": [
+                 {"id": "stride-outbox", "kind": "outbox", "path": "outbox/stride.jsonl",
+                  "slots": [{"days": "weekdays", "times": ["09:00", "15:00"]}]},
+                 {"id": "stride-hook", "kind": "webhook", "url": webhook_url, "retries": 0,
+                  "timeout_seconds": 5},
+             ]},
+            {"id": "kvasek", "timezone": "Europe/Prague", "languages": ["cs"],
+             "channels": [
+                 {"id": "kvasek-outbox", "kind": "outbox", "path": "outbox/kvasek.jsonl",
+                  "slots": [{"days": "daily", "times": ["07:00"]}]},
+             ]},
+        ],
+    }
+
+
+def write_config(folder: Path, data: dict, database: str | None = None) -> Path:
+    if database:
+        data = {**data, "database": database}
+    path = folder / "config.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the developer's config, database or identity."""
+    for name in ("TACTFUL_CONFIG", "TACTFUL_DATABASE_URL", "TACTFUL_ACTOR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def _pg_admin():
+    import psycopg
+
+    return psycopg.connect(PG_ADMIN_URL.replace("postgresql+psycopg", "postgresql"),
+                           autocommit=True, connect_timeout=3)
+
+
+def _pg_url(dbname: str) -> str:
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    return f"{base}/{dbname}"
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """A migrated template database; each test gets a fresh copy of it."""
+    try:
+        admin = _pg_admin()
+    except Exception as exc:  # psycopg.OperationalError, ImportError
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required under CI=true but unreachable: {exc}")
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    with admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {PG_TEMPLATE}")
+        admin.execute(f"CREATE DATABASE {PG_TEMPLATE}")
+    store = Store.open(_pg_url(PG_TEMPLATE), migrate=False)
+    upgrade(store.engine)
+    store.close()
+    yield PG_TEMPLATE
+    with _pg_admin() as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {PG_TEMPLATE}")
+
+
+@pytest.fixture
+def pg_url(pg_template: str) -> Iterator[str]:
+    name = f"tactful_test_{uuid.uuid4().hex[:12]}"
+    with _pg_admin() as admin:
+        admin.execute(f"CREATE DATABASE {name} TEMPLATE {pg_template}")
+    yield _pg_url(name)
+    with _pg_admin() as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'tactful.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    opened = Store.open(db_url)
+    yield opened
+    _assert_no_leaked_connections(opened)
+    opened.close()
+
+
+def _assert_no_leaked_connections(store: Store) -> None:
+    checked_out = store.engine.pool.checkedout()  # type: ignore[attr-defined]
+    assert checked_out == 0, f"{checked_out} database connection(s) left checked out"
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    return write_config(tmp_path, base_config())
+
+
+@pytest.fixture
+def config(config_file: Path) -> Config:
+    return load_config(config_file)
+
+
+@pytest.fixture
+def now() -> datetime:
+    return datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+
+
+class Cli:
+    """Runs `tactful` in-process against one config file."""
+
+    def __init__(self, config: Path) -> None:
+        self.config = config
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None) -> Result:
+        return self.runner.invoke(main, ["--config", str(self.config), "--actor", "tester",
+                                         *args], input=input, catch_exceptions=False)
+
+
+@pytest.fixture
+def cli(config_file: Path) -> Cli:
+    return Cli(config_file)

@@ -1,0 +1,114 @@
+"""`tactful post import`: all or nothing, with the line and column of the first problem."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.conftest import Cli
+from tests.test_cli_post import snapshot
+
+DAY = (datetime.now(UTC).date() + timedelta(days=2)).isoformat()
+HEADER = "channel,at,text,tags,lang,expires,crisis_text,automated\n"
+
+
+def write(tmp_path, body: str, name="posts.csv", header=HEADER, encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes((header + body).encode(encoding))
+    return path
+
+
+def good_rows(n=3) -> str:
+    return "".join(f"stride-outbox,{DAY}T{9 + i:02d}:00,Post {i},promo;evergreen,en,,,no\n"
+                   for i in range(n))
+
+
+def test_a_good_file_is_queued_in_file_order(cli: Cli, tmp_path):
+    body = good_rows(2) + f'kvasek-outbox,{DAY}T07:00,"Dobré ráno,\nčerstvý chléb",,,,,yes\n'
+    result = cli("post", "import", str(write(tmp_path, body)), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["queued"] == [1, 2, 3]
+    posts = json.loads(cli("post", "list", "--json").stdout)
+    by_id = {p["id"]: p for p in posts}
+    assert by_id[1]["tags"] == ["promo", "evergreen"] and by_id[1]["automated"] is False
+    assert by_id[3]["text"] == "Dobré ráno,\nčerstvý chléb" and by_id[3]["automated"] is True
+
+
+def test_importing_the_same_file_twice_queues_nothing_twice(cli: Cli, tmp_path):
+    path = write(tmp_path, good_rows(3))
+    assert "Queued 3 posts" in cli("post", "import", str(path)).stdout
+    again = cli("post", "import", str(path))
+    assert "Queued 0 posts" in again.stdout
+    assert "Skipped 3 row(s) already queued (line 2 = post 1" in again.stdout
+    assert len(json.loads(cli("post", "list", "--json").stdout)) == 3
+
+
+@pytest.mark.parametrize("row, where, problem", [
+    (f"nope,{DAY}T09:00,Hi,,,,,\n", ":4: column 'channel'", "unknown channel 'nope'"),
+    (f"stride-outbox,{DAY[:5]}02-30T09:00,Hi,,,,,\n", ":4: column 'at'", "no such date"),
+    ("stride-outbox,2027-03-14T02:30,Hi,,,,,\n", ":4: column 'at'",
+     "does not exist in America/New_York"),
+    (f"stride-outbox,{DAY}T09:00,,,,,,\n", ":4: column 'text'", "empty, but required"),
+    (f"stride-outbox,{DAY}T09:00,Hi,,,,,maybe\n", ":4: column 'automated'",
+     "'maybe' is not true or false"),
+    (f"stride-outbox,{DAY}T09:00,Hi,,,,\n", ":4:", "7 values but the header names 8"),
+    (f"stride-outbox,{DAY}T09:00,Post 0,,,,,\n", ":4:", "same channel, time and text as line 2"),
+    (f'stride-outbox,{DAY}T09:00,"Hi "there",,,,,\n', ":4:", "not valid CSV"),
+])
+def test_one_bad_row_refuses_the_whole_file(cli: Cli, tmp_path, row, where, problem):
+    cli("post", "add", "seed", "-c", "kvasek-outbox", "--at", f"{DAY}T12:00")
+    before = snapshot(tmp_path)
+    path = write(tmp_path, good_rows(2) + row + good_rows(0))
+    result = cli("post", "import", str(path))
+    assert result.exit_code == 2, result.output
+    line = result.stderr.strip()
+    assert "\n" not in line
+    assert line.startswith(f"Error: {path}{where}")
+    assert problem in line and "nothing was queued" in line
+    assert snapshot(tmp_path) == before
+
+
+def test_the_first_problem_is_named_and_the_rest_counted(cli: Cli, tmp_path):
+    body = f"nope,{DAY}T09:00,a,,,,,\nstride-outbox,soon,b,,,,,\n"
+    result = cli("post", "import", str(write(tmp_path, body)))
+    assert "posts.csv:2: column 'channel'" in result.stderr
+    assert "(and 1 more problem; nothing was queued)" in result.stderr
+
+
+def test_header_problems(cli: Cli, tmp_path):
+    result = cli("post", "import", str(write(tmp_path, "", header="channel,when,text\n")))
+    assert result.exit_code == 2 and ":1: column 'when': unknown column" in result.stderr
+    result = cli("post", "import", str(write(tmp_path, "", header="channel,text\n")))
+    assert "lacks the required column(s) at" in result.stderr
+    result = cli("post", "import", str(write(tmp_path, "", header="")))
+    assert "the file is empty" in result.stderr
+
+
+def test_excel_bom_and_encoding_errors(cli: Cli, tmp_path):
+    bom = write(tmp_path, good_rows(1), header="\ufeff" + HEADER)
+    assert cli("post", "import", str(bom)).exit_code == 0
+    latin = write(tmp_path, f"kvasek-outbox,{DAY}T07:00,Čerstvý,,,,,\n", name="latin.csv",
+                  encoding="iso8859_2")
+    result = cli("post", "import", str(latin))
+    assert result.exit_code == 2 and "latin.csv:2: not UTF-8" in result.stderr
+
+
+def test_next_slot_rows_avoid_fixed_rows_of_the_same_file(cli: Cli, tmp_path):
+    body = ("kvasek-outbox,next-slot,first free,,,,,\n"
+            f"kvasek-outbox,{(datetime.now(UTC).date() + timedelta(days=1))}T07:00,fixed,,,,,\n")
+    assert cli("post", "import", str(write(tmp_path, body))).exit_code == 0
+    posts = json.loads(cli("post", "list", "--json").stdout)
+    assert len({p["due_at"] for p in posts}) == 2
+
+
+def test_dry_run_queues_nothing(cli: Cli, tmp_path):
+    result = cli("post", "import", str(write(tmp_path, good_rows(2))), "--dry-run")
+    assert "Would queue 2 posts" in result.stdout
+    assert json.loads(cli("post", "list", "--json").stdout) == []
+
+
+def test_a_missing_file(cli: Cli, tmp_path):
+    result = cli("post", "import", str(tmp_path / "nope.csv"))
+    assert result.exit_code == 2 and "nope.csv: file not found" in result.stderr

@@ -1,0 +1,215 @@
+"""The dispatcher against real databases, a real outbox file and a real HTTP receiver."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from scheduler.config import Config, load_config
+from scheduler.dispatch import Dispatcher
+from scheduler.loopback import WebhookReceiver
+from scheduler.models import NewPost, Status
+from scheduler.publishers import PublisherPool
+from scheduler.store import Change, Store
+from tests.conftest import base_config, write_config
+
+T0 = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def queue(store: Store, *posts: NewPost) -> list[int]:
+    return store.add_posts(list(posts), Change(actor="tester", now=T0, action="create"))
+
+
+def post(text="Hello", at=T0, channel="stride-outbox", **kw) -> NewPost:
+    return NewPost(brand="stride", channel=channel, text=text, due_at=at, **kw)
+
+
+def outbox_lines(config: Config, name="stride") -> list[dict]:
+    path = config.base_dir / "outbox" / f"{name}.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def make(store: Store, config: Config, clock: Clock, worker="w1") -> Dispatcher:
+    return Dispatcher(store, config.daemon, PublisherPool(config), clock=clock, worker=worker)
+
+
+def with_hook(tmp_path: Path, receiver: WebhookReceiver, **channel) -> Config:
+    data = base_config(webhook_url=receiver.url + "/hook", max_attempts=3,
+                       backoff_base="1m", backoff_cap="10m")
+    data["brands"][0]["channels"][1].update(channel)
+    return load_config(write_config(tmp_path, data))
+
+
+def test_due_posts_go_out_once_in_time_order_and_future_ones_wait(store, config):
+    later, first, second = queue(store, post("later", T0 + timedelta(hours=1)),
+                                 post("first", T0 - timedelta(minutes=5)), post("second"))
+    clock = Clock(T0)
+    report = make(store, config, clock).run_pass()
+    assert report.published == [first, second]
+    assert [line["text"] for line in outbox_lines(config)] == ["first", "second"]
+    assert store.get_post(later).status is Status.QUEUED
+    assert make(store, config, clock).run_pass().published == []
+    published = store.get_post(first)
+    assert published.status is Status.PUBLISHED and published.remote_id.startswith("stride.jsonl@")
+    assert store.next_wake() == T0 + timedelta(hours=1)
+
+
+def test_far_overdue_posts_are_held_not_sent(store, config):
+    [late] = queue(store, post("stale", T0 - timedelta(hours=7)))
+    report = make(store, config, Clock(T0)).run_pass()
+    assert report.held == [late] and outbox_lines(config) == []
+    held = store.get_post(late)
+    assert held.status is Status.HELD
+    assert held.status_reason == "missed its time (more than 6h late)"
+
+
+def test_expired_posts_are_dropped(store, config):
+    [gone] = queue(store, post("offer", T0 - timedelta(minutes=30),
+                               expires_at=T0 - timedelta(minutes=1)))
+    assert make(store, config, Clock(T0)).run_pass().expired == [gone]
+    assert store.get_post(gone).status is Status.EXPIRED
+
+
+def test_recurring_posts_come_back_after_publishing(store, config):
+    [first] = queue(store, post("tip", every=timedelta(days=14),
+                                until=T0 + timedelta(days=20)))
+    clock = Clock(T0)
+    make(store, config, clock).run_pass()
+    upcoming = store.list_posts(statuses=[Status.QUEUED])
+    assert [(p.text, p.due_at, p.series_id) for p in upcoming] == [
+        ("tip", T0 + timedelta(days=14), first)]
+    clock.now = T0 + timedelta(days=14)
+    make(store, config, clock).run_pass()
+    assert store.list_posts(statuses=[Status.QUEUED]) == []  # the next would pass --until
+    assert len(outbox_lines(config)) == 2
+
+
+def test_webhook_delivers_signed_json_to_a_real_server(store, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOOK_SECRET", "s3cret-value")
+    with WebhookReceiver(secret="s3cret-value") as receiver:
+        config = with_hook(tmp_path, receiver, secret_env="HOOK_SECRET")
+        [pid] = queue(store, post("Über 🏃 news", channel="stride-hook", lang="en"))
+        make(store, config, Clock(T0)).run_pass()
+    [got] = receiver.received
+    assert got.signature_ok is True and got.path == "/hook"
+    assert got.headers["idempotency-key"] == f"tactful-post-{pid}"
+    assert got.json["text"] == "Über 🏃 news" and got.json["id"] == pid
+    assert store.get_post(pid).remote_id == "hook-1"
+
+
+def test_a_5xx_is_retried_with_backoff_then_dead(store, tmp_path):
+    with WebhookReceiver(failures=[503, 500, 502]) as receiver:
+        config = with_hook(tmp_path, receiver)
+        [pid] = queue(store, post(channel="stride-hook"))
+        clock = Clock(T0)
+        outcomes = []
+        for _ in range(3):
+            report = make(store, config, clock).run_pass()
+            outcomes.append((report.failed, report.dead))
+            clock.now = store.next_wake() or clock.now
+    assert outcomes == [([pid], []), ([pid], []), ([], [pid])]
+    dead = store.get_post(pid)
+    assert dead.status is Status.DEAD and "HTTP 502" in dead.last_error and dead.attempts == 3
+    retries = [e.at for e in store.audit_events(post_id=pid) if e.action == "claim"]
+    gaps = [b - a for a, b in itertools.pairwise(retries)]
+    assert gaps == [timedelta(minutes=1), timedelta(minutes=2)]
+
+
+def test_a_4xx_is_held_for_a_human_not_retried(store, tmp_path):
+    with WebhookReceiver(failures=[400]) as receiver:
+        config = with_hook(tmp_path, receiver)
+        [pid] = queue(store, post(channel="stride-hook"))
+        assert make(store, config, Clock(T0)).run_pass().held == [pid]
+    assert len(receiver.received) == 1
+    assert "HTTP 400" in store.get_post(pid).status_reason
+
+
+def test_a_timeout_on_a_network_without_idempotency_is_unknown(store, tmp_path):
+    with WebhookReceiver(delay=1.5) as receiver:
+        config = with_hook(tmp_path, receiver, timeout_seconds=0.3)
+        [pid] = queue(store, post(channel="stride-hook"))
+        assert make(store, config, Clock(T0)).run_pass().unknown == [pid]
+    assert store.get_post(pid).status is Status.UNKNOWN
+
+
+def test_a_missing_credential_holds_the_post_and_names_the_variable(store, tmp_path):
+    with WebhookReceiver() as receiver:
+        config = with_hook(tmp_path, receiver, secret_env="NOT_SET_ANYWHERE")
+        [pid] = queue(store, post(channel="stride-hook"))
+        assert make(store, config, Clock(T0)).run_pass().held == [pid]
+    assert receiver.received == []
+    assert "credential NOT_SET_ANYWHERE is not set" in store.get_post(pid).status_reason
+
+
+def test_a_stale_lease_is_resent_only_where_the_network_deduplicates(store, tmp_path):
+    with WebhookReceiver(dedupe=True) as receiver:
+        config = with_hook(tmp_path, receiver)
+        idem, blind = queue(store, post("outbox"), post("hook", channel="stride-hook"))
+        # a daemon claims both, starts sending both, and dies before recording anything
+        store.claim_due(now=T0, worker="dead-daemon", lease=timedelta(seconds=30), limit=10,
+                        max_lateness=timedelta(hours=6), idempotent_channels=set())
+        assert store.mark_sending(blind, worker="dead-daemon", now=T0)
+        clock = Clock(T0 + timedelta(seconds=31))
+        report = make(store, config, clock).run_pass()
+    assert report.requeued == [idem] and report.unknown == [blind]
+    assert report.published == [idem]
+    assert store.get_post(blind).status is Status.UNKNOWN
+    assert receiver.received == []
+
+
+def test_a_stale_post_whose_send_never_started_is_simply_sent(store, tmp_path):
+    with WebhookReceiver() as receiver:
+        config = with_hook(tmp_path, receiver)
+        [pid] = queue(store, post("hook", channel="stride-hook"))
+        store.claim_due(now=T0, worker="dead-daemon", lease=timedelta(seconds=30), limit=10,
+                        max_lateness=timedelta(hours=6), idempotent_channels=set())
+        report = make(store, config, Clock(T0 + timedelta(seconds=31))).run_pass()
+    assert report.requeued == [pid] and report.published == [pid]
+    assert len(receiver.received) == 1
+
+
+def test_stopping_mid_batch_gives_unsent_posts_back(store, config):
+    ids = queue(store, *(post(f"p{i}") for i in range(5)))
+    dispatcher = make(store, config, Clock(T0))
+    publisher = dispatcher.pool.get("stride-outbox")
+    original = publisher.publish
+
+    def publish_then_stop(p):
+        dispatcher.stop.set()  # the signal arrives while the first post is being sent
+        return original(p)
+
+    publisher.publish = publish_then_stop
+    report = dispatcher.run_pass()
+    assert report.published == ids[:1] and sorted(report.requeued) == ids[1:]
+    assert {store.get_post(i).status for i in ids[1:]} == {Status.QUEUED}
+    assert {store.get_post(i).attempts for i in ids[1:]} == {0}
+
+
+def test_recording_never_overwrites_a_post_another_worker_recovered(store, config):
+    [pid] = queue(store, post())
+    claim = store.claim_due(now=T0, worker="slow", lease=timedelta(seconds=30), limit=1,
+                            max_lateness=timedelta(hours=6), idempotent_channels={"stride-outbox"})
+    later = T0 + timedelta(seconds=40)
+    make(store, config, Clock(later), worker="fast").run_pass()  # recovers and sends it
+    lost = store.record_published([(claim.posts[0], "late-id", later)], worker="slow", now=later)
+    assert lost == [pid]
+    assert store.get_post(pid).remote_id != "late-id"
+    assert len(outbox_lines(config)) == 1
+
+
+def test_a_channel_removed_from_config_holds_its_posts(store, config):
+    [pid] = queue(store, post(channel="gone-channel"))
+    assert make(store, config, Clock(T0)).run_pass().held == [pid]
+    assert "no longer in config.yaml" in store.get_post(pid).status_reason

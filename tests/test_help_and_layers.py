@@ -1,0 +1,50 @@
+"""House rules: every command teaches by example; the policy package stays pure."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from scheduler.cli import main
+
+
+def _commands(group: click.Group, path=()):
+    for name, command in group.commands.items():
+        yield (*path, name), command
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*path, name))
+
+
+ALL = [(" ".join(path), command) for path, command in _commands(main)]
+
+
+def test_there_are_commands():
+    expected = {"post add", "post import", "post list", "daemon", "audit", "demo"}
+    assert expected <= {p for p, _ in ALL}
+
+
+@pytest.mark.parametrize("path", [p for p, _ in ALL] + [""])
+def test_every_command_has_help_with_an_example(path):
+    result = CliRunner().invoke(main, [*path.split(), "--help"])
+    assert result.exit_code == 0
+    assert "Example:" in result.output, f"`tactful {path} --help` shows no example"
+    example = result.output.split("Example:")[1].split("Options:")[0]
+    assert re.search(r"tactful( --?[a-z-]+ \S+)* " + re.escape(path), example + " "), example
+
+
+@pytest.mark.parametrize("path", [p for p, c in ALL if any(
+    o.name == "as_json" for o in c.params) and p.endswith(("list", "show", "audit"))])
+def test_listing_commands_offer_json(path):
+    assert "--json" in CliRunner().invoke(main, [*path.split(), "--help"]).output
+
+
+def test_importing_policies_pulls_in_no_database_or_http():
+    code = ("import sys, policies; bad = [m for m in ('sqlalchemy', 'httpx', 'scheduler') "
+            "if m in sys.modules]; print(','.join(bad))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -1,0 +1,118 @@
+"""The store on real SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from scheduler.errors import DuplicatePost, InvalidTransition, PostNotFound
+from scheduler.models import NewPost, Status
+from scheduler.store import Change, Store
+from scheduler.store.migrate import current_revision, head_revision
+from scheduler.store.schema import metadata
+
+NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+ME = Change(actor="tester", now=NOW, action="create")
+
+
+def new(text="Hello", minutes=10, channel="stride-outbox", **kw) -> NewPost:
+    return NewPost(brand="stride", channel=channel, text=text,
+                   due_at=NOW + timedelta(minutes=minutes), **kw)
+
+
+def test_schema_is_created_on_first_use_and_matches_the_tables(store: Store):
+    assert current_revision(store.engine) == head_revision()
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []
+
+
+def test_opening_twice_does_not_migrate_again(db_url):
+    Store.open(db_url).close()
+    again = Store.open(db_url)
+    assert current_revision(again.engine) == head_revision()
+    again.close()
+
+
+texts = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+                min_size=1, max_size=300)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=texts, tags=st.lists(st.from_regex(r"[a-z][a-z0-9-]{0,10}", fullmatch=True),
+                                 max_size=4, unique=True),
+       minutes=st.integers(min_value=-10_000, max_value=10**6),
+       automated=st.booleans(), lang=st.sampled_from([None, "en", "cs", "ru", "ar", "az", "id"]),
+       every=st.one_of(st.none(), st.integers(min_value=3600, max_value=10**7)))
+def test_store_then_load_is_the_identity(store: Store, text, tags, minutes, automated, lang,
+                                         every):
+    # one database serves every example, so each gets its own channel
+    post = NewPost(brand="stride", channel=f"c-{uuid.uuid4().hex[:12]}",
+                   text=text, due_at=NOW + timedelta(minutes=minutes, microseconds=123),
+                   tags=tuple(tags), lang=lang, automated=automated,
+                   expires_at=NOW + timedelta(days=400), crisis_text=text[::-1],
+                   every=timedelta(seconds=every) if every else None)
+    [pid] = store.add_posts([post], ME)
+    loaded = store.get_post(pid)
+    for name in ("brand", "channel", "text", "due_at", "tags", "lang", "automated",
+                 "expires_at", "crisis_text", "every"):
+        assert getattr(loaded, name) == getattr(post, name), name
+    assert loaded.status is Status.QUEUED and loaded.due_at.tzinfo is not None
+
+
+def test_a_live_duplicate_is_refused_and_nothing_is_added(store: Store):
+    [first] = store.add_posts([new()], ME)
+    with pytest.raises(DuplicatePost) as caught:
+        store.add_posts([new("Other"), new()], ME)
+    assert caught.value.existing_id == first
+    assert store.count_posts() == 1
+
+
+def test_a_cancelled_post_does_not_block_the_same_post_again(store: Store):
+    [first] = store.add_posts([new()], ME)
+    store.cancel_post(first, Change(actor="tester", now=NOW, action="cancel"))
+    [second] = store.add_posts([new()], ME)
+    assert second != first
+
+
+def test_edit_and_cancel_only_before_it_goes_out(store: Store):
+    [pid] = store.add_posts([new()], ME)
+    edited = store.edit_post(pid, Change(actor="ed", now=NOW), text="Changed",
+                             due_at=NOW + timedelta(hours=2))
+    assert (edited.text, edited.due_at, edited.run_at) == (
+        "Changed", NOW + timedelta(hours=2), NOW + timedelta(hours=2))
+    store.cancel_post(pid, Change(actor="ed", now=NOW, action="cancel"))
+    with pytest.raises(InvalidTransition, match="is cancelled; only a post that is"):
+        store.edit_post(pid, Change(actor="ed", now=NOW), text="Again")
+    with pytest.raises(PostNotFound):
+        store.cancel_post(99999, Change(actor="ed", now=NOW))
+    actions = [(e.action, e.from_status, e.to_status) for e in store.audit_events(post_id=pid)]
+    assert actions == [("create", None, Status.QUEUED),
+                       ("edit", Status.QUEUED, Status.QUEUED),
+                       ("cancel", Status.QUEUED, Status.CANCELLED)]
+    assert store.audit_events(post_id=pid)[1].detail == {"fields": ["due_at", "text"]}
+
+
+def test_the_audit_log_refuses_updates_and_deletes(store: Store):
+    store.add_posts([new()], ME)
+    for statement in ("UPDATE audit SET actor = 'mallory'", "DELETE FROM audit"):
+        with pytest.raises(DBAPIError, match="append-only"), store.write() as conn:
+            conn.execute(text(statement))
+    assert [e.actor for e in store.audit_events()] == ["tester"]
+
+
+def test_import_sized_batches_keep_their_order(store: Store):
+    batch = [new(f"post {i}", minutes=i) for i in range(1200)]
+    ids = store.add_posts(batch, ME)
+    assert ids == sorted(ids) and len(set(ids)) == 1200
+    assert [p.text for p in store.list_posts(limit=3)] == ["post 0", "post 1", "post 2"]
+    assert store.count_posts(statuses=[Status.QUEUED]) == 1200
