@@ -25,9 +25,11 @@ from scheduler.store import Claim, Store
 
 log = logging.getLogger("tactful.dispatch")
 Clock = Callable[[], datetime]
-#: record sends in groups this large; a crash before recording re-sends at most this many,
-#: and only on channels that de-duplicate (others go to `unknown`)
-RECORD_EVERY = 64
+#: On channels that de-duplicate, record sends in groups (a crash before recording only
+#: re-sends what the network will drop); other channels record each send at once, so a
+#: crash leaves at most the post in hand `unknown`.
+RECORD_EVERY = 500
+RECORD_WITHIN_SECONDS = 0.5
 
 
 def worker_name() -> str:
@@ -101,10 +103,10 @@ class Dispatcher:
         return report
 
     def _send_batch(self, batch: list[Post], report: PassReport) -> None:
-        sent: list[tuple[Post, str, datetime]] = []
+        pending: list[tuple[Post, str, datetime]] = []
         for index, post in enumerate(batch):
             if self.stop.is_set():
-                self._record(sent, report)
+                self._record(pending, report)
                 self._give_back(batch[index:], report, "the daemon is stopping")
                 return
             try:
@@ -113,15 +115,19 @@ class Dispatcher:
                     continue
                 remote_id = publisher.publish(post)
             except PublishError as exc:
-                self._record(sent, report)
-                sent = []
+                self._record(pending, report)
+                pending = []
                 self._failed(post, exc, report)
                 continue
-            sent.append((post, remote_id, self.clock()))
-            if len(sent) >= RECORD_EVERY:
-                self._record(sent, report)
-                sent = []
-        self._record(sent, report)
+            pending.append((post, remote_id, self.clock()))
+            if not publisher.idempotent or self._record_now(pending):
+                self._record(pending, report)
+                pending = []
+        self._record(pending, report)
+
+    def _record_now(self, pending: list[tuple[Post, str, datetime]]) -> bool:
+        waited = (pending[-1][2] - pending[0][2]).total_seconds()
+        return len(pending) >= RECORD_EVERY or waited >= RECORD_WITHIN_SECONDS
 
     def _mark_sending(self, post: Post, report: PassReport) -> bool:
         if self.store.mark_sending(post.id, worker=self.worker, now=self.clock()):

@@ -116,3 +116,35 @@ def test_import_sized_batches_keep_their_order(store: Store):
     assert ids == sorted(ids) and len(set(ids)) == 1200
     assert [p.text for p in store.list_posts(limit=3)] == ["post 0", "post 1", "post 2"]
     assert store.count_posts(statuses=[Status.QUEUED]) == 1200
+
+
+def test_the_migration_predicates_match_the_queries():
+    """Partial indexes only serve queries whose predicate is literally the same."""
+    import importlib.util
+
+    from scheduler.store.migrate import MIGRATIONS
+    from scheduler.store.schema import DUE_SQL, LIVE_SQL, PUBLISHING_SQL
+
+    spec = importlib.util.spec_from_file_location("m0001", MIGRATIONS / "versions/0001_queue.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert (module.DUE, module.LIVE, module.PUBLISHING) == (DUE_SQL, LIVE_SQL, PUBLISHING_SQL)
+
+
+def test_the_claim_uses_the_due_index(store: Store):
+    from sqlalchemy import select
+
+    from scheduler.store.schema import due_in_order, posts
+
+    query = due_in_order(select(posts.c.id).where(posts.c.run_at <= NOW)).limit(10)
+    with store.read() as conn:
+        if store.backend == "sqlite":
+            plan = " ".join(str(r) for r in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + str(query.compile(conn, compile_kwargs={
+                    "literal_binds": True}))))
+        else:
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            plan = " ".join(str(r) for r in conn.exec_driver_sql(
+                "EXPLAIN " + str(query.compile(conn, compile_kwargs={"literal_binds": True}))))
+    assert "ix_posts_due" in plan
+    assert "TEMP B-TREE" not in plan and "Sort" not in plan

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from scheduler.config import Config, OutboxChannel, WebhookChannel
 from scheduler.errors import BadInput
 from scheduler.publishers.base import Publisher, PublishError
@@ -15,7 +17,7 @@ def build_publisher(config: Config, channel: OutboxChannel | WebhookChannel,
     if isinstance(channel, OutboxChannel):
         from scheduler.publishers.outbox import OutboxPublisher
 
-        path = config.resolve(channel.path or f"outbox/{channel.id}.jsonl")
+        path = config.resolve(channel.path or Path("outbox") / f"{channel.id}.jsonl")
         return OutboxPublisher(path)
     from scheduler.publishers.webhook import WebhookPublisher
 

@@ -13,15 +13,13 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, select, update
 
-from scheduler.models import DISPATCHABLE, NewPost, Post, Status
+from scheduler.models import NewPost, Post, Status
 from scheduler.store.queue import insert_posts, live_duplicates
 from scheduler.store.rows import post_from_row
-from scheduler.store.schema import posts
+from scheduler.store.schema import due_in_order, is_due, is_publishing, posts
 from scheduler.store.transitions import Change, move_where, write_audit
-
-_DISPATCHABLE = [s.value for s in DISPATCHABLE]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -38,20 +36,22 @@ def claim_due(conn: Connection, *, now: datetime, worker: str, lease: timedelta,
               max_lateness: timedelta, idempotent_channels: Collection[str]) -> Claim:
     """Recover stale leases, set aside late and expired posts, and lease up to `limit` due ones."""
     requeued, unknown = _recover(conn, now, worker, idempotent_channels)
-    due = posts.c.status.in_(_DISPATCHABLE) & (posts.c.run_at <= now)
+    # Sweep only the head of the line (the posts this claim would take), so a claim costs
+    # the same with a backlog of a hundred or a million; every due post reaches the head.
+    head_of_line = due_in_order(select(posts.c.id).where(posts.c.run_at <= now)).limit(limit)
+    head = posts.c.id.in_(head_of_line.scalar_subquery())
     expired = move_where(
-        conn, due & (posts.c.expires_at < now), to=Status.EXPIRED,
+        conn, head & (posts.c.expires_at < now), to=Status.EXPIRED,
         change=Change(actor=worker, now=now, reason="expired before it could go out"))
     late = move_where(
-        conn, due & (posts.c.due_at < now - max_lateness), to=Status.HELD,
+        conn, head & (posts.c.due_at < now - max_lateness), to=Status.HELD,
         change=Change(actor=worker, now=now,
                       reason=f"missed its time (more than {_hours(max_lateness)} late)"))
     claimed = move_where(
-        conn, due, to=Status.PUBLISHING,
+        conn, head, to=Status.PUBLISHING,
         change=Change(actor=worker, now=now, action="claim"),
         values={"lease_owner": worker, "lease_until": now + lease, "send_started_at": None,
-                "attempts": posts.c.attempts + 1},
-        order_by=(posts.c.run_at, posts.c.id), limit=limit)
+                "attempts": posts.c.attempts + 1})
     in_order = sorted((post_from_row(r) for r in claimed), key=lambda p: (p.run_at, p.id))
     return Claim(posts=in_order, requeued=requeued,
                  unknown=unknown, late=[r.id for r in late], expired=[r.id for r in expired])
@@ -59,7 +59,7 @@ def claim_due(conn: Connection, *, now: datetime, worker: str, lease: timedelta,
 
 def _recover(conn: Connection, now: datetime, worker: str,
              idempotent_channels: Collection[str]) -> tuple[list[int], list[int]]:
-    stale = (posts.c.status == Status.PUBLISHING.value) & (posts.c.lease_until < now)
+    stale = and_(is_publishing(), posts.c.lease_until < now)
     released = {"lease_owner": None, "lease_until": None, "run_at": now}
     never_sent = posts.c.send_started_at.is_(None) & posts.c.channel.notin_(
         list(idempotent_channels))
@@ -88,8 +88,8 @@ def _hours(span: timedelta) -> str:
     return f"{hours:g}h" if hours >= 1 else f"{span.total_seconds() / 60:g}m"
 
 
-def _leased_by(worker: str):
-    return (posts.c.status == Status.PUBLISHING.value) & (posts.c.lease_owner == worker)
+def _leased_by(worker: str) -> ColumnElement[bool]:
+    return and_(is_publishing(), posts.c.lease_owner == worker)
 
 
 def record_published(conn: Connection, sent: Sequence[tuple[Post, str, datetime]], *,
@@ -170,12 +170,9 @@ def renew_leases(conn: Connection, *, worker: str, until: datetime) -> int:
 
 def next_wake(conn: Connection) -> datetime | None:
     """The earliest moment the dispatcher has work: a due post or a lease to recover."""
-    times = [
-        conn.execute(select(func.min(posts.c.run_at)).where(posts.c.status == s)).scalar()
-        for s in _DISPATCHABLE
-    ]
+    times = [conn.execute(select(func.min(posts.c.run_at)).where(is_due())).scalar()]
     times.append(conn.execute(select(func.min(posts.c.lease_until)).where(
-        posts.c.status == Status.PUBLISHING.value)).scalar())
+        is_publishing())).scalar())
     found = [t for t in times if t is not None]
     return min(found) if found else None
 

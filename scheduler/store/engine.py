@@ -18,7 +18,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, **kwargs)
-    return create_engine(parsed, pool_pre_ping=True, **kwargs)
+    # No server-side prepared statements: PostgreSQL would keep a generic plan made while
+    # the queue was small (a sequential scan) long after the table has grown.
+    return create_engine(parsed, pool_pre_ping=True,
+                         connect_args={"prepare_threshold": None}, **kwargs)
 
 
 def _sqlite_engine(url: Any, **kwargs: Any) -> Engine:

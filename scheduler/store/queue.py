@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select
 
 from scheduler.errors import DuplicatePost, InvalidTransition, PostNotFound
-from scheduler.models import EDITABLE, RETIRED, NewPost, Post, Status, content_key
+from scheduler.models import EDITABLE, NewPost, Post, Status, content_key
 from scheduler.store.rows import new_post_values, post_from_row
-from scheduler.store.schema import posts
+from scheduler.store.schema import is_live, posts
 from scheduler.store.transitions import Change, move, write_audit
 
 _INSERT_CHUNK = 500
@@ -24,7 +24,7 @@ def live_duplicates(conn: Connection, keys: Collection[str]) -> dict[str, int]:
     for start in range(0, len(keys), _INSERT_CHUNK):
         chunk = keys[start:start + _INSERT_CHUNK]
         stmt = select(posts.c.content_key, posts.c.id).where(
-            posts.c.content_key.in_(chunk), posts.c.status.notin_([s.value for s in RETIRED]))
+            posts.c.content_key.in_(chunk), is_live())
         found.update({k: i for k, i in conn.execute(stmt)})
     return found
 
@@ -147,5 +147,5 @@ def taken_times(conn: Connection, channel: str, since: datetime) -> set[datetime
     """Instants on `channel` already used by a live post (for --next-slot)."""
     stmt = select(posts.c.due_at).where(
         posts.c.channel == channel, posts.c.due_at >= since,
-        posts.c.status.notin_([s.value for s in RETIRED]))
+        is_live())
     return set(conn.execute(stmt).scalars())

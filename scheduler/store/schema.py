@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -13,14 +14,28 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Select,
     String,
     Table,
     Text,
+    TextClause,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-from scheduler.models import RETIRED
+from scheduler.models import DISPATCHABLE, RETIRED, Status
+
+
+def _status_sql(operator: str, statuses: frozenset) -> str:
+    return f"status {operator} ({', '.join(repr(s.value) for s in sorted(statuses))})"
+
+
+# The predicates of the partial indexes. Queries use these very clauses: both planners
+# match an index predicate against literal SQL, not against bind parameters.
+DUE_SQL = _status_sql("IN", DISPATCHABLE)
+LIVE_SQL = _status_sql("NOT IN", RETIRED)
+PUBLISHING_SQL = _status_sql("IN", frozenset({Status.PUBLISHING}))
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -86,12 +101,35 @@ posts = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
-Index("ix_posts_dispatch", posts.c.status, posts.c.run_at)
+# No plain index on status: SQLite would prefer it to the partial ones below and then sort
+# the whole backlog on every claim.
+# the dispatch queue in claim order, whatever the size of the backlog
+Index("ix_posts_due", posts.c.run_at, posts.c.id,
+      sqlite_where=text(DUE_SQL), postgresql_where=text(DUE_SQL))
+# posts in flight, by lease expiry: recovery and lease renewal read only these
+Index("ix_posts_publishing", posts.c.lease_until,
+      sqlite_where=text(PUBLISHING_SQL), postgresql_where=text(PUBLISHING_SQL))
 Index("ix_posts_channel_due", posts.c.channel, posts.c.due_at)
 # one live post per (channel, instant, text): re-running an import cannot duplicate posts
 Index("uq_posts_live_content", posts.c.content_key, unique=True,
-      sqlite_where=posts.c.status.notin_([s.value for s in RETIRED]),
-      postgresql_where=posts.c.status.notin_([s.value for s in RETIRED]))
+      sqlite_where=text(LIVE_SQL), postgresql_where=text(LIVE_SQL))
+
+
+def is_due() -> TextClause:
+    return text(DUE_SQL)
+
+
+def is_publishing() -> TextClause:
+    return text(PUBLISHING_SQL)
+
+
+def due_in_order(query: Select[Any]) -> Select[Any]:
+    """Due posts in claim order, read off ix_posts_due."""
+    return query.where(is_due()).order_by(posts.c.run_at, posts.c.id)
+
+
+def is_live() -> TextClause:
+    return text(LIVE_SQL)
 
 audit = Table(
     "audit",
@@ -104,6 +142,6 @@ audit = Table(
     Column("from_status", String(16)),
     Column("to_status", String(16)),
     Column("reason", Text),
-    Column("detail", JSON, nullable=False),
+    Column("detail", JSON(none_as_null=True)),
 )
 Index("ix_audit_post", audit.c.post_id, audit.c.id)

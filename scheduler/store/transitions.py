@@ -70,7 +70,7 @@ def write_audit(conn: Connection, entries: Iterable[tuple[int | None, str | None
     batch = [
         {"at": change.now, "actor": change.actor, "action": change.action, "post_id": pid,
          "from_status": _value(old), "to_status": _value(new), "reason": change.reason,
-         "detail": change.detail}
+         "detail": change.detail or None}
         for pid, old, new in entries
     ]
     if batch:

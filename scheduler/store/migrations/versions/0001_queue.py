@@ -17,7 +17,10 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-LIVE = sa.text("status NOT IN ('cancelled', 'dead', 'expired')")
+# frozen copies of scheduler.store.schema.DUE_SQL and LIVE_SQL (a test keeps them equal)
+DUE = "status IN ('failed', 'queued')"
+LIVE = "status NOT IN ('cancelled', 'dead', 'expired')"
+PUBLISHING = "status IN ('publishing')"
 
 
 def upgrade() -> None:
@@ -52,10 +55,13 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(128), nullable=False),
         sa.Column("updated_at", UTCDateTime, nullable=False),
     )
-    op.create_index("ix_posts_dispatch", "posts", ["status", "run_at"])
+    op.create_index("ix_posts_due", "posts", ["run_at", "id"],
+                    sqlite_where=sa.text(DUE), postgresql_where=sa.text(DUE))
+    op.create_index("ix_posts_publishing", "posts", ["lease_until"],
+                    sqlite_where=sa.text(PUBLISHING), postgresql_where=sa.text(PUBLISHING))
     op.create_index("ix_posts_channel_due", "posts", ["channel", "due_at"])
     op.create_index("uq_posts_live_content", "posts", ["content_key"], unique=True,
-                    sqlite_where=LIVE, postgresql_where=LIVE)
+                    sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
     op.create_table(
         "audit",
         sa.Column("id", Id, primary_key=True, autoincrement=True),
@@ -66,7 +72,7 @@ def upgrade() -> None:
         sa.Column("from_status", sa.String(16)),
         sa.Column("to_status", sa.String(16)),
         sa.Column("reason", sa.Text),
-        sa.Column("detail", sa.JSON, nullable=False),
+        sa.Column("detail", sa.JSON),
     )
     op.create_index("ix_audit_post", "audit", ["post_id", "id"])
     _make_audit_append_only()
