@@ -100,26 +100,29 @@ def percentiles(values: list[float]) -> dict[str, float]:
     return {"p50": round(q[49], 4), "p99": round(q[98], 4), "max": round(ordered[-1], 4)}
 
 
-def backlog(folder: Path, cfg: Path, store: Store, n: int) -> dict:
+def backlog(folder: Path, cfg: Path, store: Store, n: int, daemons: int = 1) -> dict:
     now = datetime.now(UTC)
     queue_seconds = queue(store, [now] * n, "backlog")
     outbox = folder / "outbox.jsonl"
     started = time.perf_counter()
-    daemon = subprocess.Popen([TACTFUL, "--config", str(cfg), "daemon"],
-                              stderr=subprocess.DEVNULL)
+    running = [subprocess.Popen([TACTFUL, "--config", str(cfg), "daemon"],
+                                stderr=subprocess.DEVNULL) for _ in range(daemons)]
     wait_lines(outbox, n, timeout=3600)
     elapsed = time.perf_counter() - started
-    daemon.send_signal(signal.SIGTERM)
-    daemon.wait(60)
+    for daemon in running:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(60)
     late = lateness(outbox)
     written = sorted(datetime.fromisoformat(json.loads(line)["written_at"])
                      for line in outbox.read_text().splitlines())
     sending = (written[-1] - written[0]).total_seconds()
-    return {"posts": n, "queue_seconds": round(queue_seconds, 2),
+    return {"posts": n, "daemons": daemons, "queue_seconds": round(queue_seconds, 2),
             "queue_posts_per_s": round(n / queue_seconds),
             "daemon_seconds": round(elapsed, 2), "posts_per_s": round(n / elapsed),
             "posts_per_s_first_to_last_write": round(n / sending) if sending else None,
-            "lateness_s": percentiles(late), "outbox_lines": len(written)}
+            "lateness_s": percentiles(late), "outbox_lines": len(written),
+            "distinct_posts": len({json.loads(line)["id"]
+                                   for line in outbox.read_text().splitlines()})}
 
 
 def idle(folder: Path, cfg: Path, store: Store, n: int, spread: float) -> dict:
@@ -144,6 +147,7 @@ def main() -> None:
     parser.add_argument("--idle-posts", type=int, default=3000)
     parser.add_argument("--idle-spread", type=float, default=60.0)
     parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--daemons", type=int, default=1, help="daemons sharing the backlog")
     parser.add_argument("--database", help="SQLAlchemy URL (default: a SQLite file)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="tactful-bench-") as tmp:
@@ -158,7 +162,7 @@ def main() -> None:
                        f"{platform.release()}, Python {platform.python_version()}",
             "backend": store.backend,
             "batch_size": args.batch,
-            "backlog": backlog(folder, cfg, store, args.posts),
+            "backlog": backlog(folder, cfg, store, args.posts, args.daemons),
             "idle": idle(folder, cfg, store, args.idle_posts, args.idle_spread),
         }
         store.close()

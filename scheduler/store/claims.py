@@ -59,28 +59,36 @@ def claim_due(conn: Connection, *, now: datetime, worker: str, lease: timedelta,
 
 def _recover(conn: Connection, now: datetime, worker: str,
              idempotent_channels: Collection[str]) -> tuple[list[int], list[int]]:
-    stale = and_(is_publishing(), posts.c.lease_until < now)
+    # Find the stale posts through the small in-flight index, then sort them here: a
+    # condition on channel would tempt SQLite into scanning the channel's whole history.
+    stale = conn.execute(select(posts.c.id, posts.c.channel, posts.c.send_started_at)
+                         .where(is_publishing(), posts.c.lease_until < now)).all()
+    if not stale:
+        return [], []
     released = {"lease_owner": None, "lease_until": None, "run_at": now}
-    never_sent = posts.c.send_started_at.is_(None) & posts.c.channel.notin_(
-        list(idempotent_channels))
-    requeued = move_where(
-        conn, stale & never_sent, to=Status.QUEUED,
-        change=Change(actor=worker, now=now, action="recover",
-                      reason="its daemon stopped before sending it"),
-        values=released)
-    requeued += move_where(
-        conn, stale & posts.c.channel.in_(list(idempotent_channels)), to=Status.QUEUED,
-        change=Change(actor=worker, now=now, action="recover",
-                      reason="its daemon stopped mid-send; re-sending with the same "
-                             "idempotency key"),
-        values=released)
-    unknown = move_where(
-        conn, stale, to=Status.UNKNOWN,
-        change=Change(actor=worker, now=now, action="recover",
-                      reason="its daemon stopped mid-send and this channel cannot "
-                             "de-duplicate: check whether it went out"),
-        values=released)
-    return [r.id for r in requeued], [r.id for r in unknown]
+    unsent = [r.id for r in stale
+              if r.channel not in idempotent_channels and r.send_started_at is None]
+    resend = [r.id for r in stale if r.channel in idempotent_channels]
+    uncertain = [r.id for r in stale if r.id not in set(unsent) | set(resend)]
+    requeued = _recover_as(conn, unsent, Status.QUEUED, "its daemon stopped before sending it",
+                           worker, now, released)
+    requeued += _recover_as(conn, resend, Status.QUEUED,
+                            "its daemon stopped mid-send; re-sending with the same "
+                            "idempotency key", worker, now, released)
+    unknown = _recover_as(conn, uncertain, Status.UNKNOWN,
+                          "its daemon stopped mid-send and this channel cannot "
+                          "de-duplicate: check whether it went out", worker, now, released)
+    return requeued, unknown
+
+
+def _recover_as(conn: Connection, ids: list[int], to: Status, reason: str, worker: str,
+                now: datetime, values: dict) -> list[int]:
+    if not ids:
+        return []
+    stale = and_(posts.c.id.in_(ids), is_publishing(), posts.c.lease_until < now)
+    rows = move_where(conn, stale, to=to, values=values,
+                      change=Change(actor=worker, now=now, action="recover", reason=reason))
+    return [r.id for r in rows]
 
 
 def _hours(span: timedelta) -> str:
