@@ -24,6 +24,9 @@ class Status(StrEnum):
 
 #: statuses a marketer may still edit or cancel
 EDITABLE = frozenset({Status.QUEUED, Status.PAUSED, Status.HELD, Status.FAILED})
+#: statuses a human may send back to the queue (after checking why it stopped)
+RETRYABLE = frozenset({Status.HELD, Status.FAILED, Status.DEAD, Status.UNKNOWN,
+                       Status.PAUSED})
 #: statuses the dispatcher picks up when their run time comes
 DISPATCHABLE = frozenset({Status.QUEUED, Status.FAILED})
 #: statuses that never change again

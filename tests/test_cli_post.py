@@ -166,3 +166,24 @@ def test_channel_list_and_config_check(cli: Cli):
         "stride-outbox": "outbox", "stride-hook": "webhook", "kvasek-outbox": "outbox"}
     assert all(c["next_slot"] for c in channels if c["kind"] == "outbox")
     assert ": OK (2 brands, 3 channels" in cli("config", "check").stdout
+
+
+def test_retry_and_mark_published_close_the_loop_for_stopped_posts(cli: Cli, tmp_path):
+    from scheduler.store import Store
+
+    cli("post", "add", "late one", "-c", "stride-outbox", "--at", future())
+    cli("post", "add", "unsure one", "-c", "stride-outbox", "--at", future(hour=10))
+    store = Store.open(f"sqlite:///{tmp_path / 'tactful.db'}")
+    with store.write() as conn:  # as the dispatcher would leave them
+        conn.exec_driver_sql("UPDATE posts SET status='held' WHERE id=1")
+        conn.exec_driver_sql("UPDATE posts SET status='unknown' WHERE id=2")
+    store.close()
+    retried = json.loads(cli("post", "retry", "1", "--json").stdout)
+    assert retried["status"] == "queued" and retried["attempts"] == 0
+    marked = json.loads(cli("post", "mark-published", "2", "--remote-id", "X1", "--json").stdout)
+    assert (marked["status"], marked["remote_id"]) == ("published", "X1")
+    again = cli("post", "mark-published", "1")
+    assert again.exit_code == 2 and "post 1 is queued; only a post that is unknown" in again.stderr
+    assert cli("post", "retry", "2").exit_code == 2
+    actions = [e["action"] for e in json.loads(cli("audit", "--json").stdout)]
+    assert actions[-2:] == ["retry", "confirm"]

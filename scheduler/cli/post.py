@@ -308,6 +308,47 @@ def cancel(app: App, post_id: int, reason: str, as_json: bool) -> None:
           as_json)
 
 
+@post.command("retry")
+@click.argument("post_id", type=int)
+@click.option("--at", "at", metavar="WHEN", default="now", show_default=True,
+              help="When to try again.")
+@click.option("--note", help="Why, for the audit log.")
+@fold_option
+@json_option
+@pass_app
+def retry(app: App, post_id: int, at: str, note: str | None, fold: str | None,
+          as_json: bool) -> None:
+    """Send a stopped post back to the queue: held, failed, dead, paused, or unknown
+    once you have checked that it did not go out.
+
+    \b
+    Example:
+      tactful post retry 42                    # missed its time: send it now
+      tactful post retry 43 --at +1h --note "network back up"
+    """
+    current = app.store.get_post(post_id)
+    when = parse_when(at, now=app.now(), tz=_zone(app, current), fold=fold, what="--at")
+    reason = note or "sent back to the queue by a human"
+    _done(app.store.retry_post(post_id, app.change(reason, action="retry"), run_at=when),
+          "Re-queued", as_json)
+
+
+@post.command("mark-published")
+@click.argument("post_id", type=int)
+@click.option("--remote-id", metavar="ID", help="The network's id of the post, if known.")
+@json_option
+@pass_app
+def mark_published(app: App, post_id: int, remote_id: str | None, as_json: bool) -> None:
+    """Record that an `unknown` post did go out (you checked the network).
+
+    \b
+    Example:
+      tactful post mark-published 43 --remote-id 1098234
+    """
+    change = app.change("a human confirmed it went out", action="confirm")
+    _done(app.store.mark_published(post_id, change, remote_id=remote_id), "Marked", as_json)
+
+
 def _done(p: Post, verb: str, as_json: bool) -> None:
     if as_json:
         print_json(p.to_json())

@@ -106,6 +106,14 @@ class Store:
         with self.write() as conn:
             return queue.cancel_post(conn, post_id, change)
 
+    def retry_post(self, post_id: int, change: Change, *, run_at: datetime) -> Post:
+        with self.write() as conn:
+            return queue.retry_post(conn, post_id, change, run_at=run_at)
+
+    def mark_published(self, post_id: int, change: Change, *, remote_id: str | None) -> Post:
+        with self.write() as conn:
+            return queue.mark_published(conn, post_id, change, remote_id=remote_id)
+
     def taken_times(self, channel: str, since: datetime) -> set[datetime]:
         with self.read() as conn:
             return queue.taken_times(conn, channel, since)

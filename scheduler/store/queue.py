@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select
 
 from scheduler.errors import DuplicatePost, InvalidTransition, PostNotFound
-from scheduler.models import EDITABLE, NewPost, Post, Status, content_key
+from scheduler.models import EDITABLE, RETRYABLE, NewPost, Post, Status, content_key
 from scheduler.store.rows import new_post_values, post_from_row
 from scheduler.store.schema import is_live, posts
 from scheduler.store.transitions import Change, move, write_audit
@@ -133,6 +133,26 @@ def cancel_post(conn: Connection, post_id: int, change: Change) -> Post:
     post = get_post(conn, post_id)
     _require(post, EDITABLE, "cancelled")
     move(conn, [post_id], allowed_from=EDITABLE, to=Status.CANCELLED, change=change)
+    return get_post(conn, post_id)
+
+
+def retry_post(conn: Connection, post_id: int, change: Change, *, run_at: datetime) -> Post:
+    """Send a stopped post (held, failed, dead, unknown, paused) back to the queue."""
+    post = get_post(conn, post_id)
+    _require(post, RETRYABLE, "retried")
+    move(conn, [post_id], allowed_from=RETRYABLE, to=Status.QUEUED, change=change,
+         values={"run_at": run_at, "attempts": 0, "lease_owner": None, "lease_until": None,
+                 "send_started_at": None})
+    return get_post(conn, post_id)
+
+
+def mark_published(conn: Connection, post_id: int, change: Change, *,
+                   remote_id: str | None) -> Post:
+    """A human checked the network: an `unknown` post did go out."""
+    post = get_post(conn, post_id)
+    _require(post, {Status.UNKNOWN}, "marked published")
+    move(conn, [post_id], allowed_from={Status.UNKNOWN}, to=Status.PUBLISHED, change=change,
+         values={"remote_id": remote_id, "published_at": change.now})
     return get_post(conn, post_id)
 
 
