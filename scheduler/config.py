@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Iterator
 from datetime import time, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import (
@@ -24,6 +26,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from scheduler.errors import BadInput, ConfigError
 from scheduler.when import parse_duration, zone
@@ -33,17 +37,29 @@ DATABASE_ENV = "TACTFUL_DATABASE_URL"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_GROUPS = {"weekdays": WEEKDAYS[:5], "weekends": WEEKDAYS[5:], "daily": WEEKDAYS}
 SLUG = r"^[a-z0-9][a-z0-9_.-]*$"
+_HHMM = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
+_BACKENDS = ("sqlite", "postgresql")
+
+
+_MAX_SPAN = timedelta(days=3650)
 
 
 def _duration(value: Any) -> Any:
     if isinstance(value, str):
         try:
-            return parse_duration(value)
+            span = parse_duration(value)
         except BadInput as exc:
             raise ValueError(str(exc)) from None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(seconds=value)
-    return value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        if not 0 < value <= _MAX_SPAN.total_seconds():
+            raise ValueError(f"{value!r} seconds is not a sensible span (more than zero, "
+                             "at most ten years)")
+        span = timedelta(seconds=value)
+    else:
+        raise ValueError("write a duration such as 30s, 15m, 6h or 14d")
+    if span > _MAX_SPAN:
+        raise ValueError(f"{value!r} is longer than ten years")
+    return span
 
 
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
@@ -58,6 +74,25 @@ class Slot(Strict):
 
     days: list[str] = Field(default_factory=lambda: list(WEEKDAYS))
     times: list[time]
+
+    @field_validator("times", mode="before")
+    @classmethod
+    def _wall_clock_times(cls, value: Any) -> Any:
+        # YAML reads an unquoted 15:00 as the number 900 (sexagesimal); refuse it
+        # rather than post at 00:15, and refuse offsets: slots are in the brand's zone
+        if not isinstance(value, list):
+            value = [value]
+        out = []
+        for item in value:
+            if isinstance(item, time) and item.tzinfo is None:
+                out.append(item)
+                continue
+            if not isinstance(item, str) or not _HHMM.match(item.strip()):
+                raise ValueError(f"{item!r} is not a time of day; write it quoted as "
+                                 '"HH:MM", for example "09:00"')
+            hours, minutes = item.strip().split(":")
+            out.append(time(int(hours), int(minutes)))
+        return out
 
     @field_validator("days", mode="before")
     @classmethod
@@ -128,10 +163,10 @@ class Brand(Strict):
 
 class DaemonConfig(Strict):
     #: the safety-net dispatch interval; due posts are also woken for on time
-    tick_seconds: float = Field(default=15, gt=0)
+    tick_seconds: float = Field(default=15, gt=0, le=86400)
     #: how often the daemon looks for newly queued posts to wake up for
-    poll_seconds: float = Field(default=1, gt=0)
-    lease_seconds: float = Field(default=30, gt=0)
+    poll_seconds: float = Field(default=1, gt=0, le=3600)
+    lease_seconds: float = Field(default=30, ge=3, le=3600)
     max_lateness: Duration = timedelta(hours=6)
     max_attempts: int = Field(default=5, ge=1)
     backoff_base: Duration = timedelta(seconds=30)
@@ -154,6 +189,13 @@ class Config(Strict):
         _check_zone(value)
         return value
 
+    @field_validator("database")
+    @classmethod
+    def _usable_url(cls, value: str | None) -> str | None:
+        if value is not None and "://" in value:
+            check_database_url(value)
+        return value
+
     @model_validator(mode="after")
     def _unique_ids(self) -> Config:
         _reject_duplicates("brands", [b.id for b in self.brands])
@@ -172,7 +214,7 @@ class Config(Strict):
         raise BadInput(f"unknown brand {brand_id!r}; known brands: "
                        f"{', '.join(b.id for b in self.brands) or 'none'}")
 
-    def brand_zone(self, brand: Brand):
+    def brand_zone(self, brand: Brand) -> ZoneInfo:
         return zone(brand.timezone or self.timezone)
 
     def resolve(self, path: Path) -> Path:
@@ -187,6 +229,16 @@ class Config(Strict):
                 return "sqlite:///" + str(self.resolve(Path(url[len("sqlite:///"):])))
             return url
         return "sqlite:///" + str(self.resolve(Path(url)))
+
+
+def check_database_url(url: str) -> None:
+    """Refuse a URL SQLAlchemy cannot parse or a backend Tactful does not support."""
+    try:
+        backend = make_url(url).get_backend_name()
+    except (ArgumentError, ValueError) as exc:
+        raise ValueError(f"not a database URL ({exc})") from None
+    if backend not in _BACKENDS:
+        raise ValueError(f"unsupported database {backend!r}; use sqlite or postgresql")
 
 
 def _check_zone(name: str) -> None:

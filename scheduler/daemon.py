@@ -77,11 +77,13 @@ class Daemon:
     def _dispatch(self) -> None:
         if self.dispatcher.stop.is_set():
             return
-        report = self.dispatcher.run_pass()
-        _log_report(report)
-        with self._lock:
-            self._planned = None
-        self._plan_wake_up()
+        try:
+            _log_report(self.dispatcher.run_pass())
+        finally:
+            # even after a failed pass, plan the next wake-up, or on-time sends stop
+            with self._lock:
+                self._planned = None
+            self._plan_wake_up()
 
     def _plan_wake_up(self) -> None:
         """Schedule a pass at the earliest due time, if that is before the next tick."""

@@ -16,12 +16,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from scheduler.config import DaemonConfig
 from scheduler.models import Post, Status
 from scheduler.publishers import PublisherPool, PublishError
+from scheduler.recurrence import next_occurrence
 from scheduler.retry import retry_time
 from scheduler.store import Claim, Store
+from scheduler.when import zone
 
 log = logging.getLogger("tactful.dispatch")
 Clock = Callable[[], datetime]
@@ -53,6 +56,7 @@ class PassReport:
     def absorb(self, claim: Claim) -> None:
         self.requeued += claim.requeued
         self.unknown += claim.unknown
+        self.dead += claim.dead
         self.held += claim.late
         self.expired += claim.expired
         for pid in claim.unknown:
@@ -94,7 +98,7 @@ class Dispatcher:
                 now=self.clock(), worker=self.worker,
                 lease=timedelta(seconds=self.settings.lease_seconds),
                 limit=self.settings.batch_size, max_lateness=self.settings.max_lateness,
-                idempotent_channels=self._idempotent)
+                idempotent_channels=self._idempotent, max_attempts=self.settings.max_attempts)
             report.absorb(claim)
             if not claim.posts:
                 break
@@ -119,6 +123,14 @@ class Dispatcher:
                 pending = []
                 self._failed(post, exc, report)
                 continue
+            except Exception as exc:  # a bug or the machine (disk full): fail this post only
+                log.exception("post %s on %s: unexpected error while sending", post.id,
+                              post.channel)
+                self._record(pending, report)
+                pending = []
+                self._failed(post, PublishError(f"{type(exc).__name__}: {exc}",
+                                                maybe_sent=True), report)
+                continue
             pending.append((post, remote_id, self.clock()))
             if not publisher.idempotent or self._record_now(pending):
                 self._record(pending, report)
@@ -139,7 +151,11 @@ class Dispatcher:
     def _record(self, sent: list[tuple[Post, str, datetime]], report: PassReport) -> None:
         if not sent:
             return
-        lost = set(self.store.record_published(sent, worker=self.worker, now=self.clock()))
+        now = self.clock()
+        upcoming = {p.id: n for p, _, _ in sent if p.every
+                    and (n := next_occurrence(p, now, self._zone(p.channel))) is not None}
+        lost = set(self.store.record_published(sent, worker=self.worker, now=now,
+                                               next_posts=upcoming))
         for post, remote_id, _ in sent:
             if post.id in lost:
                 report.lost_lease.append(post.id)
@@ -148,6 +164,11 @@ class Dispatcher:
             report.published.append(post.id)
             report.note(post.id, "published", remote_id, post.channel)
             log.debug("post %s published on %s as %s", post.id, post.channel, remote_id)
+
+    def _zone(self, channel_id: str) -> ZoneInfo:
+        entry = self.pool.config.channels.get(channel_id)
+        config = self.pool.config
+        return config.brand_zone(entry[0]) if entry else zone(config.timezone)
 
     def _failed(self, post: Post, exc: PublishError, report: PassReport) -> None:
         now = self.clock()

@@ -7,6 +7,7 @@ with the same words; only the label of the place differs (`--at` or `column 'at'
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -48,8 +49,12 @@ class Draft:
     every: str | None = None
     until: str | None = None
     fold: Fold | None = None
-    #: an instant already settled (an edit that keeps the post's time); skips `at`
+    #: instants already settled (an edit keeps what it does not change); used when the
+    #: matching text field is empty, and still checked against the post's time
     due_at: datetime | None = None
+    expires_at: datetime | None = None
+    until_at: datetime | None = None
+    every_span: timedelta | None = None
 
 
 Label = Callable[[str], str]
@@ -72,7 +77,7 @@ class Drafting:
         brand, channel = self._channel(draft.channel)
         tz = self.config.brand_zone(brand)
         due = self._due(draft, channel.id, channel.slots, tz)
-        every = self._every(draft.every)
+        every = self._every(draft.every) if draft.every_span is None else draft.every_span
         post = NewPost(
             brand=brand.id,
             channel=channel.id,
@@ -81,7 +86,8 @@ class Drafting:
             tags=self._tags(draft.tags),
             lang=self._lang(draft.lang) or (brand.languages[0] if brand.languages else None),
             automated=draft.automated if draft.automated is not None else every is not None,
-            expires_at=self._after(draft.expires, "expires", due, tz, draft.fold),
+            expires_at=self._after(draft.expires, "expires", due, tz, draft.fold,
+                                   settled=draft.expires_at),
             crisis_text=(draft.crisis_text or "").strip() or None,
             every=every,
             until=self._until(draft, due, tz, every),
@@ -102,6 +108,11 @@ class Drafting:
     def _text(self, text: str) -> str:
         if not text or not text.strip():
             raise self._fail("text", "the post text is empty")
+        bad = next((c for c in text if unicodedata.category(c) == "Cc" and c not in "\n\t\r"),
+                   None)
+        if bad is not None:
+            raise self._fail("text", f"contains the control character U+{ord(bad):04X}; "
+                                     "remove it")
         return text.strip()
 
     def _channel(self, channel_id: str):
@@ -175,9 +186,13 @@ class Drafting:
         return span
 
     def _after(self, raw: str | None, field: str, due: datetime, tz,
-               fold: Fold | None) -> datetime | None:
+               fold: Fold | None, settled: datetime | None = None) -> datetime | None:
         if not raw or not raw.strip():
-            return None
+            if settled is not None and settled <= due:
+                raise self._fail(field, f"the post's {field} time "
+                                        f"({settled.astimezone(tz):%Y-%m-%d %H:%M %Z}) would "
+                                        "come before its new time; change both")
+            return settled
         value = self._when(raw.strip(), field, tz, fold)
         if value <= due:
             raise self._fail(field, f"{raw!r} is not after the post's time "
@@ -187,7 +202,7 @@ class Drafting:
     def _until(self, draft: Draft, due: datetime, tz, every: timedelta | None):
         if draft.until and not every:
             raise self._fail("until", "only makes sense with every (a recurring post)")
-        return self._after(draft.until, "until", due, tz, draft.fold)
+        return self._after(draft.until, "until", due, tz, draft.fold, settled=draft.until_at)
 
 
 def is_next_slot(at: str | None) -> bool:

@@ -39,6 +39,8 @@ class WebhookReceiver:
     failures: list[int] = field(default_factory=list)
     #: seconds to wait before answering each request
     delay: float = 0.0
+    #: the Retry-After header sent with a failure answer, if any
+    retry_after: str | None = None
     #: answer a repeated Idempotency-Key with the first answer instead of a new id
     dedupe: bool = False
     received: list[Received] = field(default_factory=list)
@@ -116,6 +118,8 @@ class WebhookReceiver:
                 code, reply = receiver._answer(self.path, headers, body)
                 data = json.dumps(reply).encode()
                 self.send_response(code)
+                if code >= 400 and receiver.retry_after is not None:
+                    self.send_header("Retry-After", receiver.retry_after)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from scheduler.errors import BadInput, WhenError
 
 Fold = Literal["earlier", "later"]
+MAX_SPAN = timedelta(days=3650)
+_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"(\d+)\s*([smhdw])")
@@ -34,6 +36,8 @@ def parse_duration(text: str, *, what: str = "duration") -> timedelta:
     seconds = sum(int(n) * _UNITS[unit] for n, unit in _DURATION.findall(cleaned))
     if seconds <= 0:
         raise BadInput(f"{what} {text!r}: must be longer than zero")
+    if seconds > MAX_SPAN.total_seconds():
+        raise BadInput(f"{what} {text!r}: longer than ten years")
     return timedelta(seconds=seconds)
 
 
@@ -69,6 +73,8 @@ def parse_when(text: str, *, now: datetime, tz: ZoneInfo, fold: Fold | None = No
     if raw.startswith("+"):
         return (now + parse_duration(raw[1:], what=what)).astimezone(UTC)
     parsed = _parse_iso(raw, what)
+    if parsed.replace(tzinfo=None) > _LATEST.replace(tzinfo=None):
+        raise WhenError(f"{what} {raw!r}: too far in the future")
     if parsed.tzinfo is not None:
         return parsed.astimezone(UTC)
     return resolve_local(parsed, tz, fold=fold, what=f"{what} {text!r}")

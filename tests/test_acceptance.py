@@ -83,7 +83,7 @@ def test_a_daemon_killed_mid_publish_loses_no_post(tmp_path):
     db_url = f"sqlite:///{tmp_path / 'tactful.db'}"
     with WebhookReceiver() as receiver:
         config = write_config(tmp_path, base_config(webhook_url=receiver.url + "/hook",
-                                                    lease_seconds=1, batch_size=50))
+                                                    lease_seconds=3, batch_size=50))
         posts = [("stride-outbox", f"o{i}") for i in range(20)] + [("stride-hook", "h0")] + \
                 [("stride-outbox", f"p{i}") for i in range(20)] + [("stride-hook", "h1")]
         ids = queue_now(db_url, posts[:20]) + \
@@ -98,7 +98,7 @@ def test_a_daemon_killed_mid_publish_loses_no_post(tmp_path):
         stuck = store.list_posts(statuses=[Status.PUBLISHING])
         assert stuck, "the kill should have caught posts mid-publish"
         receiver.stall.clear()
-        time.sleep(1.2)  # the dead daemon's lease runs out
+        time.sleep(3.2)  # the dead daemon's lease runs out
         after = run(config, "daemon", "--once", "--json")
         assert after.returncode == 0, after.stderr
         final = {p.id: p for p in store.list_posts()}

@@ -37,8 +37,8 @@ def test_every_command_has_help_with_an_example(path):
     assert re.search(r"tactful( --?[a-z-]+ \S+)* " + re.escape(path), example + " "), example
 
 
-@pytest.mark.parametrize("path", [p for p, c in ALL if any(
-    o.name == "as_json" for o in c.params) and p.endswith(("list", "show", "audit"))])
+@pytest.mark.parametrize("path", ["post list", "post show", "audit", "channel list",
+                                  "post add", "post import", "daemon"])
 def test_listing_commands_offer_json(path):
     assert "--json" in CliRunner().invoke(main, [*path.split(), "--help"]).output
 

@@ -5,13 +5,24 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from scheduler.cli.common import App, console, err, json_option, local_time, pass_app, print_json
+from scheduler.cli.common import (
+    LIMIT,
+    POST_ID,
+    App,
+    console,
+    err,
+    json_option,
+    local_time,
+    pass_app,
+    print_json,
+)
 from scheduler.when import zone
 
 
 @click.command()
-@click.option("--post", "post_id", type=int, metavar="ID", help="Only this post's events.")
-@click.option("--limit", "-n", default=200, show_default=True, help="The latest this many.")
+@click.option("--post", "post_id", type=POST_ID, metavar="ID", help="Only this post's events.")
+@click.option("--limit", "-n", default=200, show_default=True, type=LIMIT,
+              help="The latest this many.")
 @json_option
 @pass_app
 def audit(app: App, post_id: int | None, limit: int, as_json: bool) -> None:

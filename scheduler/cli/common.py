@@ -65,6 +65,9 @@ def _os_user() -> str:
 
 
 pass_app = click.make_pass_decorator(App)
+#: ids and limits the databases can hold (a 64-bit integer)
+POST_ID = click.IntRange(1, 2**63 - 1)
+LIMIT = click.IntRange(1, 1_000_000)
 
 
 def json_option(func: F) -> F:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import click
 from rich.table import Table
+from sqlalchemy.engine import make_url
 
-from scheduler.cli.common import App, console, json_option, local_time, pass_app, print_json
+from scheduler.cli.common import App, console, err, json_option, local_time, pass_app, print_json
 from scheduler.config import config_path
+from scheduler.publishers import missing_credentials
 from scheduler.slots import next_free_slot
 
 
@@ -31,8 +33,11 @@ def check(app: App) -> None:
     """
     config = app.config
     channels = sum(len(b.channels) for b in config.brands)
+    database = make_url(config.database_url).render_as_string(hide_password=True)
     click.echo(f"{config_path(app.config_path)}: OK ({len(config.brands)} brands, "
-               f"{channels} channels, database {config.database_url}).")
+               f"{channels} channels, database {database}).")
+    for problem in missing_credentials(config):
+        err(f"warning: {problem}; posts on that channel will be held until it is set")
 
 
 @click.group()

@@ -31,7 +31,8 @@ def upgrade_(app: App) -> None:
     """
     store = Store.open(app.config.database_url, migrate=False)
     try:
-        before, after = upgrade(store.engine)
+        with store.unavailable_as_error():
+            before, after = upgrade(store.engine)
     finally:
         store.close()
     if before == after:
@@ -51,7 +52,8 @@ def status(app: App) -> None:
     """
     store = Store.open(app.config.database_url, migrate=False)
     try:
-        current = current_revision(store.engine)
+        with store.unavailable_as_error():
+            current = current_revision(store.engine)
         url = store.engine.url.render_as_string(hide_password=True)
     finally:
         store.close()

@@ -12,6 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from scheduler.cli.common import (
+    LIMIT,
+    POST_ID,
     App,
     console,
     err,
@@ -49,7 +51,9 @@ def post() -> None:
 
 
 def _drafting(app: App, label=lambda field: _OPTION.get(field, field)) -> Drafting:
-    return Drafting(app.config, now=app.now(), taken=app.store.taken_times, label=label)
+    # the store is opened only if a --next-slot needs it: a refused command creates nothing
+    return Drafting(app.config, now=app.now(), label=label,
+                    taken=lambda channel, since: app.store.taken_times(channel, since))
 
 
 @post.command("add")
@@ -127,7 +131,7 @@ def import_(app: App, file: Path, dry_run: bool, fold: str | None, as_json: bool
       tactful post import week.csv
     """
     drafting = _drafting(app, label=lambda field: f"column {field!r}")
-    plan = plan_import(file, drafting, app.store.live_duplicates)
+    plan = plan_import(file, drafting, lambda keys: app.store.live_duplicates(keys))
     ids: list[int] = []
     if plan.posts and not dry_run:
         with _progress(len(plan.posts)) as advance:
@@ -166,7 +170,8 @@ def _progress(total: int) -> Iterator:
 @click.option("--channel", "-c", "channels", multiple=True, metavar="ID",
               help="Only this channel.")
 @click.option("--due-before", metavar="WHEN", help="Only posts due before WHEN.")
-@click.option("--limit", "-n", default=100, show_default=True, help="At most this many.")
+@click.option("--limit", "-n", default=100, show_default=True, type=LIMIT,
+              help="At most this many.")
 @json_option
 @pass_app
 def list_(app: App, statuses: tuple[str, ...], brands: tuple[str, ...],
@@ -223,7 +228,7 @@ def _zone(app: App, p: Post):
 
 
 @post.command("show")
-@click.argument("post_id", type=int)
+@click.argument("post_id", type=POST_ID)
 @json_option
 @pass_app
 def show(app: App, post_id: int, as_json: bool) -> None:
@@ -258,7 +263,7 @@ def show(app: App, post_id: int, as_json: bool) -> None:
 
 
 @post.command("edit")
-@click.argument("post_id", type=int)
+@click.argument("post_id", type=POST_ID)
 @click.option("--text", help="New text ('-' reads stdin).")
 @click.option("--at", "at", metavar="WHEN", help="New time.")
 @click.option("--tag", "-t", "tags", multiple=True, metavar="TAG",
@@ -282,17 +287,20 @@ def edit(app: App, post_id: int, text: str | None, at: str | None, tags: tuple[s
         text = sys.stdin.read()
     draft = Draft(text=text if text is not None else current.text, channel=current.channel,
                   at=at, due_at=None if at else current.due_at, tags=tags or current.tags,
-                  lang=current.lang, expires=expires, crisis_text=crisis_text, fold=fold)
+                  lang=current.lang, expires=expires, crisis_text=crisis_text, fold=fold,
+                  expires_at=current.expires_at, until_at=current.until,
+                  every_span=current.every)
     checked = _drafting(app).build(draft)
     changed = app.store.edit_post(
         post_id, app.change(), text=checked.text if text is not None else None,
         due_at=checked.due_at if at else None, tags=checked.tags if tags else None,
-        expires_at=checked.expires_at, crisis_text=checked.crisis_text)
+        expires_at=checked.expires_at if expires else None,
+        crisis_text=checked.crisis_text if crisis_text else None)
     _done(changed, "Edited", as_json)
 
 
 @post.command("cancel")
-@click.argument("post_id", type=int)
+@click.argument("post_id", type=POST_ID)
 @click.option("--reason", default="cancelled by a human", show_default=True,
               help="Why, for the audit log.")
 @json_option
@@ -309,7 +317,7 @@ def cancel(app: App, post_id: int, reason: str, as_json: bool) -> None:
 
 
 @post.command("retry")
-@click.argument("post_id", type=int)
+@click.argument("post_id", type=POST_ID)
 @click.option("--at", "at", metavar="WHEN", default="now", show_default=True,
               help="When to try again.")
 @click.option("--note", help="Why, for the audit log.")
@@ -334,7 +342,7 @@ def retry(app: App, post_id: int, at: str, note: str | None, fold: str | None,
 
 
 @post.command("mark-published")
-@click.argument("post_id", type=int)
+@click.argument("post_id", type=POST_ID)
 @click.option("--remote-id", metavar="ID", help="The network's id of the post, if known.")
 @json_option
 @pass_app

@@ -25,6 +25,19 @@ def build_publisher(config: Config, channel: OutboxChannel | WebhookChannel,
     return WebhookPublisher(channel, secret)
 
 
+def missing_credentials(config: Config) -> list[str]:
+    """One line per webhook credential that cannot be found (never its value)."""
+    secrets = SecretStore(config.resolve(config.secrets_file) if config.secrets_file else None)
+    problems = []
+    for channel_id, (_, channel) in config.channels.items():
+        if isinstance(channel, WebhookChannel) and channel.secret_env:
+            try:
+                secrets.get(channel.secret_env)
+            except BadInput as exc:
+                problems.append(f"channel {channel_id}: {exc}")
+    return problems
+
+
 class PublisherPool:
     """One publisher per channel, made on first use and closed together."""
 

@@ -50,6 +50,11 @@ class OutboxPublisher(Publisher):
             self._fd = None
 
     def _open(self) -> int:
+        if self._fd is not None and self._rotated():
+            # someone moved the file away (log rotation): write to a new one at the path
+            self.close()
+            self._seen.clear()
+            self._scanned = 0
         if self._fd is None:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -57,6 +62,15 @@ class OutboxPublisher(Publisher):
             except OSError as exc:
                 raise PublishError(f"cannot open outbox {self.path}: {exc.strerror}") from None
         return self._fd
+
+    def _rotated(self) -> bool:
+        assert self._fd is not None
+        try:
+            at_path = os.stat(self.path)
+        except FileNotFoundError:
+            return True
+        held = os.fstat(self._fd)
+        return (at_path.st_dev, at_path.st_ino) != (held.st_dev, held.st_ino)
 
     def _catch_up(self, fd: int) -> None:
         """Index the idempotency keys of lines appended since we last looked."""

@@ -7,7 +7,7 @@ atomically (SQLite: BEGIN IMMEDIATE; PostgreSQL: row locks with SKIP LOCKED).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,9 +15,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
-from scheduler.errors import TactfulError
+from scheduler.config import check_database_url
+from scheduler.errors import ConfigError, DuplicatePost, TactfulError
 from scheduler.models import AuditEvent, NewPost, Post, Status
 from scheduler.store import claims, queue
 from scheduler.store.claims import Claim
@@ -40,6 +41,10 @@ class Store:
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
+        try:
+            check_database_url(url)
+        except ValueError as exc:
+            raise ConfigError(f"database URL: {exc}") from None
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             folder = Path(parsed.database).parent
@@ -47,13 +52,20 @@ class Store:
                 raise StoreUnavailable(f"database folder {folder} does not exist")
         store = cls(make_engine(url))
         if migrate:
-            try:
+            with store.unavailable_as_error():
                 ensure_schema(store.engine)
-            except OperationalError as exc:
-                store.close()
-                raise StoreUnavailable(f"cannot open database {parsed.render_as_string()}: "
-                                       f"{exc.orig}") from None
         return store
+
+    @contextmanager
+    def unavailable_as_error(self) -> Iterator[None]:
+        """A database that cannot be reached becomes one clear line, not a traceback."""
+        try:
+            yield
+        except OperationalError as exc:
+            self.close()
+            first_line = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            where = self.engine.url.render_as_string(hide_password=True)
+            raise StoreUnavailable(f"cannot use database {where}: {first_line}") from None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -75,8 +87,13 @@ class Store:
     # -- the queue -------------------------------------------------------------------
     def add_posts(self, new: Sequence[NewPost], change: Change,
                   progress: Callable[[int], None] | None = None) -> list[int]:
-        with self.write() as conn:
-            return queue.insert_posts(conn, new, change, progress)
+        try:
+            with self.write() as conn:
+                return queue.insert_posts(conn, new, change, progress)
+        except IntegrityError:
+            # another process queued the same post between our check and our insert
+            clash = self.live_duplicates([p.key for p in new])
+            raise DuplicatePost(next(iter(clash.values()), 0)) from None
 
     def live_duplicates(self, keys: Collection[str]) -> dict[str, int]:
         with self.read() as conn:
@@ -131,16 +148,20 @@ class Store:
 
     # -- the dispatcher --------------------------------------------------------------
     def claim_due(self, *, now: datetime, worker: str, lease: timedelta, limit: int,
-                  max_lateness: timedelta, idempotent_channels: Collection[str]) -> Claim:
+                  max_lateness: timedelta, idempotent_channels: Collection[str],
+                  max_attempts: int = 5) -> Claim:
         with self.write() as conn:
             return claims.claim_due(conn, now=now, worker=worker, lease=lease, limit=limit,
                                     max_lateness=max_lateness,
-                                    idempotent_channels=idempotent_channels)
+                                    idempotent_channels=idempotent_channels,
+                                    max_attempts=max_attempts)
 
     def record_published(self, sent: Sequence[tuple[Post, str, datetime]], *, worker: str,
-                         now: datetime) -> list[int]:
+                         now: datetime, next_posts: Mapping[int, NewPost] | None = None
+                         ) -> list[int]:
         with self.write() as conn:
-            return claims.record_published(conn, sent, worker=worker, now=now)
+            return claims.record_published(conn, sent, worker=worker, now=now,
+                                           next_posts=next_posts)
 
     def record_failure(self, post: Post, error: str, *, to: Status,
                        retry_at: datetime | None, worker: str, now: datetime) -> bool:

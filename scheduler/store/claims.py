@@ -9,7 +9,7 @@ recovered is never recorded twice.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,44 +28,57 @@ class Claim:
     #: posts whose daemon died mid-send: back in the queue (idempotent) or `unknown`
     requeued: list[int]
     unknown: list[int]
+    dead: list[int]
     late: list[int]
     expired: list[int]
 
 
 def claim_due(conn: Connection, *, now: datetime, worker: str, lease: timedelta, limit: int,
-              max_lateness: timedelta, idempotent_channels: Collection[str]) -> Claim:
+              max_lateness: timedelta, idempotent_channels: Collection[str],
+              max_attempts: int = 5) -> Claim:
     """Recover stale leases, set aside late and expired posts, and lease up to `limit` due ones."""
-    requeued, unknown = _recover(conn, now, worker, idempotent_channels)
+    requeued, unknown, dead = _recover(conn, now, worker, idempotent_channels, max_attempts)
     # Sweep only the head of the line (the posts this claim would take), so a claim costs
     # the same with a backlog of a hundred or a million; every due post reaches the head.
+    due = and_(is_due(), posts.c.run_at <= now)
     head_of_line = due_in_order(select(posts.c.id).where(posts.c.run_at <= now)).limit(limit)
-    head = posts.c.id.in_(head_of_line.scalar_subquery())
+    # the due test sits in the locking query too: PostgreSQL re-checks it on a row that
+    # another daemon claimed since our snapshot, and then leaves that row alone
+    head = and_(posts.c.id.in_(head_of_line.scalar_subquery()), due)
     expired = move_where(
-        conn, head & (posts.c.expires_at < now), to=Status.EXPIRED,
+        conn, head & (posts.c.expires_at < now), to=Status.EXPIRED, skip_locked=True,
         change=Change(actor=worker, now=now, reason="expired before it could go out"))
+    # late means due (run_at) for too long without going out: a daemon that was down,
+    # not a post a human re-queued or a retry that came due
     late = move_where(
-        conn, head & (posts.c.due_at < now - max_lateness), to=Status.HELD,
+        conn, head & (posts.c.run_at < now - max_lateness), to=Status.HELD, skip_locked=True,
         change=Change(actor=worker, now=now,
                       reason=f"missed its time (more than {_hours(max_lateness)} late)"))
     claimed = move_where(
-        conn, head, to=Status.PUBLISHING,
+        conn, head, to=Status.PUBLISHING, skip_locked=True,
         change=Change(actor=worker, now=now, action="claim"),
         values={"lease_owner": worker, "lease_until": now + lease, "send_started_at": None,
                 "attempts": posts.c.attempts + 1})
     in_order = sorted((post_from_row(r) for r in claimed), key=lambda p: (p.run_at, p.id))
-    return Claim(posts=in_order, requeued=requeued,
-                 unknown=unknown, late=[r.id for r in late], expired=[r.id for r in expired])
+    return Claim(posts=in_order, requeued=requeued, unknown=unknown, dead=dead,
+                 late=[r.id for r in late], expired=[r.id for r in expired])
 
 
-def _recover(conn: Connection, now: datetime, worker: str,
-             idempotent_channels: Collection[str]) -> tuple[list[int], list[int]]:
+def _recover(conn: Connection, now: datetime, worker: str, idempotent_channels: Collection[str],
+             max_attempts: int) -> tuple[list[int], list[int], list[int]]:
     # Find the stale posts through the small in-flight index, then sort them here: a
     # condition on channel would tempt SQLite into scanning the channel's whole history.
-    stale = conn.execute(select(posts.c.id, posts.c.channel, posts.c.send_started_at)
+    stale = conn.execute(select(posts.c.id, posts.c.channel, posts.c.send_started_at,
+                                posts.c.attempts)
                          .where(is_publishing(), posts.c.lease_until < now)).all()
     if not stale:
-        return [], []
+        return [], [], []
     released = {"lease_owner": None, "lease_until": None, "run_at": now}
+    # a post whose daemon died on it this many times is likely what kills daemons
+    poison = [r.id for r in stale if r.attempts >= max_attempts]
+    dead = _recover_as(conn, poison, Status.DEAD, f"its daemon stopped mid-send {max_attempts} "
+                "times; giving up so it cannot stop the queue", worker, now, released)
+    stale = [r for r in stale if r.id not in set(poison)]
     unsent = [r.id for r in stale
               if r.channel not in idempotent_channels and r.send_started_at is None]
     resend = [r.id for r in stale if r.channel in idempotent_channels]
@@ -78,7 +91,7 @@ def _recover(conn: Connection, now: datetime, worker: str,
     unknown = _recover_as(conn, uncertain, Status.UNKNOWN,
                           "its daemon stopped mid-send and this channel cannot "
                           "de-duplicate: check whether it went out", worker, now, released)
-    return requeued, unknown
+    return requeued, unknown, dead
 
 
 def _recover_as(conn: Connection, ids: list[int], to: Status, reason: str, worker: str,
@@ -101,8 +114,10 @@ def _leased_by(worker: str) -> ColumnElement[bool]:
 
 
 def record_published(conn: Connection, sent: Sequence[tuple[Post, str, datetime]], *,
-                     worker: str, now: datetime) -> list[int]:
-    """Mark posts published with their remote ids; returns the ids whose lease was lost."""
+                     worker: str, now: datetime,
+                     next_posts: Mapping[int, NewPost] | None = None) -> list[int]:
+    """Mark posts published with their remote ids, and queue the next occurrence of each
+    recurring one (`next_posts`, by post id); returns the ids whose lease was lost."""
     if not sent:
         return []
     stmt = (update(posts)
@@ -118,7 +133,8 @@ def record_published(conn: Connection, sent: Sequence[tuple[Post, str, datetime]
         done, lost = _split_by_owner(conn, sent, worker)
     change = Change(actor=worker, now=now, action="publish")
     write_audit(conn, ((p.id, Status.PUBLISHING, Status.PUBLISHED) for p in done), change)
-    _queue_next_occurrences(conn, [p for p in done if p.every], worker=worker, now=now)
+    upcoming = [next_posts[p.id] for p in done if next_posts and p.id in next_posts]
+    _queue_next_occurrences(conn, upcoming, worker=worker, now=now)
     return lost
 
 
@@ -185,28 +201,12 @@ def next_wake(conn: Connection) -> datetime | None:
     return min(found) if found else None
 
 
-def _queue_next_occurrences(conn: Connection, done: Sequence[Post], *, worker: str,
+def _queue_next_occurrences(conn: Connection, upcoming: Sequence[NewPost], *, worker: str,
                             now: datetime) -> None:
     """Evergreen posts come back: queue each one's next occurrence after it publishes."""
-    upcoming = [n for n in (next_occurrence(p, now) for p in done) if n is not None]
     if not upcoming:
         return
     taken = live_duplicates(conn, [n.key for n in upcoming])
     fresh = [n for n in upcoming if n.key not in taken]
     insert_posts(conn, fresh, Change(actor=worker, now=now, action="recur",
                                      reason="next occurrence of a recurring post"))
-
-
-def next_occurrence(post: Post, now: datetime) -> NewPost | None:
-    """The same post one period later (skipping periods already past), unless past --until."""
-    assert post.every is not None
-    due = post.due_at + post.every
-    while due <= now:
-        due += post.every
-    if post.until is not None and due > post.until:
-        return None
-    expires = post.expires_at + (due - post.due_at) if post.expires_at else None
-    return NewPost(brand=post.brand, channel=post.channel, text=post.text, due_at=due,
-                   tags=post.tags, lang=post.lang, automated=post.automated,
-                   expires_at=expires, crisis_text=post.crisis_text, every=post.every,
-                   until=post.until, series_id=post.series_id or post.id)

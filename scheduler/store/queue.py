@@ -125,14 +125,14 @@ def edit_post(conn: Connection, post_id: int, change: Change, *, text: str | Non
     change = Change(actor=change.actor, now=change.now, reason=change.reason or "edited",
                     action="edit", detail=edited)
     # an edited post keeps its status (a held post stays held for review)
-    move(conn, [post_id], allowed_from=EDITABLE, to=post.status, change=change, values=values)
+    _move_one(conn, post, to=post.status, change=change, values=values)
     return get_post(conn, post_id)
 
 
 def cancel_post(conn: Connection, post_id: int, change: Change) -> Post:
     post = get_post(conn, post_id)
     _require(post, EDITABLE, "cancelled")
-    move(conn, [post_id], allowed_from=EDITABLE, to=Status.CANCELLED, change=change)
+    _move_one(conn, post, to=Status.CANCELLED, change=change)
     return get_post(conn, post_id)
 
 
@@ -140,9 +140,9 @@ def retry_post(conn: Connection, post_id: int, change: Change, *, run_at: dateti
     """Send a stopped post (held, failed, dead, unknown, paused) back to the queue."""
     post = get_post(conn, post_id)
     _require(post, RETRYABLE, "retried")
-    move(conn, [post_id], allowed_from=RETRYABLE, to=Status.QUEUED, change=change,
-         values={"run_at": run_at, "attempts": 0, "lease_owner": None, "lease_until": None,
-                 "send_started_at": None})
+    _move_one(conn, post, to=Status.QUEUED, change=change,
+              values={"run_at": run_at, "attempts": 0, "lease_owner": None,
+                      "lease_until": None, "send_started_at": None})
     return get_post(conn, post_id)
 
 
@@ -151,9 +151,19 @@ def mark_published(conn: Connection, post_id: int, change: Change, *,
     """A human checked the network: an `unknown` post did go out."""
     post = get_post(conn, post_id)
     _require(post, {Status.UNKNOWN}, "marked published")
-    move(conn, [post_id], allowed_from={Status.UNKNOWN}, to=Status.PUBLISHED, change=change,
-         values={"remote_id": remote_id, "published_at": change.now})
+    _move_one(conn, post, to=Status.PUBLISHED, change=change,
+              values={"remote_id": remote_id, "published_at": change.now})
     return get_post(conn, post_id)
+
+
+def _move_one(conn: Connection, post: Post, *, to: Status, change: Change,
+              values: dict[str, Any] | None = None) -> None:
+    """Move one post from the status the caller checked; refuse if it moved meanwhile."""
+    if not move(conn, [post.id], allowed_from={post.status}, to=to, change=change,
+                values=values):
+        now = get_post(conn, post.id).status.value
+        raise InvalidTransition(f"post {post.id} changed while you were working on it "
+                                f"(it is {now} now); look again and retry")
 
 
 def _require(post: Post, allowed: Collection[Status], done: str) -> None:

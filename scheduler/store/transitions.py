@@ -30,19 +30,22 @@ class Change:
 
 def move_where(conn: Connection, condition: ColumnElement[bool], *, to: Status | Any,
                change: Change, values: dict[str, Any] | None = None,
-               order_by: Sequence[Any] = (), limit: int | None = None) -> list[Row[Any]]:
+               order_by: Sequence[Any] = (), limit: int | None = None,
+               skip_locked: bool = False) -> list[Row[Any]]:
     """Move the posts matching `condition` to status `to`; return their new rows.
 
-    On PostgreSQL the candidates are locked with FOR UPDATE SKIP LOCKED, so concurrent
-    movers split the work instead of waiting; on SQLite the caller's BEGIN IMMEDIATE
-    already serialises writers. `to` may be a SQL expression (e.g. a CASE).
+    On PostgreSQL the candidates are locked first. A dispatcher's claim passes
+    `skip_locked` so concurrent daemons split the work instead of waiting; everyone else
+    waits for the lock, so a human's cancel is never silently skipped. The condition is
+    part of the locking query, so a row another transaction changed meanwhile is checked
+    again. On SQLite the caller's BEGIN IMMEDIATE already serialises writers.
     """
     candidates = select(posts.c.id).where(condition)
     if order_by:
         candidates = candidates.order_by(*order_by)
     if limit is not None:
         candidates = candidates.limit(limit)
-    candidates = candidates.with_for_update(skip_locked=True)
+    candidates = candidates.with_for_update(skip_locked=skip_locked)
     target = to.value if isinstance(to, Status) else to
     stmt = (
         update(posts)
