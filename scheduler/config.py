@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Iterator
 from datetime import time, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -29,6 +29,7 @@ from pydantic import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from policies.playbook import Playbook, PlaybookError, default_playbook, load_playbook
 from scheduler.errors import BadInput, ConfigError
 from scheduler.when import parse_duration, zone
 
@@ -152,6 +153,24 @@ class Brand(Strict):
     regions: list[str] = Field(default_factory=list)
     languages: list[str] = Field(default_factory=list)
     channels: list[Channel] = Field(default_factory=list)
+    #: the prepared alternative offered as a rewrite when a crisis is close to the brand
+    #: (awareness of relief charities, a way to help directly), by language
+    crisis_alternative: dict[str, str] = Field(default_factory=dict)
+    #: the brand's own playbook, merged over the default one
+    playbook: Path | None = None
+
+    @field_validator("crisis_alternative", mode="before")
+    @classmethod
+    def _alternative_by_language(cls, value: Any, info: Any) -> Any:
+        if isinstance(value, str):
+            languages = info.data.get("languages") or ["en"]
+            return {languages[0]: value}
+        return value
+
+    @field_validator("sectors", "regions", "languages")
+    @classmethod
+    def _lowercase(cls, value: list[str]) -> list[str]:
+        return [v.strip().lower() for v in value]
 
     @field_validator("timezone")
     @classmethod
@@ -202,6 +221,23 @@ class Config(Strict):
         _reject_duplicates("channels", [c.id for b in self.brands for c in b.channels])
         return self
 
+    @model_validator(mode="after")
+    def _playbooks_load(self) -> Config:
+        for index, brand in enumerate(self.brands):
+            if brand.playbook is not None:
+                try:
+                    self.playbook_for(brand.id)
+                except PlaybookError as exc:
+                    raise ValueError(f"brands[{index}].playbook: {exc}") from None
+        return self
+
+    def playbook_for(self, brand_id: str) -> Playbook:
+        """The brand's playbook: its own file merged over the default, else the default."""
+        brand = next((b for b in self.brands if b.id == brand_id), None)
+        if brand is None or brand.playbook is None:
+            return default_playbook()
+        return _load_brand_playbook(self.resolve(brand.playbook))
+
     @cached_property
     def channels(self) -> dict[str, tuple[Brand, OutboxChannel | WebhookChannel]]:
         """Every channel by id, with its brand."""
@@ -239,6 +275,11 @@ def check_database_url(url: str) -> None:
         raise ValueError(f"not a database URL ({exc})") from None
     if backend not in _BACKENDS:
         raise ValueError(f"unsupported database {backend!r}; use sqlite or postgresql")
+
+
+@lru_cache(maxsize=64)
+def _load_brand_playbook(path: Path) -> Playbook:
+    return load_playbook(path, base=default_playbook())
 
 
 def _check_zone(name: str) -> None:
@@ -305,11 +346,14 @@ def render_validation_error(exc: ValidationError, data: Any, tree: yaml.Node | N
     message = _problem(first, keys)
     if first["type"] in {"union_tag_invalid", "union_tag_not_found"}:
         keys = [*keys, "kind"]
+    if not keys and message.startswith("brands["):
+        # a check across the whole file (a brand's playbook) names its own key path
+        named, message = message.split(": ", 1)
+        keys = _parse_path(named)
     line = _line_of(tree, keys)
     where = f"{source}:{line}" if line else source
-    path = format_path(keys) or "(top level)"
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{where}: {path}: {message}{more}"
+    return f"{where}: {format_path(keys) or '(top level)'}: {message}{more}"
 
 
 def format_path(keys: list[str | int]) -> str:
@@ -317,6 +361,14 @@ def format_path(keys: list[str | int]) -> str:
     for key in keys:
         out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
     return out
+
+
+def _parse_path(path: str) -> list[str | int]:
+    keys: list[str | int] = []
+    for part in path.replace("]", "").replace("[", ".").split("."):
+        if part:
+            keys.append(int(part) if part.isdigit() else part)
+    return keys
 
 
 def _data_path(loc: tuple[Any, ...], data: Any) -> list[str | int]:

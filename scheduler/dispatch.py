@@ -23,7 +23,7 @@ from scheduler.models import Post, Status
 from scheduler.publishers import PublisherPool, PublishError
 from scheduler.recurrence import next_occurrence
 from scheduler.retry import retry_time
-from scheduler.store import Claim, Store
+from scheduler.store import Claim, ClaimJudge, Store
 from scheduler.when import zone
 
 log = logging.getLogger("tactful.dispatch")
@@ -48,6 +48,7 @@ class PassReport:
     dead: list[int] = field(default_factory=list)
     unknown: list[int] = field(default_factory=list)
     held: list[int] = field(default_factory=list)
+    paused: list[int] = field(default_factory=list)
     expired: list[int] = field(default_factory=list)
     requeued: list[int] = field(default_factory=list)
     lost_lease: list[int] = field(default_factory=list)
@@ -59,6 +60,9 @@ class PassReport:
         self.dead += claim.dead
         self.held += claim.late
         self.expired += claim.expired
+        for pid, status in claim.stopped:
+            getattr(self, "held" if status is Status.HELD else "paused").append(pid)
+            self.note(pid, status.value, "stopped by the crisis policy")
         for pid in claim.unknown:
             self.note(pid, "unknown", "its daemon stopped mid-send")
         for pid in claim.late:
@@ -69,8 +73,8 @@ class PassReport:
                             "detail": detail})
 
     def counts(self) -> dict[str, int]:
-        names = ("published", "failed", "dead", "unknown", "held", "expired", "requeued",
-                 "lost_lease")
+        names = ("published", "failed", "dead", "unknown", "held", "paused", "expired",
+                 "requeued", "lost_lease")
         return {name: len(getattr(self, name)) for name in names}
 
     def summary(self) -> str:
@@ -81,8 +85,11 @@ class PassReport:
 class Dispatcher:
     def __init__(self, store: Store, settings: DaemonConfig, pool: PublisherPool, *,
                  clock: Clock, worker: str | None = None,
-                 stop: threading.Event | None = None) -> None:
+                 stop: threading.Event | None = None, judge: ClaimJudge | None = None,
+                 before_pass: Callable[[datetime], None] | None = None) -> None:
         self.store = store
+        self.judge = judge
+        self.before_pass = before_pass
         self.settings = settings
         self.pool = pool
         self.clock = clock
@@ -93,25 +100,36 @@ class Dispatcher:
     def run_pass(self) -> PassReport:
         """Send everything due now, batch by batch, until nothing is due or we are stopped."""
         report = PassReport()
+        if self.before_pass is not None:
+            self.before_pass(self.clock())
         while not self.stop.is_set():
             claim = self.store.claim_due(
                 now=self.clock(), worker=self.worker,
                 lease=timedelta(seconds=self.settings.lease_seconds),
                 limit=self.settings.batch_size, max_lateness=self.settings.max_lateness,
-                idempotent_channels=self._idempotent, max_attempts=self.settings.max_attempts)
+                idempotent_channels=self._idempotent, max_attempts=self.settings.max_attempts,
+                judge=self.judge)
             report.absorb(claim)
             if not claim.posts:
+                if claim.stopped:
+                    continue  # the head of the line was all stopped: look further
                 break
             with LeaseKeeper(self.store, self.worker, self.settings.lease_seconds, self.clock):
-                self._send_batch(claim.posts, report)
+                self._send_batch(claim.posts, claim.epoch, report)
         return report
 
-    def _send_batch(self, batch: list[Post], report: PassReport) -> None:
+    def _send_batch(self, batch: list[Post], epoch: int, report: PassReport) -> None:
         pending: list[tuple[Post, str, datetime]] = []
         for index, post in enumerate(batch):
             if self.stop.is_set():
                 self._record(pending, report)
                 self._give_back(batch[index:], report, "the daemon is stopping")
+                return
+            if self.store.current_epoch() != epoch:
+                # a crisis was flagged, updated or ended since the claim: judge again
+                self._record(pending, report)
+                self._give_back(batch[index:], report,
+                                "the crisis state changed while it was in hand")
                 return
             try:
                 publisher = self.pool.get(post.channel)

@@ -106,14 +106,10 @@ class Drafting:
         return FieldError(field, f"{self._label(field)}: {problem}")
 
     def _text(self, text: str) -> str:
-        if not text or not text.strip():
-            raise self._fail("text", "the post text is empty")
-        bad = next((c for c in text if unicodedata.category(c) == "Cc" and c not in "\n\t\r"),
-                   None)
-        if bad is not None:
-            raise self._fail("text", f"contains the control character U+{ord(bad):04X}; "
-                                     "remove it")
-        return text.strip()
+        try:
+            return check_text(text, self._label("text"))
+        except BadInput as exc:
+            raise FieldError("text", str(exc)) from None
 
     def _channel(self, channel_id: str):
         entry = self.config.channels.get((channel_id or "").strip())
@@ -155,14 +151,10 @@ class Drafting:
         return slot
 
     def _tags(self, tags: Sequence[str]) -> tuple[str, ...]:
-        out: list[str] = []
-        for raw in tags:
-            tag = raw.strip().lstrip("#").lower()
-            if not _TAG.match(tag):
-                raise self._fail("tags", f"{raw!r} is not a tag (letters, digits, - and _)")
-            if tag not in out:
-                out.append(tag)
-        return tuple(out)
+        try:
+            return check_tags(tags, self._label("tags"))
+        except BadInput as exc:
+            raise FieldError("tags", str(exc)) from None
 
     def _lang(self, lang: str | None) -> str | None:
         if lang is None or not lang.strip():
@@ -203,6 +195,29 @@ class Drafting:
         if draft.until and not every:
             raise self._fail("until", "only makes sense with every (a recurring post)")
         return self._after(draft.until, "until", due, tz, draft.fold, settled=draft.until_at)
+
+
+def check_text(text: str, label: str) -> str:
+    """A post's text, stripped; refuses empty text and control characters."""
+    if not text or not text.strip():
+        raise BadInput(f"{label}: the post text is empty")
+    bad = next((c for c in text if unicodedata.category(c) == "Cc" and c not in "\n\t\r"),
+               None)
+    if bad is not None:
+        raise BadInput(f"{label}: contains the control character U+{ord(bad):04X}; remove it")
+    return text.strip()
+
+
+def check_tags(tags: Sequence[str], label: str) -> tuple[str, ...]:
+    """Tags lowercased, without '#', each once; refuses anything but letters, digits, - _."""
+    out: list[str] = []
+    for raw in tags:
+        tag = raw.strip().lstrip("#").lower()
+        if not _TAG.match(tag):
+            raise BadInput(f"{label}: {raw!r} is not a tag (letters, digits, - and _)")
+        if tag not in out:
+            out.append(tag)
+    return tuple(out)
 
 
 def is_next_slot(at: str | None) -> bool:

@@ -90,6 +90,16 @@ class Post:
     status_reason: str | None = None
     published_at: datetime | None = None
     updated_at: datetime | None = None
+    #: the latest crisis-policy decision ({action, reasons, proposed_text}), if any
+    decision: dict[str, Any] | None = None
+    judged_epoch: int | None = None
+    approved_epoch: int | None = None
+    text_norm: str | None = None
+    norm_version: int | None = None
+
+    @property
+    def action(self) -> str:
+        return (self.decision or {}).get("action", "publish")
 
     def to_json(self) -> dict[str, Any]:
         """A plain dict for `--json` output; times in ISO 8601 UTC."""
@@ -116,6 +126,54 @@ class Post:
             "published_at": _iso(self.published_at),
             "created_at": _iso(self.created_at),
             "created_by": self.created_by,
+            "decision": self.decision or {"action": "publish", "reasons": []},
+            "proposed_text": (self.decision or {}).get("proposed_text"),
+            "judged_epoch": self.judged_epoch,
+            "approved_epoch": self.approved_epoch,
+        }
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Verdict:
+    """What the crisis policy does to a post, in the queue's terms."""
+
+    status: Status
+    decision: dict[str, Any]
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CrisisRecord:
+    """A crisis as stored: what was flagged, its scope, and who started and ended it."""
+
+    id: int
+    name: str
+    category: str
+    severity: str
+    ops: str
+    keywords: tuple[str, ...] = ()
+    contexts: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    brands: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    langs: tuple[str, ...] = ()
+    until: datetime | None = None
+    active: bool = True
+    started_at: datetime
+    started_by: str
+    ended_at: datetime | None = None
+    ended_by: str | None = None
+    note: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "name": self.name, "category": self.category,
+            "severity": self.severity, "ops": self.ops, "keywords": list(self.keywords),
+            "contexts": list(self.contexts), "regions": list(self.regions),
+            "brands": list(self.brands), "channels": list(self.channels),
+            "langs": list(self.langs), "until": _iso(self.until), "active": self.active,
+            "started_at": _iso(self.started_at), "started_by": self.started_by,
+            "ended_at": _iso(self.ended_at), "ended_by": self.ended_by, "note": self.note,
         }
 
 

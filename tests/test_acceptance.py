@@ -156,8 +156,14 @@ def test_demo_runs_on_a_fresh_machine_setup(tmp_path):
     result = subprocess.run([TACTFUL, "demo"], capture_output=True, text=True, timeout=120,
                             cwd=tmp_path, env={**os.environ, "COLUMNS": "120"})
     assert result.returncode == 0, result.stderr
-    assert "Final statuses: 13 published" in result.stdout
-    assert "HMAC signatures all valid" in result.stdout
+    out = result.stdout
+    assert "block: newsjacking (#BostonStrong, 20% off)" in out
+    assert "hold: donation-boast (We donated)" in out
+    assert "so replies will be slow. The Boylston Street store is closed.\"\n      -> queued" in out
+    assert "Added 'Watertown' and 'manhunt'; severity now severe" in out
+    assert "Released 2 paused post(s), at most 1 per channel per hour" in out
+    assert "Final statuses: 5 cancelled, 15 published" in out
+    assert "HMAC signatures all valid" in out
     assert list(tmp_path.iterdir()) == []  # nothing left behind
 
 

@@ -72,10 +72,10 @@ def _setup_logging(verbose: int) -> None:
 
 
 def _register() -> None:
-    from scheduler.cli import audit, config_cmd, daemon, db, demo, post
+    from scheduler.cli import audit, check, config_cmd, crisis, daemon, db, demo, post, review
 
-    for command in (post.post, daemon.daemon, audit.audit, db.db, demo.demo,
-                    config_cmd.channel, config_cmd.config_group):
+    for command in (post.post, crisis.crisis, review.review, check.check, daemon.daemon,
+                    audit.audit, db.db, demo.demo, config_cmd.channel, config_cmd.config_group):
         main.add_command(command)
 
 

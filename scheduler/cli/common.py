@@ -16,6 +16,9 @@ import click
 from rich.console import Console
 
 from scheduler.config import Config, load_config
+from scheduler.crisis_desk import CrisisDesk
+from scheduler.judging import Judging
+from scheduler.review_desk import ReviewDesk
 from scheduler.store import Change, Store
 
 ACTOR_ENV = "TACTFUL_ACTOR"
@@ -39,6 +42,18 @@ class App:
         if self._store is None:
             self._store = Store.open(self.config.database_url)
         return self._store
+
+    @cached_property
+    def judging(self) -> Judging:
+        return Judging(self.config)
+
+    @property
+    def crisis_desk(self) -> CrisisDesk:
+        return CrisisDesk(self.store, self.config, self.judging)
+
+    @property
+    def review_desk(self) -> ReviewDesk:
+        return ReviewDesk(self.store, self.config, self.judging)
 
     @property
     def actor(self) -> str:

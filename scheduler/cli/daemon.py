@@ -48,7 +48,9 @@ def daemon(app: App, once: bool, print_cron: bool, as_json: bool) -> None:
         logger.setLevel(logging.INFO)
     pool = PublisherPool(app.config)
     try:
-        dispatcher = Dispatcher(app.store, app.config.daemon, pool, clock=_wall_clock)
+        dispatcher = Dispatcher(app.store, app.config.daemon, pool, clock=_wall_clock,
+                                judge=app.judging.verdicts,
+                                before_pass=app.crisis_desk.end_expired)
         if once:
             report = dispatcher.run_pass()
             if as_json:

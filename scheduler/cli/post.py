@@ -101,7 +101,8 @@ def add(app: App, text: str, channel: str, at: str | None, next_slot: bool,
                   tags=tags, lang=lang, expires=expires, crisis_text=crisis_text,
                   automated=automated, every=every, until=until, fold=fold)
     new = _drafting(app).build(draft)
-    [post_id] = app.store.add_posts([new], app.change("queued", action="create"))
+    [post_id] = app.store.add_posts([new], app.change("queued", action="create"),
+                                    judge=app.judging.verdicts)
     created = app.store.get_post(post_id)
     if as_json:
         print_json(created.to_json())
@@ -109,6 +110,9 @@ def add(app: App, text: str, channel: str, at: str | None, next_slot: bool,
     click.echo(post_id)
     err(f"Queued post {post_id} on {created.channel} for "
         f"{local_time(created.due_at, _zone(app, created))}.")
+    if created.status is not Status.QUEUED:  # added during a crisis and judged at once
+        err(f"Crisis policy: {created.status.value} ({created.status_reason}). "
+            f"See: tactful review show {post_id}")
 
 
 @post.command("import")
@@ -136,7 +140,8 @@ def import_(app: App, file: Path, dry_run: bool, fold: str | None, as_json: bool
     if plan.posts and not dry_run:
         with _progress(len(plan.posts)) as advance:
             ids = app.store.add_posts(plan.posts, app.change(f"imported from {file.name}",
-                                                             action="create"), advance)
+                                                             action="create"), advance,
+                                      judge=app.judging.verdicts)
     if as_json:
         print_json({"file": str(file), "dry_run": dry_run, "queued": ids,
                     "would_queue": len(plan.posts) if dry_run else None,

@@ -1,31 +1,41 @@
-"""`tactful demo`: a self-contained walk-through on a throwaway database.
+"""`tactful demo`: the Boston story, on a throwaway database and a simulated clock.
 
-It runs on a simulated clock (the dispatcher takes its clock as a parameter), so a week
-of posting plays out in seconds. The webhook channel talks to a real receiver on
-127.0.0.1; the other channels write JSONL outboxes. Nothing leaves the machine.
+A week of posts for three brands; on the Monday afternoon a marathon bombing is flagged
+in Boston; the policy judges every post and says why; a marketer tries to newsjack and
+is blocked, posts an honest operational notice and it goes out; the crisis is updated
+as the story develops; a review round; the crisis ends and paused posts come back at a
+gentle pace. The dispatcher takes its clock as a parameter, so the week plays out in
+seconds. The webhook channel talks to a real receiver on 127.0.0.1; nothing leaves the
+machine.
 """
 
 from __future__ import annotations
 
 import os
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.table import Table
 
 from scheduler.config import Config, load_config
+from scheduler.crisis_desk import CrisisDesk, CrisisSpec, Impact
 from scheduler.demo.week import NEXT, WEEK
 from scheduler.dispatch import Dispatcher
 from scheduler.drafting import Draft, Drafting
+from scheduler.judging import Judging
 from scheduler.loopback import WebhookReceiver
+from scheduler.models import Status
 from scheduler.publishers import PublisherPool
+from scheduler.review_desk import ReviewDesk
 from scheduler.store import Change, Store
 
-ACTOR = "demo"
+ACTOR = "demo-marketer"
 SECRET_NAME = "STRIDE_WEBHOOK_SECRET"
+BOSTON = ZoneInfo("America/New_York")
 
 
 @dataclass
@@ -44,6 +54,7 @@ class DemoResult:
     statuses: dict[str, int]
     webhook_requests: int
     signatures_ok: bool
+    outcomes: Counter[str] = field(default_factory=Counter)
 
 
 def write_demo_config(workdir: Path, webhook_url: str, secret: str) -> Path:
@@ -60,83 +71,200 @@ def next_monday(today: date) -> date:
     return today + timedelta(days=(7 - today.weekday()) % 7 or 7)
 
 
+class Story:
+    """The demo's cast: one config, one store, one clock, the desks and the daemon."""
+
+    def __init__(self, workdir: Path, out: Console, receiver: WebhookReceiver, secret: str,
+                 monday: date) -> None:
+        self.out = out
+        self.monday = monday
+        self.config = load_config(write_demo_config(workdir, receiver.url, secret))
+        self.store = Store.open(self.config.database_url)
+        self.clock = SimClock(self.at(0, "00:00"))
+        judging = Judging(self.config)
+        self.crises = CrisisDesk(self.store, self.config, judging)
+        self.review = ReviewDesk(self.store, self.config, judging)
+        self.pool = PublisherPool(self.config)
+        self.daemon = Dispatcher(self.store, self.config.daemon, self.pool, clock=self.clock,
+                                 worker="demo-daemon", judge=judging.verdicts,
+                                 before_pass=self.crises.end_expired)
+        self.judging = judging
+        self.outcomes: Counter[str] = Counter()
+
+    def at(self, day: int, hhmm: str) -> datetime:
+        local = datetime.fromisoformat(f"{self.monday + timedelta(days=day)}T{hhmm}")
+        return local.replace(tzinfo=BOSTON).astimezone(UTC)
+
+    def change(self, reason: str | None = None, action: str = "status") -> Change:
+        return Change(actor=ACTOR, now=self.clock.now, reason=reason, action=action)
+
+    def close(self) -> None:
+        self.pool.close()
+        self.store.close()
+
+    # -- scenes -------------------------------------------------------------------------
+    def queue_week(self) -> int:
+        drafting = Drafting(self.config, now=self.clock.now, taken=self.store.taken_times,
+                            label=lambda name: name)
+        drafts = [Draft(channel=ch, text=text, tags=tags, automated=auto,
+                        at=at if at == NEXT else f"{self.monday + timedelta(days=d)}T{at}")
+                  for ch, d, at, text, tags, auto in WEEK]
+        new = drafting.build_all(drafts)
+        self.store.add_posts(new, self.change("the week's plan", "create"))
+        self.out.print(f"Queued {len(new)} posts for the week of {self.monday:%d %b %Y}.")
+        return len(new)
+
+    def play_until(self, until: datetime, title: str) -> None:
+        table = Table(title=title, box=None, header_style="bold", title_justify="left")
+        for column in ("Boston time", "channel", "outcome", "post"):
+            table.add_column(column, overflow="fold")
+        while (due := self.store.next_wake()) is not None and due <= until:
+            self.clock.now = max(self.clock.now, due)
+            for event in self.daemon.run_pass().events:
+                self.outcomes[event["outcome"]] += 1
+                post = self.store.get_post(event["post"])
+                detail = post.text if event["outcome"] == "published" else \
+                    f"{post.text}  [{event['detail']}]"
+                table.add_row(f"{self.clock.now.astimezone(BOSTON):%a %H:%M}", post.channel,
+                              event["outcome"], detail)
+        self.clock.now = max(self.clock.now, until)
+        if table.row_count:
+            self.out.print(table)
+
+    def show_impact(self, impact: Impact) -> None:
+        totals = impact.totals()
+        self.out.print(f"Judged {impact.judged} queued posts: " + ", ".join(
+            f"{totals.get(k, 0)} {k}" for k in ("paused", "held", "rewritten", "blocked",
+                                                 "untouched")))
+        for label, examples in impact.examples.items():
+            for example in examples:
+                self.out.print(f"  [bold]{label}[/bold] post {example['post']} "
+                               f"({example['brand']}): {example['text']}\n"
+                               f"      {example['why']}", soft_wrap=True)
+                if example["proposed_text"]:
+                    self.out.print(f"      proposed instead: {example['proposed_text']}",
+                                   soft_wrap=True)
+        if impact.in_flight:
+            self.out.print(f"  in flight when flagged: {[p.id for p in impact.in_flight]}")
+        if impact.notices:
+            self.out.print(f"  drafted a notice of the operating change for review: "
+                           f"post {', '.join(map(str, impact.notices))}")
+
+    def add_now(self, channel: str, text: str, tags: tuple[str, ...] = ()) -> None:
+        drafting = Drafting(self.config, now=self.clock.now, taken=self.store.taken_times,
+                            label=lambda name: name)
+        new = drafting.build(Draft(channel=channel, text=text, tags=tags, at="now"))
+        [pid] = self.store.add_posts([new], self.change("written during the crisis",
+                                                        "create"),
+                                     judge=self.judging.verdicts)
+        post = self.store.get_post(pid)
+        verdict = post.status_reason if post.status is not Status.QUEUED else "may go out"
+        self.out.print(f"  post {pid}: \"{text}\"\n      -> {post.status.value}: {verdict}",
+                       soft_wrap=True)
+
+
 def run_demo(workdir: Path, out: Console, *, today: date) -> DemoResult:
-    monday = next_monday(today)
     secret = os.urandom(16).hex()
-    # the first webhook request fails with 503, to show a retry with backoff
     with WebhookReceiver(secret=secret, failures=[503]) as receiver:
-        config = load_config(write_demo_config(workdir, receiver.url, secret))
-        store = Store.open(config.database_url)
-        clock = SimClock(datetime.combine(monday, datetime.min.time(), UTC))
+        story = Story(workdir, out, receiver, secret, next_monday(today))
         try:
-            out.rule("[bold]Tactful demo: a week of posts")
-            out.print(f"Working in {workdir} (simulated clock, starting "
-                      f"{clock.now:%a %d %b %Y %H:%M} UTC).\n")
-            _show_channels(out, config)
-            queued = _queue_week(out, config, store, clock, monday)
-            _play_week(out, config, store, clock, monday + timedelta(days=7))
-            statuses = store.status_counts()
+            queued = _tell(story, out)
+            statuses = story.store.status_counts()
         finally:
-            store.close()
-        delivered = receiver.delivered()
+            story.close()
         ok = all(r.signature_ok for r in receiver.received)
         out.print(f"\nWebhook receiver on {receiver.url}: {len(receiver.received)} requests, "
-                  f"{len(delivered)} accepted, HMAC signatures "
+                  f"{len(receiver.delivered())} accepted, HMAC signatures "
                   f"{'all valid' if ok else 'NOT all valid'}.")
     out.print("Final statuses: " + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())))
-    return DemoResult(workdir, config, queued, statuses, len(receiver.received), ok)
+    return DemoResult(workdir, story.config, queued, statuses, len(receiver.received), ok,
+                      story.outcomes)
 
 
-def _show_channels(out: Console, config: Config) -> None:
-    table = Table(title="Brands and channels", box=None, header_style="bold")
-    for column in ("brand", "channel", "kind", "time zone", "languages"):
-        table.add_column(column)
-    for channel_id, (brand, ch) in config.channels.items():
-        table.add_row(brand.name or brand.id, channel_id, ch.kind, config.brand_zone(brand).key,
-                      ", ".join(brand.languages))
-    out.print(table)
+def _tell(story: Story, out: Console) -> int:
+    out.rule("[bold]Tactful demo: the Boston story")
+    out.print("Three brands: Stride Running Co. (Boston, athletic apparel), Pekárna Kvásek "
+              "(Prague bakery) and Təkərlək Avto Servis (Baku). Simulated clock; "
+              f"nothing leaves 127.0.0.1. Working in {story.config.base_dir}.\n")
+    queued = story.queue_week()
+    story.play_until(story.at(0, "14:49"), "Marathon Monday, before 2:49 pm")
+
+    out.rule("14:50 Boston: explosions at the marathon finish line")
+    out.print("The social media manager flags it (crisis on): bombing, serious, Boston "
+              "only, operations reduced (the Boylston Street store closes early).")
+    impact = story.crises.flag(CrisisSpec(
+        name="Boston Marathon bombing", category="bombing", severity="serious",
+        keywords=("marathon", "Boston", "#BostonStrong", "finish line"),
+        contexts=("marathon",), regions=("us-ma",), ops="reduced"),
+        story.change("explosions at the finish line", "crisis-on"))
+    story.show_impact(impact)
+
+    out.rule("15:10 Posts written during the crisis are judged as they are added")
+    story.clock.now = story.at(0, "15:10")
+    story.add_now("stride-outbox", "#BostonStrong? Stay strong with 20% off all shoes!",
+                  ("promo",))
+    story.add_now("stride-outbox", "We donated $10,000 to the victims' fund.")
+    story.add_now("stride-outbox", "Our staff are giving blood this afternoon, so replies "
+                  "will be slow. The Boylston Street store is closed.", ("service",))
+    story.play_until(story.at(0, "23:59"), "Monday evening: what the daemon did")
+
+    story.play_until(story.at(3, "06:59"), "Tuesday and Wednesday")
+    out.rule("Thursday: the story develops (keep monitoring)")
+    story.clock.now = story.at(3, "07:00")
+    crisis_id = impact.crisis.id if impact.crisis else 1
+    impact = story.crises.update(crisis_id, {"keywords": [
+        *impact.crisis.keywords, "Watertown", "manhunt"], "severity": "severe"},
+        story.change("a manhunt in Watertown", "crisis-update"))
+    out.print("Added 'Watertown' and 'manhunt'; severity now severe (every automated post "
+              "pauses).")
+    story.show_impact(impact)
+
+    out.rule("Review round")
+    _review_round(story, out)
+    story.play_until(story.at(4, "17:59"), "Thursday and Friday")
+
+    out.rule("Friday 18:00: the crisis ends; paused posts come back at a gentle pace")
+    story.clock.now = story.at(4, "18:00")
+    result = story.crises.end(crisis_id, story.change("suspect in custody", "crisis-off"),
+                              resume="paced", rate="1/1h")
+    out.print(f"Released {len(result['released'])} paused post(s), at most 1 per channel "
+              f"per hour; dropped {len(result['expired'])} expired.")
+    story.play_until(story.at(7, "00:00"), "The weekend")
+    out.print("Outcomes this week: " + ", ".join(
+        f"{n} {o}" for o, n in sorted(story.outcomes.items())))
+    return queued
 
 
-def _queue_week(out: Console, config: Config, store: Store, clock: SimClock,
-                monday: date) -> int:
-    drafting = Drafting(config, now=clock.now, taken=store.taken_times,
-                        label=lambda field: field)
-    drafts = [Draft(channel=ch, at=at if at == NEXT else f"{monday + timedelta(days=d)}T{at}",
-                    text=text, tags=tags) for ch, d, at, text, tags in WEEK]
-    new = drafting.build_all(drafts)
-    store.add_posts(new, Change(actor=ACTOR, now=clock.now, reason="demo week",
-                                action="create"))
-    out.print(f"\nQueued {len(new)} posts for the week of {monday:%d %b %Y} "
-              f"(3 of them with --next-slot).\n")
-    return len(new)
-
-
-def _play_week(out: Console, config: Config, store: Store, clock: SimClock,
-               end: date) -> None:
-    stop_at = datetime.combine(end, datetime.min.time(), UTC)
-    pool = PublisherPool(config)
-    dispatcher = Dispatcher(store, config.daemon, pool, clock=clock, worker="demo-daemon")
-    table = Table(title="What the daemon did", box=None, header_style="bold")
-    for column in ("local time", "channel", "outcome", "text / detail"):
-        table.add_column(column, overflow="fold")
-    outcomes: Counter[str] = Counter()
-    try:
-        while (due := store.next_wake()) is not None and due < stop_at:
-            clock.now = max(clock.now, due)
-            report = dispatcher.run_pass()
-            for event in report.events:
-                outcomes[event["outcome"]] += 1
-                table.add_row(*_event_row(config, store, event))
-    finally:
-        pool.close()
-    out.print(table)
-    out.print("Outcomes: " + ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())))
-
-
-def _event_row(config: Config, store: Store, event: dict) -> tuple[str, str, str, str]:
-    post = store.get_post(event["post"])
-    brand, _ = config.channels[post.channel]
-    tz = config.brand_zone(brand)
-    when = (post.published_at or post.updated_at or post.due_at).astimezone(tz)
-    detail = post.text if event["outcome"] == "published" else event["detail"]
-    return (f"{when:%a %H:%M %Z}", post.channel, event["outcome"], detail)
+def _review_round(story: Story, out: Console) -> None:
+    rewritten = False
+    for post in story.review.pending():
+        decision = post.decision or {}
+        action = decision.get("action")
+        if decision.get("reasons", [{}])[0].get("rule") == "follow-the-business" and \
+                post.brand == "stride":
+            edited = story.review.edit(post.id, "Our Boylston Street store closed early on "
+                                       "Monday and reopens Saturday. Online orders will ship "
+                                       "next week. Thank you for your patience.",
+                                       story.change(action="edit"), tags=["service"])
+            outcome = f"edited the drafted notice -> {edited.status.value}"
+            if edited.status is Status.HELD:
+                story.review.approve(post.id, story.change("notice checked", "approve"))
+                outcome += ", then approved"
+        elif action == "rewrite" and not rewritten:
+            story.review.edit(post.id, decision["proposed_text"], story.change(action="edit"),
+                              tags=["announcement"])
+            story.review.approve(post.id, story.change("used the prepared alternative",
+                                                       "approve"))
+            rewritten = True
+            outcome = "took the proposed rewrite and approved it"
+        elif action == "rewrite":
+            story.review.reject(post.id, story.change("the alternative went out once; "
+                                                      "once is enough", "reject"))
+            outcome = "rejected: the alternative already goes out once"
+        elif action == "block":
+            story.review.reject(post.id, story.change("newsjacking", "reject"))
+            outcome = "rejected (blocked: newsjacking)"
+        else:
+            story.review.reject(post.id, story.change("not this week", "reject"))
+            outcome = "rejected"
+        out.print(f"  post {post.id} ({post.brand}): {outcome}", soft_wrap=True)

@@ -20,15 +20,15 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from scheduler.config import check_database_url
 from scheduler.errors import ConfigError, DuplicatePost, TactfulError
 from scheduler.models import AuditEvent, NewPost, Post, Status
-from scheduler.store import claims, queue
-from scheduler.store.claims import Claim
+from scheduler.store import claims, crises, queue
+from scheduler.store.claims import Claim, ClaimJudge
 from scheduler.store.engine import make_engine
 from scheduler.store.migrate import ensure_schema
 from scheduler.store.rows import audit_from_row
 from scheduler.store.schema import audit
 from scheduler.store.transitions import Change
 
-__all__ = ["Change", "Claim", "Store", "StoreUnavailable"]
+__all__ = ["Change", "Claim", "ClaimJudge", "Store", "StoreUnavailable"]
 
 
 class StoreUnavailable(TactfulError):
@@ -86,10 +86,16 @@ class Store:
 
     # -- the queue -------------------------------------------------------------------
     def add_posts(self, new: Sequence[NewPost], change: Change,
-                  progress: Callable[[int], None] | None = None) -> list[int]:
+                  progress: Callable[[int], None] | None = None,
+                  judge: ClaimJudge | None = None) -> list[int]:
+        """Queue posts in one transaction; with `judge`, posts queued during a crisis are
+        judged as they are added."""
         try:
             with self.write() as conn:
-                return queue.insert_posts(conn, new, change, progress)
+                ids = queue.insert_posts(conn, new, change, progress)
+                if judge is not None:
+                    crises.judge_new(conn, ids, judge, change)
+                return ids
         except IntegrityError:
             # another process queued the same post between our check and our insert
             clash = self.live_duplicates([p.key for p in new])
@@ -149,12 +155,16 @@ class Store:
     # -- the dispatcher --------------------------------------------------------------
     def claim_due(self, *, now: datetime, worker: str, lease: timedelta, limit: int,
                   max_lateness: timedelta, idempotent_channels: Collection[str],
-                  max_attempts: int = 5) -> Claim:
+                  max_attempts: int = 5, judge: ClaimJudge | None = None) -> Claim:
         with self.write() as conn:
             return claims.claim_due(conn, now=now, worker=worker, lease=lease, limit=limit,
                                     max_lateness=max_lateness,
                                     idempotent_channels=idempotent_channels,
-                                    max_attempts=max_attempts)
+                                    max_attempts=max_attempts, judge=judge)
+
+    def current_epoch(self) -> int:
+        with self.read() as conn:
+            return claims.current_epoch(conn)
 
     def record_published(self, sent: Sequence[tuple[Post, str, datetime]], *, worker: str,
                          now: datetime, next_posts: Mapping[int, NewPost] | None = None

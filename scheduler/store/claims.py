@@ -9,35 +9,46 @@ recovered is never recorded twice.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, select, update
 
-from scheduler.models import NewPost, Post, Status
+from scheduler.models import CrisisRecord, NewPost, Post, Status, Verdict
+from scheduler.store.crises import active_crises, apply_verdicts, read_epoch
 from scheduler.store.queue import insert_posts, live_duplicates
 from scheduler.store.rows import post_from_row
-from scheduler.store.schema import due_in_order, is_due, is_publishing, posts
+from scheduler.store.schema import crisis_state, due_in_order, is_due, is_publishing, posts
 from scheduler.store.transitions import Change, move_where, write_audit
+
+#: (epoch, active crises, candidate posts) -> verdicts for the posts the policy stops
+ClaimJudge = Callable[[int, list[CrisisRecord], list[Post]], dict[int, Verdict]]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Claim:
     posts: list[Post]
+    #: the crisis epoch the claimed posts were judged under; re-checked before each send
+    epoch: int
     #: posts whose daemon died mid-send: back in the queue (idempotent) or `unknown`
     requeued: list[int]
     unknown: list[int]
     dead: list[int]
     late: list[int]
     expired: list[int]
+    #: posts the crisis policy stopped at the claim: (id, new status)
+    stopped: list[tuple[int, Status]] = field(default_factory=list)
 
 
 def claim_due(conn: Connection, *, now: datetime, worker: str, lease: timedelta, limit: int,
               max_lateness: timedelta, idempotent_channels: Collection[str],
-              max_attempts: int = 5) -> Claim:
-    """Recover stale leases, set aside late and expired posts, and lease up to `limit` due ones."""
+              max_attempts: int = 5, judge: ClaimJudge | None = None) -> Claim:
+    """Recover stale leases, set aside late and expired posts, and lease up to `limit` due
+    ones, each judged by the crisis policy under the epoch read in this transaction."""
     requeued, unknown, dead = _recover(conn, now, worker, idempotent_channels, max_attempts)
+    epoch = read_epoch(conn)
+    crises = active_crises(conn) if judge else []
     # Sweep only the head of the line (the posts this claim would take), so a claim costs
     # the same with a backlog of a hundred or a million; every due post reaches the head.
     due = and_(is_due(), posts.c.run_at <= now)
@@ -54,14 +65,30 @@ def claim_due(conn: Connection, *, now: datetime, worker: str, lease: timedelta,
         conn, head & (posts.c.run_at < now - max_lateness), to=Status.HELD, skip_locked=True,
         change=Change(actor=worker, now=now,
                       reason=f"missed its time (more than {_hours(max_lateness)} late)"))
+    stopped: list[tuple[int, Status]] = []
+    if crises and judge is not None:
+        head, stopped = _judge_head(conn, head, judge, epoch, crises, worker, now)
     claimed = move_where(
         conn, head, to=Status.PUBLISHING, skip_locked=True,
         change=Change(actor=worker, now=now, action="claim"),
         values={"lease_owner": worker, "lease_until": now + lease, "send_started_at": None,
                 "attempts": posts.c.attempts + 1})
     in_order = sorted((post_from_row(r) for r in claimed), key=lambda p: (p.run_at, p.id))
-    return Claim(posts=in_order, requeued=requeued, unknown=unknown, dead=dead,
-                 late=[r.id for r in late], expired=[r.id for r in expired])
+    return Claim(posts=in_order, epoch=epoch, requeued=requeued, unknown=unknown, dead=dead,
+                 late=[r.id for r in late], expired=[r.id for r in expired], stopped=stopped)
+
+
+def _judge_head(conn: Connection, head: ColumnElement[bool], judge: ClaimJudge, epoch: int,
+                crises: list[CrisisRecord], worker: str,
+                now: datetime) -> tuple[ColumnElement[bool], list[tuple[int, Status]]]:
+    """Judge the head of the line; stop what the policy stops; return what may be claimed."""
+    rows = conn.execute(select(posts).where(head).with_for_update(skip_locked=True)).all()
+    candidates = [post_from_row(r) for r in rows]
+    verdicts = judge(epoch, crises, candidates)
+    moved = apply_verdicts(conn, {p.id: p.status for p in candidates}, verdicts, epoch=epoch,
+                           change=Change(actor=worker, now=now, action="judge"))
+    fit = [p.id for p in candidates if p.id not in verdicts]
+    return posts.c.id.in_(fit), [(pid, to) for pid, _, to in moved]
 
 
 def _recover(conn: Connection, now: datetime, worker: str, idempotent_channels: Collection[str],
@@ -185,6 +212,11 @@ def mark_sending(conn: Connection, post_id: int, *, worker: str, now: datetime) 
     stmt = (update(posts).where(posts.c.id == post_id, _leased_by(worker))
             .values(send_started_at=now))
     return conn.execute(stmt).rowcount == 1
+
+
+def current_epoch(conn: Connection) -> int:
+    """The epoch now, read without a lock: the check right before each send."""
+    return conn.execute(select(crisis_state.c.epoch).where(crisis_state.c.id == 1)).scalar_one()
 
 
 def renew_leases(conn: Connection, *, worker: str, until: datetime) -> int:

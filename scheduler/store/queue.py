@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
+from policies.normalise import NORM_VERSION, normalise
 from scheduler.errors import DuplicatePost, InvalidTransition, PostNotFound
 from scheduler.models import EDITABLE, RETRYABLE, NewPost, Post, Status, content_key
 from scheduler.store.rows import new_post_values, post_from_row
@@ -105,7 +106,8 @@ def edit_post(conn: Connection, post_id: int, change: Change, *, text: str | Non
     _require(post, EDITABLE, "edited")
     values: dict[str, Any] = {}
     if text is not None:
-        values["text"] = text
+        values |= {"text": text, "text_norm": normalise(text, post.lang),
+                   "norm_version": NORM_VERSION}
     if due_at is not None:
         values |= {"due_at": due_at, "run_at": due_at}
     if tags is not None:
@@ -120,19 +122,20 @@ def edit_post(conn: Connection, post_id: int, change: Change, *, text: str | Non
     if clash and clash[key] != post_id:
         raise DuplicatePost(clash[key])
     values["content_key"] = key
-    fields = sorted(k for k in values if k not in {"run_at", "content_key"})
+    fields = sorted(k for k in values
+                    if k not in {"run_at", "content_key", "text_norm", "norm_version"})
     edited = dict(change.detail, fields=fields)
     change = Change(actor=change.actor, now=change.now, reason=change.reason or "edited",
                     action="edit", detail=edited)
     # an edited post keeps its status (a held post stays held for review)
-    _move_one(conn, post, to=post.status, change=change, values=values)
+    move_one(conn, post, to=post.status, change=change, values=values)
     return get_post(conn, post_id)
 
 
 def cancel_post(conn: Connection, post_id: int, change: Change) -> Post:
     post = get_post(conn, post_id)
     _require(post, EDITABLE, "cancelled")
-    _move_one(conn, post, to=Status.CANCELLED, change=change)
+    move_one(conn, post, to=Status.CANCELLED, change=change)
     return get_post(conn, post_id)
 
 
@@ -140,7 +143,7 @@ def retry_post(conn: Connection, post_id: int, change: Change, *, run_at: dateti
     """Send a stopped post (held, failed, dead, unknown, paused) back to the queue."""
     post = get_post(conn, post_id)
     _require(post, RETRYABLE, "retried")
-    _move_one(conn, post, to=Status.QUEUED, change=change,
+    move_one(conn, post, to=Status.QUEUED, change=change,
               values={"run_at": run_at, "attempts": 0, "lease_owner": None,
                       "lease_until": None, "send_started_at": None})
     return get_post(conn, post_id)
@@ -151,12 +154,12 @@ def mark_published(conn: Connection, post_id: int, change: Change, *,
     """A human checked the network: an `unknown` post did go out."""
     post = get_post(conn, post_id)
     _require(post, {Status.UNKNOWN}, "marked published")
-    _move_one(conn, post, to=Status.PUBLISHED, change=change,
+    move_one(conn, post, to=Status.PUBLISHED, change=change,
               values={"remote_id": remote_id, "published_at": change.now})
     return get_post(conn, post_id)
 
 
-def _move_one(conn: Connection, post: Post, *, to: Status, change: Change,
+def move_one(conn: Connection, post: Post, *, to: Status, change: Change,
               values: dict[str, Any] | None = None) -> None:
     """Move one post from the status the caller checked; refuse if it moved meanwhile."""
     if not move(conn, [post.id], allowed_from={post.status}, to=to, change=change,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from scheduler.models import AuditEvent, NewPost, Post, Status
+from policies.normalise import NORM_VERSION, normalise
+from scheduler.models import AuditEvent, CrisisRecord, NewPost, Post, Status
 
 
 def post_from_row(row: Any) -> Post:
@@ -34,6 +35,23 @@ def post_from_row(row: Any) -> Post:
         created_at=m["created_at"],
         created_by=m["created_by"],
         updated_at=m["updated_at"],
+        decision=m.get("decision"),
+        judged_epoch=m.get("judged_epoch"),
+        approved_epoch=m.get("approved_epoch"),
+        text_norm=m.get("text_norm"),
+        norm_version=m.get("norm_version"),
+    )
+
+
+def crisis_from_row(row: Any) -> CrisisRecord:
+    m = row._mapping
+    return CrisisRecord(
+        id=m["id"], name=m["name"], category=m["category"], severity=m["severity"],
+        ops=m["ops"], keywords=tuple(m["keywords"]), contexts=tuple(m["contexts"]),
+        regions=tuple(m["regions"]), brands=tuple(m["brands"]),
+        channels=tuple(m["channels"]), langs=tuple(m["langs"]), until=m["until_at"],
+        active=bool(m["active"]), started_at=m["started_at"], started_by=m["started_by"],
+        ended_at=m["ended_at"], ended_by=m["ended_by"], note=m["note"],
     )
 
 
@@ -56,6 +74,9 @@ def new_post_values(post: NewPost, *, actor: str, now: Any,
         "status": status.value,
         "attempts": 0,
         "content_key": post.key,
+        # derived once here, so judging a queue of a million posts need not redo it
+        "text_norm": normalise(post.text, post.lang),
+        "norm_version": NORM_VERSION,
         "created_at": now,
         "created_by": actor,
         "updated_at": now,

@@ -99,6 +99,13 @@ posts = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("created_by", String(128), nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # crisis mode (0002): the latest policy decision, the crisis epoch it was made under,
+    # the epoch a human approved the post at, and the text normalised for matching
+    Column("decision", JSON(none_as_null=True)),
+    Column("judged_epoch", Integer),
+    Column("approved_epoch", Integer),
+    Column("text_norm", Text),
+    Column("norm_version", Integer),
 )
 
 # No plain index on status: SQLite would prefer it to the partial ones below and then sort
@@ -145,3 +152,34 @@ audit = Table(
     Column("detail", JSON(none_as_null=True)),
 )
 Index("ix_audit_post", audit.c.post_id, audit.c.id)
+
+crises = Table(
+    "crises",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("ops", String(16), nullable=False),
+    Column("keywords", JSON, nullable=False),
+    Column("contexts", JSON, nullable=False),
+    Column("regions", JSON, nullable=False),
+    Column("brands", JSON, nullable=False),
+    Column("channels", JSON, nullable=False),
+    Column("langs", JSON, nullable=False),
+    Column("until_at", UTCDateTime),
+    Column("active", Boolean, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("started_by", String(128), nullable=False),
+    Column("ended_at", UTCDateTime),
+    Column("ended_by", String(128)),
+    Column("note", Text),
+)
+
+crisis_state = Table(
+    "crisis_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("epoch", Integer, nullable=False),
+    Column("updated_at", UTCDateTime),
+)

@@ -1,0 +1,96 @@
+"""`tactful check`: judge a draft against the crises, without queueing it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from policies.engine import Judge
+from policies.models import PostFacts
+from scheduler.cli.common import App, console, json_option, pass_app, print_json
+from scheduler.cli.crisis import CONTEXT, KEYWORD, REGION
+from scheduler.cli.review import highlighted
+from scheduler.crisis_desk import CrisisSpec, check_spec
+from scheduler.judging import summary, to_policy
+from scheduler.store import crises as crisis_store
+
+
+@click.command()
+@click.argument("text")
+@click.option("--brand", "-b", "brand_id", metavar="ID",
+              help="The brand it is for (default: the first brand in config.yaml).")
+@click.option("--channel", "-c", "channel_id", metavar="ID",
+              help="The channel (default: the brand's first).")
+@click.option("--lang", metavar="CODE",
+              help="Language of the text (default: the brand's first).")
+@click.option("--tag", "-t", "tags", multiple=True, metavar="TAG", help="Tags (repeatable).")
+@click.option("--automated", is_flag=True, help="Judge it as an automated post.")
+@click.option("--crisis", "crisis_name", metavar="NAME",
+              help="Judge against this hypothetical crisis (with --category ...) instead of "
+                   "the active ones.")
+@click.option("--category", help="Hypothetical crisis: kind of event.")
+@click.option("--severity", default="serious", show_default=True,
+              help="Hypothetical crisis: watch, serious or severe.")
+@click.option("--ops", default="normal", show_default=True,
+              help="Hypothetical crisis: normal, reduced or closed.")
+@KEYWORD
+@CONTEXT
+@REGION
+@json_option
+@pass_app
+def check(app: App, text: str, brand_id: str | None, channel_id: str | None,
+          lang: str | None, tags: tuple[str, ...], automated: bool, crisis_name: str | None,
+          as_json: bool, **crisis_opts: Any) -> None:
+    """Judge a draft against the active crises (or a hypothetical one); queue nothing.
+
+    \b
+    Example:
+      tactful check "Killer deal on race shoes!" --brand stride --tag promo
+      tactful check "Nabídka, která vás smete!" --brand kvasek --crisis "Povodně" \\
+          --category flood --region cz
+    """
+    brand = app.config.brand(brand_id) if brand_id else _first_brand(app)
+    channel = channel_id or (brand.channels[0].id if brand.channels else "-")
+    post = PostFacts(text=text, brand=app.judging.brand_facts(brand.id), channel=channel,
+                     tags=frozenset(t.lstrip("#").lower() for t in tags),
+                     lang=lang or (brand.languages[0] if brand.languages else None),
+                     automated=automated)
+    judge = _judge(app, crisis_name, crisis_opts)
+    decision = judge.judge(post)
+    data = {"brand": brand.id, "channel": channel, "text": text,
+            "crises": [c.id for c in judge.crises], **decision.to_json()}
+    if as_json:
+        print_json(data)
+        return
+    out = console()
+    if not judge.crises:
+        out.print("No crisis is active (give --crisis NAME --category ... to try one).")
+    out.print(f"[bold]{decision.action.value}[/bold]" +
+              (f" — {summary(decision)}" if decision.stops else ""))
+    out.print(highlighted(text, data))
+    for reason in decision.reasons:
+        out.print(f"  [bold]{reason.rule}[/bold]: {reason.advice}", soft_wrap=True)
+    if decision.proposed_text:
+        out.print(f"  Proposed instead: {decision.proposed_text}")
+
+
+def _first_brand(app: App):
+    if not app.config.brands:
+        raise click.UsageError("config.yaml declares no brands; give --brand")
+    return app.config.brands[0]
+
+
+def _judge(app: App, crisis_name: str | None, opts: dict[str, Any]) -> Judge:
+    if crisis_name is None:
+        if opts.get("category"):
+            raise click.UsageError("--category describes a hypothetical crisis: give it a "
+                                   "name with --crisis NAME")
+        with app.store.read() as conn:
+            active = crisis_store.active_crises(conn)
+        return Judge([to_policy(c) for c in active], app.config.playbook_for)
+    if not opts.get("category"):
+        raise click.UsageError("a hypothetical --crisis needs --category")
+    spec = check_spec(app.config, CrisisSpec(name=crisis_name, **{
+        k: tuple(v) if isinstance(v, tuple) else v for k, v in opts.items()}))
+    return Judge([to_policy(spec.record(0, app.now(), app.actor))], app.config.playbook_for)

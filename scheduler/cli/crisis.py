@@ -1,0 +1,328 @@
+"""`tactful crisis ...`: flag, preview, update and end a crisis; see what it did."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+from rich.table import Table
+
+from policies.lexicon import CATEGORIES
+from policies.models import Ops, Severity
+from scheduler.cli.common import (
+    App,
+    console,
+    err,
+    json_option,
+    local_time,
+    pass_app,
+    print_json,
+)
+from scheduler.crisis_desk import CrisisSpec, Impact
+from scheduler.store import crises as crisis_store
+from scheduler.when import parse_when, zone
+
+COLUMNS = ("paused", "held", "rewritten", "blocked", "untouched")
+
+
+KEYWORD = click.option("--keyword", "-k", "keywords", multiple=True, metavar="WORD",
+                       help="A word or hashtag of the event (repeatable): marathon, "
+                            "'#BostonStrong'. Matches inflected forms too.")
+CONTEXT = click.option("--context", "contexts", multiple=True, metavar="TAG",
+                       help="What the event involves, for sector closeness (repeatable): "
+                            "marathon, school, vehicle, aircraft...")
+REGION = click.option("--region", "regions", multiple=True, metavar="CODE",
+                      help="Where (repeatable; hierarchical: us contains us-ma). "
+                           "None: everywhere.")
+
+
+def scope_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The event's words, context and scope, shared by on, preview and update."""
+    options = [
+        KEYWORD,
+        CONTEXT,
+        REGION,
+        click.option("--brand", "brands", multiple=True, metavar="ID",
+                     help="Only these brands (repeatable)."),
+        click.option("--channel", "channels", multiple=True, metavar="ID",
+                     help="Only these channels (repeatable)."),
+        click.option("--lang", "langs", multiple=True, metavar="CODE",
+                     help="Only posts in these languages (repeatable)."),
+        click.option("--until", metavar="WHEN",
+                     help="End the crisis by itself at this time (paced resume)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def kind_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """What kind of event, how severe, and how the business is operating."""
+    options = [
+        click.option("--category", type=click.Choice(CATEGORIES), required=True,
+                     help="The kind of event; picks the idioms that read badly after it."),
+        click.option("--severity", type=click.Choice([s.value for s in Severity]),
+                     default=Severity.SERIOUS.value, show_default=True,
+                     help="watch: hold posts with the event's words; serious: also pause "
+                          "promotion close to the event and automated sequences; severe: "
+                          "also pause every automated post."),
+        click.option("--ops", type=click.Choice([o.value for o in Ops]),
+                     default=Ops.NORMAL.value, show_default=True,
+                     help="The business's operating status: reduced pauses promotion, "
+                          "closed pauses every automated post; both draft a notice."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _spec(app: App, name: str, **opts: Any) -> CrisisSpec:
+    until = opts.pop("until", None)
+    note = opts.pop("note", None)
+    return CrisisSpec(name=name, note=note, until=_until(app, until), **{
+        k: tuple(v) if isinstance(v, tuple | list) else v for k, v in opts.items()})
+
+
+def _until(app: App, until: str | None):
+    if until is None:
+        return None
+    return parse_when(until, now=app.now(), tz=zone(app.config.timezone), what="--until")
+
+
+@click.group()
+def crisis() -> None:
+    """Flag a crisis and let the policy judge every queued post.
+
+    \b
+    Example:
+      tactful crisis preview "Boston Marathon bombing" --category bombing \\
+          --keyword marathon --keyword '#BostonStrong' --context marathon --region us-ma
+      tactful crisis on "Boston Marathon bombing" --category bombing --severity serious \\
+          --keyword marathon --keyword '#BostonStrong' --context marathon --region us-ma
+      tactful crisis off --resume paced --rate 4/1h
+    """
+
+
+@crisis.command("on")
+@click.argument("name")
+@kind_options
+@scope_options
+@click.option("--note", help="Why, for the audit log.")
+@json_option
+@pass_app
+def on(app: App, name: str, as_json: bool, **opts: Any) -> None:
+    """Flag a crisis: commit it, judge the queue in scope, and report the impact.
+
+    Returns only once the new crisis epoch is committed: from then on no post the policy
+    stops goes out, except those listed as already in flight.
+
+    \b
+    Example:
+      tactful crisis on "Boston Marathon bombing" --category bombing --severity serious \\
+          --keyword marathon --keyword Boston --keyword '#BostonStrong' \\
+          --context marathon --region us-ma --ops reduced
+    """
+    impact = app.crisis_desk.flag(_spec(app, name, **opts),
+                                  app.change(opts.get("note"), action="crisis-on"))
+    _report(app, impact, as_json, verb="Flagged")
+
+
+@crisis.command("preview")
+@click.argument("name")
+@kind_options
+@scope_options
+@json_option
+@pass_app
+def preview(app: App, name: str, as_json: bool, **opts: Any) -> None:
+    """Show what `crisis on` would do to today's queue; change nothing (a drill).
+
+    \b
+    Example:
+      tactful crisis preview "Flooding in Prague" --category flood --region cz --severity severe
+    """
+    impact = app.crisis_desk.preview(_spec(app, name, **opts), app.now(), app.actor)
+    _report(app, impact, as_json, verb="Preview of")
+
+
+@crisis.command("update")
+@click.argument("crisis_id", type=click.IntRange(1))
+@click.option("--category", type=click.Choice(CATEGORIES), help="Change the kind of event.")
+@click.option("--severity", type=click.Choice([s.value for s in Severity]),
+              help="Raise or lower the severity.")
+@click.option("--ops", type=click.Choice([o.value for o in Ops]),
+              help="Change the operating status.")
+@scope_options
+@click.option("--note", help="Why, for the audit log.")
+@json_option
+@pass_app
+def update(app: App, crisis_id: int, as_json: bool, **opts: Any) -> None:
+    """Add keywords or contexts, change severity, ops or scope, and re-judge at once.
+
+    Keywords and contexts given are added; regions, brands, channels and languages given
+    replace the crisis's scope.
+
+    \b
+    Example:
+      tactful crisis update 3 --keyword Watertown --severity severe
+    """
+    current = app.crisis_desk.store_crisis(crisis_id)
+    changes: dict[str, Any] = {}
+    for key in ("category", "severity", "ops"):
+        if opts.get(key):
+            changes[key] = opts[key]
+    for key in ("keywords", "contexts"):
+        if opts.get(key):
+            changes[key] = [*getattr(current, key), *opts[key]]
+    for key in ("regions", "brands", "channels", "langs"):
+        if opts.get(key):
+            changes[key] = list(opts[key])
+    if opts.get("until"):
+        changes["until_at"] = _until(app, opts["until"])
+    if not changes:
+        raise click.UsageError("nothing to change: give --keyword, --severity, --ops, ...")
+    impact = app.crisis_desk.update(crisis_id, changes,
+                                    app.change(opts.get("note"), action="crisis-update"))
+    _report(app, impact, as_json, verb="Updated")
+
+
+@crisis.command("off")
+@click.argument("crisis_id", type=click.IntRange(1), required=False)
+@click.option("--resume", type=click.Choice(["paced", "review", "hold"]), default="paced",
+              show_default=True,
+              help="paced: release paused posts a few at a time after a last check; review: "
+                   "send them to the review queue; hold: keep them paused for a human.")
+@click.option("--rate", metavar="N/PERIOD",
+              help="For paced: at most N posts per channel per PERIOD, e.g. 4/1h "
+                   "(default: the channel's max_per_hour, else the playbook's rate).")
+@click.option("--note", help="Why, for the audit log.")
+@json_option
+@pass_app
+def off(app: App, crisis_id: int | None, resume: str, rate: str | None, note: str | None,
+        as_json: bool) -> None:
+    """End a crisis (the only active one, or CRISIS_ID). Held posts stay held.
+
+    \b
+    Example:
+      tactful crisis off --resume paced --rate 4/1h
+      tactful crisis off 3 --resume review
+    """
+    result = app.crisis_desk.end(crisis_id, app.change(note or "crisis ended",
+                                                       action="crisis-off"),
+                                 resume=resume, rate=rate)
+    if as_json:
+        print_json(result)
+        return
+    click.echo(f"Ended crisis {result['crisis']} (epoch {result['epoch']}).")
+    if result["released"]:
+        first, last = result["released"][0][1], result["released"][-1][1]
+        click.echo(f"Released {len(result['released'])} paused post(s) at a paced rate, "
+                   f"from {first} to {last}.")
+    if result["expired"]:
+        click.echo(f"Dropped {len(result['expired'])} paused post(s) whose offer expired.")
+    if result["to_review"]:
+        click.echo(f"Sent {len(result['to_review'])} paused post(s) to review "
+                   "(tactful review list).")
+    if result["kept_paused"]:
+        click.echo(f"Kept {len(result['kept_paused'])} post(s) paused; release them with "
+                   "tactful post retry ID.")
+    if result["still_paused"]:
+        click.echo(f"{result['still_paused']} post(s) stay paused: another crisis still "
+                   "stops them.")
+
+
+@crisis.command("status")
+@json_option
+@pass_app
+def status(app: App, as_json: bool) -> None:
+    """The active crises, the epoch, and how many posts are paused or held.
+
+    \b
+    Example:
+      tactful crisis status --json
+    """
+    with app.store.read() as conn:
+        active = crisis_store.active_crises(conn)
+        epoch = crisis_store.read_epoch(conn)
+    counts = app.store.status_counts()
+    data = {"epoch": epoch, "active": [c.to_json() for c in active],
+            "paused": counts.get("paused", 0), "held": counts.get("held", 0)}
+    if as_json:
+        print_json(data)
+        return
+    if not active:
+        click.echo(f"No crisis is active (epoch {epoch}).")
+    for c in active:
+        scope = ", ".join(c.regions) or "everywhere"
+        click.echo(f"Crisis {c.id}: {c.name} [{c.category}, {c.severity}, ops {c.ops}] "
+                   f"in {scope}; keywords: {', '.join(c.keywords) or '-'}; since "
+                   f"{local_time(c.started_at, zone(app.config.timezone))} by {c.started_by}")
+    click.echo(f"Posts paused: {data['paused']}, held for review: {data['held']}.")
+
+
+@crisis.command("list")
+@json_option
+@pass_app
+def list_(app: App, as_json: bool) -> None:
+    """Every crisis, active or ended, with who started and ended it, when and why.
+
+    \b
+    Example:
+      tactful crisis list
+    """
+    with app.store.read() as conn:
+        every = crisis_store.all_crises(conn)
+    if as_json:
+        print_json([c.to_json() for c in every])
+        return
+    if not every:
+        err("No crisis has been flagged yet.")
+        return
+    tz = zone(app.config.timezone)
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("id", "name", "category", "severity", "started", "by", "ended", "by",
+                   "note"):
+        table.add_column(column)
+    for c in every:
+        table.add_row(str(c.id), c.name, c.category, c.severity, local_time(c.started_at, tz),
+                      c.started_by, local_time(c.ended_at, tz) if c.ended_at else "active",
+                      c.ended_by or "", c.note or "")
+    console().print(table)
+
+
+def _report(app: App, impact: Impact, as_json: bool, verb: str) -> None:
+    if as_json:
+        print_json(impact.to_json())
+        return
+    crisis = impact.crisis
+    epoch = f" (epoch {impact.epoch})" if impact.epoch is not None else " (nothing changed)"
+    if crisis is not None:
+        click.echo(f"{verb} crisis {crisis.id or '(preview)'}: {crisis.name} "
+                   f"[{crisis.category}, {crisis.severity}]{epoch}.")
+    table = Table(title=f"Impact on {impact.judged} queued post(s)", box=None,
+                  header_style="bold", title_justify="left")
+    table.add_column("brand")
+    for column in COLUMNS:
+        table.add_column(column, justify="right")
+    for brand, counts in sorted(impact.by_brand.items()):
+        table.add_row(brand, *(str(counts.get(c, 0)) for c in COLUMNS))
+    totals = impact.totals()
+    table.add_row("[bold]all[/bold]", *(f"[bold]{totals.get(c, 0)}[/bold]" for c in COLUMNS))
+    console().print(table)
+    for label in COLUMNS[:-1]:
+        for example in impact.examples.get(label, []):
+            click.echo(f"  {label:<9} post {example['post']} ({example['channel']}): "
+                       f"{_short(example['text'])}\n            {example['why']}")
+    if impact.in_flight:
+        ids = ", ".join(str(p.id) for p in impact.in_flight)
+        click.echo(f"Already in flight when the crisis was flagged (may still go out): {ids}")
+    if impact.notices:
+        click.echo(f"Drafted {len(impact.notices)} notice(s) of the operating change for "
+                   f"review: {', '.join(map(str, impact.notices))} (tactful review list).")
+    if impact.superseded:
+        click.echo("A newer crisis change took over while judging; it re-judges the queue.")
+
+
+def _short(text: str, width: int = 70) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"

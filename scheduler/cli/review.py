@@ -1,0 +1,196 @@
+"""`tactful review ...`: the posts the crisis policy held for a human."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from rich.table import Table
+from rich.text import Text
+
+from policies.rewrite import text_diff
+from scheduler.cli.common import (
+    LIMIT,
+    POST_ID,
+    App,
+    console,
+    err,
+    json_option,
+    local_time,
+    pass_app,
+    print_json,
+)
+from scheduler.drafting import check_tags
+from scheduler.models import Post
+from scheduler.when import zone
+
+
+@click.group()
+def review() -> None:
+    """Approve, edit or reject the posts the crisis policy held.
+
+    \b
+    Example:
+      tactful review list
+      tactful review show 42
+      tactful review approve 42 --note "checked with legal"
+    """
+
+
+@review.command("list")
+@click.option("--limit", "-n", default=100, show_default=True, type=LIMIT,
+              help="At most this many.")
+@json_option
+@pass_app
+def list_(app: App, limit: int, as_json: bool) -> None:
+    """Posts waiting for a human, oldest due first, with why they were held.
+
+    \b
+    Example:
+      tactful review list --json
+    """
+    held = app.review_desk.pending(limit)
+    if as_json:
+        print_json([p.to_json() for p in held])
+        return
+    if not held:
+        err("Nothing is waiting for review.")
+        return
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("id", "action", "due", "channel", "why", "text"):
+        table.add_column(column, no_wrap=column not in {"why", "text"},
+                         overflow="fold" if column == "why" else "ellipsis")
+    for p in held:
+        table.add_row(str(p.id), p.action, local_time(p.due_at, _zone(app, p)), p.channel,
+                      p.status_reason or "", " ".join(p.text.split()))
+    console().print(table)
+
+
+@review.command("show")
+@click.argument("post_id", type=POST_ID)
+@json_option
+@pass_app
+def show(app: App, post_id: int, as_json: bool) -> None:
+    """One held post: its text with the matched words marked, the reasons, the advice,
+    and any proposed rewrite as a diff.
+
+    \b
+    Example:
+      tactful review show 42
+    """
+    post = app.review_desk.held(post_id)
+    decision = post.decision or {"action": "hold", "reasons": []}
+    if as_json:
+        print_json({**post.to_json(), "diff": _diff(post, decision)})
+        return
+    out = console()
+    out.print(f"[bold]Post {post.id}[/bold] on {post.channel}, due "
+              f"{local_time(post.due_at, _zone(app, post))}: [bold]{decision['action']}"
+              f"[/bold]")
+    out.print(highlighted(post.text, decision))
+    for reason in decision.get("reasons", []):
+        words = ", ".join(f"'{m['text']}'" for m in reason.get("matches", []))
+        out.print(f"\n[bold]{reason['rule']}[/bold] ({reason['action']})"
+                  f"{': ' + words if words else ''}")
+        out.print(f"  {reason['advice']}", soft_wrap=True)
+    if decision.get("proposed_text"):
+        out.print("\n[bold]Proposed rewrite[/bold] ([red]removed[/red], [green]added[/green]):")
+        out.print(_diff_text(post.text, decision["proposed_text"]))
+    out.print("\nApprove, edit or reject: tactful review approve|edit|reject "
+              f"{post.id}" + (" (blocked: approve needs --override --note WHY)"
+                             if decision["action"] == "block" else ""))
+
+
+def highlighted(text: str, decision: dict[str, Any]) -> Text:
+    styled = Text(text)
+    for reason in decision.get("reasons", []):
+        for match in reason.get("matches", []):
+            styled.stylize("bold reverse", match["start"], match["end"])
+    return styled
+
+
+def _diff(post: Post, decision: dict[str, Any]) -> str | None:
+    proposed = decision.get("proposed_text")
+    return text_diff(post.text, proposed) if proposed else None
+
+
+def _diff_text(old: str, new: str) -> Text:
+    out = Text()
+    for token in text_diff(old, new).split(" "):
+        if token.startswith("[-") and token.endswith("-]"):
+            out.append(token[2:-2], style="red strike")
+        elif token.startswith("{+") and token.endswith("+}"):
+            out.append(token[2:-2], style="green")
+        else:
+            out.append(token)
+        out.append(" ")
+    return out
+
+
+@review.command("approve")
+@click.argument("post_id", type=POST_ID)
+@click.option("--note", help="Why, for the audit log (required with --override).")
+@click.option("--override", is_flag=True,
+              help="Needed to approve a blocked post (for example newsjacking).")
+@json_option
+@pass_app
+def approve(app: App, post_id: int, note: str | None, override: bool, as_json: bool) -> None:
+    """Let a held post go out as it is (under the crisis as it stands now).
+
+    \b
+    Example:
+      tactful review approve 42 --note "the word is about our product, not the event"
+      tactful review approve 43 --override --note "approved by the CEO after review"
+    """
+    post = app.review_desk.approve(post_id, app.change(note, action="approve"),
+                                   override=override)
+    _done(post, "Approved", as_json)
+
+
+@review.command("edit")
+@click.argument("post_id", type=POST_ID)
+@click.option("--text", required=True, help="The new text; it is judged again at once.")
+@click.option("--tag", "-t", "tags", multiple=True, metavar="TAG",
+              help="Replace the tags too (repeatable), e.g. when a promotion becomes a "
+                   "service notice.")
+@json_option
+@pass_app
+def edit(app: App, post_id: int, text: str, tags: tuple[str, ...], as_json: bool) -> None:
+    """Rewrite a held post; if the policy now lets it through it goes back to the queue.
+
+    \b
+    Example:
+      tactful review edit 42 --text "Our Boylston Street store is closed today."
+    """
+    post = app.review_desk.edit(post_id, text, app.change(action="edit"),
+                                tags=list(check_tags(tags, "--tag")) or None)
+    _done(post, "Edited", as_json)
+
+
+@review.command("reject")
+@click.argument("post_id", type=POST_ID)
+@click.option("--note", help="Why, for the audit log.")
+@json_option
+@pass_app
+def reject(app: App, post_id: int, note: str | None, as_json: bool) -> None:
+    """Cancel a held post for good.
+
+    \b
+    Example:
+      tactful review reject 42 --note "not appropriate this week"
+    """
+    _done(app.review_desk.reject(post_id, app.change(note, action="reject")), "Rejected",
+          as_json)
+
+
+def _done(post: Post, verb: str, as_json: bool) -> None:
+    if as_json:
+        print_json(post.to_json())
+        return
+    where = f" ({post.status_reason})" if post.status_reason else ""
+    click.echo(f"{verb} post {post.id}: now {post.status.value}{where}.")
+
+
+def _zone(app: App, post: Post):
+    entry = app.config.channels.get(post.channel)
+    return app.config.brand_zone(entry[0]) if entry else zone(app.config.timezone)

@@ -1,0 +1,379 @@
+"""Flagging, previewing, updating and ending crises, and judging the queue each time.
+
+`flag` commits the new crisis and epoch first (from then on every claim judges under
+it), lists the posts already in flight, then judges the whole queue in pages and writes
+the decisions, so the report shows what changed. `preview` judges the same way and
+writes nothing. `end` commits the end, re-judges paused posts under whatever crises
+remain, and releases the rest at a paced rate per channel (rule 8).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from policies.engine import Judge, regions_overlap
+from policies.lexicon import CATEGORIES
+from policies.models import Action, Decision, Ops, Severity
+from policies.playbook import parse_rate
+from policies.rewrite import draft_notice
+from scheduler.config import Config
+from scheduler.errors import BadInput
+from scheduler.judging import Judging, summary, to_policy, verdict
+from scheduler.models import CrisisRecord, NewPost, Post, Status, Verdict
+from scheduler.release import Rate, plan_release
+from scheduler.store import Change, Store
+from scheduler.store import crises as crisis_store
+
+PAGE = 5000
+EXAMPLES = 3
+Resume = Literal["paced", "review", "hold"]
+_LABEL = {Action.PUBLISH: "untouched", Action.PAUSE: "paused", Action.HOLD: "held",
+          Action.REWRITE: "rewritten", Action.BLOCK: "blocked"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class CrisisSpec:
+    """A crisis as flagged on the command line, checked against config."""
+
+    name: str
+    category: str
+    severity: str
+    keywords: tuple[str, ...] = ()
+    contexts: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    brands: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    langs: tuple[str, ...] = ()
+    ops: str = Ops.NORMAL.value
+    until: datetime | None = None
+    note: str | None = None
+
+    def values(self) -> dict[str, Any]:
+        return {"name": self.name, "category": self.category, "severity": self.severity,
+                "ops": self.ops, "keywords": list(self.keywords),
+                "contexts": list(self.contexts), "regions": list(self.regions),
+                "brands": list(self.brands), "channels": list(self.channels),
+                "langs": list(self.langs), "until_at": self.until, "note": self.note}
+
+    def record(self, crisis_id: int, now: datetime, actor: str) -> CrisisRecord:
+        return CrisisRecord(id=crisis_id, name=self.name, category=self.category,
+                            severity=self.severity, ops=self.ops, keywords=self.keywords,
+                            contexts=self.contexts, regions=self.regions, brands=self.brands,
+                            channels=self.channels, langs=self.langs, until=self.until,
+                            started_at=now, started_by=actor, note=self.note)
+
+
+def check_spec(config: Config, spec: CrisisSpec) -> CrisisSpec:
+    """Refuse what cannot be a crisis; tidy what can (lowercase, no blanks or repeats)."""
+    if not spec.name.strip():
+        raise BadInput("NAME: a crisis needs a name, such as 'Boston Marathon bombing'")
+    _one_of("--category", spec.category, CATEGORIES)
+    _one_of("--severity", spec.severity, [s.value for s in Severity])
+    _one_of("--ops", spec.ops, [o.value for o in Ops])
+    for brand in spec.brands:
+        config.brand(brand)
+    for channel in spec.channels:
+        if channel not in config.channels:
+            raise BadInput(f"--channel: unknown channel {channel!r}")
+    return replace(spec, name=spec.name.strip(), keywords=_clean(spec.keywords, lower=False),
+                   contexts=_clean(spec.contexts), regions=_clean(spec.regions),
+                   langs=_clean(spec.langs))
+
+
+def _one_of(option: str, value: str, allowed: Sequence[str]) -> None:
+    if value not in allowed:
+        raise BadInput(f"{option}: {value!r} is not one of {', '.join(allowed)}")
+
+
+def _clean(values: Iterable[str], lower: bool = True) -> tuple[str, ...]:
+    out: list[str] = []
+    for value in values:
+        item = value.strip().lower() if lower else value.strip()
+        if item and item not in out:
+            out.append(item)
+    return tuple(out)
+
+
+@dataclass
+class Impact:
+    """What a crisis toggle did (or would do) to the queue."""
+
+    epoch: int | None = None
+    crisis: CrisisRecord | None = None
+    judged: int = 0
+    by_brand: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    examples: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    in_flight: list[Post] = field(default_factory=list)
+    notices: list[int] = field(default_factory=list)
+    superseded: bool = False
+
+    def count(self, post: Post, decision: Decision) -> None:
+        label = _LABEL[decision.action]
+        self.judged += 1
+        self.by_brand[post.brand][label] += 1
+        if label != "untouched" and len(self.examples[label]) < EXAMPLES:
+            self.examples[label].append({
+                "post": post.id, "brand": post.brand, "channel": post.channel,
+                "text": post.text, "why": summary(decision),
+                "proposed_text": decision.proposed_text})
+
+    def totals(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for counts in self.by_brand.values():
+            total.update(counts)
+        return total
+
+    def to_json(self) -> dict[str, Any]:
+        return {"epoch": self.epoch, "crisis": self.crisis.to_json() if self.crisis else None,
+                "judged": self.judged, "totals": dict(self.totals()),
+                "by_brand": {b: dict(c) for b, c in sorted(self.by_brand.items())},
+                "examples": dict(self.examples),
+                "in_flight": [{"post": p.id, "channel": p.channel, "text": p.text}
+                              for p in self.in_flight],
+                "notices": self.notices, "superseded": self.superseded}
+
+
+class CrisisDesk:
+    def __init__(self, store: Store, config: Config, judging: Judging | None = None) -> None:
+        self.store = store
+        self.config = config
+        self.judging = judging or Judging(config)
+
+    # -- flag, preview, update ----------------------------------------------------------
+    def flag(self, spec: CrisisSpec, change: Change) -> Impact:
+        spec = check_spec(self.config, spec)
+        with self.store.write() as conn:
+            epoch = crisis_store.bump_epoch(conn, change.now)
+            crisis_id = crisis_store.insert_crisis(conn, spec.values(), change)
+            flying = crisis_store.in_flight(conn)
+        impact = self.rejudge(epoch, change)
+        impact.crisis = self.store_crisis(crisis_id)
+        impact.in_flight = flying
+        if Ops(spec.ops) is not Ops.NORMAL:
+            impact.notices = self._draft_notices(impact.crisis, change, epoch)
+        return impact
+
+    def preview(self, spec: CrisisSpec, now: datetime, actor: str) -> Impact:
+        """Judge today's queue as if this crisis were flagged too; change nothing."""
+        spec = check_spec(self.config, spec)
+        with self.store.read() as conn:
+            active = crisis_store.active_crises(conn)
+        drill = spec.record(0, now, actor)
+        judge = Judge([to_policy(c) for c in [*active, drill]], self.config.playbook_for)
+        impact = self._judge_queue(judge, None, None)
+        impact.crisis = drill
+        return impact
+
+    def update(self, crisis_id: int, changes: dict[str, Any], change: Change) -> Impact:
+        current = self._active(crisis_id)
+        merged = {**CrisisSpec(**_spec_fields(current)).values(), **changes}
+        spec = check_spec(self.config, CrisisSpec(**_from_values(merged)))
+        with self.store.write() as conn:
+            epoch = crisis_store.bump_epoch(conn, change.now)
+            crisis_store.update_crisis(conn, crisis_id, _changed(current, spec), change)
+            flying = crisis_store.in_flight(conn)
+        impact = self.rejudge(epoch, change)
+        impact.crisis = self.store_crisis(crisis_id)
+        impact.in_flight = flying
+        if spec.ops != current.ops and Ops(spec.ops) is not Ops.NORMAL:
+            impact.notices = self._draft_notices(impact.crisis, change, epoch)
+        return impact
+
+    def rejudge(self, epoch: int, change: Change) -> Impact:
+        """Judge every queued, failed and paused post under `epoch` and write the verdicts."""
+        with self.store.read() as conn:
+            active = crisis_store.active_crises(conn)
+        judge = self.judging.judge_for(epoch, active)
+        return self._judge_queue(judge, epoch, change)
+
+    def _judge_queue(self, judge: Judge, epoch: int | None, change: Change | None) -> Impact:
+        impact = Impact(epoch=epoch)
+        after = 0
+        while True:
+            with self.store.read() as conn:
+                page = crisis_store.posts_to_judge(conn, after_id=after, limit=PAGE)
+            if not page:
+                return impact
+            after = page[-1].id
+            verdicts: dict[int, Verdict] = {}
+            for post in page:
+                decision = self.judging.decide(judge, post, epoch) if epoch is not None \
+                    else judge.judge(self.judging.facts(post))
+                if decision is None:  # approved by a human under this epoch
+                    continue
+                impact.count(post, decision)
+                if decision.stops:
+                    verdicts[post.id] = verdict(decision)
+                elif post.status is Status.PAUSED:
+                    verdicts[post.id] = Verdict(status=Status.QUEUED,
+                                                decision=decision.to_json(),
+                                                reason="the crisis no longer stops it")
+            if epoch is not None and change is not None and \
+                    not self._write(page, verdicts, epoch, change):
+                impact.superseded = True
+                return impact
+
+    def _write(self, page: list[Post], verdicts: dict[int, Verdict], epoch: int,
+               change: Change) -> bool:
+        """Apply one page's verdicts, unless a newer toggle has taken over."""
+        with self.store.write() as conn:
+            if crisis_store.read_epoch(conn, exclusive=True) != epoch:
+                return False
+            crisis_store.apply_verdicts(conn, {p.id: p.status for p in page}, verdicts,
+                                        epoch=epoch, change=Change(
+                                            actor=change.actor, now=change.now,
+                                            action="judge"))
+        return True
+
+    # -- end ------------------------------------------------------------------------------
+    def end(self, crisis_id: int | None, change: Change, *, resume: Resume = "paced",
+            rate: str | None = None) -> dict[str, Any]:
+        """End a crisis; paused posts come back paced, go to review, or stay paused."""
+        target = self._one_to_end(crisis_id)
+        pace = self._rate_for(rate)
+        with self.store.write() as conn:
+            epoch = crisis_store.bump_epoch(conn, change.now)
+            crisis_store.end_crisis(conn, target.id, replace(
+                change, detail={"resume": resume, "rate": rate}))
+            remaining = crisis_store.active_crises(conn)
+        judge = self.judging.judge_for(epoch, remaining)
+        still, free = self._paused_split(judge, epoch, change)
+        result: dict[str, Any] = {"crisis": target.id, "epoch": epoch, "resume": resume,
+                                  "still_paused": len(still), "released": [], "expired": [],
+                                  "to_review": [], "kept_paused": []}
+        if resume == "review":
+            with self.store.write() as conn:
+                result["to_review"] = crisis_store.move_paused(
+                    conn, [p.id for p in free], Status.HELD, replace(
+                        change, action="resume",
+                        reason=f"crisis {target.id} ended; review before it goes out"))
+        elif resume == "hold":
+            result["kept_paused"] = [p.id for p in free]
+        else:
+            plan = plan_release(free, now=change.now, rate_for=pace)
+            with self.store.write() as conn:
+                released, expired = crisis_store.release_paused(
+                    conn, plan.schedule, plan.expired, replace(
+                        change, action="resume",
+                        reason=f"crisis {target.id} ended; released at a paced rate"))
+            result["released"] = [(pid, at.isoformat()) for pid, at in plan.schedule
+                                  if pid in set(released)]
+            result["expired"] = expired
+        return result
+
+    def _paused_split(self, judge: Judge, epoch: int,
+                      change: Change) -> tuple[list[Post], list[Post]]:
+        """Paused posts that a remaining crisis still stops, and those free to go."""
+        with self.store.read() as conn:
+            paused = crisis_store.posts_to_judge(conn, after_id=0, limit=10**9,
+                                                 statuses=[Status.PAUSED])
+        still, free = [], []
+        for post in paused:
+            decision = self.judging.decide(judge, post, epoch)
+            (still if decision is not None and decision.stops else free).append(post)
+        return still, free
+
+    def end_expired(self, now: datetime) -> list[dict[str, Any]]:
+        """End crises whose --until has passed (the daemon calls this before each pass)."""
+        with self.store.read() as conn:
+            due = crisis_store.expired_crises(conn, now)
+        change = Change(actor="daemon", now=now, reason="its --until time passed")
+        return [self.end(c.id, change) for c in due]
+
+    def _rate_for(self, rate: str | None):
+        default = self.config.playbook_for("").resume.rate if rate is None else rate
+        try:
+            posts_per, seconds = parse_rate(default)
+        except ValueError as exc:
+            raise BadInput(f"--rate: {exc}") from None
+        fallback = Rate(posts_per, timedelta(seconds=seconds))
+
+        def rate_for(channel_id: str) -> Rate:
+            entry = self.config.channels.get(channel_id)
+            if rate is None and entry and entry[1].max_per_hour:
+                return Rate(entry[1].max_per_hour, timedelta(hours=1))
+            return fallback
+
+        return rate_for
+
+    # -- helpers ----------------------------------------------------------------------------
+    def store_crisis(self, crisis_id: int) -> CrisisRecord:
+        with self.store.read() as conn:
+            found = crisis_store.get_crisis(conn, crisis_id)
+        if found is None:
+            raise BadInput(f"no crisis with id {crisis_id}")
+        return found
+
+    def _active(self, crisis_id: int) -> CrisisRecord:
+        found = self.store_crisis(crisis_id)
+        if not found.active:
+            raise BadInput(f"crisis {crisis_id} has ended; flag a new one with crisis on")
+        return found
+
+    def _one_to_end(self, crisis_id: int | None) -> CrisisRecord:
+        if crisis_id is not None:
+            return self._active(crisis_id)
+        with self.store.read() as conn:
+            active = crisis_store.active_crises(conn)
+        if not active:
+            raise BadInput("no crisis is active")
+        if len(active) > 1:
+            ids = ", ".join(str(c.id) for c in active)
+            raise BadInput(f"{len(active)} crises are active ({ids}); say which to end")
+        return active[0]
+
+    def _draft_notices(self, crisis: CrisisRecord, change: Change, epoch: int) -> list[int]:
+        """Rule 1: a draft public notice of the operating change per brand, for review."""
+        drafts: list[NewPost] = []
+        for brand in self.config.brands:
+            if not brand.channels or (crisis.brands and brand.id not in crisis.brands) or \
+                    (crisis.regions and not regions_overlap(brand.regions, crisis.regions)):
+                continue
+            playbook = self.config.playbook_for(brand.id)
+            text = draft_notice(playbook, Ops(crisis.ops), tuple(brand.languages),
+                                crisis.name)
+            if text:
+                drafts.append(NewPost(brand=brand.id, channel=brand.channels[0].id, text=text,
+                                      due_at=change.now, tags=("announcement",),
+                                      lang=brand.languages[0] if brand.languages else None))
+        if not drafts:
+            return []
+        fresh = [d for d in drafts if d.key not in self.store.live_duplicates([d.key])]
+        ids = self.store.add_posts(fresh, replace(change, action="create",
+                                                  reason="draft notice of the operating "
+                                                         "change"))
+        held = Verdict(status=Status.HELD, reason="draft notice: edit and approve it",
+                       decision={"action": "hold", "proposed_text": None, "reasons": [{
+                           "rule": "follow-the-business", "action": "hold",
+                           "crisis": crisis.id, "matches": [],
+                           "advice": "The business changed how it operates; the marketer "
+                                     "owns telling the public. Edit this draft and approve "
+                                     "it, or reject it."}]})
+        with self.store.write() as conn:
+            crisis_store.apply_verdicts(conn, dict.fromkeys(ids, Status.QUEUED),
+                                        dict.fromkeys(ids, held), epoch=epoch,
+                                        change=replace(change, action="judge"))
+        return ids
+
+
+def _spec_fields(record: CrisisRecord) -> dict[str, Any]:
+    return {"name": record.name, "category": record.category, "severity": record.severity,
+            "keywords": record.keywords, "contexts": record.contexts,
+            "regions": record.regions, "brands": record.brands, "channels": record.channels,
+            "langs": record.langs, "ops": record.ops, "until": record.until,
+            "note": record.note}
+
+
+def _from_values(values: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in values.items() if k != "until_at"}
+    out["until"] = values.get("until_at")
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in out.items()}
+
+
+def _changed(current: CrisisRecord, spec: CrisisSpec) -> dict[str, Any]:
+    before = CrisisSpec(**_spec_fields(current)).values()
+    return {k: v for k, v in spec.values().items() if before.get(k) != v}

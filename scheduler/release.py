@@ -1,0 +1,53 @@
+"""Rule 8, resume with care: when a crisis ends, paused posts come back at a gentle pace.
+
+A pure plan: given the posts to release, the time and a rate per channel, say when each
+one goes out. Posts keep their order within a channel (by original time); at most N go
+out per channel per period, the first N at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from scheduler.models import Post
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    posts: int
+    period: timedelta
+
+    def __str__(self) -> str:
+        hours = self.period.total_seconds() / 3600
+        per = f"{hours:g}h" if hours >= 1 else f"{self.period.total_seconds() / 60:g}m"
+        return f"{self.posts}/{per}"
+
+
+@dataclass(frozen=True, slots=True)
+class ReleasePlan:
+    expired: list[int]
+    #: (post id, when it goes out)
+    schedule: list[tuple[int, datetime]]
+
+
+def plan_release(posts: Sequence[Post], *, now: datetime,
+                 rate_for: Callable[[str], Rate]) -> ReleasePlan:
+    """When each paused post goes out: at its own time if that is still ahead, but never
+    more than the rate allows per channel in any window of one period."""
+    expired = {p.id for p in posts if p.expires_at is not None and p.expires_at <= now}
+    sent: dict[str, list[datetime]] = {}
+    schedule = []
+    for post in sorted(posts, key=lambda p: (p.due_at, p.id)):
+        if post.id in expired:
+            continue
+        rate = rate_for(post.channel)
+        times = sent.setdefault(post.channel, [])
+        at = max(post.due_at, now)
+        while len(recent := [t for t in times if at - rate.period < t <= at]) >= rate.posts:
+            at = min(recent) + rate.period
+        times.append(at)
+        schedule.append((post.id, at))
+    return ReleasePlan(expired=sorted(expired),
+                       schedule=sorted(schedule, key=lambda s: (s[1], s[0])))

@@ -1,0 +1,89 @@
+"""The review queue: posts the crisis policy held for a human to approve, edit or reject.
+
+Approving records the crisis epoch it was given under: the post then goes out under that
+crisis as it stood, and is judged again only if the crisis changes. A blocked post (the
+newsjacking rule) can be approved only with an override and a written reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from policies.models import PUBLISH
+from scheduler.config import Config
+from scheduler.drafting import check_text
+from scheduler.errors import BadInput, InvalidTransition
+from scheduler.judging import Judging, verdict
+from scheduler.models import Post, Status
+from scheduler.store import Change, Store, queue
+from scheduler.store import crises as crisis_store
+
+
+class ReviewDesk:
+    def __init__(self, store: Store, config: Config, judging: Judging | None = None) -> None:
+        self.store = store
+        self.config = config
+        self.judging = judging or Judging(config)
+
+    def pending(self, limit: int | None = None) -> list[Post]:
+        return self.store.list_posts(statuses=[Status.HELD], limit=limit)
+
+    def held(self, post_id: int) -> Post:
+        post = self.store.get_post(post_id)
+        if post.status is not Status.HELD:
+            raise InvalidTransition(f"post {post_id} is {post.status.value}, not held for "
+                                    "review")
+        return post
+
+    def approve(self, post_id: int, change: Change, *, override: bool = False) -> Post:
+        post = self.held(post_id)
+        if post.action == "block" and not (override and change.reason):
+            raise BadInput(f"post {post_id} is blocked ({_rules(post)}); approving it needs "
+                           "--override --note WHY, which the audit log keeps")
+        with self.store.write() as conn:
+            epoch = crisis_store.read_epoch(conn, exclusive=True)
+            now = change.now
+            # a post approved after its time goes out now, not as one that "missed" it
+            values = {"approved_epoch": epoch, "run_at": max(post.run_at, now),
+                      "attempts": 0}
+            detail = {"override": True, "decision": post.action} if override else {}
+            queue.move_one(conn, post, to=Status.QUEUED, values=values,
+                           change=replace(change, action="approve",
+                                          detail={**change.detail, **detail}))
+            return queue.get_post(conn, post_id)
+
+    def edit(self, post_id: int, text: str, change: Change,
+             tags: list[str] | None = None) -> Post:
+        """Change the text, then judge it again: fit to publish goes back to the queue."""
+        self.held(post_id)
+        text = check_text(text, "--text")
+        with self.store.write() as conn:
+            queue.edit_post(conn, post_id, replace(change, action="edit"), text=text,
+                            tags=tags)
+            edited = queue.get_post(conn, post_id)
+            epoch = crisis_store.read_epoch(conn, exclusive=True)
+            active = crisis_store.active_crises(conn)
+            decision = self.judging.judge_for(epoch, active).judge(
+                self.judging.facts(edited)) if active else None
+            if decision is not None and decision.stops:
+                crisis_store.apply_verdicts(conn, {post_id: Status.HELD},
+                                            {post_id: verdict(decision)}, epoch=epoch,
+                                            change=replace(change, action="judge"))
+            else:  # fit to go: back to the queue, now if its time has passed meanwhile
+                queue.move_one(conn, edited, to=Status.QUEUED, change=replace(
+                    change, action="judge", reason="edited; the policy lets it through"),
+                    values={"decision": (decision or PUBLISH).to_json(), "attempts": 0,
+                            "judged_epoch": epoch, "run_at": max(edited.run_at, change.now)})
+            return queue.get_post(conn, post_id)
+
+    def reject(self, post_id: int, change: Change) -> Post:
+        post = self.held(post_id)
+        with self.store.write() as conn:
+            queue.move_one(conn, post, to=Status.CANCELLED,
+                           change=replace(change, action="reject"))
+            return queue.get_post(conn, post_id)
+
+
+def _rules(post: Post) -> str:
+    reasons = (post.decision or {}).get("reasons", [])
+    return ", ".join(sorted({r["rule"] for r in reasons if r["action"] != "publish"}))

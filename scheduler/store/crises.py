@@ -1,0 +1,178 @@
+"""Crises and the crisis epoch, and applying the policy's verdicts to posts.
+
+The epoch lives in one row. A toggle (on, update, off) takes that row exclusively and
+increments it in the same transaction as the crisis change; a dispatcher's claim reads
+it with a shared lock (PostgreSQL FOR SHARE; on SQLite the claim's BEGIN IMMEDIATE), so a
+claim and a toggle never interleave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+
+from scheduler.models import CrisisRecord, Post, Status, Verdict, content_key
+from scheduler.store.rows import crisis_from_row, post_from_row
+from scheduler.store.schema import crises, crisis_state, posts
+from scheduler.store.transitions import Change, move, write_audit
+
+#: the statuses a crisis toggle re-judges; held posts wait for a human
+REJUDGED = (Status.QUEUED, Status.FAILED, Status.PAUSED)
+
+
+def read_epoch(conn: Connection, *, exclusive: bool = False) -> int:
+    """The current epoch; locks the row (shared, or exclusive for a toggle)."""
+    stmt = select(crisis_state.c.epoch).where(crisis_state.c.id == 1)
+    stmt = stmt.with_for_update(read=not exclusive)
+    return conn.execute(stmt).scalar_one()
+
+
+def bump_epoch(conn: Connection, now: datetime) -> int:
+    read_epoch(conn, exclusive=True)
+    conn.execute(update(crisis_state).where(crisis_state.c.id == 1)
+                 .values(epoch=crisis_state.c.epoch + 1, updated_at=now))
+    return read_epoch(conn, exclusive=True)
+
+
+def active_crises(conn: Connection) -> list[CrisisRecord]:
+    rows = conn.execute(select(crises).where(crises.c.active.is_(True)).order_by(crises.c.id))
+    return [crisis_from_row(r) for r in rows]
+
+
+def all_crises(conn: Connection) -> list[CrisisRecord]:
+    return [crisis_from_row(r) for r in conn.execute(select(crises).order_by(crises.c.id))]
+
+
+def get_crisis(conn: Connection, crisis_id: int) -> CrisisRecord | None:
+    row = conn.execute(select(crises).where(crises.c.id == crisis_id)).first()
+    return crisis_from_row(row) if row else None
+
+
+def insert_crisis(conn: Connection, values: Mapping[str, Any], change: Change) -> int:
+    row = {**values, "active": True, "started_at": change.now, "started_by": change.actor}
+    crisis_id = conn.execute(insert(crises).returning(crises.c.id), row).scalar_one()
+    write_audit(conn, [(None, None, None)], Change(
+        actor=change.actor, now=change.now, action="crisis-on", reason=change.reason,
+        detail={"crisis": crisis_id, **_jsonable(values)}))
+    return crisis_id
+
+
+def update_crisis(conn: Connection, crisis_id: int, values: Mapping[str, Any],
+                  change: Change) -> None:
+    conn.execute(update(crises).where(crises.c.id == crisis_id).values(**values))
+    write_audit(conn, [(None, None, None)], Change(
+        actor=change.actor, now=change.now, action="crisis-update", reason=change.reason,
+        detail={"crisis": crisis_id, **_jsonable(values)}))
+
+
+def end_crisis(conn: Connection, crisis_id: int, change: Change) -> None:
+    conn.execute(update(crises).where(crises.c.id == crisis_id).values(
+        active=False, ended_at=change.now, ended_by=change.actor,
+        note=change.reason))
+    write_audit(conn, [(None, None, None)], Change(
+        actor=change.actor, now=change.now, action="crisis-off", reason=change.reason,
+        detail={"crisis": crisis_id, **change.detail}))
+
+
+def judge_new(conn: Connection, post_ids: list[int],
+              judge: Callable[[int, list[CrisisRecord], list[Post]], dict[int, Verdict]],
+              change: Change) -> None:
+    """Judge posts just inserted under the current epoch (they are added mid-crisis)."""
+    active = active_crises(conn)
+    if not active or not post_ids:
+        return
+    epoch = read_epoch(conn)
+    fresh = [post_from_row(r) for r in conn.execute(
+        select(posts).where(posts.c.id.in_(post_ids)))]
+    verdicts = judge(epoch, active, fresh)
+    apply_verdicts(conn, {p.id: p.status for p in fresh}, verdicts, epoch=epoch,
+                   change=Change(actor=change.actor, now=change.now, action="judge"))
+
+
+def expired_crises(conn: Connection, now: datetime) -> list[CrisisRecord]:
+    rows = conn.execute(select(crises).where(crises.c.active.is_(True),
+                                             crises.c.until_at <= now))
+    return [crisis_from_row(r) for r in rows]
+
+
+def in_flight(conn: Connection) -> list[Post]:
+    """Posts a daemon holds right now: they may be past their last epoch check."""
+    stmt = select(posts).where(posts.c.status == Status.PUBLISHING.value).order_by(posts.c.id)
+    return [post_from_row(r) for r in conn.execute(stmt)]
+
+
+def posts_to_judge(conn: Connection, *, after_id: int, limit: int,
+                   statuses: Iterable[Status] = REJUDGED) -> list[Post]:
+    """The next page of posts a toggle re-judges, in id order (keyset paging)."""
+    stmt = (select(posts).where(posts.c.id > after_id,
+                                posts.c.status.in_([s.value for s in statuses]))
+            .order_by(posts.c.id).limit(limit))
+    return [post_from_row(r) for r in conn.execute(stmt)]
+
+
+def apply_verdicts(conn: Connection, seen: Mapping[int, Status],
+                   verdicts: Mapping[int, Verdict], *, epoch: int,
+                   change: Change) -> list[tuple[int, Status, Status]]:
+    """Move each judged post to its verdict's status, if it is still where it was seen.
+
+    `seen` maps post id -> status when judged; a post that moved since (a daemon sent
+    it, a human edited it) is left alone. Returns (id, from, to) for the posts moved.
+    """
+    if not verdicts:
+        return []
+    current = dict(conn.execute(
+        select(posts.c.id, posts.c.status).where(posts.c.id.in_(list(verdicts)))
+        .with_for_update()).all())
+    moves = [(pid, seen[pid], v) for pid, v in verdicts.items()
+             if current.get(pid) == seen[pid].value]
+    if not moves:
+        return []
+    stmt = (update(posts).where(posts.c.id == bindparam("pid"))
+            .values(status=bindparam("to"), prev_status=bindparam("was"),
+                    status_reason=bindparam("why"), decision=bindparam("decision"),
+                    judged_epoch=epoch, updated_at=change.now))
+    conn.execute(stmt, [{"pid": pid, "to": v.status.value, "was": was.value,
+                         "why": v.reason, "decision": v.decision}
+                        for pid, was, v in moves])
+    changed = [(pid, was, v.status) for pid, was, v in moves if was is not v.status]
+    write_audit(conn, changed, change)
+    return changed
+
+
+def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
+
+
+def release_paused(conn: Connection, schedule: list[tuple[int, datetime]],
+                   expired: list[int], change: Change) -> tuple[list[int], list[int]]:
+    """Paused posts back to the queue at their planned times; expired offers dropped.
+
+    A released post's time becomes its release time, so it is not taken for a post
+    that "missed its time" by the hours it spent paused.
+    """
+    dropped = move(conn, expired, allowed_from={Status.PAUSED}, to=Status.EXPIRED,
+                   change=Change(actor=change.actor, now=change.now, action="expire",
+                                 reason="its offer expired while it was paused"))
+    if not schedule:
+        return [], [r.id for r in dropped]
+    when = dict(schedule)
+    rows = conn.execute(select(posts.c.id, posts.c.channel, posts.c.text).where(
+        posts.c.id.in_(list(when)), posts.c.status == Status.PAUSED.value)
+        .with_for_update()).all()
+    params = [{"pid": r.id, "at": when[r.id], "key": content_key(r.channel, when[r.id], r.text)}
+              for r in rows]
+    if params:
+        conn.execute(update(posts).where(posts.c.id == bindparam("pid")).values(
+            status=Status.QUEUED.value, prev_status=Status.PAUSED.value,
+            status_reason=change.reason, due_at=bindparam("at"), run_at=bindparam("at"),
+            content_key=bindparam("key"), updated_at=change.now), params)
+    write_audit(conn, ((p["pid"], Status.PAUSED, Status.QUEUED) for p in params), change)
+    return [p["pid"] for p in params], [r.id for r in dropped]
+
+
+def move_paused(conn: Connection, post_ids: list[int], to: Status, change: Change) -> list[int]:
+    return [r.id for r in move(conn, post_ids, allowed_from={Status.PAUSED}, to=to,
+                               change=change)]
