@@ -66,11 +66,8 @@ class Judge:
             if located is None:
                 located = matcher.locate(post.text, post.lang, hits)
             keys = {(h.pattern.label, h.pattern.text) for h in wanted}
-            spans = {}  # two keywords may find the same words (Boston, #BostonStrong)
-            for found in located:
-                if (found.label, found.pattern) in keys:
-                    spans.setdefault((found.start, found.end), found)
-            return tuple(spans.values())
+            chosen = [f for f in located if (f.label, f.pattern) in keys]
+            return _outermost(chosen)
 
         reasons = []
         for crisis in crises:
@@ -118,6 +115,17 @@ class Judge:
                 patterns += keyword_patterns(crisis.keywords, str(crisis.id))
             matcher = self._matchers[langs] = Matcher(patterns)
         return matcher
+
+
+def _outermost(found: list[Found]) -> tuple[Found, ...]:
+    """One match per stretch of text: 'DA BOMB' rather than also 'BOMB' inside it, and one
+    of two keywords that found the same words (Boston, #BostonStrong)."""
+    ordered = sorted(found, key=lambda f: (f.start, -(f.end - f.start)))
+    kept: list[Found] = []
+    for item in ordered:
+        if not any(k.start <= item.start and item.end <= k.end for k in kept):
+            kept.append(item)
+    return tuple(kept)
 
 
 def in_scope(post: PostFacts, crisis: Crisis) -> bool:

@@ -17,6 +17,7 @@ post is scanned once, however many patterns there are.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -170,7 +171,7 @@ class Matcher:
             while end < len(text) and _continues(text[end]):
                 end += 1
             if hit.pattern.stem:
-                while end < len(text) and text[end].isalnum():
+                while end < len(text) and (text[end].isalnum() or _continues(text[end])):
                     end += 1
             located.append(Found(hit.pattern.label, hit.pattern.text, text[start:end],
                                  start, end))
@@ -179,8 +180,6 @@ class Matcher:
 
 def _continues(char: str) -> bool:
     """Combining marks and joiners belong to the character before them."""
-    import unicodedata
-
     return unicodedata.category(char) in {"Mn", "Me", "Mc", "Cf"}
 
 

@@ -32,8 +32,8 @@ _DROP = re.compile(r"[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b
                    r"\ufe20-\ufe2f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufe00-\ufe0f"
                    r"\ufeff]")
 # characters that keep their identity through NFKD only if we protect them
-_PROTECT = {"й": "\ue000", "Й": "\ue001"}
-_RESTORE = {"\ue000": "й", "\ue001": "й"}
+#: NFKD splits these into a base letter and a mark that is a letter of its own here
+_RECOMPOSE = {"\u0438\u0306": "й", "\u0418\u0306": "й"}
 _REPLACE = {**{c: " " for c in _SPACE_LIKE}, **{c: "'" for c in _APOSTROPHES},
             "\u0671": "\u0627", "\u0649": "\u064a"}
 _ASCII_REPLACE = [(c, r) for c, r in _REPLACE.items() if c.isascii()]
@@ -53,14 +53,19 @@ def _fold(text: str, lang: str | None) -> str:
         for char, replacement in _ASCII_REPLACE:
             text = text.replace(char, replacement)
         return text
-    for char, guard in _PROTECT.items():
-        text = text.replace(char, guard)
+    # apostrophe-like accents first: NFKD would turn ´ into a space and a mark
+    for char in _APOSTROPHES:
+        if char in text:
+            text = text.replace(char, "'")
     decomposed = unicodedata.normalize("NFKD", text)
     # NFKD hands back the very same string when nothing decomposed: nothing to drop then
     if decomposed is not text or _DROP.search(text):
+        for pair, letter in _RECOMPOSE.items():
+            if pair in decomposed:
+                decomposed = decomposed.replace(pair, letter)
         decomposed = _DROP.sub("", decomposed)
     text = decomposed.casefold()
-    for char, replacement in (*_RESTORE.items(), *_REPLACE.items()):
+    for char, replacement in _REPLACE.items():
         if char in text:
             text = text.replace(char, replacement)
     return text

@@ -88,13 +88,19 @@ class Playbook(_Strict):
                              f"{'; missing: ' + ', '.join(missing) if missing else ''}")
         return value
 
-    @field_validator("rules")
+    @field_validator("rules", mode="before")
     @classmethod
-    def _known_rules(cls, value: dict[str, RuleSpec]) -> dict[str, RuleSpec]:
-        unknown = sorted(set(value) - set(RULES))
+    def _known_rules(cls, value: Any) -> Any:
+        # before the entries are checked, so a misspelt rule reads as one
+        unknown = sorted(set(value) - set(RULES)) if isinstance(value, dict) else []
         if unknown:
             raise ValueError(f"unknown rule(s) {', '.join(unknown)}; rules are "
                              f"{', '.join(RULES)}")
+        return value
+
+    @field_validator("rules")
+    @classmethod
+    def _all_rules(cls, value: dict[str, RuleSpec]) -> dict[str, RuleSpec]:
         missing = sorted(set(RULES) - set(value))
         if missing:
             raise ValueError(f"missing rule(s) {', '.join(missing)}")

@@ -155,3 +155,30 @@ def test_the_claim_reads_the_due_index_in_order(tmp_path):
     store.close()
     assert "ix_posts_due" in plan, plan
     assert "TEMP B-TREE" not in plan and "SCAN posts" not in plan, plan
+
+
+def test_upgrading_from_the_first_schema_keeps_the_queue(db_url):
+    """An upgrade never loses a queue: posts written under 0001 survive 0002 intact."""
+    from sqlalchemy import inspect
+
+    from scheduler.store.migrate import upgrade
+
+    old = Store.open(db_url, migrate=False)
+    upgrade(old.engine, "0001")
+    with old.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO posts (brand, channel, text, tags, automated, due_at, run_at, status,"
+            " attempts, content_key, created_at, created_by, updated_at) VALUES ('b', 'c',"
+            " 'kept', '[\"promo\"]', false, '2026-11-23 14:00:00', '2026-11-23 14:00:00',"
+            " 'queued', 0, 'k1', '2026-11-23 13:00:00', 'old', '2026-11-23 13:00:00')")
+    old.close()
+    store = Store.open(db_url)  # upgrades to head on first use
+    try:
+        assert current_revision(store.engine) == head_revision()
+        [post] = store.list_posts()
+        assert (post.text, post.tags, post.status, post.decision) == ("kept", ("promo",),
+                                                                      Status.QUEUED, None)
+        assert store.current_epoch() == 0
+        assert "crises" in inspect(store.engine).get_table_names()
+    finally:
+        store.close()

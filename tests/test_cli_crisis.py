@@ -1,0 +1,239 @@
+"""crisis, review and check through the CLI, on a real SQLite file."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.conftest import Cli, base_config, write_config
+
+BOSTON = ["Boston Marathon bombing", "--category", "bombing", "--keyword", "marathon",
+          "--keyword", "#BostonStrong", "--context", "marathon", "--region", "us-ma"]
+
+
+@pytest.fixture
+def cli(tmp_path) -> Cli:
+    data = base_config()
+    data["brands"][0]["crisis_alternative"] = {"en": "We support the One Fund."}
+    data["brands"][1]["regions"] = ["cz"]
+    return Cli(write_config(tmp_path, data))
+
+
+def add(cli: Cli, text: str, channel: str = "stride-outbox", *extra: str) -> int:
+    result = cli("post", "add", text, "-c", channel, "--at", "+2h", *extra)
+    assert result.exit_code == 0, result.output
+    return int(result.stdout)
+
+
+def statuses(cli: Cli) -> dict[int, str]:
+    return {p["id"]: p["status"] for p in json.loads(cli("post", "list", "--json").stdout)}
+
+
+@pytest.fixture
+def queue(cli: Cli) -> dict[str, int]:
+    return {
+        "promo": add(cli, "Killer deal: 30% off race-day singlets!", "stride-outbox",
+                     "--tag", "promo"),
+        "starter": add(cli, "What's your favourite long run?", "stride-outbox", "--tag",
+                       "conversation-starter", "--automated"),
+        "plain": add(cli, "New trail socks are back in stock", "stride-outbox"),
+        "prague": add(cli, "Bombový výprodej chleba!", "kvasek-outbox", "--tag", "promo"),
+    }
+
+
+def test_preview_changes_nothing_and_on_applies_the_same_judgement(cli, queue):
+    before = statuses(cli)
+    preview = json.loads(cli("crisis", "preview", *BOSTON, "--json").stdout)
+    assert statuses(cli) == before and preview["epoch"] is None
+    on = json.loads(cli("crisis", "on", *BOSTON, "--json").stdout)
+    assert on["epoch"] == 1 and on["totals"] == preview["totals"]
+    assert on["totals"] == {"rewritten": 1, "paused": 1, "untouched": 2}
+    assert on["by_brand"] == {"kvasek": {"untouched": 1},
+                              "stride": {"rewritten": 1, "paused": 1, "untouched": 1}}
+    assert statuses(cli) == {queue["promo"]: "held", queue["starter"]: "paused",
+                             queue["plain"]: "queued", queue["prague"]: "queued"}
+    [listed] = [p for p in json.loads(cli("post", "list", "--json").stdout)
+                if p["id"] == queue["promo"]]
+    assert listed["decision"]["action"] == "rewrite"
+    assert listed["proposed_text"] == "We support the One Fund."
+    assert {r["rule"] for r in listed["decision"]["reasons"]} >= {"sensitive-words",
+                                                                 "sector-proximity"}
+    match = listed["decision"]["reasons"][0]["matches"][0]
+    assert listed["text"][match["start"]:match["end"]] == match["text"]
+
+
+def test_the_impact_report_in_words(cli, queue):
+    out = cli("crisis", "on", *BOSTON).stdout
+    assert "Flagged crisis 1: Boston Marathon bombing [bombing, serious] (epoch 1)." in out
+    assert "rewritten" in out and "sensitive-words (Killer)" in out
+
+
+def test_update_adds_keywords_and_rejudges(cli, queue):
+    cli("crisis", "on", *BOSTON)
+    plain = queue["plain"]
+    result = json.loads(cli("crisis", "update", "1", "--keyword", "socks", "--json").stdout)
+    assert result["epoch"] == 2 and statuses(cli)[plain] == "held"
+    assert result["crisis"]["keywords"] == ["marathon", "#BostonStrong", "socks"]
+    down = json.loads(cli("crisis", "update", "1", "--severity", "watch", "--json").stdout)
+    assert down["epoch"] == 3
+    assert statuses(cli)[queue["starter"]] == "queued"  # no longer paused at watch
+    assert cli("crisis", "update", "1").exit_code == 2  # nothing to change
+
+
+def test_off_releases_paused_posts_at_a_paced_rate_and_leaves_held_ones(cli, queue, tmp_path):
+    extra = [add(cli, f"Automated tip {i}", "stride-outbox", "--automated", "--tag",
+                 "evergreen") for i in range(3)]
+    cli("crisis", "on", *BOSTON)
+    assert {statuses(cli)[i] for i in extra} == {"paused"}
+    result = json.loads(cli("crisis", "off", "--rate", "1/1h", "--json").stdout)
+    released = {pid: datetime.fromisoformat(at) for pid, at in result["released"]}
+    assert set(released) == {queue["starter"], *extra}
+    times = sorted(released.values())
+    assert all(b - a >= timedelta(hours=1) - timedelta(seconds=1)
+               for a, b in itertools.pairwise(times))
+    assert statuses(cli)[queue["promo"]] == "held"
+    assert json.loads(cli("crisis", "status", "--json").stdout)["active"] == []
+    history = json.loads(cli("crisis", "list", "--json").stdout)
+    assert history[0]["ended_by"] == "tester" and history[0]["active"] is False
+
+
+def test_off_to_review_and_off_that_keeps_posts_paused(cli, queue):
+    cli("crisis", "on", *BOSTON)
+    review = json.loads(cli("crisis", "off", "--resume", "review", "--json").stdout)
+    assert review["to_review"] == [queue["starter"]]
+    assert statuses(cli)[queue["starter"]] == "held"
+    cli("crisis", "on", *BOSTON, "--severity", "severe")
+    add(cli, "Another automated one", "stride-outbox", "--automated")
+    kept = json.loads(cli("crisis", "off", "--resume", "hold", "--json").stdout)
+    assert kept["kept_paused"] and all(statuses(cli)[i] == "paused"
+                                       for i in kept["kept_paused"])
+
+
+def test_expired_offers_are_dropped_when_the_crisis_ends(cli):
+    pid = add(cli, "Weekend tip", "stride-outbox", "--automated", "--expires", "+3h",
+              "--tag", "evergreen")
+    cli("crisis", "on", *BOSTON)
+    result = json.loads(cli("crisis", "off", "--json").stdout)
+    assert result["expired"] == [] and statuses(cli)[pid] == "queued"
+    pid2 = add(cli, "Old tip", "stride-outbox", "--automated", "--tag", "evergreen",
+               "--expires", "+2h1m")
+    cli("crisis", "on", *BOSTON)
+    from scheduler.store import Store  # the offer runs out while the post is paused
+
+    store = Store.open(f"sqlite:///{cli.config.parent / 'tactful.db'}")
+    with store.write() as conn:
+        past = (datetime.now(UTC) - timedelta(minutes=1)).replace(tzinfo=None)
+        conn.exec_driver_sql("UPDATE posts SET expires_at = ? WHERE id = ?", (past, pid2))
+    store.close()
+    result = json.loads(cli("crisis", "off", "--json").stdout)
+    assert result["expired"] == [pid2] and statuses(cli)[pid2] == "expired"
+
+
+def test_posts_added_during_a_crisis_are_judged_at_once(cli):
+    cli("crisis", "on", *BOSTON)
+    result = cli("post", "add", "#BostonStrong? 20% off all shoes!", "-c", "stride-outbox",
+                 "--at", "+1h")
+    assert result.exit_code == 0
+    assert "Crisis policy: held (block: newsjacking" in result.stderr
+    ok = cli("post", "add", "Our staff are giving blood today, so replies will be slow.",
+             "-c", "stride-outbox", "--at", "+1h")
+    assert "Crisis policy" not in ok.stderr
+
+
+def test_review_show_approve_edit_reject(cli, queue):
+    cli("crisis", "on", *BOSTON)
+    listed = json.loads(cli("review", "list", "--json").stdout)
+    assert [p["id"] for p in listed] == [queue["promo"]]
+    shown = cli("review", "show", str(queue["promo"])).stdout
+    assert "sensitive-words" in shown and "Proposed rewrite" in shown
+    assert "We support the One Fund." in shown
+    diff = json.loads(cli("review", "show", str(queue["promo"]), "--json").stdout)["diff"]
+    assert diff.startswith("[-Killer deal:") and "{+We support the One Fund.+}" in diff
+    edited = json.loads(cli("review", "edit", str(queue["promo"]), "--text",
+                            "Race-day singlets are in store", "--json").stdout)
+    assert edited["status"] == "held"  # still a promotion close to the event
+    edited = json.loads(cli("review", "edit", str(queue["promo"]), "--text",
+                            "Our Boylston store closes early today.", "--tag", "service",
+                            "--json").stdout)
+    assert edited["status"] == "queued"
+    blocked = add(cli, "#BostonStrong: 20% off", "stride-outbox")
+    refused = cli("review", "approve", str(blocked))
+    assert refused.exit_code == 2 and "needs --override --note WHY" in refused.stderr
+    assert cli("review", "approve", str(blocked), "--override").exit_code == 2
+    approved = json.loads(cli("review", "approve", str(blocked), "--override", "--note",
+                              "client insisted, legal agreed", "--json").stdout)
+    assert approved["status"] == "queued" and approved["approved_epoch"] == 1
+    audit = json.loads(cli("audit", "--post", str(blocked), "--json").stdout)
+    assert audit[-1]["detail"]["override"] is True
+    assert audit[-1]["reason"] == "client insisted, legal agreed"
+    rejected = cli("review", "reject", str(queue["starter"]))
+    assert rejected.exit_code == 2 and "is paused, not held" in rejected.stderr
+
+
+def test_an_approved_post_goes_out_during_the_crisis_and_is_rejudged_if_it_changes(cli,
+                                                                                   tmp_path):
+    cli("crisis", "on", *BOSTON)
+    pid = add(cli, "Marathon memories, the day after", "stride-outbox")
+    assert statuses(cli)[pid] == "held"
+    cli("review", "approve", str(pid), "--note", "meant as a tribute")
+    assert statuses(cli)[pid] == "queued"
+    cli("crisis", "update", "1", "--keyword", "tribute")  # the crisis changed: judged again
+    assert statuses(cli)[pid] == "held"
+
+
+def test_check_judges_a_draft_against_active_or_hypothetical_crises(cli):
+    idle = json.loads(cli("check", "Killer deal on shoes", "--brand", "stride", "--tag",
+                          "promo", "--json").stdout)
+    assert idle["action"] == "publish" and idle["crises"] == []
+    what_if = json.loads(cli("check", "Nabídka, která vás smete: povodeň slev!", "--brand",
+                             "kvasek", "--crisis", "Povodně", "--category", "flood",
+                             "--region", "cz", "--json").stdout)
+    assert what_if["action"] == "hold" and what_if["crises"] == [0]
+    cli("crisis", "on", *BOSTON)
+    live = json.loads(cli("check", "Killer deal on shoes", "--brand", "stride", "--tag",
+                          "promo", "--json").stdout)
+    assert live["action"] == "rewrite" and live["crises"] == [1]
+    assert statuses(cli) == {}  # nothing was queued
+
+
+@pytest.mark.parametrize("args, message", [
+    (["crisis", "on", "X", "--category", "meteor"], "Invalid value for '--category'"),
+    (["crisis", "on", "X", "--category", "flood", "--brand", "nope"], "unknown brand 'nope'"),
+    (["crisis", "on", "X", "--category", "flood", "--channel", "nope"],
+     "--channel: unknown channel 'nope'"),
+    (["crisis", "on", " ", "--category", "flood"], "a crisis needs a name"),
+    (["crisis", "off"], "no crisis is active"),
+    (["crisis", "update", "7", "--severity", "watch"], "no crisis with id 7"),
+    (["crisis", "on", "X", "--category", "flood", "--until", "2026-02-30T10:00"],
+     "no such date"),
+    (["check", "x", "--category", "flood"], "give it a name with --crisis NAME"),
+])
+def test_bad_crisis_input_exits_2_and_changes_nothing(cli, args, message):
+    result = cli(*args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert json.loads(cli("crisis", "list", "--json").stdout) == []
+
+
+def test_two_active_crises_need_an_id_to_end_and_a_bad_rate_is_refused(cli):
+    cli("crisis", "on", *BOSTON)
+    cli("crisis", "on", "Floods", "--category", "flood", "--region", "cz")
+    result = cli("crisis", "off")
+    assert result.exit_code == 2 and "2 crises are active (1, 2); say which" in result.stderr
+    bad = cli("crisis", "off", "2", "--rate", "fast")
+    assert bad.exit_code == 2 and "--rate: rate 'fast'" in bad.stderr
+    assert cli("crisis", "off", "2").exit_code == 0
+    assert [c["id"] for c in json.loads(cli("crisis", "status", "--json").stdout)["active"]] \
+        == [1]
+
+
+def test_reduced_operations_draft_a_notice_for_brands_in_scope_only(cli):
+    result = json.loads(cli("crisis", "on", *BOSTON, "--ops", "reduced", "--json").stdout)
+    [notice] = result["notices"]
+    shown = json.loads(cli("post", "show", str(notice), "--json").stdout)
+    assert shown["brand"] == "stride" and shown["status"] == "held"
+    assert "Boston Marathon bombing" in shown["text"]
+    assert shown["decision"]["reasons"][0]["rule"] == "follow-the-business"
