@@ -182,3 +182,9 @@ def test_upgrading_from_the_first_schema_keeps_the_queue(db_url):
         assert "crises" in inspect(store.engine).get_table_names()
     finally:
         store.close()
+
+
+def test_the_head_constant_is_alembics_head():
+    from scheduler.store.migrate import HEAD, alembic_head
+
+    assert alembic_head() == HEAD

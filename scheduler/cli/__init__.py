@@ -6,6 +6,7 @@ changes nothing.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from typing import Any
 
@@ -22,8 +23,28 @@ class CliError(click.ClickException):
         self.exit_code = exit_code
 
 
+#: command name -> module in scheduler.cli and the click object in it; imported only when
+#: that command runs, so `tactful post list` does not load the daemon's scheduler or httpx
+COMMANDS = {
+    "post": "post:post", "crisis": "crisis:crisis", "review": "review:review",
+    "check": "check:check", "daemon": "daemon:daemon", "audit": "audit:audit",
+    "db": "db:db", "demo": "demo:demo", "channel": "config_cmd:channel",
+    "config": "config_cmd:config_group",
+}
+
+
 class TactfulGroup(click.Group):
-    """Turns domain errors into a one-line message and their exit code."""
+    """Loads commands on demand; turns domain errors into one line and their exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        return getattr(importlib.import_module(f"scheduler.cli.{module}"), attr)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -69,14 +90,3 @@ def _setup_logging(verbose: int) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
-
-
-def _register() -> None:
-    from scheduler.cli import audit, check, config_cmd, crisis, daemon, db, demo, post, review
-
-    for command in (post.post, crisis.crisis, review.review, check.check, daemon.daemon,
-                    audit.audit, db.db, demo.demo, config_cmd.channel, config_cmd.config_group):
-        main.add_command(command)
-
-
-_register()

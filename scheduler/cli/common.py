@@ -9,17 +9,19 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
 
 from scheduler.config import Config, load_config
-from scheduler.crisis_desk import CrisisDesk
-from scheduler.judging import Judging
-from scheduler.review_desk import ReviewDesk
 from scheduler.store import Change, Store
+
+if TYPE_CHECKING:
+    from scheduler.crisis_desk import CrisisDesk
+    from scheduler.judging import Judging
+    from scheduler.review_desk import ReviewDesk
 
 ACTOR_ENV = "TACTFUL_ACTOR"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -45,14 +47,20 @@ class App:
 
     @cached_property
     def judging(self) -> Judging:
+        from scheduler.judging import Judging
+
         return Judging(self.config)
 
     @property
     def crisis_desk(self) -> CrisisDesk:
+        from scheduler.crisis_desk import CrisisDesk
+
         return CrisisDesk(self.store, self.config, self.judging)
 
     @property
     def review_desk(self) -> ReviewDesk:
+        from scheduler.review_desk import ReviewDesk
+
         return ReviewDesk(self.store, self.config, self.judging)
 
     @property
