@@ -20,7 +20,7 @@ from policies.lexicon import (
     keyword_patterns,
     lexicon_patterns,
 )
-from policies.models import PUBLISH, Crisis, Decision, PostFacts, Severity, combine
+from policies.models import PUBLISH, Crisis, Decision, PostFacts, Reason, Severity, combine
 from policies.normalise import normalise
 from policies.playbook import Playbook, default_playbook
 from policies.rules import RULES, Context, Rule
@@ -28,6 +28,10 @@ from policies.rules import RULES, Context, Rule
 PlaybookFor = Callable[[str], Playbook]
 #: English idioms are checked in every language: brands borrow them ("DA BOMB")
 LINGUA_FRANCA = "en"
+#: phrase groups that change a decision without being quoted in it (a sale's wording
+#: makes a post promotion; a pointer to help keeps a condolence from being empty)
+_UNCITED = frozenset({("phrase", "promotion"), ("phrase", "help")})
+_NO_GROUPS: frozenset[tuple[str, str]] = frozenset()
 
 
 def _default(_brand: str) -> Playbook:
@@ -43,18 +47,42 @@ class Judge:
         self._telling_tags: dict[int, frozenset[str]] = {}
         self._langs_for: dict[str | None, tuple[str, ...]] = {}
         self._rule_lists: dict[tuple[int, Severity], list[Rule]] = {}
+        # What depends only on the brand, channel and language is worked out once per
+        # Judge, not once per post: the crises in scope, the playbook, and the decision
+        # for a post in which no words matched (it depends on tags and automation only).
+        self._scopes: dict[tuple[str, str, str | None], tuple[Crisis, ...]] = {}
+        self._playbooks: dict[str, Playbook] = {}
+        self._wordless: dict[tuple[object, ...], Decision] = {}
 
     def judge(self, post: PostFacts) -> Decision:
         """The decision for one post under every active crisis that has it in scope."""
-        crises = [c for c in self.crises if in_scope(post, c)]
+        crises = self._in_scope(post)
         if not crises:
             return PUBLISH
         matcher = self._matcher(self._lexicon_langs(post.lang))
         norm = post.norm if post.norm is not None else normalise(post.text, post.lang)
         hits = matcher.hits(norm)
-        playbook = self._playbook_for(post.brand.id)
-        if not hits and not post.automated and not post.tags & self._tagged(playbook):
+        playbook = self._playbook(post.brand.id)
+        groups = _NO_GROUPS
+        if hits:
+            groups = frozenset(h.pattern.label for h in hits)
+            if not groups <= _UNCITED:
+                return combine(self._reasons(post, crises, playbook, matcher, hits, norm))
+        # No event words and no phrase a reason would quote: the decision depends only on
+        # the brand, the tags, automation and the prepared alternative, so it is shared.
+        telling = post.tags & self._tagged(playbook)
+        if not telling and not post.automated and not groups:
             return PUBLISH  # no rule can fire without words, automation or telling tags
+        key = (post.brand.id, id(crises), telling, post.automated, groups, post.crisis_text,
+               post.lang)
+        decision = self._wordless.get(key)
+        if decision is None:
+            decision = combine(self._reasons(post, crises, playbook, matcher, hits, norm))
+            self._wordless[key] = decision
+        return decision
+
+    def _reasons(self, post: PostFacts, crises: Sequence[Crisis], playbook: Playbook,
+                 matcher: Matcher, hits: list[Hit], norm: str) -> list[Reason]:
         grouped = group_by_label(hits)
         phrases = {g: grouped.get(("phrase", g), ()) for g in PHRASE_GROUPS}
         located: list[Found] | None = None
@@ -64,12 +92,12 @@ class Judge:
             if not wanted:
                 return ()
             if located is None:
-                located = matcher.locate(post.text, post.lang, hits)
+                located = matcher.locate(post.text, post.lang, hits, norm)
             keys = {(h.pattern.label, h.pattern.text) for h in wanted}
             chosen = [f for f in located if (f.label, f.pattern) in keys]
             return _outermost(chosen)
 
-        reasons = []
+        reasons: list[Reason] = []
         for crisis in crises:
             ctx = Context(post=post, crisis=crisis, playbook=playbook,
                           keywords=grouped.get(("keyword", str(crisis.id)), ()),
@@ -77,14 +105,28 @@ class Judge:
                           phrases=phrases, locate=locate)
             reasons += [r for rule in self._rules(playbook, crisis)
                         if (r := rule(ctx)) is not None]
-        return combine(reasons)
+        return reasons
+
+    def _in_scope(self, post: PostFacts) -> tuple[Crisis, ...]:
+        key = (post.brand.id, post.channel, post.lang)
+        crises = self._scopes.get(key)
+        if crises is None:
+            crises = self._scopes[key] = tuple(c for c in self.crises if in_scope(post, c))
+        return crises
+
+    def _playbook(self, brand_id: str) -> Playbook:
+        playbook = self._playbooks.get(brand_id)
+        if playbook is None:
+            playbook = self._playbooks[brand_id] = self._playbook_for(brand_id)
+        return playbook
 
     def _tagged(self, playbook: Playbook) -> frozenset[str]:
         """Tags that let a rule fire on a post with no matched words."""
         tags = self._telling_tags.get(id(playbook))
         if tags is None:
             tags = self._telling_tags[id(playbook)] = (playbook.tags.promotion |
-                                                       playbook.tags.automated_sequence)
+                                                       playbook.tags.automated_sequence |
+                                                       playbook.tags.service)
         return tags
 
     def _rules(self, playbook: Playbook, crisis: Crisis) -> list[Rule]:

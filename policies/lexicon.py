@@ -18,7 +18,7 @@ post is scanned once, however many patterns there are.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -28,7 +28,7 @@ import ahocorasick
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from policies.normalise import normalise, normalise_with_offsets
+from policies.normalise import normalise, normalise_with_offsets, one_to_one
 
 CATEGORIES = ("bombing", "shooting", "flood", "hurricane", "earthquake", "wildfire",
               "transport-accident", "pandemic", "death-of-public-figure", "unrest")
@@ -150,20 +150,28 @@ class Matcher:
         if self.empty:
             return []
         out: list[Hit] = []
+        last = len(norm) - 1
         for end, (length, found) in self._automaton.iter(norm):
             start = end - length + 1
             before_ok = start == 0 or not norm[start - 1].isalnum()
-            after_ok = end + 1 == len(norm) or not norm[end + 1].isalnum()
+            after_ok = end == last or not norm[end + 1].isalnum()
             for pattern, bounded_start, bounded_end in found:
                 if (before_ok or not bounded_start) and (after_ok or not bounded_end):
                     out.append(Hit(pattern, start, end + 1))
         return out
 
-    def locate(self, text: str, lang: str | None, hits: list[Hit]) -> list[Found]:
-        """Map hits back to the original text (the slow path, only for posts that hit)."""
-        norm, where = normalise_with_offsets(text, lang)
+    def locate(self, text: str, lang: str | None, hits: list[Hit],
+               norm: str | None = None) -> list[Found]:
+        """Map hits in `norm` (the text normalised) back to the original text."""
+        norm = norm if norm is not None else normalise(text, lang)
+        if len(norm) == len(text) and one_to_one(text, lang):
+            where: Sequence[int] = range(len(text))  # nothing collapsed: positions agree
+        else:
+            own, where = normalise_with_offsets(text, lang)
+            if own != norm:  # a text not in NFC: find the words again in its own form
+                hits = self.hits(own)
         located = []
-        for hit in self.hits(norm) if norm != normalise(text, lang) else hits:
+        for hit in hits:
             start = where[hit.start]
             if start > 0 and text[start - 1] == "#":
                 start -= 1  # a hashtag is shown whole

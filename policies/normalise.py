@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import cache, lru_cache
 
 #: bump whenever the output of `normalise` changes, so stored forms are recomputed
@@ -26,14 +27,21 @@ NORM_VERSION = 1
 _SPACE_LIKE = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212#_/\\|"
 _APOSTROPHES = "\u2019\u2018\u02bc\u0060\u00b4"
 _TURKIC = {"az", "tr"}
+_WORD = re.compile(r"\S+")
 # marks and format characters: accents, harakat, stress marks, tatweel, ZWJ, VS16
-_DROP = re.compile(r"[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f"
-                   r"\u0670\u06d6-\u06ed\u0640\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff"
-                   r"\ufe20-\ufe2f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufe00-\ufe0f"
-                   r"\ufeff]")
-# characters that keep their identity through NFKD only if we protect them
-#: NFKD splits these into a base letter and a mark that is a letter of its own here
-_RECOMPOSE = {"\u0438\u0306": "й", "\u0418\u0306": "й"}
+# marks and format characters folding drops: accents, harakat, stress marks, tatweel,
+# soft hyphen, zero-width and direction marks, variation selectors, BOM
+_DROP_RANGES = [(0x0300, 0x036F), (0x0483, 0x0489), (0x0591, 0x05C7), (0x0610, 0x061A),
+                (0x064B, 0x065F), (0x0670, 0x0670), (0x06D6, 0x06ED), (0x0640, 0x0640),
+                (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F),
+                (0x00AD, 0x00AD), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064),
+                (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF)]
+_DROP = re.compile("[" + "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in _DROP_RANGES) + "]")
+#: the same characters as a set, for checks one character at a time
+_DROPPED = frozenset(chr(c) for a, b in _DROP_RANGES for c in range(a, b + 1))
+#: NFKD splits й into и and a breve, which is a letter of its own here; other marks on
+#: the same letter may come between them (canonical order), so look past those
+_BREVE = re.compile("([\u0438\u0418])([\u0300-\u0305\u0307-\u036f]*)\u0306")
 _REPLACE = {**{c: " " for c in _SPACE_LIKE}, **{c: "'" for c in _APOSTROPHES},
             "\u0671": "\u0627", "\u0649": "\u064a"}
 _ASCII_REPLACE = [(c, r) for c, r in _REPLACE.items() if c.isascii()]
@@ -60,9 +68,8 @@ def _fold(text: str, lang: str | None) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     # NFKD hands back the very same string when nothing decomposed: nothing to drop then
     if decomposed is not text or _DROP.search(text):
-        for pair, letter in _RECOMPOSE.items():
-            if pair in decomposed:
-                decomposed = decomposed.replace(pair, letter)
+        if "\u0306" in decomposed:
+            decomposed = _BREVE.sub(lambda m: "й" + m[2], decomposed)
         decomposed = _DROP.sub("", decomposed)
     text = decomposed.casefold()
     for char, replacement in _REPLACE.items():
@@ -72,22 +79,60 @@ def _fold(text: str, lang: str | None) -> str:
 
 
 def normalise_with_offsets(text: str, lang: str | None = None) -> tuple[str, list[int]]:
-    """Like `normalise`, plus for each output character the index of its source character."""
-    out: list[str] = []
+    """Like `normalise`, plus for each output character the index of its source character.
+
+    Word by word, and mostly without a loop over characters: a word that folds one
+    character to one maps straight across, and so does one whose only extra characters
+    are marks that folding drops (Arabic harakat, a variation selector).
+    """
+    if one_to_one(text, lang):  # the common case: fold once, positions line up
+        folded = _fold(text, lang)
+        spans = [(m.start(), m.end()) for m in _WORD.finditer(folded)]
+        offsets: list[int] = []
+        for index, (start, end) in enumerate(spans):
+            if index:
+                offsets.append(start)  # the space before a word points at the word
+            offsets.extend(range(start, end))
+        return " ".join(folded[s:e] for s, e in spans), offsets
+    parts: list[str] = []
     where: list[int] = []
-    pending_space = False
-    for start, cluster in _clusters(text):
+    for word in _WORD.finditer(text):
+        folded, positions = _fold_word(word.group(), word.start(), lang)
+        for part in _WORD.finditer(folded):  # a dash or '#' inside a word splits it
+            if parts:
+                parts.append(" ")
+                where.append(positions[part.start()])
+            parts.append(part.group())
+            where.extend(positions[part.start():part.end()])
+    return "".join(parts), where
+
+
+def _fold_word(piece: str, base: int, lang: str | None) -> tuple[str, Sequence[int]]:
+    """A word folded, with the source index of each folded character."""
+    if one_to_one(piece, lang):
+        return _fold(piece, lang), range(base, base + len(piece))
+    kept = [i for i, char in enumerate(piece) if char not in _DROPPED]
+    stripped = "".join(piece[i] for i in kept)
+    if one_to_one(stripped, lang):
+        return _fold(stripped, lang), [base + i for i in kept]
+    chars: list[str] = []
+    positions: list[int] = []
+    for at, cluster in _clusters(piece, base):
         for char in _fold_piece(cluster, lang):
-            if char.isspace():
-                pending_space = bool(out)
-                continue
-            if pending_space:
-                out.append(" ")
-                where.append(start)
-                pending_space = False
-            out.append(char)
-            where.append(start)
-    return "".join(out), where
+            chars.append(char)
+            positions.append(at)
+    return "".join(chars), positions
+
+
+def one_to_one(piece: str, lang: str | None) -> bool:
+    """Whether folding maps each character of `piece` to exactly one character."""
+    if piece.isascii():
+        return True
+    if lang in _TURKIC:
+        piece = piece.replace("I", "ı").replace("İ", "i")
+    if _DROP.search(piece) or len(piece.casefold()) != len(piece):
+        return False
+    return len(_DROP.sub("", unicodedata.normalize("NFKD", piece))) == len(piece)
 
 
 @lru_cache(maxsize=65536)
@@ -95,12 +140,12 @@ def _fold_piece(cluster: str, lang: str | None) -> str:
     return _fold(cluster, lang)
 
 
-def _clusters(text: str):
+def _clusters(text: str, offset: int = 0):
     """(index, base character with the combining marks that follow it)."""
     start = 0
     for index in range(1, len(text) + 1):
         if index == len(text) or not _is_combining(text[index]):
-            yield start, text[start:index]
+            yield offset + start, text[start:index]
             start = index
 
 
