@@ -20,7 +20,16 @@ from policies.lexicon import (
     keyword_patterns,
     lexicon_patterns,
 )
-from policies.models import PUBLISH, Crisis, Decision, PostFacts, Reason, Severity, combine
+from policies.models import (
+    PUBLISH,
+    BrandFacts,
+    Crisis,
+    Decision,
+    PostFacts,
+    Reason,
+    Severity,
+    combine,
+)
 from policies.normalise import normalise
 from policies.playbook import Playbook, default_playbook
 from policies.rules import RULES, Context, Rule
@@ -56,7 +65,7 @@ class Judge:
 
     def judge(self, post: PostFacts) -> Decision:
         """The decision for one post under every active crisis that has it in scope."""
-        crises = self._in_scope(post)
+        crises = self.reaching(post.brand, post.channel, post.lang)
         if not crises:
             return PUBLISH
         matcher = self._matcher(self._lexicon_langs(post.lang))
@@ -107,11 +116,13 @@ class Judge:
                         if (r := rule(ctx)) is not None]
         return reasons
 
-    def _in_scope(self, post: PostFacts) -> tuple[Crisis, ...]:
-        key = (post.brand.id, post.channel, post.lang)
+    def reaching(self, brand: BrandFacts, channel: str, lang: str | None) -> tuple[Crisis, ...]:
+        """The crises that have posts of this brand, channel and language in scope."""
+        key = (brand.id, channel, lang)
         crises = self._scopes.get(key)
         if crises is None:
-            crises = self._scopes[key] = tuple(c for c in self.crises if in_scope(post, c))
+            probe = PostFacts(text="", brand=brand, channel=channel, lang=lang)
+            crises = self._scopes[key] = tuple(c for c in self.crises if in_scope(probe, c))
         return crises
 
     def _playbook(self, brand_id: str) -> Playbook:

@@ -41,7 +41,7 @@ _DROP = re.compile("[" + "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in _DROP_RANG
 _DROPPED = frozenset(chr(c) for a, b in _DROP_RANGES for c in range(a, b + 1))
 #: NFKD splits й into и and a breve, which is a letter of its own here; other marks on
 #: the same letter may come between them (canonical order), so look past those
-_BREVE = re.compile("([\u0438\u0418])([\u0300-\u0305\u0307-\u036f]*)\u0306")
+_BREVE = re.compile("([\u0438\u0418])((?:(?!\u0306)" + _DROP.pattern + ")*)\u0306")
 _REPLACE = {**{c: " " for c in _SPACE_LIKE}, **{c: "'" for c in _APOSTROPHES},
             "\u0671": "\u0627", "\u0649": "\u064a"}
 _ASCII_REPLACE = [(c, r) for c, r in _REPLACE.items() if c.isascii()]

@@ -11,10 +11,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from policies.engine import Judge
-from policies.models import Action, BrandFacts, Crisis, Decision, Ops, PostFacts, Severity
+from policies.models import (
+    PUBLISH,
+    Action,
+    BrandFacts,
+    Crisis,
+    Decision,
+    Ops,
+    PostFacts,
+    Severity,
+)
 from policies.normalise import NORM_VERSION
 from scheduler.config import Config
-from scheduler.models import CrisisRecord, Post, Status, Verdict
+from scheduler.models import Candidate, CrisisRecord, Post, Status, Verdict
 
 _STATUS = {Action.PAUSE: Status.PAUSED, Action.HOLD: Status.HELD,
            Action.REWRITE: Status.HELD, Action.BLOCK: Status.HELD}
@@ -37,6 +46,9 @@ class Judging:
                                          alternatives=dict(b.crisis_alternative))
                         for b in config.brands}
         self._judges: dict[int, Judge] = {}
+        # one Verdict per distinct Decision (the Judge shares decisions between posts), so
+        # the store can move every post with the same verdict in one statement
+        self._verdicts: dict[int, tuple[Decision, Verdict]] = {}
 
     def brand_facts(self, brand_id: str) -> BrandFacts:
         return self._brands.get(brand_id) or BrandFacts(id=brand_id)
@@ -47,21 +59,31 @@ class Judging:
         if judge is None:
             judge = Judge([to_policy(c) for c in crises], self.config.playbook_for)
             self._judges[epoch] = judge
+            self._verdicts.clear()
             for old in sorted(self._judges)[:-_KEEP_JUDGES]:
                 del self._judges[old]
         return judge
 
-    def facts(self, post: Post) -> PostFacts:
+    def verdict(self, decision: Decision) -> Verdict:
+        """The queue's terms for a decision, made once per distinct decision."""
+        known = self._verdicts.get(id(decision))
+        if known is None:
+            known = self._verdicts[id(decision)] = (decision, verdict(decision))
+        return known[1]
+
+    def facts(self, post: Post | Candidate) -> PostFacts:
         brand = self.brand_facts(post.brand)
         norm = post.text_norm if post.norm_version == NORM_VERSION else None
         return PostFacts(text=post.text, brand=brand, channel=post.channel,
                          tags=frozenset(post.tags), lang=post.lang, automated=post.automated,
                          crisis_text=post.crisis_text, norm=norm)
 
-    def decide(self, judge: Judge, post: Post, epoch: int) -> Decision | None:
+    def decide(self, judge: Judge, post: Post | Candidate, epoch: int) -> Decision | None:
         """The decision for a post; None when a human approved it under this epoch."""
         if post.approved_epoch == epoch:
             return None
+        if not judge.reaching(self.brand_facts(post.brand), post.channel, post.lang):
+            return PUBLISH  # out of every crisis's scope: no need to look closer
         return judge.judge(self.facts(post))
 
     def verdicts(self, epoch: int, crises: Sequence[CrisisRecord],
@@ -74,7 +96,7 @@ class Judging:
         for post in posts:
             decision = self.decide(judge, post, epoch)
             if decision is not None and decision.stops:
-                out[post.id] = verdict(decision)
+                out[post.id] = self.verdict(decision)
         return out
 
 

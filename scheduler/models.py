@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Status(StrEnum):
@@ -131,6 +131,24 @@ class Post:
             "judged_epoch": self.judged_epoch,
             "approved_epoch": self.approved_epoch,
         }
+
+
+class Candidate(NamedTuple):
+    """What the crisis policy needs of a queued post: read by the million at a toggle,
+    so a plain tuple rather than a whole Post."""
+
+    id: int
+    brand: str
+    channel: str
+    text: str
+    text_norm: str | None
+    norm_version: int | None
+    tags: list[str]
+    lang: str | None
+    automated: bool
+    crisis_text: str | None
+    status: str
+    approved_epoch: int | None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -72,8 +72,10 @@ class ReviewDesk:
             else:  # fit to go: back to the queue, now if its time has passed meanwhile
                 queue.move_one(conn, edited, to=Status.QUEUED, change=replace(
                     change, action="judge", reason="edited; the policy lets it through"),
-                    values={"decision": (decision or PUBLISH).to_json(), "attempts": 0,
-                            "judged_epoch": epoch, "run_at": max(edited.run_at, change.now)})
+                    values={"decision_id": crisis_store.save_decisions(
+                                conn, [(decision or PUBLISH).to_json()], change.now)[0],
+                            "attempts": 0, "judged_epoch": epoch,
+                            "run_at": max(edited.run_at, change.now)})
             return queue.get_post(conn, post_id)
 
     def reject(self, post_id: int, change: Change) -> Post:

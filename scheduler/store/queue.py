@@ -12,7 +12,7 @@ from policies.normalise import NORM_VERSION, normalise
 from scheduler.errors import DuplicatePost, InvalidTransition, PostNotFound
 from scheduler.models import EDITABLE, RETRYABLE, NewPost, Post, Status, content_key
 from scheduler.store.rows import new_post_values, post_from_row
-from scheduler.store.schema import is_live, posts
+from scheduler.store.schema import is_live, posts, posts_with_decisions
 from scheduler.store.transitions import Change, move, write_audit
 
 _INSERT_CHUNK = 500
@@ -51,7 +51,7 @@ def insert_posts(conn: Connection, new: Sequence[NewPost], change: Change,
 
 
 def get_post(conn: Connection, post_id: int) -> Post:
-    row = conn.execute(select(posts).where(posts.c.id == post_id)).first()
+    row = conn.execute(posts_with_decisions().where(posts.c.id == post_id)).first()
     if row is None:
         raise PostNotFound(post_id)
     return post_from_row(row)
@@ -61,7 +61,7 @@ def list_posts(conn: Connection, *, statuses: Collection[Status] = (),
                brands: Collection[str] = (), channels: Collection[str] = (),
                due_before: datetime | None = None, due_after: datetime | None = None,
                limit: int | None = None) -> list[Post]:
-    stmt = select(posts).order_by(posts.c.due_at, posts.c.id)
+    stmt = posts_with_decisions().order_by(posts.c.due_at, posts.c.id)
     for clause in _filters(statuses, brands, channels, due_before, due_after):
         stmt = stmt.where(clause)
     if limit is not None:

@@ -35,7 +35,7 @@ def post_from_row(row: Any) -> Post:
         created_at=m["created_at"],
         created_by=m["created_by"],
         updated_at=m["updated_at"],
-        decision=m.get("decision"),
+        decision=m.get("decision_body"),
         judged_epoch=m.get("judged_epoch"),
         approved_epoch=m.get("approved_epoch"),
         text_norm=m.get("text_norm"),

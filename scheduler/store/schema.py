@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     JSON,
     BigInteger,
     Boolean,
     Column,
+    ColumnElement,
     DateTime,
     Index,
     Integer,
@@ -19,6 +22,10 @@ from sqlalchemy import (
     Table,
     Text,
     TextClause,
+    any_,
+    bindparam,
+    func,
+    select,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -101,7 +108,7 @@ posts = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     # crisis mode (0002): the latest policy decision, the crisis epoch it was made under,
     # the epoch a human approved the post at, and the text normalised for matching
-    Column("decision", JSON(none_as_null=True)),
+    Column("decision_id", Id),
     Column("judged_epoch", Integer),
     Column("approved_epoch", Integer),
     Column("text_norm", Text),
@@ -176,6 +183,14 @@ crises = Table(
     Column("note", Text),
 )
 
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("body", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 crisis_state = Table(
     "crisis_state",
     metadata,
@@ -183,3 +198,18 @@ crisis_state = Table(
     Column("epoch", Integer, nullable=False),
     Column("updated_at", UTCDateTime),
 )
+
+
+def posts_with_decisions() -> Select[Any]:
+    """Posts with the body of their latest decision (as `decision_body`)."""
+    return (select(posts, decisions.c.body.label("decision_body"))
+            .select_from(posts.outerjoin(decisions, posts.c.decision_id == decisions.c.id)))
+
+
+def id_in(column: Any, ids: list[int], dialect: str) -> ColumnElement[bool]:
+    """`column IN (ids)` with one parameter however many ids: an expanded IN of thousands
+    of placeholders costs more to build than the UPDATE it selects for costs to run."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(BigInteger)))
+    values = func.json_each(json.dumps(list(ids))).table_valued("value")
+    return column.in_(select(values.c.value))

@@ -6,15 +6,16 @@ audit log, and a post that another process moved first is simply not matched.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Row, select, update
 
 from scheduler.models import Status
-from scheduler.store.schema import audit, posts
+from scheduler.store.schema import UTCDateTime, posts
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -67,17 +68,32 @@ def move(conn: Connection, post_ids: Iterable[int], *, allowed_from: Iterable[St
     return move_where(conn, condition, to=to, change=change, values=values)
 
 
+_AUDIT_COLUMNS = ("at", "actor", "action", "reason", "detail", "post_id", "from_status",
+                  "to_status")
+
+
 def write_audit(conn: Connection, entries: Iterable[tuple[int | None, str | None, str | None]],
                 change: Change) -> None:
-    """Append (post_id, from, to) lines for one change."""
-    batch = [
-        {"at": change.now, "actor": change.actor, "action": change.action, "post_id": pid,
-         "from_status": _value(old), "to_status": _value(new), "reason": change.reason,
-         "detail": change.detail or None}
-        for pid, old, new in entries
-    ]
-    if batch:
-        conn.execute(insert(audit), batch)
+    """Append (post_id, from, to) lines for one change.
+
+    The lines of one change share everything but the post and its statuses, so those
+    shared values are converted for the database once and the rows go to the driver as
+    plain tuples: a crisis toggle may write hundreds of thousands of lines.
+    """
+    lines = [(pid, _value(old), _value(new)) for pid, old, new in entries]
+    if not lines:
+        return
+    dialect = conn.dialect
+    at = UTCDateTime().process_bind_param(change.now, dialect)
+    process = UTCDateTime.impl.bind_processor(dialect)
+    shared = (process(at) if process else at, change.actor, change.action, change.reason,
+              json.dumps(change.detail) if change.detail else None)
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    marks = [mark] * len(_AUDIT_COLUMNS)
+    if dialect.name == "postgresql":
+        marks[_AUDIT_COLUMNS.index("detail")] = "%s::json"
+    sql = f"INSERT INTO audit ({', '.join(_AUDIT_COLUMNS)}) VALUES ({', '.join(marks)})"
+    conn.exec_driver_sql(sql, [shared + line for line in lines])
 
 
 def _value(status: str | Status | None) -> str | None:

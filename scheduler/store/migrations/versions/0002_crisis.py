@@ -48,8 +48,16 @@ def upgrade() -> None:
         sa.Column("updated_at", UTCDateTime),
     )
     op.execute("INSERT INTO crisis_state (id, epoch) VALUES (1, 0)")
+    # a decision is stored once and shared: a toggle can pause 200,000 posts for the same
+    # reason, and writing that reason 200,000 times would cost more than the judging
+    op.create_table(
+        "decisions",
+        sa.Column("id", Id, primary_key=True, autoincrement=True),
+        sa.Column("body", sa.JSON, nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+    )
     # plain ADD COLUMN on both backends: no table copy, indexes and triggers untouched
-    op.add_column("posts", sa.Column("decision", sa.JSON))
+    op.add_column("posts", sa.Column("decision_id", Id))
     op.add_column("posts", sa.Column("judged_epoch", sa.Integer))
     op.add_column("posts", sa.Column("approved_epoch", sa.Integer))
     op.add_column("posts", sa.Column("text_norm", sa.Text))
@@ -57,7 +65,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for column in ("norm_version", "text_norm", "approved_epoch", "judged_epoch", "decision"):
+    for column in ("norm_version", "text_norm", "approved_epoch", "judged_epoch",
+                   "decision_id"):
         op.drop_column("posts", column)
+    op.drop_table("decisions")
     op.drop_table("crisis_state")
     op.drop_table("crises")
