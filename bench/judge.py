@@ -73,9 +73,9 @@ from policies.lexicon import (
 from policies.models import Crisis, Decision, PostFacts, Severity
 from policies.normalise import normalise
 from scheduler.config import load_config
-from scheduler.crisis_desk import CrisisDesk, CrisisSpec
+from scheduler.crisis_desk import CrisisDesk
 from scheduler.judging import Judging
-from scheduler.models import NewPost
+from scheduler.models import CrisisSpec, NewPost
 from scheduler.store import Change, Store
 
 CHUNK = 5000

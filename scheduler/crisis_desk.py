@@ -13,7 +13,7 @@ import gc
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -25,7 +25,7 @@ from policies.rewrite import draft_notice
 from scheduler.config import Config
 from scheduler.errors import BadInput
 from scheduler.judging import Judging, summary, to_policy
-from scheduler.models import Candidate, CrisisRecord, NewPost, Post, Status, Verdict
+from scheduler.models import Candidate, CrisisRecord, CrisisSpec, NewPost, Post, Status, Verdict
 from scheduler.release import Rate, plan_release
 from scheduler.store import Change, Store
 from scheduler.store import crises as crisis_store
@@ -37,38 +37,6 @@ EXAMPLES = 3
 Resume = Literal["paced", "review", "hold"]
 _LABEL = {Action.PUBLISH: "untouched", Action.PAUSE: "paused", Action.HOLD: "held",
           Action.REWRITE: "rewritten", Action.BLOCK: "blocked"}
-
-
-@dataclass(frozen=True, kw_only=True)
-class CrisisSpec:
-    """A crisis as flagged on the command line, checked against config."""
-
-    name: str
-    category: str
-    severity: str
-    keywords: tuple[str, ...] = ()
-    contexts: tuple[str, ...] = ()
-    regions: tuple[str, ...] = ()
-    brands: tuple[str, ...] = ()
-    channels: tuple[str, ...] = ()
-    langs: tuple[str, ...] = ()
-    ops: str = Ops.NORMAL.value
-    until: datetime | None = None
-    note: str | None = None
-
-    def values(self) -> dict[str, Any]:
-        return {"name": self.name, "category": self.category, "severity": self.severity,
-                "ops": self.ops, "keywords": list(self.keywords),
-                "contexts": list(self.contexts), "regions": list(self.regions),
-                "brands": list(self.brands), "channels": list(self.channels),
-                "langs": list(self.langs), "until_at": self.until, "note": self.note}
-
-    def record(self, crisis_id: int, now: datetime, actor: str) -> CrisisRecord:
-        return CrisisRecord(id=crisis_id, name=self.name, category=self.category,
-                            severity=self.severity, ops=self.ops, keywords=self.keywords,
-                            contexts=self.contexts, regions=self.regions, brands=self.brands,
-                            channels=self.channels, langs=self.langs, until=self.until,
-                            started_at=now, started_by=actor, note=self.note)
 
 
 def check_spec(config: Config, spec: CrisisSpec) -> CrisisSpec:
@@ -166,7 +134,7 @@ class CrisisDesk:
         spec = check_spec(self.config, spec)
         with self.store.read() as conn:
             active = crisis_store.active_crises(conn)
-        drill = spec.record(0, now, actor)
+        drill = CrisisRecord(**vars_of(spec), id=0, started_at=now, started_by=actor)
         judge = Judge([to_policy(c) for c in [*active, drill]], self.config.playbook_for)
         impact = self._judge_queue(judge, None, None)
         impact.crisis = drill
@@ -174,8 +142,7 @@ class CrisisDesk:
 
     def update(self, crisis_id: int, changes: dict[str, Any], change: Change) -> Impact:
         current = self._active(crisis_id)
-        merged = {**CrisisSpec(**_spec_fields(current)).values(), **changes}
-        spec = check_spec(self.config, CrisisSpec(**_from_values(merged)))
+        spec = check_spec(self.config, replace(current.spec, **changes))
         with self.store.write() as conn:
             epoch = crisis_store.bump_epoch(conn, change.now)
             crisis_store.update_crisis(conn, crisis_id, _changed(current, spec), change)
@@ -390,20 +357,10 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _spec_fields(record: CrisisRecord) -> dict[str, Any]:
-    return {"name": record.name, "category": record.category, "severity": record.severity,
-            "keywords": record.keywords, "contexts": record.contexts,
-            "regions": record.regions, "brands": record.brands, "channels": record.channels,
-            "langs": record.langs, "ops": record.ops, "until": record.until,
-            "note": record.note}
-
-
-def _from_values(values: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in values.items() if k != "until_at"}
-    out["until"] = values.get("until_at")
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in out.items()}
+def vars_of(spec: CrisisSpec) -> dict[str, Any]:
+    return {f.name: getattr(spec, f.name) for f in fields(CrisisSpec)}
 
 
 def _changed(current: CrisisRecord, spec: CrisisSpec) -> dict[str, Any]:
-    before = CrisisSpec(**_spec_fields(current)).values()
+    before = current.spec.values()
     return {k: v for k, v in spec.values().items() if before.get(k) != v}

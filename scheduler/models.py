@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -161,14 +161,13 @@ class Verdict:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class CrisisRecord:
-    """A crisis as stored: what was flagged, its scope, and who started and ended it."""
+class CrisisSpec:
+    """A crisis as flagged: the kind of event, how severe, its words and its scope."""
 
-    id: int
     name: str
     category: str
     severity: str
-    ops: str
+    ops: str = "normal"
     keywords: tuple[str, ...] = ()
     contexts: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
@@ -176,23 +175,36 @@ class CrisisRecord:
     channels: tuple[str, ...] = ()
     langs: tuple[str, ...] = ()
     until: datetime | None = None
+    note: str | None = None
+
+    def values(self) -> dict[str, Any]:
+        """The stored columns (lists where the table keeps JSON)."""
+        out: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(CrisisSpec)}
+        out["until_at"] = out.pop("until")
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CrisisRecord(CrisisSpec):
+    """A crisis as stored: what was flagged, and who started and ended it, when."""
+
+    id: int
     active: bool = True
     started_at: datetime
     started_by: str
     ended_at: datetime | None = None
     ended_by: str | None = None
-    note: str | None = None
+
+    @property
+    def spec(self) -> CrisisSpec:
+        return CrisisSpec(**{f.name: getattr(self, f.name) for f in fields(CrisisSpec)})
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "name": self.name, "category": self.category,
-            "severity": self.severity, "ops": self.ops, "keywords": list(self.keywords),
-            "contexts": list(self.contexts), "regions": list(self.regions),
-            "brands": list(self.brands), "channels": list(self.channels),
-            "langs": list(self.langs), "until": _iso(self.until), "active": self.active,
-            "started_at": _iso(self.started_at), "started_by": self.started_by,
-            "ended_at": _iso(self.ended_at), "ended_by": self.ended_by, "note": self.note,
-        }
+        values = self.spec.values()
+        values["until"] = _iso(values.pop("until_at"))
+        return {"id": self.id, **values, "active": self.active,
+                "started_at": _iso(self.started_at), "started_by": self.started_by,
+                "ended_at": _iso(self.ended_at), "ended_by": self.ended_by}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

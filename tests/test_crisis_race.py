@@ -149,7 +149,8 @@ def _flag_and_dispatch(store: Store, config, judging: Judging, now: datetime) ->
 
 def test_a_crisis_flagged_mid_batch_stops_the_rest_of_the_batch(store, config):
     """The check right before each send: posts claimed before the toggle are judged again."""
-    from scheduler.crisis_desk import CrisisDesk, CrisisSpec
+    from scheduler.crisis_desk import CrisisDesk
+    from scheduler.models import CrisisSpec
 
     now = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
     ids = store.add_posts([NewPost(brand="stride", channel="stride-outbox",

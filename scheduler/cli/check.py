@@ -11,8 +11,9 @@ from policies.models import PostFacts
 from scheduler.cli.common import App, console, json_option, pass_app, print_json
 from scheduler.cli.crisis import CONTEXT, KEYWORD, REGION
 from scheduler.cli.review import highlighted
-from scheduler.crisis_desk import CrisisSpec, check_spec
+from scheduler.crisis_desk import check_spec, vars_of
 from scheduler.judging import summary, to_policy
+from scheduler.models import CrisisRecord, CrisisSpec
 from scheduler.store import crises as crisis_store
 
 
@@ -93,4 +94,5 @@ def _judge(app: App, crisis_name: str | None, opts: dict[str, Any]) -> Judge:
         raise click.UsageError("a hypothetical --crisis needs --category")
     spec = check_spec(app.config, CrisisSpec(name=crisis_name, **{
         k: tuple(v) if isinstance(v, tuple) else v for k, v in opts.items()}))
-    return Judge([to_policy(spec.record(0, app.now(), app.actor))], app.config.playbook_for)
+    drill = CrisisRecord(**vars_of(spec), id=0, started_at=app.now(), started_by=app.actor)
+    return Judge([to_policy(drill)], app.config.playbook_for)

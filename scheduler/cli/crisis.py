@@ -19,7 +19,8 @@ from scheduler.cli.common import (
     pass_app,
     print_json,
 )
-from scheduler.crisis_desk import CrisisSpec, Impact
+from scheduler.crisis_desk import Impact
+from scheduler.models import CrisisSpec
 from scheduler.store import crises as crisis_store
 from scheduler.when import parse_when, zone
 
@@ -178,7 +179,7 @@ def update(app: App, crisis_id: int, as_json: bool, **opts: Any) -> None:
         if opts.get(key):
             changes[key] = list(opts[key])
     if opts.get("until"):
-        changes["until_at"] = _until(app, opts["until"])
+        changes["until"] = _until(app, opts["until"])
     if not changes:
         raise click.UsageError("nothing to change: give --keyword, --severity, --ops, ...")
     impact = app.crisis_desk.update(crisis_id, changes,

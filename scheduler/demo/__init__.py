@@ -22,13 +22,13 @@ from rich.console import Console
 from rich.table import Table
 
 from scheduler.config import Config, load_config
-from scheduler.crisis_desk import CrisisDesk, CrisisSpec, Impact
+from scheduler.crisis_desk import CrisisDesk, Impact
 from scheduler.demo.week import NEXT, WEEK
 from scheduler.dispatch import Dispatcher
 from scheduler.drafting import Draft, Drafting
 from scheduler.judging import Judging
 from scheduler.loopback import WebhookReceiver
-from scheduler.models import Status
+from scheduler.models import CrisisSpec, Status
 from scheduler.publishers import PublisherPool
 from scheduler.review_desk import ReviewDesk
 from scheduler.store import Change, Store
