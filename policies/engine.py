@@ -125,6 +125,10 @@ class Judge:
             crises = self._scopes[key] = tuple(c for c in self.crises if in_scope(probe, c))
         return crises
 
+    def may_reach(self, brand: BrandFacts) -> bool:
+        """Whether any crisis can have a post of this brand in scope."""
+        return any(brand_in_scope(brand, crisis) for crisis in self.crises)
+
     def _playbook(self, brand_id: str) -> Playbook:
         playbook = self._playbooks.get(brand_id)
         if playbook is None:
@@ -184,12 +188,18 @@ def _outermost(found: list[Found]) -> tuple[Found, ...]:
 def in_scope(post: PostFacts, crisis: Crisis) -> bool:
     """Rule 6: most of the business keeps working; a crisis reaches only its scope."""
     brand = post.brand
-    if crisis.brands and brand.id not in crisis.brands:
-        return False
     if crisis.channels and post.channel not in crisis.channels:
         return False
     lang = post.lang or (brand.languages[0] if brand.languages else None)
     if crisis.langs and lang is not None and lang.split("-")[0] not in crisis.langs:
+        return False
+    return brand_in_scope(brand, crisis)
+
+
+def brand_in_scope(brand: BrandFacts, crisis: Crisis) -> bool:
+    """Whether some post of the brand can be in the crisis's scope (its channel and
+    language can only narrow that)."""
+    if crisis.brands and brand.id not in crisis.brands:
         return False
     return not crisis.regions or regions_overlap(brand.regions, crisis.regions)
 

@@ -29,10 +29,12 @@ from scheduler.models import Candidate, CrisisRecord, CrisisSpec, NewPost, Post,
 from scheduler.release import Rate, plan_release
 from scheduler.store import Change, Store
 from scheduler.store import crises as crisis_store
+from scheduler.store import verdicts as verdict_store
+from scheduler.verdict_writer import VerdictWriter
 
 PAGE = 5000
 #: verdicts written per transaction; a claim waits at most this long for a toggle
-WRITE_EVERY = 50_000
+WRITE_EVERY = 20_000
 EXAMPLES = 3
 Resume = Literal["paced", "review", "hold"]
 _LABEL = {Action.PUBLISH: "untouched", Action.PAUSE: "paused", Action.HOLD: "held",
@@ -174,34 +176,44 @@ class CrisisDesk:
         pending: dict[int, Verdict] = {}
         released: dict[int, Verdict] = {}
         after = 0
-        while True:
-            with self.store.read() as conn:
-                page = crisis_store.posts_to_judge(conn, after_id=after, limit=PAGE)
-            if not page:
-                break
-            after = page[-1].id
-            for post in page:
-                decision = self.judging.decide(judge, post, epoch) if epoch is not None \
-                    else judge.judge(self.judging.facts(post))
-                if decision is None:  # approved by a human under this epoch
-                    continue
-                impact.count(post, decision)
-                if decision.stops:
-                    pending[post.id] = self.judging.verdict(decision)
-                elif post.status == Status.PAUSED:
-                    pending[post.id] = released.setdefault(id(decision), Verdict(
-                        status=Status.QUEUED, decision=decision.to_json(),
-                        reason="the crisis no longer stops it"))
-                else:
-                    continue
-                seen[post.id] = post.status
-            if writing and len(pending) >= WRITE_EVERY:
-                if not self._write(seen, pending, epoch, change):
-                    impact.superseded = True
-                    return impact
-                seen, pending = {}, {}
-        if writing and pending and not self._write(seen, pending, epoch, change):
-            impact.superseded = True
+        # brands no crisis reaches: their queued posts stay as they are, so they are
+        # counted rather than read and judged one by one
+        unreachable = [b.id for b in self.config.brands
+                       if not judge.may_reach(self.judging.brand_facts(b.id))]
+        with self.store.read() as conn:
+            for brand, n in crisis_store.unjudged_by_brand(conn, unreachable).items():
+                impact.by_brand[brand][_LABEL[Action.PUBLISH]] += n
+                impact.judged += n
+        with VerdictWriter(lambda s, v: self._write(s, v, epoch, change)) as writer:
+            while True:
+                with self.store.read() as conn:
+                    page = crisis_store.posts_to_judge(conn, after_id=after, limit=PAGE,
+                                                       unreachable=unreachable)
+                if not page:
+                    break
+                after = page[-1].id
+                for post in page:
+                    decision = self.judging.decide(judge, post, epoch) if epoch is not None \
+                        else judge.judge(self.judging.facts(post))
+                    if decision is None:  # approved by a human under this epoch
+                        continue
+                    impact.count(post, decision)
+                    if decision.stops:
+                        pending[post.id] = self.judging.verdict(decision)
+                    elif post.status == Status.PAUSED:
+                        pending[post.id] = released.setdefault(id(decision), Verdict(
+                            status=Status.QUEUED, decision=decision.to_json(),
+                            reason="the crisis no longer stops it"))
+                    else:
+                        continue
+                    seen[post.id] = post.status
+                if writing and len(pending) >= WRITE_EVERY:
+                    if not writer.submit(seen, pending):
+                        break
+                    seen, pending = {}, {}
+            if writing and pending:
+                writer.submit(seen, pending)
+            impact.superseded = not writer.wait()
         return impact
 
     def _write(self, seen: dict[int, str], verdicts: dict[int, Verdict], epoch: int,
@@ -210,7 +222,7 @@ class CrisisDesk:
         with self.store.write() as conn:
             if crisis_store.read_epoch(conn, exclusive=True) != epoch:
                 return False
-            crisis_store.apply_verdicts(conn, seen, verdicts, epoch=epoch, change=Change(
+            verdict_store.apply_verdicts(conn, seen, verdicts, epoch=epoch, change=Change(
                 actor=change.actor, now=change.now, action="judge"))
         return True
 
@@ -337,7 +349,7 @@ class CrisisDesk:
                                      "owns telling the public. Edit this draft and approve "
                                      "it, or reject it."}]})
         with self.store.write() as conn:
-            crisis_store.apply_verdicts(conn, dict.fromkeys(ids, Status.QUEUED),
+            verdict_store.apply_verdicts(conn, dict.fromkeys(ids, Status.QUEUED),
                                         dict.fromkeys(ids, held), epoch=epoch,
                                         change=replace(change, action="judge"))
         return ids

@@ -17,6 +17,7 @@ from scheduler.judging import Judging, verdict
 from scheduler.models import Post, Status
 from scheduler.store import Change, Store, queue
 from scheduler.store import crises as crisis_store
+from scheduler.store import verdicts as verdict_store
 
 
 class ReviewDesk:
@@ -66,13 +67,13 @@ class ReviewDesk:
             decision = self.judging.judge_for(epoch, active).judge(
                 self.judging.facts(edited)) if active else None
             if decision is not None and decision.stops:
-                crisis_store.apply_verdicts(conn, {post_id: Status.HELD},
+                verdict_store.apply_verdicts(conn, {post_id: Status.HELD},
                                             {post_id: verdict(decision)}, epoch=epoch,
                                             change=replace(change, action="judge"))
             else:  # fit to go: back to the queue, now if its time has passed meanwhile
                 queue.move_one(conn, edited, to=Status.QUEUED, change=replace(
                     change, action="judge", reason="edited; the policy lets it through"),
-                    values={"decision_id": crisis_store.save_decisions(
+                    values={"decision_id": verdict_store.save_decisions(
                                 conn, [(decision or PUBLISH).to_json()], change.now)[0],
                             "attempts": 0, "judged_epoch": epoch,
                             "run_at": max(edited.run_at, change.now)})

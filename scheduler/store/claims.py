@@ -16,11 +16,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, select, update
 
 from scheduler.models import CrisisRecord, NewPost, Post, Status, Verdict
-from scheduler.store.crises import active_crises, apply_verdicts, read_epoch
+from scheduler.store.crises import active_crises, read_epoch
 from scheduler.store.queue import insert_posts, live_duplicates
 from scheduler.store.rows import post_from_row
 from scheduler.store.schema import crisis_state, due_in_order, is_due, is_publishing, posts
 from scheduler.store.transitions import Change, move_where, write_audit
+from scheduler.store.verdicts import apply_verdicts
 
 #: (epoch, active crises, candidate posts) -> verdicts for the posts the policy stops
 ClaimJudge = Callable[[int, list[CrisisRecord], list[Post]], dict[int, Verdict]]

@@ -12,7 +12,7 @@ while table locks queue fairly, so a waiting toggle goes before later claims.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
+    or_,
     select,
     type_coerce,
     update,
@@ -29,10 +30,10 @@ from sqlalchemy import (
 
 from scheduler.models import Candidate, CrisisRecord, Post, Status, Verdict, content_key
 from scheduler.store.rows import crisis_from_row, post_from_row
-from scheduler.store.schema import crises, crisis_state, decisions, id_in, posts
+from scheduler.store.schema import crises, crisis_state, posts
 from scheduler.store.transitions import Change, move, write_audit
+from scheduler.store.verdicts import apply_verdicts
 
-_BIG_CHUNK = 20_000
 #: the statuses a crisis toggle re-judges; held posts wait for a human
 REJUDGED = (Status.QUEUED, Status.FAILED, Status.PAUSED)
 
@@ -129,12 +130,16 @@ _TAGS = Candidate._fields.index("tags")
 
 
 def posts_to_judge(conn: Connection, *, after_id: int, limit: int,
-                   statuses: Iterable[Status] = REJUDGED) -> list[Candidate]:
+                   unreachable: Collection[str] = ()) -> list[Candidate]:
     """The next page of posts a toggle re-judges, in id order (keyset paging): only the
-    columns the policy reads."""
-    stmt = (select(*_CANDIDATE).where(posts.c.id > after_id,
-                                      posts.c.status.in_([s.value for s in statuses]))
-            .order_by(posts.c.id).limit(limit))
+    columns the policy reads. Queued and failed posts of `unreachable` brands are left
+    out (no crisis can stop them); their paused posts are not (they may go free)."""
+    wanted = posts.c.status.in_([s.value for s in REJUDGED])
+    if unreachable:
+        wanted &= or_(posts.c.brand.not_in(list(unreachable)),
+                      posts.c.status == Status.PAUSED.value)
+    stmt = select(*_CANDIDATE).where(posts.c.id > after_id, wanted).order_by(posts.c.id) \
+        .limit(limit)
     # the driver's own rows: no per-value processing for a million rows
     compiled = stmt.compile(conn, compile_kwargs={"render_postcompile": True})
     params = tuple(compiled.params[k] for k in compiled.positiontup or ()) \
@@ -156,90 +161,16 @@ def posts_to_judge(conn: Connection, *, after_id: int, limit: int,
     return out
 
 
-def apply_verdicts(conn: Connection, seen: Mapping[int, Status | str],
-                   verdicts: Mapping[int, Verdict], *, epoch: int,
-                   change: Change) -> list[tuple[int, Status, Status]]:
-    """Move each judged post to its verdict's status, if it is still where it was seen.
-
-    `seen` maps post id -> status when judged; a post that moved since (a daemon sent
-    it, a human edited it) is left alone. Posts that share a verdict (the same Verdict
-    object) and a status are moved by one UPDATE per chunk: a toggle may move hundreds
-    of thousands. Returns (id, from, to) for the posts whose status changed.
-    """
-    groups: dict[tuple[int, str], tuple[Verdict, list[int]]] = {}
-    for pid, outcome in verdicts.items():
-        was = Status(seen[pid])
-        groups.setdefault((id(outcome), was.value), (outcome, []))[1].append(pid)
-    distinct = {id(v): v for v in verdicts.values()}
-    saved = save_decisions(conn, [v.decision for v in distinct.values()], change.now)
-    decision_ids = dict(zip(distinct, saved, strict=True))
-    singles = {ids[0]: outcome for outcome, ids in groups.values() if len(ids) == 1}
-    changed = _apply_one_by_one(conn, seen, singles, decision_ids, epoch=epoch,
-                                now=change.now)
-    for (_, was), (outcome, ids) in groups.items():
-        if len(ids) == 1:
-            continue
-        for start in range(0, len(ids), _BIG_CHUNK):
-            chunk = ids[start:start + _BIG_CHUNK]
-            stmt = (update(posts)
-                    .where(id_in(posts.c.id, chunk, conn.dialect.name), posts.c.status == was)
-                    .values(status=outcome.status.value, prev_status=was,
-                            status_reason=outcome.reason,
-                            decision_id=decision_ids[id(outcome)],
-                            judged_epoch=epoch, updated_at=change.now)
-                    .returning(posts.c.id))
-            moved = conn.execute(stmt).scalars().all()
-            if outcome.status.value != was:
-                changed += [(pid, Status(was), outcome.status) for pid in moved]
-    write_audit(conn, changed, change)
-    return changed
-
-
-def save_decisions(conn: Connection, bodies: list[dict[str, Any]], now: datetime) -> list[int]:
-    """Store decision bodies; returns their ids, in order."""
-    if not bodies:
-        return []
-    rows = [{"body": body, "created_at": now} for body in bodies]
-    if conn.dialect.name == "sqlite":
-        # SQLite cannot promise RETURNING order for a multi-row insert, so SQLAlchemy
-        # would insert row by row; inside BEGIN IMMEDIATE nobody else inserts, so the
-        # ids can be handed out here and written in one executemany
-        first = (conn.execute(select(func.max(decisions.c.id))).scalar() or 0) + 1
-        ids = list(range(first, first + len(rows)))
-        conn.execute(insert(decisions), [{"id": i, **row} for i, row in zip(ids, rows,
-                                                                              strict=True)])
-        return ids
-    result = conn.execute(insert(decisions).returning(decisions.c.id,
-                                                      sort_by_parameter_order=True), rows)
-    return list(result.scalars())
-
-
-def _apply_one_by_one(conn: Connection, seen: Mapping[int, Status | str],
-                      verdicts: Mapping[int, Verdict], decision_ids: Mapping[int, int], *,
-                      epoch: int, now: datetime) -> list[tuple[int, Status, Status]]:
-    """Verdicts that are each a post's own (they quote its words): lock the posts, keep
-    those still where they were seen, and update them in one executemany."""
-    if not verdicts:
-        return []
-    ids = list(verdicts)
-    current: dict[int, str] = {}
-    for start in range(0, len(ids), _BIG_CHUNK):
-        chunk = ids[start:start + _BIG_CHUNK]
-        current.update(conn.execute(
-            select(posts.c.id, posts.c.status).where(id_in(posts.c.id, chunk,
-                                                            conn.dialect.name))
-            .with_for_update()).all())
-    moves = [(pid, Status(seen[pid]), v) for pid, v in verdicts.items()
-             if current.get(pid) == Status(seen[pid]).value]
-    if moves:
-        stmt = (update(posts).where(posts.c.id == bindparam("pid"))
-                .values(status=bindparam("to"), prev_status=bindparam("was"),
-                        status_reason=bindparam("why"), decision_id=bindparam("did"),
-                        judged_epoch=epoch, updated_at=now))
-        conn.execute(stmt, [{"pid": pid, "to": v.status.value, "was": was.value,
-                             "why": v.reason, "did": decision_ids[id(v)]}
-                            for pid, was, v in moves])
-    return [(pid, was, v.status) for pid, was, v in moves if was is not v.status]
+def unjudged_by_brand(conn: Connection, brands: Collection[str]) -> dict[str, int]:
+    """How many queued and failed posts each of these brands has: the posts that
+    `posts_to_judge` leaves out for them."""
+    if not brands:
+        return {}
+    rejudged = [s.value for s in REJUDGED if s is not Status.PAUSED]
+    return dict(conn.execute(
+        select(posts.c.brand, func.count()).where(posts.c.status.in_(rejudged),
+                                                  posts.c.brand.in_(list(brands)))
+        .group_by(posts.c.brand)).all())
 
 
 def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Row, select, update
+from sqlalchemy.engine import Dialect
 
 from scheduler.models import Status
 from scheduler.store.schema import UTCDateTime, posts
@@ -68,7 +69,7 @@ def move(conn: Connection, post_ids: Iterable[int], *, allowed_from: Iterable[St
     return move_where(conn, condition, to=to, change=change, values=values)
 
 
-_AUDIT_COLUMNS = ("at", "actor", "action", "reason", "detail", "post_id", "from_status",
+AUDIT_COLUMNS = ("at", "actor", "action", "reason", "detail", "post_id", "from_status",
                   "to_status")
 
 
@@ -84,16 +85,27 @@ def write_audit(conn: Connection, entries: Iterable[tuple[int | None, str | None
     if not lines:
         return
     dialect = conn.dialect
-    at = UTCDateTime().process_bind_param(change.now, dialect)
-    process = UTCDateTime.impl.bind_processor(dialect)
-    shared = (process(at) if process else at, change.actor, change.action, change.reason,
-              json.dumps(change.detail) if change.detail else None)
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    marks = [mark] * len(_AUDIT_COLUMNS)
+    marks = [mark] * len(AUDIT_COLUMNS)
     if dialect.name == "postgresql":
-        marks[_AUDIT_COLUMNS.index("detail")] = "%s::json"
-    sql = f"INSERT INTO audit ({', '.join(_AUDIT_COLUMNS)}) VALUES ({', '.join(marks)})"
+        marks[AUDIT_COLUMNS.index("detail")] = "%s::json"
+    sql = f"INSERT INTO audit ({', '.join(AUDIT_COLUMNS)}) VALUES ({', '.join(marks)})"
+    shared = audit_shared(dialect, change)
     conn.exec_driver_sql(sql, [shared + line for line in lines])
+
+
+def audit_shared(dialect: Dialect, change: Change) -> tuple[Any, ...]:
+    """The driver's values of the columns all audit lines of one change share, in
+    `AUDIT_COLUMNS` order (the post and its statuses follow)."""
+    return (db_time(dialect, change.now), change.actor, change.action, change.reason,
+            json.dumps(change.detail) if change.detail else None)
+
+
+def db_time(dialect: Dialect, when: datetime) -> Any:
+    """`when` as the driver takes it for a UTCDateTime column."""
+    at = UTCDateTime().process_bind_param(when, dialect)
+    process = UTCDateTime.impl.bind_processor(dialect)
+    return process(at) if process else at
 
 
 def _value(status: str | Status | None) -> str | None:

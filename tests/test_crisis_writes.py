@@ -1,0 +1,128 @@
+"""How a crisis toggle writes its verdicts: in windows of set-based statements, on a
+second thread, leaving alone what moved meanwhile, and skipping brands no crisis reaches."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import update
+
+from scheduler.crisis_desk import CrisisDesk
+from scheduler.models import CrisisSpec, NewPost, Status, Verdict
+from scheduler.store import Change
+from scheduler.store.schema import posts
+from scheduler.store.verdicts import _WINDOW, apply_verdicts
+from scheduler.verdict_writer import VerdictWriter
+
+NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+
+
+def _queue(store, n: int, brand: str = "stride", text: str = "post") -> list[int]:
+    channel = f"{brand}-outbox"
+    return store.add_posts([NewPost(brand=brand, channel=channel, text=f"{text} {i}",
+                                    due_at=NOW + timedelta(hours=1, seconds=i))
+                            for i in range(n)], Change(actor="t", now=NOW, action="create"))
+
+
+def _pause(reason: str) -> Verdict:
+    return Verdict(status=Status.PAUSED, reason=reason,
+                   decision={"action": "pause", "proposed_text": None, "reasons": []})
+
+
+def test_verdicts_across_windows_move_each_post_once_and_skip_what_moved(store):
+    ids = _queue(store, _WINDOW + 7)
+    moved_away, already_paused = ids[3], ids[_WINDOW + 2]
+    with store.write() as conn:  # someone else acts between the judging and the writing
+        conn.execute(update(posts).where(posts.c.id == moved_away).values(status="cancelled"))
+        conn.execute(update(posts).where(posts.c.id == already_paused).values(status="paused"))
+    own = _pause("pause: its own words")
+    shared = _pause("pause: slow-automation")
+    verdicts = {pid: (own if pid == ids[0] else shared) for pid in ids}
+    seen = dict.fromkeys(ids, Status.QUEUED)
+    seen[already_paused] = Status.PAUSED  # seen paused: judged paused again, not a move
+    with store.write() as conn:
+        moves = apply_verdicts(conn, seen, verdicts, epoch=7,
+                               change=Change(actor="t", now=NOW, action="judge"))
+
+    expected = [pid for pid in ids if pid not in (moved_away, already_paused)]
+    assert sorted(pid for pid, _, _ in moves) == expected
+    assert {(was, to) for _, was, to in moves} == {(Status.QUEUED, Status.PAUSED)}
+    assert store.get_post(moved_away).status == Status.CANCELLED
+    first, other, again = (store.get_post(i) for i in (ids[0], ids[-1], already_paused))
+    assert (first.status, first.status_reason, first.judged_epoch) == \
+        (Status.PAUSED, "pause: its own words", 7)
+    assert (other.status, other.status_reason) == (Status.PAUSED, "pause: slow-automation")
+    assert again.judged_epoch == 7 and again.decision == shared.decision
+    # one audit line per move, none for the post that stayed paused or moved away
+    lines = [e for e in store.audit_events() if e.action == "judge"]
+    assert sorted(e.post_id for e in lines) == expected
+    assert {(e.from_status, e.to_status) for e in lines} == {("queued", "paused")}
+
+
+def test_the_writer_stops_after_a_superseded_batch_and_reraises_a_failure():
+    landed: list[int] = []
+
+    def write(seen, verdicts):
+        landed.append(len(verdicts))
+        return len(verdicts) != 2  # the second batch finds a newer toggle
+
+    with VerdictWriter(write) as writer:
+        assert writer.submit({}, {1: None}) is True
+        assert writer.submit({}, {1: None, 2: None}) is True
+        assert writer.submit({}, {1: None, 2: None, 3: None}) is False
+        assert writer.wait() is False
+    assert landed == [1, 2]
+
+    def broken(seen, verdicts):
+        raise RuntimeError("disk full")
+
+    with VerdictWriter(broken) as writer:
+        writer.submit({}, {})
+        with pytest.raises(RuntimeError, match="disk full"):
+            writer.wait()
+
+
+def test_batches_are_written_off_the_judging_thread(store, config, monkeypatch):
+    import scheduler.crisis_desk as desk_module
+
+    monkeypatch.setattr(desk_module, "WRITE_EVERY", 3)
+    monkeypatch.setattr(desk_module, "PAGE", 2)
+    _queue(store, 10, text="marathon")
+    writers: set[str] = set()
+    write = CrisisDesk._write
+
+    def spy(self, *args):
+        writers.add(threading.current_thread().name)
+        return write(self, *args)
+
+    monkeypatch.setattr(CrisisDesk, "_write", spy)
+    impact = CrisisDesk(store, config).flag(
+        CrisisSpec(name="x", category="bombing", severity="severe", keywords=("marathon",)),
+        Change(actor="t", now=NOW))
+    assert impact.totals()["blocked"] + impact.totals()["held"] == 10
+    assert store.count_posts(statuses=[Status.HELD]) == 10
+    assert writers and threading.current_thread().name not in writers
+
+
+def test_brands_out_of_reach_are_counted_and_their_paused_posts_go_free(store, config):
+    """A worldwide crisis narrowed to stride: kvasek's posts are no longer its business."""
+    stride = _queue(store, 2, "stride", "marathon day")
+    kvasek = _queue(store, 3, "kvasek", "marathon day")
+    desk = CrisisDesk(store, config)
+    world = desk.flag(CrisisSpec(name="x", category="bombing", severity="serious",
+                                 keywords=("marathon",)), Change(actor="t", now=NOW))
+    assert {store.get_post(i).status for i in stride + kvasek} == {Status.HELD}
+    assert world.judged == 5
+    with store.write() as conn:  # a post paused under the worldwide scope
+        conn.execute(update(posts).where(posts.c.id == kvasek[0]).values(status="paused"))
+        conn.execute(update(posts).where(posts.c.id == kvasek[1]).values(status="queued"))
+
+    narrowed = desk.update(world.crisis.id, {"brands": ("stride",)},
+                           Change(actor="t", now=NOW + timedelta(minutes=1)))
+    assert store.get_post(kvasek[0]).status == Status.QUEUED  # released: out of scope now
+    assert store.get_post(kvasek[1]).status == Status.QUEUED  # counted, not judged
+    assert store.get_post(kvasek[2]).status == Status.HELD  # held posts wait for a human
+    assert narrowed.by_brand["kvasek"]["untouched"] == 2
+    assert narrowed.judged == 2  # stride's posts are held, so not re-judged
