@@ -62,7 +62,9 @@ class BrandFacts:
     alternatives: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+# Not frozen: a toggle makes one per queued post, and a frozen dataclass's __init__ (one
+# object.__setattr__ per field) took twice as long. Nothing changes one once made.
+@dataclass(kw_only=True, slots=True)
 class PostFacts:
     text: str
     brand: BrandFacts

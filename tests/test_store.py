@@ -158,26 +158,37 @@ def test_the_claim_reads_the_due_index_in_order(tmp_path):
 
 
 def test_upgrading_from_the_first_schema_keeps_the_queue(db_url):
-    """An upgrade never loses a queue: posts written under 0001 survive 0002 intact."""
+    """An upgrade never loses a queue: posts written under 0001 survive every later
+    migration intact (and on PostgreSQL the way down works too)."""
     from sqlalchemy import inspect
 
     from scheduler.store.migrate import upgrade
 
     old = Store.open(db_url, migrate=False)
-    upgrade(old.engine, "0001")
+    if current_revision(old.engine) is None:
+        upgrade(old.engine, "0001")
+    else:  # PostgreSQL's test databases are copies of a template at head: go back down
+        from alembic import command
+
+        from scheduler.store.migrate import _alembic_config
+
+        with old.engine.begin() as conn:
+            command.downgrade(_alembic_config(conn), "0001")
+    assert current_revision(old.engine) == "0001"
     with old.engine.begin() as conn:
         conn.exec_driver_sql(
-            "INSERT INTO posts (brand, channel, text, tags, automated, due_at, run_at, status,"
-            " attempts, content_key, created_at, created_by, updated_at) VALUES ('b', 'c',"
-            " 'kept', '[\"promo\"]', false, '2026-11-23 14:00:00', '2026-11-23 14:00:00',"
-            " 'queued', 0, 'k1', '2026-11-23 13:00:00', 'old', '2026-11-23 13:00:00')")
+            "INSERT INTO posts (brand, channel, text, crisis_text, tags, automated, due_at,"
+            " run_at, status, attempts, content_key, created_at, created_by, updated_at)"
+            " VALUES ('b', 'c', 'kept', 'alt', '[\"promo\"]', false, '2026-11-23 14:00:00',"
+            " '2026-11-23 14:00:00', 'queued', 0, 'k1', '2026-11-23 13:00:00', 'old',"
+            " '2026-11-23 13:00:00')")
     old.close()
     store = Store.open(db_url)  # upgrades to head on first use
     try:
         assert current_revision(store.engine) == head_revision()
         [post] = store.list_posts()
-        assert (post.text, post.tags, post.status, post.decision) == ("kept", ("promo",),
-                                                                      Status.QUEUED, None)
+        assert (post.text, post.crisis_text, post.tags, post.status, post.decision) == \
+            ("kept", "alt", ("promo",), Status.QUEUED, None)
         assert store.current_epoch() == 0
         assert "crises" in inspect(store.engine).get_table_names()
     finally:

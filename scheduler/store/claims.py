@@ -19,7 +19,14 @@ from scheduler.models import CrisisRecord, NewPost, Post, Status, Verdict
 from scheduler.store.crises import active_crises, read_epoch
 from scheduler.store.queue import insert_posts, live_duplicates
 from scheduler.store.rows import post_from_row
-from scheduler.store.schema import crisis_state, due_in_order, is_due, is_publishing, posts
+from scheduler.store.schema import (
+    crisis_state,
+    due_in_order,
+    is_due,
+    is_publishing,
+    posts,
+    posts_with_decisions,
+)
 from scheduler.store.transitions import Change, move_where, write_audit
 from scheduler.store.verdicts import apply_verdicts
 
@@ -74,7 +81,8 @@ def claim_due(conn: Connection, *, now: datetime, worker: str, lease: timedelta,
         change=Change(actor=worker, now=now, action="claim"),
         values={"lease_owner": worker, "lease_until": now + lease, "send_started_at": None,
                 "attempts": posts.c.attempts + 1})
-    in_order = sorted((post_from_row(r) for r in claimed), key=lambda p: (p.run_at, p.id))
+    whole = conn.execute(posts_with_decisions().where(posts.c.id.in_([r.id for r in claimed])))
+    in_order = sorted((post_from_row(r) for r in whole), key=lambda p: (p.run_at, p.id))
     return Claim(posts=in_order, epoch=epoch, requeued=requeued, unknown=unknown, dead=dead,
                  late=[r.id for r in late], expired=[r.id for r in expired], stopped=stopped)
 
@@ -83,7 +91,8 @@ def _judge_head(conn: Connection, head: ColumnElement[bool], judge: ClaimJudge, 
                 crises: list[CrisisRecord], worker: str,
                 now: datetime) -> tuple[ColumnElement[bool], list[tuple[int, Status]]]:
     """Judge the head of the line; stop what the policy stops; return what may be claimed."""
-    rows = conn.execute(select(posts).where(head).with_for_update(skip_locked=True)).all()
+    rows = conn.execute(posts_with_decisions().where(head)
+                        .with_for_update(skip_locked=True, of=posts)).all()
     candidates = [post_from_row(r) for r in rows]
     verdicts = judge(epoch, crises, candidates)
     moved = apply_verdicts(conn, {p.id: p.status for p in candidates}, verdicts, epoch=epoch,

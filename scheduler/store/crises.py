@@ -30,7 +30,15 @@ from sqlalchemy import (
 
 from scheduler.models import Candidate, CrisisRecord, Post, Status, Verdict, content_key
 from scheduler.store.rows import crisis_from_row, post_from_row
-from scheduler.store.schema import crises, crisis_state, posts
+from scheduler.store.schema import (
+    TEXT_COLUMNS,
+    crises,
+    crisis_state,
+    post_texts,
+    posts,
+    posts_with_decisions,
+    with_texts,
+)
 from scheduler.store.transitions import Change, move, write_audit
 from scheduler.store.verdicts import apply_verdicts
 
@@ -104,7 +112,7 @@ def judge_new(conn: Connection, post_ids: list[int],
         return
     epoch = read_epoch(conn)
     fresh = [post_from_row(r) for r in conn.execute(
-        select(posts).where(posts.c.id.in_(post_ids)))]
+        posts_with_decisions().where(posts.c.id.in_(post_ids)))]
     verdicts = judge(epoch, active, fresh)
     apply_verdicts(conn, {p.id: p.status for p in fresh}, verdicts, epoch=epoch,
                    change=Change(actor=change.actor, now=change.now, action="judge"))
@@ -118,13 +126,15 @@ def expired_crises(conn: Connection, now: datetime) -> list[CrisisRecord]:
 
 def in_flight(conn: Connection) -> list[Post]:
     """Posts a daemon holds right now: they may be past their last epoch check."""
-    stmt = select(posts).where(posts.c.status == Status.PUBLISHING.value).order_by(posts.c.id)
+    stmt = posts_with_decisions().where(posts.c.status == Status.PUBLISHING.value) \
+        .order_by(posts.c.id)
     return [post_from_row(r) for r in conn.execute(stmt)]
 
 
 # tags come back as their JSON text: a queue has few distinct tag lists, so each is
 # decoded once per page rather than once per post
-_CANDIDATE = [type_coerce(posts.c[name], Text) if name == "tags" else posts.c[name]
+_CANDIDATE = [type_coerce(posts.c.tags, Text) if name == "tags" else
+              post_texts.c[name] if name in TEXT_COLUMNS else posts.c[name]
               for name in Candidate._fields]
 _TAGS = Candidate._fields.index("tags")
 
@@ -138,8 +148,8 @@ def posts_to_judge(conn: Connection, *, after_id: int, limit: int,
     if unreachable:
         wanted &= or_(posts.c.brand.not_in(list(unreachable)),
                       posts.c.status == Status.PAUSED.value)
-    stmt = select(*_CANDIDATE).where(posts.c.id > after_id, wanted).order_by(posts.c.id) \
-        .limit(limit)
+    stmt = select(*_CANDIDATE).select_from(with_texts()) \
+        .where(posts.c.id > after_id, wanted).order_by(posts.c.id).limit(limit)
     # the driver's own rows: no per-value processing for a million rows
     compiled = stmt.compile(conn, compile_kwargs={"render_postcompile": True})
     params = tuple(compiled.params[k] for k in compiled.positiontup or ()) \
@@ -190,9 +200,10 @@ def release_paused(conn: Connection, schedule: list[tuple[int, datetime]],
     if not schedule:
         return [], [r.id for r in dropped]
     when = dict(schedule)
-    rows = conn.execute(select(posts.c.id, posts.c.channel, posts.c.text).where(
+    rows = conn.execute(select(posts.c.id, posts.c.channel, post_texts.c.text)
+                        .select_from(with_texts()).where(
         posts.c.id.in_(list(when)), posts.c.status == Status.PAUSED.value)
-        .with_for_update()).all()
+        .with_for_update(of=posts)).all()
     params = [{"pid": r.id, "at": when[r.id], "key": content_key(r.channel, when[r.id], r.text)}
               for r in rows]
     if params:

@@ -6,13 +6,12 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 
-from policies.normalise import NORM_VERSION, normalise
 from scheduler.errors import DuplicatePost, InvalidTransition, PostNotFound
 from scheduler.models import EDITABLE, RETRYABLE, NewPost, Post, Status, content_key
-from scheduler.store.rows import new_post_values, post_from_row
-from scheduler.store.schema import is_live, posts, posts_with_decisions
+from scheduler.store.rows import new_post_values, post_from_row, text_values
+from scheduler.store.schema import is_live, post_texts, posts, posts_with_decisions
 from scheduler.store.transitions import Change, move, write_audit
 
 _INSERT_CHUNK = 500
@@ -43,6 +42,9 @@ def insert_posts(conn: Connection, new: Sequence[NewPost], change: Change,
         result = conn.execute(insert(posts).returning(posts.c.id, sort_by_parameter_order=True),
                               values)
         chunk_ids = list(result.scalars())
+        conn.execute(insert(post_texts), [
+            {"post_id": pid, "crisis_text": p.crisis_text, **text_values(p.text, p.lang)}
+            for pid, p in zip(chunk_ids, chunk, strict=True)])
         write_audit(conn, ((pid, None, Status.QUEUED) for pid in chunk_ids), change)
         ids.extend(chunk_ids)
         if progress:
@@ -105,30 +107,32 @@ def edit_post(conn: Connection, post_id: int, change: Change, *, text: str | Non
     post = get_post(conn, post_id)
     _require(post, EDITABLE, "edited")
     values: dict[str, Any] = {}
+    words: dict[str, Any] = {}
     if text is not None:
-        values |= {"text": text, "text_norm": normalise(text, post.lang),
-                   "norm_version": NORM_VERSION}
+        words |= text_values(text, post.lang)
+    if crisis_text is not None:
+        words["crisis_text"] = crisis_text
     if due_at is not None:
         values |= {"due_at": due_at, "run_at": due_at}
     if tags is not None:
         values["tags"] = list(tags)
     if expires_at is not None:
         values["expires_at"] = expires_at
-    if crisis_text is not None:
-        values["crisis_text"] = crisis_text
     key = content_key(post.channel, values.get("due_at", post.due_at),
-                      values.get("text", post.text))
+                      words.get("text", post.text))
     clash = live_duplicates(conn, [key])
     if clash and clash[key] != post_id:
         raise DuplicatePost(clash[key])
     values["content_key"] = key
-    fields = sorted(k for k in values
+    fields = sorted(k for k in [*values, *words]
                     if k not in {"run_at", "content_key", "text_norm", "norm_version"})
     edited = dict(change.detail, fields=fields)
     change = Change(actor=change.actor, now=change.now, reason=change.reason or "edited",
                     action="edit", detail=edited)
     # an edited post keeps its status (a held post stays held for review)
     move_one(conn, post, to=post.status, change=change, values=values)
+    if words:  # after move_one, which refuses if the post moved meanwhile
+        conn.execute(update(post_texts).where(post_texts.c.post_id == post_id).values(words))
     return get_post(conn, post_id)
 
 

@@ -60,27 +60,28 @@ def new_post_values(post: NewPost, *, actor: str, now: Any,
     return {
         "brand": post.brand,
         "channel": post.channel,
-        "text": post.text,
         "tags": list(post.tags),
         "lang": post.lang,
         "automated": post.automated,
         "due_at": post.due_at,
         "run_at": post.due_at,
         "expires_at": post.expires_at,
-        "crisis_text": post.crisis_text,
         "every_seconds": int(post.every.total_seconds()) if post.every else None,
         "until_at": post.until,
         "series_id": post.series_id,
         "status": status.value,
         "attempts": 0,
         "content_key": post.key,
-        # derived once here, so judging a queue of a million posts need not redo it
-        "text_norm": normalise(post.text, post.lang),
-        "norm_version": NORM_VERSION,
         "created_at": now,
         "created_by": actor,
         "updated_at": now,
     }
+
+
+def text_values(text: str, lang: str | None) -> dict[str, Any]:
+    """A post's words with their normalised form, derived once here so that judging a
+    queue of a million posts need not redo it."""
+    return {"text": text, "text_norm": normalise(text, lang), "norm_version": NORM_VERSION}
 
 
 def audit_from_row(row: Any) -> AuditEvent:
