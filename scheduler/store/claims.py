@@ -20,7 +20,6 @@ from scheduler.store.crises import active_crises, read_epoch
 from scheduler.store.queue import insert_posts, live_duplicates
 from scheduler.store.rows import post_from_row
 from scheduler.store.schema import (
-    crisis_state,
     due_in_order,
     is_due,
     is_publishing,
@@ -222,11 +221,6 @@ def mark_sending(conn: Connection, post_id: int, *, worker: str, now: datetime) 
     stmt = (update(posts).where(posts.c.id == post_id, _leased_by(worker))
             .values(send_started_at=now))
     return conn.execute(stmt).rowcount == 1
-
-
-def current_epoch(conn: Connection) -> int:
-    """The epoch now, read without a lock: the check right before each send."""
-    return conn.execute(select(crisis_state.c.epoch).where(crisis_state.c.id == 1)).scalar_one()
 
 
 def renew_leases(conn: Connection, *, worker: str, until: datetime) -> int:
