@@ -13,7 +13,7 @@ import gc
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -136,7 +136,7 @@ class CrisisDesk:
         spec = check_spec(self.config, spec)
         with self.store.read() as conn:
             active = crisis_store.active_crises(conn)
-        drill = CrisisRecord(**vars_of(spec), id=0, started_at=now, started_by=actor)
+        drill = CrisisRecord.drill(spec, now, actor)
         judge = Judge([to_policy(c) for c in [*active, drill]], self.config.playbook_for)
         impact = self._judge_queue(judge, None, None)
         impact.crisis = drill
@@ -367,10 +367,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def vars_of(spec: CrisisSpec) -> dict[str, Any]:
-    return {f.name: getattr(spec, f.name) for f in fields(CrisisSpec)}
 
 
 def _changed(current: CrisisRecord, spec: CrisisSpec) -> dict[str, Any]:

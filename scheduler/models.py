@@ -179,7 +179,7 @@ class CrisisSpec:
 
     def values(self) -> dict[str, Any]:
         """The stored columns (lists where the table keeps JSON)."""
-        out: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(CrisisSpec)}
+        out = _spec_fields(self)
         out["until_at"] = out.pop("until")
         return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
 
@@ -197,7 +197,12 @@ class CrisisRecord(CrisisSpec):
 
     @property
     def spec(self) -> CrisisSpec:
-        return CrisisSpec(**{f.name: getattr(self, f.name) for f in fields(CrisisSpec)})
+        return CrisisSpec(**_spec_fields(self))
+
+    @classmethod
+    def drill(cls, spec: CrisisSpec, now: datetime, actor: str) -> CrisisRecord:
+        """A crisis judged against but never stored (a preview, a hypothetical check)."""
+        return cls(**_spec_fields(spec), id=0, started_at=now, started_by=actor)
 
     def to_json(self) -> dict[str, Any]:
         values = self.spec.values()
@@ -205,6 +210,11 @@ class CrisisRecord(CrisisSpec):
         return {"id": self.id, **values, "active": self.active,
                 "started_at": _iso(self.started_at), "started_by": self.started_by,
                 "ended_at": _iso(self.ended_at), "ended_by": self.ended_by}
+
+
+def _spec_fields(crisis: CrisisSpec) -> dict[str, Any]:
+    """What was flagged, field by field (a record's own fields left out)."""
+    return {f.name: getattr(crisis, f.name) for f in fields(CrisisSpec)}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -11,7 +11,7 @@ from policies.models import PostFacts
 from scheduler.cli.common import App, console, json_option, pass_app, print_json
 from scheduler.cli.crisis import CONTEXT, KEYWORD, REGION
 from scheduler.cli.review import highlighted
-from scheduler.crisis_desk import check_spec, vars_of
+from scheduler.crisis_desk import check_spec
 from scheduler.judging import summary, to_policy
 from scheduler.models import CrisisRecord, CrisisSpec
 from scheduler.store import crises as crisis_store
@@ -94,5 +94,5 @@ def _judge(app: App, crisis_name: str | None, opts: dict[str, Any]) -> Judge:
         raise click.UsageError("a hypothetical --crisis needs --category")
     spec = check_spec(app.config, CrisisSpec(name=crisis_name, **{
         k: tuple(v) if isinstance(v, tuple) else v for k, v in opts.items()}))
-    drill = CrisisRecord(**vars_of(spec), id=0, started_at=app.now(), started_by=app.actor)
+    drill = CrisisRecord.drill(spec, app.now(), app.actor)
     return Judge([to_policy(drill)], app.config.playbook_for)
