@@ -782,13 +782,14 @@ def check() -> list[str]:
     hits none. Uses the engine's own patterns and matcher."""
     from policies.lexicon import Matcher, keyword_patterns, lexicon_patterns
     from policies.normalise import normalise
+    from policies.playbook import default_playbook
 
     problems = []
-    keywords = keyword_patterns(KEYWORDS, "1")
+    layers = default_playbook().layers_of("bombing")
     for lang, language in LANGS.items():
         langs = sorted({lang, "en"})
-        matcher = Matcher(lexicon_patterns(langs, categories=["bombing"], groups=()) +
-                          keywords)
+        matcher = Matcher(lexicon_patterns(langs, layers=layers, groups=()) +
+                          keyword_patterns(KEYWORDS, "1", langs), langs)
 
         def words(text: str, lang: str = lang, matcher: Matcher = matcher) -> list[str]:
             return [normalise(text, lang)[h.start:h.end] for h in

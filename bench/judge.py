@@ -18,12 +18,13 @@ in the six languages (`corpus.KEYWORDS`).
    Twice: with `norm` precomputed (as the queue stores it) and with `norm=None` (the
    judge normalises each text). Target: at least 100,000 posts/s.
 2. Baseline, in the same run: per post, one precompiled Python `re` alternation of the
-   same patterns (the crisis keywords, the bombing idioms and the tone-phrase groups of
-   the post's language and English; `(?<!\\w)` for word starts, `\\w*` for stems, `(?!\\w)`
-   for word ends, the Arabic clitics as an optional prefix) run with `re.finditer` over
-   the lowercased text. It only finds words: it applies no rule. Timed on the first
-   `--baseline-posts` posts, and the engine is timed again on exactly those posts for the
-   ratio. Target: the engine at least 5x the baseline.
+   same patterns (the crisis keywords, the words and idioms of the bombing layers, the
+   tone-phrase groups and cues of the post's language and English; `(?<!\\w)` for word
+   starts, `\\w*` for stems and inflected forms, `(?!\\w)` for word ends, the Arabic
+   clitics as an optional prefix) run with `re.finditer` over the lowercased text. It
+   only finds words: it applies no rule. Timed on the first `--baseline-posts` posts, and
+   the engine is timed again on exactly those posts for the ratio. Target: the engine at
+   least 5x the baseline.
 3. Crisis on: write config.yaml with the corpus brands, open the store, queue `--posts`
    posts with `Store.add_posts` in chunks of 5,000 (timed apart: not part of crisis on),
    then time `CrisisDesk(store, config).flag(...)` end to end: commit the crisis and
@@ -72,6 +73,7 @@ from policies.lexicon import (
 )
 from policies.models import Crisis, Decision, PostFacts, Severity
 from policies.normalise import normalise
+from policies.playbook import default_playbook
 from scheduler.config import load_config
 from scheduler.crisis_desk import CrisisDesk
 from scheduler.judging import Judging
@@ -188,8 +190,8 @@ def _regex(pattern: str, *, stem: bool | None = None,
     and whether it must start at a word start. With `lookbehind`, the `(?<!\\w)` is part
     of the regex; without, the caller factors it out."""
     text = pattern.strip().lower()
-    is_stem = text.endswith("*") if stem is None else stem
-    core = text.removesuffix("*").strip()
+    is_stem = text[-1:] in ("*", "~") if stem is None else stem
+    core = text.removesuffix("*").removesuffix("~").strip()
     bounded = core[0].isalnum()
     out = r"(?<!\w)" if bounded and lookbehind else ""
     if "\u0600" <= core[0] <= "\u06ff":
@@ -213,16 +215,22 @@ def baseline_regex(langs: Sequence[str], category: str, *, factored: bool = True
     which makes `re` try every alternative at every character.
     """
     patterns: dict[str, list[tuple[bool, str]]] = {
-        # keywords: a stem when longer than three letters, as keyword_patterns does
+        # keywords: inflected when longer than three letters, as keyword_patterns does
         "keyword": [_regex(k, stem=len(normalise(k.removesuffix("*"))) > 3 or
                            k.endswith("*"), lookbehind=not factored) for k in KEYWORDS]}
     for lang in langs:
         lexicon = load_lexicon(lang)
-        patterns.setdefault("idiom", []).extend(
-            _regex(p, lookbehind=not factored) for p in lexicon.idioms[category])
+        for layer in default_playbook().layers_of(category):
+            words = lexicon.layers.get(layer)
+            patterns.setdefault("idiom", []).extend(
+                _regex(p, lookbehind=not factored)
+                for p in (*words.literal, *words.idioms)) if words else None
         for group in PHRASE_GROUPS:
             patterns.setdefault(group, []).extend(
-                _regex(p, lookbehind=not factored) for p in lexicon.phrases[group])
+                _regex(p, lookbehind=not factored) for p in lexicon.phrases.get(group, ()))
+        for cue, items in lexicon.cues.items():
+            patterns.setdefault("cue_" + cue.replace("-", "_"), []).extend(
+                _regex(p, lookbehind=not factored) for p in items)
     count = sum(len(set(v)) for v in patterns.values())
 
     def alternation(suffix: str, bounded: bool | None) -> str:
@@ -306,15 +314,16 @@ def corpus_figures(posts: Sequence[CorpusPost], facts_norm: Sequence[PostFacts],
                    crisis: Crisis, generate_seconds: float,
                    normalise_seconds: float) -> dict[str, Any]:
     """What the corpus holds, measured with the engine's own patterns (untimed)."""
-    keywords = keyword_patterns(KEYWORDS, "1")
-    matchers = {lang: Matcher(lexicon_patterns(langs_for(lang), categories=[crisis.category],
-                                               groups=()) + keywords)
+    layers = default_playbook().layers_of(crisis.category)
+    matchers = {lang: Matcher(lexicon_patterns(langs_for(lang), layers=layers, groups=()) +
+                              keyword_patterns(KEYWORDS, "1", langs_for(lang)),
+                              langs_for(lang))
                 for lang in {p.lang for p in posts}}
     with_keyword = with_idiom = either = scoped = 0
     for post in facts_norm:
         labels = {h.pattern.label[0] for h in matchers[post.lang].hits(post.norm)}
         with_keyword += "keyword" in labels
-        with_idiom += "idiom" in labels
+        with_idiom += bool(labels & {"idiom", "event"})
         either += bool(labels)
         scoped += in_scope(post, crisis)
     lengths = [len(p.text) for p in posts]

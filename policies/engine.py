@@ -8,7 +8,9 @@ are built on first use, once per epoch, never per post.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from policies.lexicon import (
     PHRASE_GROUPS,
@@ -16,6 +18,7 @@ from policies.lexicon import (
     Hit,
     Matcher,
     available_languages,
+    combos_for,
     group_by_label,
     keyword_patterns,
     lexicon_patterns,
@@ -25,6 +28,7 @@ from policies.models import (
     BrandFacts,
     Crisis,
     Decision,
+    Ops,
     PostFacts,
     Reason,
     Severity,
@@ -39,61 +43,178 @@ PlaybookFor = Callable[[str], Playbook]
 LINGUA_FRANCA = "en"
 #: phrase groups that change a decision without being quoted in it (a sale's wording
 #: makes a post promotion; a pointer to help keeps a condolence from being empty)
-_UNCITED = frozenset({("phrase", "promotion"), ("phrase", "help")})
+_UNCITED = frozenset({("phrase", "promotion"), ("phrase", "offer"), ("phrase", "help")})
 _NO_GROUPS: frozenset[tuple[str, str]] = frozenset()
+#: the phrase groups read in every post; the words of a sale or an offer are read only
+#: when something else was found, or when selling alone can stop the post (see `judge`)
+_PLAIN_GROUPS = tuple(g for g in PHRASE_GROUPS if g not in ("promotion", "offer"))
+Label = tuple[str, str]
 
 
 def _default(_brand: str) -> Playbook:
     return default_playbook()
 
 
+@dataclass(slots=True)
+class _Plan:
+    """What depends only on a post's brand, channel and language, worked out once per
+    Judge: the crises in scope, the playbook, the matchers and what the rules need."""
+
+    crises: tuple[Crisis, ...]
+    playbook: Playbook
+    langs: tuple[str, ...]
+    #: the automaton with every pattern, and (when selling cannot stop this brand's posts
+    #: by itself) a lean one without the words of a sale, read first
+    full: Matcher
+    lean: Matcher | None
+    layers: frozenset[str]
+    #: tags that let a rule fire on a post with no matched words
+    telling: frozenset[str]
+    closed: bool
+    #: the crises (by id) whose event the brand's sectors are close to
+    close_to: frozenset[int]
+    #: posts not in English, read with English patterns too (brands borrow its idioms)
+    borrows: bool
+    groups: dict[frozenset[Label], tuple[frozenset[Label], frozenset[Label]]] = field(
+        default_factory=dict)
+
+
 class Judge:
+    """Decides posts under one set of active crises (one crisis epoch).
+
+    Build one per epoch and reuse it for every post: what depends on the brand, channel
+    and language (scope, playbook, matchers) and the decision for a post in which no
+    words matched are worked out once and shared.
+    """
+
     def __init__(self, crises: Sequence[Crisis], playbook_for: PlaybookFor = _default) -> None:
         self.crises = tuple(crises)
         self._playbook_for = playbook_for
         self._languages = frozenset(available_languages())
-        self._matchers: dict[tuple[str, ...], Matcher] = {}
-        self._telling_tags: dict[int, frozenset[str]] = {}
-        self._langs_for: dict[str | None, tuple[str, ...]] = {}
-        self._rule_lists: dict[tuple[int, Severity], list[Rule]] = {}
-        # What depends only on the brand, channel and language is worked out once per
-        # Judge, not once per post: the crises in scope, the playbook, and the decision
-        # for a post in which no words matched (it depends on tags and automation only).
-        self._scopes: dict[tuple[str, str, str | None], tuple[Crisis, ...]] = {}
+        self._plans: dict[tuple[str, str, str | None], _Plan | None] = {}
+        self._matchers: dict[tuple[tuple[str, ...], frozenset[str], bool], Matcher] = {}
         self._playbooks: dict[str, Playbook] = {}
+        self._rule_lists: dict[tuple[int, Severity], list[Rule]] = {}
+        self._combos: dict[tuple[str, ...], dict[str, list[frozenset[str]]]] = {}
         self._wordless: dict[tuple[object, ...], Decision] = {}
 
     def judge(self, post: PostFacts) -> Decision:
         """The decision for one post under every active crisis that has it in scope."""
-        crises = self.reaching(post.brand, post.channel, post.lang)
-        if not crises:
+        key = (post.brand.id, post.channel, post.lang)
+        plan = self._plans.get(key, _UNPLANNED)
+        if plan is _UNPLANNED:
+            plan = self._plans[key] = self._plan(post.brand, post.channel, post.lang)
+        if plan is None:
             return PUBLISH
-        matcher = self._matcher(self._lexicon_langs(post.lang))
         norm = post.norm if post.norm is not None else normalise(post.text, post.lang)
-        hits = matcher.hits(norm)
-        playbook = self._playbook(post.brand.id)
+        matcher = plan.lean or plan.full
+        hits = self._read(matcher, post, plan, norm)
+        if hits and plan.lean is not None:
+            if self._groups(plan, hits, norm) <= _UNCITED:
+                hits = []  # only cue words that complete nothing that could stop it
+            else:
+                # Words that matter: whether the post also sells now decides whether it is
+                # a notice (which may name the event) or newsjacking, so read it again
+                # with the sale words. Most posts find nothing and are read once.
+                matcher = plan.full
+                hits = self._read(matcher, post, plan, norm)
         groups = _NO_GROUPS
         if hits:
-            groups = frozenset(h.pattern.label for h in hits)
+            groups = self._groups(plan, hits, norm)
             if not groups <= _UNCITED:
-                return combine(self._reasons(post, crises, playbook, matcher, hits, norm))
+                return combine(self._reasons(post, plan, matcher, hits, norm, groups))
         # No event words and no phrase a reason would quote: the decision depends only on
         # the brand, the tags, automation and the prepared alternative, so it is shared.
-        telling = post.tags & self._tagged(playbook)
-        if not telling and not post.automated and not groups:
+        telling = post.tags & plan.telling
+        if not telling and not post.automated and not groups and not plan.closed:
             return PUBLISH  # no rule can fire without words, automation or telling tags
-        key = (post.brand.id, id(crises), telling, post.automated, groups, post.crisis_text,
-               post.lang)
+        key = (post.brand.id, id(plan), telling, post.automated, groups, post.crisis_text)
         decision = self._wordless.get(key)
         if decision is None:
-            decision = combine(self._reasons(post, crises, playbook, matcher, hits, norm))
-            self._wordless[key] = decision
+            decision = self._wordless[key] = combine(
+                self._reasons(post, plan, matcher, hits, norm, groups))
         return decision
 
-    def _reasons(self, post: PostFacts, crises: Sequence[Crisis], playbook: Playbook,
-                 matcher: Matcher, hits: list[Hit], norm: str) -> list[Reason]:
+    @staticmethod
+    def _read(matcher: Matcher, post: PostFacts, plan: _Plan, norm: str) -> list[Hit]:
+        hits = matcher.hits(norm)
+        if plan.borrows and hits and any(h.pattern.lang == LINGUA_FRANCA for h in hits):
+            # English idioms count in any language, but spelled as in English
+            hits = matcher.spelled(post.text, LINGUA_FRANCA, hits)
+        return hits
+
+    def reaching(self, brand: BrandFacts, channel: str, lang: str | None) -> tuple[Crisis, ...]:
+        """The crises that have posts of this brand, channel and language in scope."""
+        probe = PostFacts(text="", brand=brand, channel=channel, lang=lang)
+        return tuple(c for c in self.crises if in_scope(probe, c))
+
+    def may_reach(self, brand: BrandFacts) -> bool:
+        """Whether any crisis can have a post of this brand in scope."""
+        return any(brand_in_scope(brand, crisis) for crisis in self.crises)
+
+    # -- what is worked out once ------------------------------------------------------------
+    def _plan(self, brand: BrandFacts, channel: str, lang: str | None) -> _Plan | None:
+        crises = self.reaching(brand, channel, lang)
+        if not crises:
+            return None
+        playbook = self._playbook(brand.id)
+        langs = self._lexicon_langs(lang)
+        layers = frozenset().union(*(playbook.layers_of(c.category) for c in self.crises))
+        close_to = frozenset(c.id for c in crises if any(
+            playbook.sector_is_close(s, c.category, playbook.contexts_of(c.category,
+                                                                         c.contexts))
+            for s in brand.sectors))
+        # whether a post with no event words or tone phrases could still be stopped for
+        # what it sells: operations are not normal, or the brand is close to an event at
+        # a severity where that counts (rules 1 and 3)
+        selling = any(c.ops is not Ops.NORMAL or (
+            c.id in close_to and playbook.applies("sector-proximity", c.severity))
+            for c in crises)
+        return _Plan(crises=crises, playbook=playbook, langs=langs,
+                     full=self._matcher(langs, layers, True),
+                     lean=None if selling else self._matcher(langs, layers, False),
+                     layers=frozenset().union(*(playbook.layers_of(c.category)
+                                                for c in crises)),
+                     telling=(playbook.tags.promotion | playbook.tags.automated_sequence |
+                              playbook.tags.service),
+                     closed=any(c.ops is Ops.CLOSED for c in crises), close_to=close_to,
+                     borrows=(lang or "").split("-")[0] != LINGUA_FRANCA)
+
+    def _groups(self, plan: _Plan, hits: list[Hit], norm: str) -> frozenset[Label]:
+        """What the hits tell the rules: keywords, the idioms and event words of layers
+        these crises make sensitive, and phrase groups (a combo's cues all present)."""
+        labels = frozenset([h.pattern.label for h in hits])
+        known = plan.groups.get(labels)
+        if known is None:
+            known = plan.groups[labels] = self._classify(plan, labels)
+        groups, with_digits = known
+        if with_digits and _DIGIT.search(norm):
+            return groups | with_digits
+        return groups
+
+    def _classify(self, plan: _Plan, labels: frozenset[Label]
+                  ) -> tuple[frozenset[Label], frozenset[Label]]:
+        """The groups a set of hit labels gives a post, and those it gives only if the
+        text has a digit (a combo that needs the built-in `number` cue). Few distinct
+        label sets occur, so this runs once per set, not once per post."""
+        groups: set[Label] = set()
+        cues: set[str] = set()
+        for kind, name in labels:
+            if kind == "cue":
+                cues.add(name)
+            elif kind not in ("idiom", "event") or name in plan.layers:
+                groups.add((kind, name))
+        table = self._combo_table(plan.langs)
+        met = {("phrase", g) for g in met_combos(table, cues, "")}
+        digits = {("phrase", g) for g in met_combos(table, cues, "0")} - met - groups
+        return frozenset(groups | met), frozenset(digits)
+
+    def _reasons(self, post: PostFacts, plan: _Plan, matcher: Matcher, hits: list[Hit],
+                 norm: str, groups: frozenset[Label]) -> list[Reason]:
         grouped = group_by_label(hits)
-        phrases = {g: grouped.get(("phrase", g), ()) for g in PHRASE_GROUPS}
+        combo_hits = self._combo_hits(plan, grouped, norm)
+        phrases = {g: (*grouped.get(("phrase", g), ()), *combo_hits.get(g, ()))
+                   if ("phrase", g) in groups else () for g in PHRASE_GROUPS}
         located: list[Found] | None = None
 
         def locate(wanted: Sequence[Hit]) -> tuple[Found, ...]:
@@ -106,43 +227,42 @@ class Judge:
             chosen = [f for f in located if (f.label, f.pattern) in keys]
             return _outermost(chosen)
 
+        playbook = plan.playbook
         reasons: list[Reason] = []
-        for crisis in crises:
+        for crisis in plan.crises:
+            layers = playbook.layers_of(crisis.category)
             ctx = Context(post=post, crisis=crisis, playbook=playbook,
                           keywords=grouped.get(("keyword", str(crisis.id)), ()),
-                          idioms=grouped.get(("idiom", crisis.category), ()),
-                          phrases=phrases, locate=locate)
+                          idioms=[h for layer in layers
+                                  for h in grouped.get(("idiom", layer), ())],
+                          literal=[h for layer in layers
+                                   for h in grouped.get(("event", layer), ())],
+                          phrases=phrases, close=crisis.id in plan.close_to, locate=locate)
             reasons += [r for rule in self._rules(playbook, crisis)
                         if (r := rule(ctx)) is not None]
         return reasons
 
-    def reaching(self, brand: BrandFacts, channel: str, lang: str | None) -> tuple[Crisis, ...]:
-        """The crises that have posts of this brand, channel and language in scope."""
-        key = (brand.id, channel, lang)
-        crises = self._scopes.get(key)
-        if crises is None:
-            probe = PostFacts(text="", brand=brand, channel=channel, lang=lang)
-            crises = self._scopes[key] = tuple(c for c in self.crises if in_scope(probe, c))
-        return crises
+    def _combo_hits(self, plan: _Plan, grouped: Mapping[Label, list[Hit]],
+                    norm: str) -> dict[str, list[Hit]]:
+        """For each phrase group a combo gives the post, the cue words that met it."""
+        cues = {name: found for (kind, name), found in grouped.items() if kind == "cue"}
+        if not cues:
+            return {}
+        table = self._combo_table(plan.langs)
+        return {group: [h for c in sorted(combo & cues.keys()) for h in cues[c]]
+                for group, combo in met_combos(table, set(cues), norm).items()}
 
-    def may_reach(self, brand: BrandFacts) -> bool:
-        """Whether any crisis can have a post of this brand in scope."""
-        return any(brand_in_scope(brand, crisis) for crisis in self.crises)
+    def _combo_table(self, langs: tuple[str, ...]) -> dict[str, list[frozenset[str]]]:
+        table = self._combos.get(langs)
+        if table is None:
+            table = self._combos[langs] = combos_for(langs)
+        return table
 
     def _playbook(self, brand_id: str) -> Playbook:
         playbook = self._playbooks.get(brand_id)
         if playbook is None:
             playbook = self._playbooks[brand_id] = self._playbook_for(brand_id)
         return playbook
-
-    def _tagged(self, playbook: Playbook) -> frozenset[str]:
-        """Tags that let a rule fire on a post with no matched words."""
-        tags = self._telling_tags.get(id(playbook))
-        if tags is None:
-            tags = self._telling_tags[id(playbook)] = (playbook.tags.promotion |
-                                                       playbook.tags.automated_sequence |
-                                                       playbook.tags.service)
-        return tags
 
     def _rules(self, playbook: Playbook, crisis: Crisis) -> list[Rule]:
         """The rules this playbook applies at this crisis's severity (worked out once)."""
@@ -155,23 +275,46 @@ class Judge:
         return rules
 
     def _lexicon_langs(self, lang: str | None) -> tuple[str, ...]:
-        langs = self._langs_for.get(lang)
-        if langs is None:
-            base = (lang or "").split("-")[0]
-            langs = tuple(sorted({base, LINGUA_FRANCA})) if base in self._languages else \
-                tuple(sorted(self._languages))  # unknown language: every lexicon
-            self._langs_for[lang] = langs
-        return langs
+        base = (lang or "").split("-")[0]
+        if base in self._languages:
+            return tuple(sorted({base, LINGUA_FRANCA}))
+        return tuple(sorted(self._languages))  # unknown language: every lexicon
 
-    def _matcher(self, langs: tuple[str, ...]) -> Matcher:
-        matcher = self._matchers.get(langs)
+    def _matcher(self, langs: tuple[str, ...], layers: frozenset[str],
+                 selling: bool) -> Matcher:
+        """The automaton for posts in these languages: the layers the crises make
+        sensitive (under the brand's playbook), every crisis's keywords, the tone phrases,
+        and with `selling` the words of a sale or an offer and the cues of their combos."""
+        key = (langs, layers, selling)
+        matcher = self._matchers.get(key)
         if matcher is None:
-            categories = sorted({c.category for c in self.crises})
-            patterns = lexicon_patterns(langs, categories=categories)
+            groups = PHRASE_GROUPS if selling else _PLAIN_GROUPS
+            patterns = lexicon_patterns(langs, layers=sorted(layers), groups=groups)
             for crisis in self.crises:
-                patterns += keyword_patterns(crisis.keywords, str(crisis.id))
-            matcher = self._matchers[langs] = Matcher(patterns)
+                patterns += keyword_patterns(crisis.keywords, str(crisis.id), langs)
+            matcher = self._matchers[key] = Matcher(patterns, langs)
         return matcher
+
+
+_UNPLANNED = object()
+
+
+def met_combos(table: Mapping[str, list[frozenset[str]]], cues: set[str],
+               norm: str) -> dict[str, frozenset[str]]:
+    """The phrase groups whose combos these cues (and the text's digits) complete, each
+    with the first combo that did."""
+    met = {}
+    for group, combos in table.items():
+        for combo in combos:
+            missing = combo - cues
+            if not missing or (missing == _NUMBER and _DIGIT.search(norm)):
+                met[group] = combo
+                break
+    return met
+
+
+_NUMBER = frozenset({"number"})
+_DIGIT = re.compile(r"\d")
 
 
 def _outermost(found: list[Found]) -> tuple[Found, ...]:

@@ -1,13 +1,26 @@
 """Crisis lexicons and the multi-pattern matcher.
 
-A lexicon (`lexicons/<lang>.yaml`) lists, per event category, idioms that read badly
-after that kind of event, and, per group, phrases the tone rules look for (condolence,
-donation, operational, promotion, help). Pattern syntax:
+A lexicon (`lexicons/<lang>.yaml`) holds, for one language:
+- `morphology`: how its words inflect (`policies/morphology.py`);
+- `layers`: words about one kind of harm (death, explosion, fire, water...), each split
+  into `literal` words that name such an event plainly ("flooded", "mourning") and
+  `idioms` that use it as a figure of speech ("a flood of deals", "to die for"). A crisis
+  category checks every layer that fits it (the playbook's `categories.*.layers`), so
+  death idioms are checked after any event with deaths;
+- `phrases`: what the tone rules look for (condolence, donation, operational, promotion,
+  offer, help);
+- `cues` and `combos`: words that mean something only together. A combo is a list of cue
+  names; when every cue of one combo occurs in a post, the post has that combo's phrase
+  group ("donated" or "transferred", with an amount or a thing given, is a donation in any
+  person and tense). The built-in cue `number` is any digit.
 
-- matched after `normalise` (case, diacritics, dashes, `#`), so write natural spelling;
+Pattern syntax (matched after `normalise`, so write natural spelling):
 - a pattern matches at a word start: `boom` does not match inside `kaboom`;
-- a pattern ending in `*` is a stem and matches any word it begins (`бомб*`: бомба,
-  бомбой); without `*` it must also end at a word end (`shot` does not match `shots`);
+- plain, it must end at a word end (`shot` does not match `shots`);
+- ending in `~`, its last word may take the language's inflectional endings (`vlak~`:
+  vlaku, vlakem, vlakový; not vláknina);
+- ending in `*`, it matches any word it begins (`bombshell*`): use it only where no
+  unrelated word starts the same way;
 - a pattern that starts or ends with a non-letter (`% off`, `💣`) has no boundary there;
 - Arabic patterns also match after the clitics و ف ب ل ك ال وال بال فال كال لل.
 
@@ -22,17 +35,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import ahocorasick
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from policies.normalise import normalise, normalise_with_offsets, one_to_one
+from policies.morphology import SNOWBALL, Endings, stem_variants
+from policies.normalise import located, normalise, one_to_one
 
 CATEGORIES = ("bombing", "shooting", "flood", "hurricane", "earthquake", "wildfire",
               "transport-accident", "pandemic", "death-of-public-figure", "unrest")
-PHRASE_GROUPS = ("condolence", "donation", "operational", "promotion", "help")
+LAYERS = ("death", "explosion", "weapons", "violence", "fire", "water", "wind", "quake",
+          "collapse", "crash", "disease")
+PHRASE_GROUPS = ("condolence", "donation", "operational", "promotion", "offer", "help")
+#: cues every lexicon may use in combos without listing them
+BUILTIN_CUES = ("number",)
 ARABIC_CLITICS = ("و", "ف", "ب", "ل", "ك", "ال", "وال", "بال", "فال", "كال", "لل")
 
 
@@ -40,32 +58,74 @@ class LexiconError(ValueError):
     """A lexicon file is missing or invalid."""
 
 
-class Lexicon(BaseModel):
+class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+
+class Morphology(_Strict):
+    """How the language's words inflect (see policies/morphology.py)."""
+
+    stemmer: str | None = None
+    suffixes: list[str] = Field(default_factory=list)
+    stack: int = Field(default=1, ge=1, le=4)
+    #: stem-final letters that change before an ending: {h: [z]} (Praha, Praze)
+    alternations: dict[str, list[str]] = Field(default_factory=dict)
+    #: vowels that drop out of a last syllable before an ending (Plzeň, Plzni)
+    fleeting: list[str] = Field(default_factory=list)
+
+    @field_validator("stemmer")
+    @classmethod
+    def _known_stemmer(cls, value: str | None) -> str | None:
+        if value is not None and value not in SNOWBALL:
+            raise ValueError(f"unknown Snowball stemmer {value!r}; known: "
+                             f"{', '.join(sorted(SNOWBALL))}")
+        return value
+
+
+class Layer(_Strict):
+    #: plain words for such an event: an operational notice may use them
+    literal: list[str] = Field(default_factory=list)
+    #: figures of speech that read badly after such an event: always held
+    idioms: list[str] = Field(default_factory=list)
+
+
+class Lexicon(_Strict):
     language: str
     name: str
-    idioms: dict[str, list[str]]
+    morphology: Morphology = Field(default_factory=Morphology)
+    layers: dict[str, Layer]
     phrases: dict[str, list[str]]
+    cues: dict[str, list[str]] = Field(default_factory=dict)
+    combos: dict[str, list[list[str]]] = Field(default_factory=dict)
 
-    @field_validator("idioms")
+    @field_validator("layers")
     @classmethod
-    def _all_categories(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        return _require_keys(value, CATEGORIES, "category")
+    def _known_layers(cls, value: dict[str, Layer]) -> dict[str, Layer]:
+        return _only_keys(value, LAYERS, "layer")
 
-    @field_validator("phrases")
+    @field_validator("phrases", "combos")
     @classmethod
-    def _all_groups(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        return _require_keys(value, PHRASE_GROUPS, "phrase group")
+    def _known_groups(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return _only_keys(value, PHRASE_GROUPS, "phrase group")
+
+    def model_post_init(self, _context: Any) -> None:
+        known = set(self.cues) | set(BUILTIN_CUES)
+        for group, combos in self.combos.items():
+            for combo in combos:
+                unknown = [c for c in combo if c not in known]
+                if unknown or not combo:
+                    raise ValueError(f"combos.{group}: unknown cue(s) {unknown}; cues are "
+                                     f"{', '.join(sorted(known))}")
+
+    @property
+    def endings(self) -> Endings:
+        return _endings(self.language)
 
 
-def _require_keys(value: dict[str, list[str]], expected: tuple[str, ...],
-                  what: str) -> dict[str, list[str]]:
-    missing = [k for k in expected if k not in value]
+def _only_keys(value: dict[str, Any], expected: tuple[str, ...], what: str) -> dict[str, Any]:
     unknown = [k for k in value if k not in expected]
-    if missing or unknown:
-        raise ValueError(f"missing {what}(s) {missing}, unknown {unknown}"
-                         if missing else f"unknown {what}(s) {unknown}")
+    if unknown:
+        raise ValueError(f"unknown {what}(s) {unknown}; known: {', '.join(expected)}")
     return value
 
 
@@ -89,25 +149,58 @@ def load_lexicon(lang: str) -> Lexicon:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise LexiconError(f"lexicons/{lang}.yaml: {where}: {first['msg']}") from None
+        message = first["msg"].removeprefix("Value error, ")
+        raise LexiconError(f"lexicons/{lang}.yaml: {where or '(top level)'}: {message}") \
+            from None
+
+
+@cache
+def _endings(lang: str) -> Endings:
+    morphology = load_lexicon(lang).morphology
+    return Endings(morphology.suffixes, morphology.stack)
+
+
+def endings_for(langs: Iterable[str]) -> Endings:
+    """Endings for a word of no one language (a keyword) in a text in one of `langs`:
+    whatever one of these languages would put after it (never a mix of two)."""
+    return AnyOf(tuple(_endings(lang) for lang in langs))
+
+
+class AnyOf(Endings):
+    def __init__(self, choices: tuple[Endings, ...]) -> None:
+        self.choices = choices
+
+    def accepts(self, rest: str) -> bool:
+        return any(e.accepts(rest) for e in self.choices)
 
 
 @dataclass(frozen=True, slots=True)
 class Pattern:
-    """One thing to look for. `label` says what it is, e.g. ('idiom', 'bombing')."""
+    """One thing to look for. `label` says what it is, e.g. ('idiom', 'explosion')."""
 
     text: str
     label: tuple[str, str]
     lang: str | None = None
+    #: the keyword as the operator typed it, for a pattern made from it (Praha -> praz~)
+    origin: str | None = None
 
     @property
     def stem(self) -> bool:
-        return self.text.rstrip().endswith("*")
+        """Whether the match runs on to the end of the word (`*` or `~`)."""
+        return self.text.rstrip()[-1:] in ("*", "~")
+
+    @property
+    def inflects(self) -> bool:
+        return self.text.rstrip().endswith("~")
+
+    @property
+    def core(self) -> str:
+        return self.text.rstrip().removesuffix("*").removesuffix("~")
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """A pattern found in normalised text, [start, end) in that text."""
+class Hit(NamedTuple):
+    """A pattern found in normalised text, [start, end) in that text. A tuple: a post
+    with matches makes several, and a frozen dataclass took three times as long to make."""
 
     pattern: Pattern
     start: int
@@ -123,22 +216,42 @@ class Found:
     text: str
     start: int
     end: int
+    #: the keyword as typed, when a keyword found it
+    origin: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"text": self.text, "start": self.start, "end": self.end,
-                "source": ":".join(self.label), "pattern": self.pattern}
+        out = {"text": self.text, "start": self.start, "end": self.end,
+               "source": ":".join(self.label), "pattern": self.pattern}
+        if self.origin is not None:
+            out["keyword"] = self.origin
+        return out
+
+
+# how a pattern may end: at a word end, anywhere (a stem or a non-letter), or with endings
+_WORD_END, _OPEN, _INFLECTED = 0, 1, 2
 
 
 class Matcher:
-    """Finds every pattern occurrence in one pass over a normalised text."""
+    """Finds every pattern occurrence in one pass over a normalised text.
 
-    def __init__(self, patterns: Iterable[Pattern]) -> None:
+    `langs` are the languages of the texts it reads: a pattern of no language (a crisis
+    keyword) takes the endings of any of them.
+    """
+
+    def __init__(self, patterns: Iterable[Pattern], langs: Iterable[str] = ()) -> None:
         self._automaton = ahocorasick.Automaton()
-        entries: dict[str, list[tuple[Pattern, bool, bool]]] = {}
+        shared = endings_for(langs)
+        entries: dict[str, list[tuple[Pattern, bool, int, Endings]]] = {}
         for pattern in patterns:
+            endings = _endings(pattern.lang) if pattern.lang else shared
             for key, bounded_start in _keys(pattern):
-                bounded_end = not pattern.stem and key[-1:].isalnum()
-                entries.setdefault(key, []).append((pattern, bounded_start, bounded_end))
+                if pattern.inflects:
+                    mode = _INFLECTED
+                elif pattern.stem or not key[-1:].isalnum():
+                    mode = _OPEN
+                else:
+                    mode = _WORD_END
+                entries.setdefault(key, []).append((pattern, bounded_start, mode, endings))
         for key, found in entries.items():
             self._automaton.add_word(key, (len(key), tuple(found)))
         self.empty = not entries
@@ -150,15 +263,39 @@ class Matcher:
         if self.empty:
             return []
         out: list[Hit] = []
-        last = len(norm) - 1
+        size = len(norm)
         for end, (length, found) in self._automaton.iter(norm):
             start = end - length + 1
             before_ok = start == 0 or not norm[start - 1].isalnum()
-            after_ok = end == last or not norm[end + 1].isalnum()
-            for pattern, bounded_start, bounded_end in found:
-                if (before_ok or not bounded_start) and (after_ok or not bounded_end):
-                    out.append(Hit(pattern, start, end + 1))
+            after_ok = end == size - 1 or not norm[end + 1].isalnum()
+            for pattern, bounded_start, mode, endings in found:
+                if bounded_start and not before_ok:
+                    continue
+                if mode == _WORD_END and not after_ok:
+                    continue
+                if mode == _INFLECTED and not after_ok:
+                    stop = end + 1
+                    while stop < size and norm[stop].isalnum():
+                        stop += 1
+                    if not endings.accepts(norm[end + 1:stop]):
+                        continue
+                out.append(Hit(pattern, start, end + 1))
         return out
+
+    def spelled(self, text: str, foreign: str, hits: list[Hit]) -> list[Hit]:
+        """Drop matches of `foreign` patterns (English ones in a Czech post) where the
+        text's own letters differ from the pattern's: with accents folded, English `gun`
+        would match Azerbaijani `gün` (day) and `sale` Czech `sále` (hall)."""
+        where: Sequence[int] | None = None
+        kept = []
+        for hit in hits:
+            if hit.pattern.lang == foreign and hit.pattern.core.isascii():
+                if where is None:
+                    where = located(text)[1]
+                if not text[where[hit.start]:where[hit.end - 1] + 1].isascii():
+                    continue
+            kept.append(hit)
+        return kept
 
     def locate(self, text: str, lang: str | None, hits: list[Hit],
                norm: str | None = None) -> list[Found]:
@@ -167,10 +304,10 @@ class Matcher:
         if len(norm) == len(text) and one_to_one(text, lang):
             where: Sequence[int] = range(len(text))  # nothing collapsed: positions agree
         else:
-            own, where = normalise_with_offsets(text, lang)
+            own, where = located(text, lang)
             if own != norm:  # a text not in NFC: find the words again in its own form
                 hits = self.hits(own)
-        located = []
+        out = []
         for hit in hits:
             start = where[hit.start]
             if start > 0 and text[start - 1] == "#":
@@ -181,9 +318,9 @@ class Matcher:
             if hit.pattern.stem:
                 while end < len(text) and (text[end].isalnum() or _continues(text[end])):
                     end += 1
-            located.append(Found(hit.pattern.label, hit.pattern.text, text[start:end],
-                                 start, end))
-        return located
+            out.append(Found(hit.pattern.label, hit.pattern.text, text[start:end],
+                             start, end, hit.pattern.origin))
+        return out
 
 
 def _continues(char: str) -> bool:
@@ -193,7 +330,7 @@ def _continues(char: str) -> bool:
 
 def _keys(pattern: Pattern) -> list[tuple[str, bool]]:
     """The normalised key(s) for a pattern and whether each needs a word start."""
-    key = normalise(pattern.text.rstrip().removesuffix("*"), pattern.lang)
+    key = normalise(pattern.core, pattern.lang)
     if not key:
         return []
     bounded = key[0].isalnum()
@@ -207,31 +344,67 @@ def _is_arabic(char: str) -> bool:
     return "\u0600" <= char <= "\u06ff"
 
 
-def lexicon_patterns(langs: Iterable[str], *, categories: Iterable[str] = (),
-                     groups: Iterable[str] = PHRASE_GROUPS) -> list[Pattern]:
-    """Patterns for these languages: the idioms of `categories` and the phrase `groups`."""
-    categories, groups = tuple(categories), tuple(groups)
+def lexicon_patterns(langs: Iterable[str], *, layers: Iterable[str] = LAYERS,
+                     groups: Iterable[str] = PHRASE_GROUPS, cues: bool = True) -> list[Pattern]:
+    """Patterns for these languages: the literal words and idioms of `layers`, the phrase
+    `groups`, and (with `cues`) the cue words their combos are made of."""
+    layers, groups = tuple(layers), tuple(groups)
     out: list[Pattern] = []
     for lang in langs:
         lexicon = load_lexicon(lang)
-        for category in categories:
-            out += [Pattern(p, ("idiom", category), lang) for p in lexicon.idioms[category]]
+        for name in layers:
+            layer = lexicon.layers.get(name)
+            if layer is not None:
+                out += [Pattern(p, ("event", name), lang) for p in layer.literal]
+                out += [Pattern(p, ("idiom", name), lang) for p in layer.idioms]
         for group in groups:
-            out += [Pattern(p, ("phrase", group), lang) for p in lexicon.phrases[group]]
+            out += [Pattern(p, ("phrase", group), lang) for p in lexicon.phrases.get(group, ())]
+        if cues:
+            wanted = {c for g in groups for combo in lexicon.combos.get(g, ()) for c in combo}
+            for cue in sorted(wanted & set(lexicon.cues)):
+                out += [Pattern(p, ("cue", cue), lang) for p in lexicon.cues[cue]]
     return out
 
 
-def keyword_patterns(keywords: Iterable[str], label: str) -> list[Pattern]:
-    """The event's own words: a keyword matches at a word start, so inflected forms match
-    (Boston -> Bostonu); one of three letters or fewer must be the whole word."""
+def combos_for(langs: Iterable[str]) -> dict[str, list[frozenset[str]]]:
+    """Every combo of these languages' lexicons, by phrase group (a combo may be met by
+    cues in different languages: an English currency in a Czech post)."""
+    out: dict[str, list[frozenset[str]]] = {}
+    for lang in langs:
+        for group, combos in load_lexicon(lang).combos.items():
+            for combo in combos:
+                if frozenset(combo) not in out.setdefault(group, []):
+                    out[group].append(frozenset(combo))
+    return out
+
+
+#: a keyword this short is matched as a whole word only
+_SHORT = 3
+
+
+def keyword_patterns(keywords: Iterable[str], label: str,
+                     langs: Iterable[str] = ()) -> list[Pattern]:
+    """The event's own words. A keyword matches at a word start and may take the endings
+    of the post's language (Boston -> Bostonu, Bostonian); in each of `langs` it also
+    matches under its Snowball stem and that language's stem changes (Praha -> Praze).
+    A keyword of three letters or fewer is a whole word; one ending in `*` stays an open
+    prefix, as its author asked."""
     out = []
     for word in keywords:
         text = word.strip()
         if not text:
             continue
-        core = text.removesuffix("*")
-        stem = text.endswith("*") or len(normalise(core)) > 3
-        out.append(Pattern(core + ("*" if stem else ""), ("keyword", label), None))
+        if text.endswith("*") or len(normalise(text).replace(" ", "")) <= _SHORT:
+            out.append(Pattern(text, ("keyword", label), None, text))  # NYC is not NYCE
+            continue
+        out.append(Pattern(text + "~", ("keyword", label), None, text))
+        whole = normalise(text.lstrip("#"))
+        for lang in langs:
+            morphology = load_lexicon(lang).morphology
+            for variant in stem_variants(text.lstrip("#"), morphology.stemmer,
+                                         morphology.alternations, morphology.fleeting):
+                if variant != whole:
+                    out.append(Pattern(variant + "~", ("keyword", label), lang, text))
     return out
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Sequence
 from functools import cache, lru_cache
 
@@ -85,15 +86,18 @@ def normalise_with_offsets(text: str, lang: str | None = None) -> tuple[str, lis
     character to one maps straight across, and so does one whose only extra characters
     are marks that folding drops (Arabic harakat, a variation selector).
     """
+    norm, where = located(text, lang)
+    return norm, list(where)
+
+
+def located(text: str, lang: str | None = None) -> tuple[str, Sequence[int]]:
+    """`normalise_with_offsets` for a reader who looks up a few positions (where a match
+    starts and ends): when every character folds to one, the offsets are worked out on
+    demand from the words' places rather than listed one by one."""
     if one_to_one(text, lang):  # the common case: fold once, positions line up
         folded = _fold(text, lang)
         spans = [(m.start(), m.end()) for m in _WORD.finditer(folded)]
-        offsets: list[int] = []
-        for index, (start, end) in enumerate(spans):
-            if index:
-                offsets.append(start)  # the space before a word points at the word
-            offsets.extend(range(start, end))
-        return " ".join(folded[s:e] for s, e in spans), offsets
+        return " ".join(folded[s:e] for s, e in spans), _WordOffsets(spans)
     parts: list[str] = []
     where: list[int] = []
     for word in _WORD.finditer(text):
@@ -105,6 +109,36 @@ def normalise_with_offsets(text: str, lang: str | None = None) -> tuple[str, lis
             parts.append(part.group())
             where.extend(positions[part.start():part.end()])
     return "".join(parts), where
+
+
+class _WordOffsets(Sequence[int]):
+    """Offsets of a text whose words fold one character to one: position i of the
+    normalised text is in word k (found by bisection) at the same distance from its start;
+    the space before a word points at the word."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self._spans = spans
+        self._starts: list[int] = []
+        at = 0
+        for start, end in spans:
+            self._starts.append(at)
+            at += end - start + 1
+        self._length = max(at - 1, 0)
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._length))]
+        if index < 0:
+            index += self._length
+        if not 0 <= index < self._length:
+            raise IndexError(index)
+        word = bisect_right(self._starts, index) - 1
+        start, end = self._spans[word]
+        offset = index - self._starts[word]
+        return start + offset if offset < end - start else self._spans[word + 1][0]
 
 
 def _fold_word(piece: str, base: int, lang: str | None) -> tuple[str, Sequence[int]]:

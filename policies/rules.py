@@ -22,22 +22,45 @@ class Context:
     post: PostFacts
     crisis: Crisis
     playbook: Playbook
+    #: the crisis's own keywords found in the post
     keywords: Sequence[Hit]
+    #: idioms of the layers this crisis makes sensitive ("killer deal", "a flood of deals")
     idioms: Sequence[Hit]
+    #: plain words for such an event ("flooded", "mourning")
+    literal: Sequence[Hit]
     phrases: Mapping[str, Sequence[Hit]]
+    #: the brand's own field is close to this event (rule 3; worked out by the Judge)
+    close: bool
     locate: Callable[[Sequence[Hit]], tuple[Found, ...]] = field(repr=False)
 
     @cached_property
-    def promotion(self) -> bool:
-        """Tagged as promotion, or selling in so many words (and not tagged as service)."""
-        tags = self.post.tags
-        if tags & self.playbook.tags.promotion:
-            return True
-        return bool(self.phrases.get("promotion")) and not tags & self.playbook.tags.service
+    def selling(self) -> bool:
+        """Tagged as promotion, or selling in so many words: a sale, a price, a discount."""
+        return bool(self.post.tags & self.playbook.tags.promotion or
+                    self.phrases.get("promotion"))
 
     @cached_property
-    def operational(self) -> bool:
-        return bool(self.phrases.get("operational"))
+    def promotion(self) -> bool:
+        """Selling, or offering something (tickets, a table, a test drive, a new
+        collection) in a post that is not telling people what changed."""
+        if self.selling:
+            return True
+        return bool(self.phrases.get("offer")) and not self.informs and \
+            not self.post.tags & self.playbook.tags.service
+
+    @cached_property
+    def informs(self) -> bool:
+        """Tells people what changed for them or where to get help."""
+        return bool(self.phrases.get("operational") or self.phrases.get("help"))
+
+    @cached_property
+    def notice(self) -> bool:
+        """An operational notice: it informs and does not sell."""
+        return self.informs and not self.selling
+
+    @cached_property
+    def sequence(self) -> bool:
+        return bool(self.post.tags & self.playbook.tags.automated_sequence)
 
     def reason(self, rule: str, hits: Sequence[Hit] = (), *, action: Action | None = None,
                proposed_text: str | None = None) -> Reason:
@@ -48,9 +71,11 @@ class Context:
 
 
 def follow_the_business(ctx: Context) -> Reason | None:
-    """Rule 1: closed pauses every automated post; reduced pauses promotion."""
+    """Rule 1: marketing shrinks with operations. Closed stops everything but operational
+    notices; reduced stops promotion and automated sequences."""
     ops = ctx.crisis.ops
-    if (ops is Ops.CLOSED and ctx.post.automated) or (ops is Ops.REDUCED and ctx.promotion):
+    if (ops is Ops.CLOSED and not ctx.notice) or \
+            (ops is Ops.REDUCED and (ctx.promotion or ctx.sequence)):
         return ctx.reason("follow-the-business")
     return None
 
@@ -58,19 +83,15 @@ def follow_the_business(ctx: Context) -> Reason | None:
 def sensitive_words(ctx: Context) -> Reason | None:
     """Rule 2: the event's words or an idiom that reads badly after this kind of event.
 
-    An honest operational notice may name the event; it still may not use the idioms.
+    An operational notice may name the event plainly; it still may not use the idioms.
     """
-    hits = list(ctx.idioms) if ctx.operational else [*ctx.keywords, *ctx.idioms]
+    hits = list(ctx.idioms) if ctx.notice else [*ctx.keywords, *ctx.literal, *ctx.idioms]
     return ctx.reason("sensitive-words", hits) if hits else None
 
 
 def sector_proximity(ctx: Context) -> Reason | None:
     """Rule 3: a brand close to the tragedy does not promote; it offers its alternative."""
-    if not ctx.promotion:
-        return None
-    contexts = ctx.playbook.contexts_of(ctx.crisis.category, ctx.crisis.contexts)
-    if not any(ctx.playbook.sector_is_close(s, ctx.crisis.category, contexts)
-               for s in ctx.post.brand.sectors):
+    if not ctx.close or not ctx.promotion:
         return None
     alternative = alternative_for(ctx.post)
     if alternative is None:
@@ -79,9 +100,17 @@ def sector_proximity(ctx: Context) -> Reason | None:
 
 
 def newsjacking(ctx: Context) -> Reason | None:
-    """Rule 4: the event's name or hashtag tied to a sale."""
-    if ctx.keywords and ctx.promotion:
-        return ctx.reason("newsjacking", [*ctx.keywords, *ctx.phrases.get("promotion", ())])
+    """Rule 4: the event's name, place or hashtag tied to a sale.
+
+    A keyword that is also a plain word for such an event ("explosion" flagged as a
+    keyword, used in "an explosion of flavour") is an idiom here, not the event's name:
+    it is held by sensitive-words, not blocked.
+    """
+    words = [*ctx.idioms, *ctx.literal]
+    named = [k for k in ctx.keywords
+             if not any(w.start < k.end and k.start < w.end for w in words)]
+    if named and ctx.selling:
+        return ctx.reason("newsjacking", [*named, *ctx.phrases.get("promotion", ())])
     return None
 
 
@@ -94,24 +123,26 @@ def donation_boast(ctx: Context) -> Reason | None:
 def empty_condolence(ctx: Context) -> Reason | None:
     """Rule 4: sympathy with nothing to add (no change for customers, no way to help)."""
     hits = ctx.phrases.get("condolence")
-    if hits and not ctx.operational and not ctx.phrases.get("help"):
+    if hits and not ctx.informs:
         return ctx.reason("empty-condolence", hits)
     return None
 
 
 def operational_notice(ctx: Context) -> Reason | None:
-    """Rule 4: an honest notice of what changes (staff giving blood, slow replies) may go."""
-    hits = ctx.phrases.get("operational")
-    return ctx.reason("operational-notice", hits) if hits else None
+    """Rule 4: an honest notice of what changes (staff giving blood, slow replies, a
+    closure, a refund, where to get help) may go."""
+    if not ctx.notice:
+        return None
+    return ctx.reason("operational-notice", [*ctx.phrases.get("operational", ()),
+                                             *ctx.phrases.get("help", ())])
 
 
 def slow_automation(ctx: Context) -> Reason | None:
     """Rule 5: automated sequences pause; from `all_automated_from`, every automated post."""
     spec = ctx.playbook.rule("slow-automation")
-    sequence = bool(ctx.post.tags & ctx.playbook.tags.automated_sequence)
     every = spec.all_automated_from is not None and ctx.post.automated and \
         ctx.crisis.severity.at_least(spec.all_automated_from)
-    return ctx.reason("slow-automation") if sequence or every else None
+    return ctx.reason("slow-automation") if ctx.sequence or every else None
 
 
 Rule = Callable[[Context], Reason | None]

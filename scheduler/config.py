@@ -167,10 +167,15 @@ class Brand(Strict):
             return {languages[0]: value}
         return value
 
-    @field_validator("sectors", "regions", "languages")
+    @field_validator("regions", "languages")
     @classmethod
     def _lowercase(cls, value: list[str]) -> list[str]:
         return [v.strip().lower() for v in value]
+
+    @field_validator("sectors")
+    @classmethod
+    def _stripped(cls, value: list[str]) -> list[str]:
+        return [v.strip() for v in value if v.strip()]
 
     @field_validator("timezone")
     @classmethod
@@ -231,6 +236,38 @@ class Config(Strict):
                     raise ValueError(f"brands[{index}].playbook: {exc}") from None
         return self
 
+    @model_validator(mode="after")
+    def _sectors_resolve(self) -> Config:
+        for index, brand in enumerate(self.brands):
+            playbook = self.playbook_for(brand.id)
+            for at, typed in enumerate(brand.sectors):
+                if not playbook.resolve_sector(typed).ids:
+                    raise ValueError(f"brands[{index}].sectors[{at}]: "
+                                     f"{unknown_sector(typed, playbook)}")
+        return self
+
+    def sectors_of(self, brand_id: str) -> frozenset[str]:
+        """The taxonomy sectors a brand's typed sectors resolved to."""
+        brand = self.brand(brand_id)
+        playbook = self.playbook_for(brand_id)
+        return frozenset(s for typed in brand.sectors
+                         for s in playbook.resolve_sector(typed).ids)
+
+    def resolve_context(self, typed: str) -> tuple[str, ...]:
+        """What an event's context typed by an operator means, in any brand's playbook
+        (`concert hall` -> concert); BadInput naming the nearest if nothing."""
+        playbooks = [default_playbook(), *(self.playbook_for(b.id) for b in self.brands
+                                           if b.playbook is not None)]
+        found: list[str] = []
+        for playbook in playbooks:
+            found += [c for c in playbook.resolve_context(typed).ids if c not in found]
+        if not found:
+            near = default_playbook().context_names.nearest(typed)
+            hint = f"nearest: {', '.join(near)}; " if near else ""
+            raise BadInput(f"--context: {typed!r} is not a context Tactful knows ({hint}"
+                           "`tactful contexts` lists them all)")
+        return tuple(found)
+
     def playbook_for(self, brand_id: str) -> Playbook:
         """The brand's playbook: its own file merged over the default, else the default."""
         brand = next((b for b in self.brands if b.id == brand_id), None)
@@ -265,6 +302,13 @@ class Config(Strict):
                 return "sqlite:///" + str(self.resolve(Path(url[len("sqlite:///"):])))
             return url
         return "sqlite:///" + str(self.resolve(Path(url)))
+
+
+def unknown_sector(typed: str, playbook: Playbook) -> str:
+    near = playbook.sector_names.nearest(typed)
+    hint = f"nearest: {', '.join(near)}; " if near else ""
+    return (f"{typed!r} is not a sector Tactful knows ({hint}`tactful sectors` lists them "
+            "all; a brand's playbook can add one)")
 
 
 def check_database_url(url: str) -> None:

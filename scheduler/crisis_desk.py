@@ -27,7 +27,7 @@ from scheduler.errors import BadInput
 from scheduler.judging import Judging, summary, to_policy
 from scheduler.models import Candidate, CrisisRecord, CrisisSpec, NewPost, Post, Status, Verdict
 from scheduler.release import Rate, plan_release
-from scheduler.store import Change, Store
+from scheduler.store import Change, Store, queue
 from scheduler.store import crises as crisis_store
 from scheduler.store import verdicts as verdict_store
 from scheduler.verdict_writer import VerdictWriter
@@ -53,8 +53,9 @@ def check_spec(config: Config, spec: CrisisSpec) -> CrisisSpec:
     for channel in spec.channels:
         if channel not in config.channels:
             raise BadInput(f"--channel: unknown channel {channel!r}")
+    contexts = [c for typed in _clean(spec.contexts) for c in config.resolve_context(typed)]
     return replace(spec, name=spec.name.strip(), keywords=_clean(spec.keywords, lower=False),
-                   contexts=_clean(spec.contexts), regions=_clean(spec.regions),
+                   contexts=_clean(contexts), regions=_clean(spec.regions),
                    langs=_clean(spec.langs))
 
 
@@ -84,12 +85,20 @@ class Impact:
     in_flight: list[Post] = field(default_factory=list)
     notices: list[int] = field(default_factory=list)
     superseded: bool = False
+    #: what each keyword matched in the posts stopped, by form: {Praha: {Praze: 12}}
+    keyword_forms: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
 
     def count(self, post: Post | Candidate, decision: Decision) -> None:
         label = _LABEL[decision.action]
         self.judged += 1
         self.by_brand[post.brand][label] += 1
-        if label != "untouched" and len(self.examples[label]) < EXAMPLES:
+        if label == "untouched":
+            return
+        for reason in decision.reasons:
+            for match in reason.matches:
+                if match.origin is not None and reason.rule == "sensitive-words":
+                    self.keyword_forms[match.origin][match.text.lstrip("#")] += 1
+        if len(self.examples[label]) < EXAMPLES:
             self.examples[label].append({
                 "post": post.id, "brand": post.brand, "channel": post.channel,
                 "text": post.text, "why": summary(decision),
@@ -108,7 +117,9 @@ class Impact:
                 "examples": dict(self.examples),
                 "in_flight": [{"post": p.id, "channel": p.channel, "text": p.text}
                               for p in self.in_flight],
-                "notices": self.notices, "superseded": self.superseded}
+                "notices": self.notices, "superseded": self.superseded,
+                "keyword_forms": {k: dict(v.most_common())
+                                  for k, v in sorted(self.keyword_forms.items())}}
 
 
 class CrisisDesk:
@@ -272,9 +283,13 @@ class CrisisDesk:
             (still if decision is not None and decision.stops else free).append(post)
         return still, free
 
-    def end_expired(self, now: datetime) -> list[dict[str, Any]]:
-        """End crises whose --until has passed (the daemon calls this before each pass)."""
-        with self.store.read() as conn:
+    def upkeep(self, now: datetime) -> list[dict[str, Any]]:
+        """Before each daemon pass: end crises whose --until has passed, and let held posts
+        whose --expires has passed leave the review queue as `expired`."""
+        with self.store.write() as conn:
+            queue.expire_held(conn, Change(actor="daemon", now=now, action="expire",
+                                           reason="its --expires passed while it waited "
+                                                  "for review"))
             due = crisis_store.expired_crises(conn, now)
         change = Change(actor="daemon", now=now, reason="its --until time passed")
         return [self.end(c.id, change) for c in due]

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from policies.playbook import Tags
 from scheduler.config import Config
 from scheduler.errors import BadInput, NoFreeSlot
 from scheduler.models import NewPost
@@ -22,7 +23,6 @@ NEXT_SLOT = "next-slot"
 #: a time this far in the past is surely a mistake rather than clock skew
 PAST_TOLERANCE = timedelta(minutes=1)
 MIN_EVERY = timedelta(hours=1)
-_TAG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 
 
@@ -83,7 +83,7 @@ class Drafting:
             channel=channel.id,
             text=text,
             due_at=due,
-            tags=self._tags(draft.tags),
+            tags=self._tags(draft.tags, brand.id),
             lang=self._lang(draft.lang) or (brand.languages[0] if brand.languages else None),
             automated=draft.automated if draft.automated is not None else every is not None,
             expires_at=self._after(draft.expires, "expires", due, tz, draft.fold,
@@ -150,9 +150,9 @@ class Drafting:
                              "in the next year is taken")
         return slot
 
-    def _tags(self, tags: Sequence[str]) -> tuple[str, ...]:
+    def _tags(self, tags: Sequence[str], brand_id: str) -> tuple[str, ...]:
         try:
-            return check_tags(tags, self._label("tags"))
+            return check_tags(tags, self._label("tags"), self.config.playbook_for(brand_id).tags)
         except BadInput as exc:
             raise FieldError("tags", str(exc)) from None
 
@@ -208,16 +208,31 @@ def check_text(text: str, label: str) -> str:
     return text.strip()
 
 
-def check_tags(tags: Sequence[str], label: str) -> tuple[str, ...]:
-    """Tags lowercased, without '#', each once; refuses anything but letters, digits, - _."""
+def check_tags(tags: Sequence[str], label: str, vocabulary: Tags) -> tuple[str, ...]:
+    """Each tag as the playbook knows it (`#NewArrivals` -> `new-arrival`), once; refuses
+    a tag the playbook does not know, naming the known ones."""
     out: list[str] = []
     for raw in tags:
-        tag = raw.strip().lstrip("#").lower()
-        if not _TAG.match(tag):
-            raise BadInput(f"{label}: {raw!r} is not a tag (letters, digits, - and _)")
-        if tag not in out:
-            out.append(tag)
+        tag = raw.strip().lstrip("#")
+        if not tag:
+            continue
+        known = vocabulary.canonical(tag)
+        if known is None:
+            raise BadInput(f"{label}: {unknown_tag(raw, vocabulary)}")
+        if known not in out:
+            out.append(known)
     return tuple(out)
+
+
+def unknown_tag(raw: str, vocabulary: Tags) -> str:
+    near = vocabulary.nearest(raw)
+    hint = f"did you mean {' or '.join(near)}? " if near else ""
+    groups: dict[str, list[str]] = {}
+    for tag, group in vocabulary.vocabulary.items():
+        groups.setdefault(group.replace("_", " "), []).append(tag)
+    listing = "; ".join(f"{g}: {', '.join(sorted(t))}" for g, t in groups.items())
+    return (f"unknown tag {raw!r}; {hint}known tags are {listing} (`tactful tags` shows "
+            "their other spellings; a brand's playbook can add tags)")
 
 
 def is_next_slot(at: str | None) -> bool:

@@ -40,7 +40,7 @@ def to_policy(record: CrisisRecord) -> Crisis:
 class Judging:
     def __init__(self, config: Config) -> None:
         self.config = config
-        self._brands = {b.id: BrandFacts(id=b.id, sectors=frozenset(b.sectors),
+        self._brands = {b.id: BrandFacts(id=b.id, sectors=config.sectors_of(b.id),
                                          regions=tuple(b.regions),
                                          languages=tuple(b.languages),
                                          alternatives=dict(b.crisis_alternative))

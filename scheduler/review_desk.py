@@ -8,10 +8,11 @@ newsjacking rule) can be approved only with an override and a written reason.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from policies.models import PUBLISH
 from scheduler.config import Config
-from scheduler.drafting import check_text
+from scheduler.drafting import check_tags, check_text
 from scheduler.errors import BadInput, InvalidTransition
 from scheduler.judging import Judging, verdict
 from scheduler.models import Post, Status
@@ -26,18 +27,34 @@ class ReviewDesk:
         self.config = config
         self.judging = judging or Judging(config)
 
-    def pending(self, limit: int | None = None) -> list[Post]:
+    def pending(self, now: datetime, limit: int | None = None) -> list[Post]:
+        """What waits for a human, once posts whose offer ended have left."""
+        self.expire_stale(now)
         return self.store.list_posts(statuses=[Status.HELD], limit=limit)
 
-    def held(self, post_id: int) -> Post:
+    def expire_stale(self, now: datetime, actor: str = "tactful") -> list[int]:
+        """Held posts whose --expires passed become `expired`."""
+        with self.store.write() as conn:
+            return queue.expire_held(conn, Change(
+                actor=actor, now=now, action="expire",
+                reason="its --expires passed while it waited for review"))
+
+    def held(self, post_id: int, now: datetime | None = None) -> Post:
+        if now is not None:
+            self.expire_stale(now)
         post = self.store.get_post(post_id)
+        if post.status is Status.EXPIRED and post.expires_at is not None:
+            ended = f"{post.expires_at:%Y-%m-%d %H:%M %Z}"
+            raise InvalidTransition(f"post {post_id} expired at {ended} while it was held: "
+                                    "a stale offer cannot be approved or edited; queue a new "
+                                    "post instead")
         if post.status is not Status.HELD:
             raise InvalidTransition(f"post {post_id} is {post.status.value}, not held for "
                                     "review")
         return post
 
     def approve(self, post_id: int, change: Change, *, override: bool = False) -> Post:
-        post = self.held(post_id)
+        post = self.held(post_id, change.now)
         if post.action == "block" and not (override and change.reason):
             raise BadInput(f"post {post_id} is blocked ({_rules(post)}); approving it needs "
                            "--override --note WHY, which the audit log keeps")
@@ -56,8 +73,10 @@ class ReviewDesk:
     def edit(self, post_id: int, text: str, change: Change,
              tags: list[str] | None = None) -> Post:
         """Change the text, then judge it again: fit to publish goes back to the queue."""
-        self.held(post_id)
+        post = self.held(post_id, change.now)
         text = check_text(text, "--text")
+        if tags is not None:
+            tags = list(check_tags(tags, "--tag", self.config.playbook_for(post.brand).tags))
         with self.store.write() as conn:
             queue.edit_post(conn, post_id, replace(change, action="edit"), text=text,
                             tags=tags)

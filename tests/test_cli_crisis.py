@@ -39,7 +39,7 @@ def queue(cli: Cli) -> dict[str, int]:
                      "--tag", "promo"),
         "starter": add(cli, "What's your favourite long run?", "stride-outbox", "--tag",
                        "conversation-starter", "--automated"),
-        "plain": add(cli, "New trail socks are back in stock", "stride-outbox"),
+        "plain": add(cli, "Trail report: the river path is muddy today", "stride-outbox"),
         "prague": add(cli, "Bombový výprodej chleba!", "kvasek-outbox", "--tag", "promo"),
     }
 
@@ -74,9 +74,9 @@ def test_the_impact_report_in_words(cli, queue):
 def test_update_adds_keywords_and_rejudges(cli, queue):
     cli("crisis", "on", *BOSTON)
     plain = queue["plain"]
-    result = json.loads(cli("crisis", "update", "1", "--keyword", "socks", "--json").stdout)
+    result = json.loads(cli("crisis", "update", "1", "--keyword", "river", "--json").stdout)
     assert result["epoch"] == 2 and statuses(cli)[plain] == "held"
-    assert result["crisis"]["keywords"] == ["marathon", "#BostonStrong", "socks"]
+    assert result["crisis"]["keywords"] == ["marathon", "#BostonStrong", "river"]
     down = json.loads(cli("crisis", "update", "1", "--severity", "watch", "--json").stdout)
     assert down["epoch"] == 3
     assert statuses(cli)[queue["starter"]] == "queued"  # no longer paused at watch
@@ -237,3 +237,56 @@ def test_reduced_operations_draft_a_notice_for_brands_in_scope_only(cli):
     assert shown["brand"] == "stride" and shown["status"] == "held"
     assert "Boston Marathon bombing" in shown["text"]
     assert shown["decision"]["reasons"][0]["rule"] == "follow-the-business"
+
+
+def _age(cli: Cli, post_id: int, column: str, minutes_ago: int) -> None:
+    """Move one of a post's times into the past, as if the clock had run on."""
+    from scheduler.store import Store
+
+    store = Store.open(f"sqlite:///{cli.config.parent / 'tactful.db'}")
+    with store.write() as conn:
+        past = (datetime.now(UTC) - timedelta(minutes=minutes_ago)).replace(tzinfo=None)
+        conn.exec_driver_sql(f"UPDATE posts SET {column} = ? WHERE id = ?", (past, post_id))
+    store.close()
+
+
+def test_a_held_post_whose_offer_expires_leaves_the_review_queue(cli):
+    pid = add(cli, "Killer deal on singlets", "stride-outbox", "--tag", "promo",
+              "--expires", "+3h")
+    cli("crisis", "on", *BOSTON)
+    assert statuses(cli)[pid] == "held"
+    _age(cli, pid, "expires_at", 1)
+    assert json.loads(cli("review", "list", "--json").stdout) == []
+    assert statuses(cli)[pid] == "expired"
+    refused = cli("review", "approve", str(pid), "--override", "--note", "fine")
+    assert refused.exit_code == 2
+    assert f"post {pid} expired at" in refused.output and "cannot be approved" in refused.output
+    trail = json.loads(cli("audit", "--post", str(pid), "--json").stdout)
+    assert trail[-1]["to_status"] == "expired" and "--expires passed" in trail[-1]["reason"]
+
+
+def test_the_daemon_expires_stale_held_posts_before_each_pass(cli):
+    pid = add(cli, "Killer deal on singlets", "stride-outbox", "--tag", "promo",
+              "--expires", "+3h")
+    keep = add(cli, "Killer deal, no end date", "stride-outbox", "--tag", "promo")
+    cli("crisis", "on", *BOSTON)
+    _age(cli, pid, "expires_at", 1)
+    assert cli("daemon", "--once").exit_code == 0
+    assert statuses(cli)[pid] == "expired" and statuses(cli)[keep] == "held"
+
+
+def test_preview_shows_the_forms_each_keyword_matched(tmp_path):
+    data = base_config()
+    data["brands"][1]["regions"] = ["cz"]
+    cli = Cli(write_config(tmp_path, data))
+    for text in ("Vlaky dnes jezdí ke Karlínu", "Nehoda vlaku u Prahy", "Pečivo plné vlákniny",
+                 "Povodeň v Praze"):
+        add(cli, text, "kvasek-outbox")
+    report = json.loads(cli("crisis", "preview", "Nehoda", "--category", "transport-accident",
+                            "--keyword", "vlak", "--keyword", "Praha", "--region", "cz",
+                            "--json").stdout)
+    assert report["keyword_forms"] == {"Praha": {"Praze": 1, "Prahy": 1},
+                                       "vlak": {"Vlaky": 1, "vlaku": 1}}
+    words = cli("crisis", "preview", "Nehoda", "--category", "transport-accident",
+                "--keyword", "vlak", "--region", "cz").stdout
+    assert "vlak: " in words and "vlákniny" not in words.split("matched")[-1]

@@ -13,6 +13,7 @@ import yaml
 from policies import lexicon as lexicon_module
 from policies.lexicon import (
     CATEGORIES,
+    LAYERS,
     PHRASE_GROUPS,
     Found,
     LexiconError,
@@ -24,6 +25,7 @@ from policies.lexicon import (
     load_lexicon,
 )
 from policies.normalise import normalise
+from policies.playbook import default_playbook
 
 LANGS = ("en", "id", "ar", "az", "cs", "ru")
 SAMPLES = Path(__file__).parent / "data" / "lexicon_samples"
@@ -33,10 +35,17 @@ SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 @cache
 def _matcher(lang: str, categories: tuple[str, ...] = (),
              groups: tuple[str, ...] = ()) -> Matcher:
-    return Matcher(lexicon_patterns([lang], categories=categories, groups=groups))
+    layers = sorted({layer for c in categories for layer in _layers(c)})
+    return Matcher(lexicon_patterns([lang], layers=layers, groups=groups), [lang])
+
+
+def _layers(category: str) -> frozenset[str]:
+    return default_playbook().layers_of(category)
 
 
 def _idioms(lang: str, category: str) -> Matcher:
+    """The words a crisis of this category holds in this language: its layers' idioms
+    and literal words."""
     return _matcher(lang, (category,))
 
 
@@ -84,7 +93,8 @@ def test_every_should_match_sample_is_found_in_its_category(lang):
         text, category = sample["text"], sample["category"]
         assert sample["expect"], f"sample without expected words: {text!r}"
         found = _found(_idioms(lang, category), text, lang)
-        assert all(f.label == ("idiom", category) for f in found)
+        assert all(f.label[0] in ("idiom", "event") and f.label[1] in _layers(category)
+                   for f in found)
         for word in sample["expect"]:
             assert word in text, f"sample problem: {word!r} is not in {text!r}"
             if not _overlaps(word, text, found):
@@ -252,16 +262,21 @@ def test_clitics_are_only_for_arabic_patterns():
 
 
 def _keyword_matcher(*keywords: str) -> Matcher:
-    return Matcher(keyword_patterns(keywords, "c1"))
+    # a post of unknown language: every lexicon's endings, as the Judge does
+    return Matcher(keyword_patterns(keywords, "c1", LANGS), LANGS)
 
 
-def test_keyword_patterns_stem_long_keywords_only():
-    patterns = keyword_patterns(["Boston", "#BostonStrong", "NYC", "  ", "UK*", "Rio", "Kyiv"],
-                                "c1")
-    assert [(p.text, p.stem) for p in patterns] == [
-        ("Boston*", True), ("#BostonStrong*", True), ("NYC", False), ("UK*", True),
-        ("Rio", False), ("Kyiv*", True)]
+def test_keywords_inflect_within_endings_unless_their_author_asked_for_a_prefix():
+    patterns = keyword_patterns(["Boston", "#BostonStrong", "NYC", "  ", "UK*", "Kyiv"], "c1")
+    assert [(p.text, p.inflects) for p in patterns] == [
+        ("Boston~", True), ("#BostonStrong~", True), ("NYC", False), ("UK*", False),
+        ("Kyiv~", True)]
     assert {p.label for p in patterns} == {("keyword", "c1")}
+
+
+def test_a_keyword_also_matches_under_its_stem_in_each_language():
+    texts = {p.text: p.lang for p in keyword_patterns(["Praha"], "c1", ["cs", "en"])}
+    assert texts == {"Praha~": None, "prah~": "cs", "praz~": "cs"}
 
 
 @pytest.mark.parametrize(("keywords", "text", "shown"), [
@@ -273,10 +288,17 @@ def test_keyword_patterns_stem_long_keywords_only():
     (("NYC",), "#NYC", "#NYC"),
     (("Kyiv",), "Kyivan bakers", "Kyivan"),
     (("UK*",), "UKs", "UKs"),
+    (("Praha",), "Povodeň v Praze", "Praze"),
+    (("Praha",), "z Prahy", "Prahy"),
+    (("Plzeň",), "v Plzni", "Plzni"),
+    (("vlak",), "nehoda vlaku", "vlaku"),
+    (("vlak",), "vlakové nádraží", "vlakové"),
+    (("Москва",), "в Москве", "Москве"),
+    (("Bakı",), "Bakıda sel", "Bakıda"),
 ])
 def test_a_keyword_matches_at_a_word_start(keywords, text, shown):
     found = _found(_keyword_matcher(*keywords), text, None)
-    assert [f.text for f in found] == [shown]
+    assert {f.text for f in found} == {shown}
     assert found[0].label == ("keyword", "c1")
 
 
@@ -285,6 +307,9 @@ def test_a_keyword_matches_at_a_word_start(keywords, text, shown):
     ("Rio", "Rioja on offer"),
     ("Boston", "MiniBoston"),  # a stem still starts at a word start
     ("#BostonStrong", "Boston Strong"),
+    ("vlak", "Pečivo plné vlákniny"),  # accents stripped, vlak- starts vláknina
+    ("Boston", "Bostonka"),  # not an ending
+    ("Москва", "Москвич"),
 ])
 def test_a_keyword_does_not_match_elsewhere(keyword, text):
     assert not _keyword_matcher(keyword).hits(normalise(text))
@@ -302,17 +327,22 @@ def test_each_lexicon_validates_and_every_pattern_matches_its_own_spelling(lang)
     lexicon = load_lexicon(lang)
     assert lexicon.language == lang
     assert lexicon.name
-    assert set(lexicon.idioms) == set(CATEGORIES)
+    assert set(lexicon.layers) == set(LAYERS)
     assert set(lexicon.phrases) == set(PHRASE_GROUPS)
-    silent = []
-    for kind, table in (("idiom", lexicon.idioms), ("phrase", lexicon.phrases)):
-        for key, patterns in table.items():
-            assert patterns, f"{lang}: {kind} {key} is empty"
-            for text in patterns:
-                pattern = Pattern(text, (kind, key), lang)
-                spelling = normalise(text.rstrip().removesuffix("*"), lang)
-                if not spelling or not Matcher([pattern]).hits(spelling):
-                    silent.append((kind, key, text))
+    tables = [(("idiom", name), layer.idioms) for name, layer in lexicon.layers.items()]
+    tables += [(("event", name), layer.literal) for name, layer in lexicon.layers.items()]
+    tables += [(("phrase", group), items) for group, items in lexicon.phrases.items()]
+    tables += [(("cue", name), items) for name, items in lexicon.cues.items()]
+    silent, empty = [], []
+    for label, patterns in tables:
+        if not patterns and label[0] in ("idiom", "phrase"):
+            empty.append(label)
+        for text in patterns:
+            pattern = Pattern(text, label, lang)
+            if not pattern.core or not Matcher([pattern], [lang]).hits(
+                    normalise(pattern.core, lang)):
+                silent.append((label, text))
+    assert not empty
     assert not silent
 
 
@@ -323,18 +353,28 @@ def test_an_unknown_language_is_a_lexicon_error():
 
 def test_a_broken_lexicon_is_a_lexicon_error_that_says_where(tmp_path, monkeypatch):
     data = {"language": "zz", "name": "Broken",
-            "idioms": {c: ["x"] for c in CATEGORIES if c != "flood"},
+            "layers": {"flood": {"idioms": ["x"]}},
             "phrases": {g: ["y"] for g in PHRASE_GROUPS}}
     (tmp_path / "zz_broken.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
     monkeypatch.setattr(lexicon_module, "LEXICONS", tmp_path)
-    with pytest.raises(LexiconError, match=r"zz_broken\.yaml: idioms: .*flood"):
+    with pytest.raises(LexiconError, match=r"zz_broken\.yaml: layers: unknown layer.*flood"):
         load_lexicon("zz_broken")
+
+
+def test_a_combo_of_unknown_cues_is_a_lexicon_error(tmp_path, monkeypatch):
+    data = {"language": "zz", "name": "Broken", "layers": {},
+            "phrases": {"donation": ["y"]}, "cues": {"gave": ["gave"]},
+            "combos": {"donation": [["gave", "amount"]]}}
+    (tmp_path / "zz_combo.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    monkeypatch.setattr(lexicon_module, "LEXICONS", tmp_path)
+    with pytest.raises(LexiconError, match=r"combos\.donation: unknown cue.*amount"):
+        load_lexicon("zz_combo")
 
 
 # --- regression on the seed essays ------------------------------------------------------
 
-# What the idioms of all ten categories find in each seed essay, in the essay's language,
-# as (category, words in the essay). Each was reviewed as a genuine idiom use:
+# What the idioms and event words of every layer find in each seed essay, in the essay's
+# language, as (layer, words in the essay). Each was reviewed as a genuine idiom use:
 #   000 id: "garis bidik" (in the crosshairs) and "di sekitar api unggun" (round the
 #           campfire, the essay's tribal-marketing metaphor);
 #   001 ar: "اشتعلت التقنيات" (social tech caught fire), "في مرمى النيران" (in the line of
@@ -343,10 +383,10 @@ def test_a_broken_lexicon_is_a_lexicon_error_that_says_where(tmp_path, monkeypat
 #   003 cs: "zaplavily se proudy" (the streams flooded) and "revoluční médium";
 #   004 ru: nothing.
 SEED_FINDINGS = {
-    ("000", "id"): {("shooting", "bidik"), ("wildfire", "api unggun")},
-    ("001", "ar"): {("wildfire", "اشتعلت"), ("shooting", "مرمى النيران"),
-                    ("wildfire", "النيران"), ("wildfire", "النار")},
-    ("003", "cs"): {("flood", "zaplavily"), ("unrest", "revoluční")},
+    ("000", "id"): {("weapons", "bidik"), ("fire", "api unggun")},
+    ("001", "ar"): {("fire", "اشتعلت"), ("weapons", "مرمى النيران"),
+                    ("fire", "النيران"), ("fire", "النار")},
+    ("003", "cs"): {("water", "zaplavily"), ("violence", "revoluční")},
     ("004", "ru"): set(),
 }
 

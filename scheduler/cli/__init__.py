@@ -29,7 +29,8 @@ COMMANDS = {
     "post": "post:post", "crisis": "crisis:crisis", "review": "review:review",
     "check": "check:check", "daemon": "daemon:daemon", "audit": "audit:audit",
     "db": "db:db", "demo": "demo:demo", "channel": "config_cmd:channel",
-    "config": "config_cmd:config_group",
+    "config": "config_cmd:config_group", "sectors": "taxonomy:sectors",
+    "contexts": "taxonomy:contexts", "tags": "taxonomy:tags", "eval": "eval_cmd:eval_command",
 }
 
 

@@ -12,6 +12,7 @@ from scheduler.cli.common import App, console, json_option, pass_app, print_json
 from scheduler.cli.crisis import CONTEXT, KEYWORD, REGION
 from scheduler.cli.review import highlighted
 from scheduler.crisis_desk import check_spec
+from scheduler.drafting import check_tags
 from scheduler.judging import summary, to_policy
 from scheduler.models import CrisisRecord, CrisisSpec
 from scheduler.store import crises as crisis_store
@@ -53,8 +54,9 @@ def check(app: App, text: str, brand_id: str | None, channel_id: str | None,
     """
     brand = app.config.brand(brand_id) if brand_id else _first_brand(app)
     channel = channel_id or (brand.channels[0].id if brand.channels else "-")
+    vocabulary = app.config.playbook_for(brand.id).tags
     post = PostFacts(text=text, brand=app.judging.brand_facts(brand.id), channel=channel,
-                     tags=frozenset(t.lstrip("#").lower() for t in tags),
+                     tags=frozenset(check_tags(tags, "--tag", vocabulary)),
                      lang=lang or (brand.languages[0] if brand.languages else None),
                      automated=automated)
     judge = _judge(app, crisis_name, crisis_opts)

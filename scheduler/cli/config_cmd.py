@@ -23,9 +23,13 @@ def config_group() -> None:
 
 
 @config_group.command("check")
+@json_option
 @pass_app
-def check(app: App) -> None:
+def check(app: App, as_json: bool) -> None:
     """Validate config.yaml and say what it declares (exit 2 with the line if broken).
+
+    Shows what each brand's sectors resolved to in the sector taxonomy (`tactful
+    sectors`), so "kids clothing" is seen to mean childrens-clothing.
 
     \b
     Example:
@@ -34,10 +38,26 @@ def check(app: App) -> None:
     config = app.config
     channels = sum(len(b.channels) for b in config.brands)
     database = make_url(config.database_url).render_as_string(hide_password=True)
+    sectors = {b.id: {typed: list(config.playbook_for(b.id).resolve_sector(typed).ids)
+                      for typed in b.sectors} for b in config.brands}
+    problems = missing_credentials(config)
+    if as_json:
+        print_json({"config": str(config_path(app.config_path)), "ok": True,
+                    "brands": len(config.brands), "channels": channels,
+                    "database": database, "sectors": sectors, "warnings": problems})
+        return
     click.echo(f"{config_path(app.config_path)}: OK ({len(config.brands)} brands, "
                f"{channels} channels, database {database}).")
-    for problem in missing_credentials(config):
+    for brand, resolved in sectors.items():
+        if resolved:
+            click.echo(f"  {brand}: sectors " + "; ".join(
+                _resolution(typed, ids) for typed, ids in resolved.items()))
+    for problem in problems:
         err(f"warning: {problem}; posts on that channel will be held until it is set")
+
+
+def _resolution(typed: str, ids: list[str]) -> str:
+    return typed if ids == [typed] else f"{typed!r} -> {', '.join(ids)}"
 
 
 @click.group()

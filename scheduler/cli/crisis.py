@@ -314,6 +314,13 @@ def _report(app: App, impact: Impact, as_json: bool, verb: str) -> None:
         for example in impact.examples.get(label, []):
             click.echo(f"  {label:<9} post {example['post']} ({example['channel']}): "
                        f"{_short(example['text'])}\n            {example['why']}")
+    if impact.keyword_forms:
+        click.echo("What the keywords matched in the posts stopped (check for words they "
+                   "should not catch):")
+        for keyword, forms in sorted(impact.keyword_forms.items()):
+            shown = ", ".join(f"{form} ({n})" for form, n in forms.most_common(8))
+            more = f", and {len(forms) - 8} more" if len(forms) > 8 else ""
+            click.echo(f"  {keyword}: {shown}{more}")
     if impact.in_flight:
         ids = ", ".join(str(p.id) for p in impact.in_flight)
         click.echo(f"Already in flight when the crisis was flagged (may still go out): {ids}")

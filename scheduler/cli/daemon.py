@@ -50,7 +50,7 @@ def daemon(app: App, once: bool, print_cron: bool, as_json: bool) -> None:
     try:
         dispatcher = Dispatcher(app.store, app.config.daemon, pool, clock=_wall_clock,
                                 judge=app.judging.verdicts,
-                                before_pass=app.crisis_desk.end_expired)
+                                before_pass=app.crisis_desk.upkeep)
         if once:
             report = dispatcher.run_pass()
             if as_json:

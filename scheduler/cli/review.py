@@ -20,7 +20,6 @@ from scheduler.cli.common import (
     pass_app,
     print_json,
 )
-from scheduler.drafting import check_tags
 from scheduler.models import Post
 from scheduler.when import zone
 
@@ -49,7 +48,7 @@ def list_(app: App, limit: int, as_json: bool) -> None:
     Example:
       tactful review list --json
     """
-    held = app.review_desk.pending(limit)
+    held = app.review_desk.pending(app.now(), limit)
     if as_json:
         print_json([p.to_json() for p in held])
         return
@@ -78,7 +77,7 @@ def show(app: App, post_id: int, as_json: bool) -> None:
     Example:
       tactful review show 42
     """
-    post = app.review_desk.held(post_id)
+    post = app.review_desk.held(post_id, app.now())
     decision = post.decision or {"action": "hold", "reasons": []}
     if as_json:
         print_json({**post.to_json(), "diff": _diff(post, decision)})
@@ -163,7 +162,7 @@ def edit(app: App, post_id: int, text: str, tags: tuple[str, ...], as_json: bool
       tactful review edit 42 --text "Our Boylston Street store is closed today."
     """
     post = app.review_desk.edit(post_id, text, app.change(action="edit"),
-                                tags=list(check_tags(tags, "--tag")) or None)
+                                tags=list(tags) or None)
     _done(post, "Edited", as_json)
 
 

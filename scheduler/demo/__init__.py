@@ -87,7 +87,7 @@ class Story:
         self.pool = PublisherPool(self.config)
         self.daemon = Dispatcher(self.store, self.config.daemon, self.pool, clock=self.clock,
                                  worker="demo-daemon", judge=judging.verdicts,
-                                 before_pass=self.crises.end_expired)
+                                 before_pass=self.crises.upkeep)
         self.judging = judging
         self.outcomes: Counter[str] = Counter()
 
@@ -237,7 +237,7 @@ def _tell(story: Story, out: Console) -> int:
 
 def _review_round(story: Story, out: Console) -> None:
     rewritten = False
-    for post in story.review.pending():
+    for post in story.review.pending(story.clock()):
         decision = post.decision or {}
         action = decision.get("action")
         if decision.get("reasons", [{}])[0].get("rule") == "follow-the-business" and \

@@ -6,13 +6,19 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, select, text, update
 
 from scheduler.errors import DuplicatePost, InvalidTransition, PostNotFound
 from scheduler.models import EDITABLE, RETRYABLE, NewPost, Post, Status, content_key
 from scheduler.store.rows import new_post_values, post_from_row, text_values
-from scheduler.store.schema import is_live, post_texts, posts, posts_with_decisions
-from scheduler.store.transitions import Change, move, write_audit
+from scheduler.store.schema import (
+    HELD_EXPIRING_SQL,
+    is_live,
+    post_texts,
+    posts,
+    posts_with_decisions,
+)
+from scheduler.store.transitions import Change, move, move_where, write_audit
 
 _INSERT_CHUNK = 500
 
@@ -141,6 +147,14 @@ def cancel_post(conn: Connection, post_id: int, change: Change) -> Post:
     _require(post, EDITABLE, "cancelled")
     move_one(conn, post, to=Status.CANCELLED, change=change)
     return get_post(conn, post_id)
+
+
+def expire_held(conn: Connection, change: Change) -> list[int]:
+    """Held posts whose --expires has passed become `expired`: a stale offer leaves the
+    review queue instead of waiting there to be approved."""
+    rows = move_where(conn, and_(text(HELD_EXPIRING_SQL), posts.c.expires_at <= change.now),
+                      to=Status.EXPIRED, change=change)
+    return [r.id for r in rows]
 
 
 def retry_post(conn: Connection, post_id: int, change: Change, *, run_at: datetime) -> Post:

@@ -45,6 +45,7 @@ def _status_sql(operator: str, statuses: frozenset) -> str:
 DUE_SQL = _status_sql("IN", DISPATCHABLE)
 LIVE_SQL = _status_sql("NOT IN", RETIRED)
 PUBLISHING_SQL = _status_sql("IN", frozenset({Status.PUBLISHING}))
+HELD_EXPIRING_SQL = _status_sql("IN", frozenset({Status.HELD})) + " AND expires_at IS NOT NULL"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -139,6 +140,9 @@ Index("ix_posts_due", posts.c.run_at, posts.c.id,
 Index("ix_posts_publishing", posts.c.lease_until,
       sqlite_where=text(PUBLISHING_SQL), postgresql_where=text(PUBLISHING_SQL))
 Index("ix_posts_channel_due", posts.c.channel, posts.c.due_at)
+# held posts with an offer that ends: a stale offer leaves the review queue on time
+Index("ix_posts_held_expiry", posts.c.expires_at,
+      sqlite_where=text(HELD_EXPIRING_SQL), postgresql_where=text(HELD_EXPIRING_SQL))
 # one live post per (channel, instant, text): re-running an import cannot duplicate posts
 Index("uq_posts_live_content", posts.c.content_key, unique=True,
       sqlite_where=text(LIVE_SQL), postgresql_where=text(LIVE_SQL))

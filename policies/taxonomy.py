@@ -1,0 +1,185 @@
+"""Free text to known names: sectors and contexts as people type them.
+
+A marketer writes `sectors: [kids clothing]`, `Children's Wear`, `childrens-apparel` or
+`детская одежда`; an operator types `--context "concert hall"`. Each resolves to an entry
+of a taxonomy (`childrens-clothing`, `concert`) or is refused with the nearest entries.
+
+How a text is read, so that spelling, word order and language do not matter:
+- normalised (case, accents, dashes; `&` and `+` read as "and"), apostrophes dropped
+  (children's -> childrens), split into words, small words dropped (and, of, for, и, a,
+  dan, və, و);
+- each word stands for a *concept* when the taxonomy's `words:` lists it or a word with
+  the same stem under one of the Snowball stemmers (kids, children, детская, dětské ->
+  child; clothing, apparel, wear, одежда -> clothing), else for itself and its stems;
+- an entry's names are read the same way; a name matches when each of its words is
+  matched by a different word of the text. The longest matching name wins, then the
+  most specific entry; words left over are matched again, so `hunting and fishing`
+  may resolve to one entry that names both or to two.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from policies.morphology import stem
+from policies.normalise import normalise
+
+#: stemmers tried on every word, since a sector name carries no language tag
+STEMMERS = ("english", "russian", "czech", "indonesian", "turkish", "arabic")
+#: a stem shorter than this is too likely to be another word's stem too (care -> car)
+_MIN_STEM = 4
+_SMALL_WORDS = frozenset(normalise(w) for w in (
+    "and", "or", "of", "for", "the", "a", "an", "to", "in", "with", "n",
+    "и", "или", "для", "в", "с", "i", "pro", "na", "v", "s", "se", "dan", "atau",
+    "untuk", "di", "və", "ve", "ya", "üçün", "و", "في", "لل", "من",
+))
+#: words that say "a business" rather than which one
+GENERIC = frozenset(normalise(w) for w in (
+    "shop", "shops", "store", "stores", "retailer", "retail", "boutique", "company", "co",
+    "ltd", "inc", "llc", "group", "business", "services", "online", "local", "brand",
+    "outlet", "studio", "center", "centre", "house", "provider", "chain", "magazin",
+    "магазин", "obchod", "prodejna", "toko", "mağaza", "متجر", "محل",
+))
+_ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال", "و")
+_SPLIT = re.compile(r"[^\w]+")
+
+
+def words_of(text: str) -> list[str]:
+    """The words of a name, normalised, without apostrophes and small words."""
+    folded = normalise(text.replace("&", " and ").replace("+", " and "))
+    folded = folded.replace("'", "").replace("ı", "i")
+    return [w for w in _SPLIT.split(folded) if w and w not in _SMALL_WORDS]
+
+
+def forms_of(word: str) -> frozenset[str]:
+    """A word, its Arabic form without a clitic, and its stems that are long enough."""
+    out = {word}
+    for prefix in _ARABIC_PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 3:
+            out.add(word[len(prefix):])
+            break
+    for base in list(out):
+        for algorithm in STEMMERS:
+            stemmed = normalise(stem(base, algorithm)).replace("ı", "i")
+            if len(stemmed) >= _MIN_STEM or stemmed == base:
+                out.add(stemmed)
+    return frozenset(out)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a typed name resolved to: the entries, in the order found."""
+
+    text: str
+    ids: tuple[str, ...]
+
+
+class Taxonomy:
+    """Entries (sectors or contexts) with names in any language, and shared concepts.
+
+    `entries` maps an id to its names (the id itself, read as words, is always a name);
+    `concepts` maps a concept to the words that mean it in any language.
+    """
+
+    def __init__(self, entries: Mapping[str, Iterable[str]],
+                 concepts: Mapping[str, Iterable[str]] | None = None,
+                 depth: Mapping[str, int] | None = None) -> None:
+        self.entries = {key: tuple(names) for key, names in entries.items()}
+        self.concepts = {key: tuple(words) for key, words in (concepts or {}).items()}
+        #: how deep an entry sits in its tree: on a tie the more specific entry wins
+        self.depth = dict(depth or {})
+
+    @cached_property
+    def _concept_of(self) -> dict[str, set[str]]:
+        index: dict[str, set[str]] = {}
+        for concept, words in self.concepts.items():
+            for word in (concept, *words):  # a concept's own name is one of its words
+                each = words_of(word)
+                if len(each) != 1:
+                    continue  # a phrase is a name of an entry, not a word of a concept
+                for form in forms_of(each[0]):
+                    index.setdefault(form, set()).add(concept)
+        return index
+
+    def _tokens(self, text: str) -> list[frozenset[str]]:
+        """Each word of a text as the set of things it can match: its forms, and the
+        concepts those forms stand for."""
+        words = words_of(text)
+        out = []
+        for word in words:
+            forms = forms_of(word)
+            concepts = set().union(*(self._concept_of.get(f, ()) for f in forms))
+            out.append(forms | {"@" + c for c in concepts})
+        return out
+
+    @cached_property
+    def _names(self) -> list[tuple[str, str, list[frozenset[str]]]]:
+        """(entry, name, the name's words) for every name of every entry."""
+        out = []
+        for key, names in self.entries.items():
+            for name in (key.replace("-", " "), *names):
+                tokens = self._tokens(name)
+                if tokens:
+                    out.append((key, name, [_key_of(t) for t in tokens]))
+        return out
+
+    def resolve(self, text: str) -> Resolved:
+        """The entries a typed name means; none when nothing matched."""
+        tokens = self._tokens(text)
+        left = list(range(len(tokens)))
+        found: list[str] = []
+        while left:
+            best = None
+            for key, _name, wanted in self._names:
+                used = _match(wanted, [tokens[i] for i in left])
+                if used is None:
+                    continue
+                rank = (len(wanted), self.depth.get(key, 0))
+                if best is None or rank > best[3]:
+                    best = (key, wanted, [left[i] for i in used], rank)
+            if best is None or (found and self._generic(best[1])):
+                break
+            if best[0] not in found:
+                found.append(best[0])
+            left = [i for i in left if i not in best[2]]
+        return Resolved(text, tuple(found))
+
+    def _generic(self, wanted: Sequence[frozenset[str]]) -> bool:
+        """A name made only of words like shop, store, company: it names a business when
+        nothing else does ("shop" -> retail), but adds nothing to "toy shop"."""
+        return all(token & GENERIC for token in wanted)
+
+    def nearest(self, text: str, n: int = 3) -> list[str]:
+        """Entries whose names look most like `text`, for a did-you-mean."""
+        typed = " ".join(words_of(text))
+        by_name = {" ".join(words_of(name)): key for key, name, _ in self._names}
+        close = difflib.get_close_matches(typed, list(by_name), n=n * 3, cutoff=0.5)
+        out: list[str] = []
+        for name in close:
+            if by_name[name] not in out:
+                out.append(by_name[name])
+        return out[:n]
+
+
+def _key_of(token: frozenset[str]) -> frozenset[str]:
+    """A name's word matches by concept when it has one, else by its forms: `wear`
+    matches any clothing word, while `ticketing` must meet its own stem."""
+    concepts = frozenset(t for t in token if t.startswith("@"))
+    return concepts or token
+
+
+def _match(wanted: Sequence[frozenset[str]], have: Sequence[frozenset[str]]) -> list[int] | None:
+    """Indexes of distinct words in `have` matching each of `wanted`, or None."""
+    used: list[int] = []
+    for token in wanted:
+        for index, word in enumerate(have):
+            if index not in used and token & word:
+                used.append(index)
+                break
+        else:
+            return None
+    return used

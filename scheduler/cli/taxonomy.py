@@ -1,0 +1,143 @@
+"""`tactful sectors`, `tactful contexts`, `tactful tags`: the words the crisis policy knows."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from policies.playbook import Playbook, default_playbook
+from scheduler.cli.common import App, console, json_option, pass_app, print_json
+
+BRAND = click.option("--brand", "-b", "brand_id", metavar="ID",
+                     help="Use this brand's playbook (with its own additions); default: the "
+                          "built-in playbook.")
+RESOLVE = click.option("--resolve", "typed", metavar="TEXT",
+                       help="Show what TEXT resolves to instead of listing everything.")
+
+
+def _playbook(app: App, brand_id: str | None) -> Playbook:
+    if brand_id is None:
+        return default_playbook()
+    app.config.brand(brand_id)
+    return app.config.playbook_for(brand_id)
+
+
+@click.command()
+@BRAND
+@RESOLVE
+@json_option
+@pass_app
+def sectors(app: App, brand_id: str | None, typed: str | None, as_json: bool) -> None:
+    """List the sectors brands can declare, with their names and what each is close to.
+
+    Brands type sectors as they like (`sectors: [kids clothing]`, `детская одежда`): the
+    words are read in any of six languages and resolved to these entries. A sector is
+    close to an event when the event's category or one of its contexts is listed for
+    it or for a sector above it (rule 3: a close brand does not promote).
+
+    \b
+    Example:
+      tactful sectors
+      tactful sectors --resolve "Fireworks & Pyrotechnics"
+      tactful sectors --brand kvasek --json
+    """
+    playbook = _playbook(app, brand_id)
+    if typed is not None:
+        _show_resolved(typed, playbook.resolve_sector(typed).ids,
+                       playbook.sector_names.nearest(typed), as_json)
+        return
+    rows = [{"id": key, "parent": spec.parent, "lineage": playbook.lineage(key)[1:],
+             "names": spec.names, "close_to_categories": sorted(spec.categories),
+             "close_to_contexts": sorted(spec.contexts)}
+            for key, spec in sorted(playbook.sectors.items())]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("sector", "within", "close to", "also called"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        close = ", ".join(row["close_to_categories"] + row["close_to_contexts"])
+        table.add_row(row["id"], " > ".join(row["lineage"]) or "-", close or "-",
+                      _some(row["names"]))
+    console().print(table)
+
+
+@click.command()
+@BRAND
+@RESOLVE
+@json_option
+@pass_app
+def contexts(app: App, brand_id: str | None, typed: str | None, as_json: bool) -> None:
+    """List what an event can involve (`crisis on --context`), with names and what each
+    implies.
+
+    \b
+    Example:
+      tactful contexts
+      tactful contexts --resolve "concert hall"
+    """
+    playbook = _playbook(app, brand_id)
+    if typed is not None:
+        _show_resolved(typed, playbook.resolve_context(typed).ids,
+                       playbook.context_names.nearest(typed), as_json)
+        return
+    rows = [{"id": key, "names": spec.names, "implies": sorted(spec.implies)}
+            for key, spec in sorted(playbook.contexts.items())]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("context", "implies", "also called"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(row["id"], ", ".join(row["implies"]) or "-", _some(row["names"]))
+    console().print(table)
+
+
+@click.command()
+@BRAND
+@json_option
+@pass_app
+def tags(app: App, brand_id: str | None, as_json: bool) -> None:
+    """List the post tags the crisis policy knows, by what they mean to it.
+
+    Promotion tags make a post promotion (paused when operations are reduced, or when
+    the brand is close to the event); service tags mark notices; automated-sequence tags
+    pause from `serious`; other tags are known and mean nothing to the rules. Any other
+    tag is refused when a post is queued.
+
+    \b
+    Example:
+      tactful tags
+      tactful tags --brand stride --json
+    """
+    vocabulary = _playbook(app, brand_id).tags
+    rows = [{"tag": tag, "means": group, "aliases": vocabulary.aliases.get(tag, [])}
+            for tag, group in sorted(vocabulary.vocabulary.items(),
+                                     key=lambda item: (item[1], item[0]))]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("tag", "means", "also written"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(row["tag"], row["means"].replace("_", " "), _some(row["aliases"]))
+    console().print(table)
+
+
+def _show_resolved(typed: str, ids: tuple[str, ...], nearest: list[str], as_json: bool) -> None:
+    if as_json:
+        print_json({"text": typed, "resolved": list(ids), "nearest": [] if ids else nearest})
+        return
+    if ids:
+        click.echo(f"{typed!r} -> {', '.join(ids)}")
+    else:
+        hint = f" (nearest: {', '.join(nearest)})" if nearest else ""
+        click.echo(f"{typed!r} -> nothing{hint}")
+
+
+def _some(names: list[str], limit: int = 6) -> str:
+    more = f" (+{len(names) - limit})" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more or "-"
