@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from policies.engine import met_combos
+from policies.engine import builtin_cues, met_combos
 from policies.lexicon import Matcher, combos_for, keyword_patterns, lexicon_patterns
 from policies.normalise import normalise
 from policies.playbook import default_playbook
@@ -25,7 +25,7 @@ def main(lang: str, category: str, text: str, *keywords: str) -> None:
     for found in matcher.locate(text, lang, hits, norm):
         print(f"{':'.join(found.label):28} {found.text!r:30} pattern {found.pattern!r}")
     cues = {h.pattern.label[1] for h in hits if h.pattern.label[0] == "cue"}
-    met = met_combos(combos_for(langs), cues, norm)
+    met = met_combos(combos_for(langs), cues, builtin_cues(norm))
     if met:
         print("combos met:", ", ".join(f"{g} {sorted(c)}" for g, c in met.items()))
     if not hits:

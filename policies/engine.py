@@ -8,11 +8,11 @@ are built on first use, once per epoch, never per post.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from policies.lexicon import (
+    BUILTIN_CUES,
     PHRASE_GROUPS,
     Found,
     Hit,
@@ -187,16 +187,17 @@ class Judge:
         known = plan.groups.get(labels)
         if known is None:
             known = plan.groups[labels] = self._classify(plan, labels)
-        groups, with_digits = known
-        if with_digits and _DIGIT.search(norm):
-            return groups | with_digits
+        groups, pending = known
+        if pending:
+            found = builtin_cues(norm)
+            groups = groups.union(g for g, needed in pending if needed <= found)
         return groups
 
     def _classify(self, plan: _Plan, labels: frozenset[Label]
-                  ) -> tuple[frozenset[Label], frozenset[Label]]:
+                  ) -> tuple[frozenset[Label], tuple[tuple[Label, frozenset[str]], ...]]:
         """The groups a set of hit labels gives a post, and those it gives only if the
-        text has a digit (a combo that needs the built-in `number` cue). Few distinct
-        label sets occur, so this runs once per set, not once per post."""
+        text also has some built-in cues (a digit, a time of day), with the cues each
+        needs. Few distinct label sets occur, so this runs once per set, not per post."""
         groups: set[Label] = set()
         cues: set[str] = set()
         for kind, name in labels:
@@ -205,9 +206,11 @@ class Judge:
             elif kind not in ("idiom", "event") or name in plan.layers:
                 groups.add((kind, name))
         table = self._combo_table(plan.langs)
-        met = {("phrase", g) for g in met_combos(table, cues, "")}
-        digits = {("phrase", g) for g in met_combos(table, cues, "0")} - met - groups
-        return frozenset(groups | met), frozenset(digits)
+        met = {("phrase", g) for g in met_combos(table, cues, frozenset())}
+        pending = tuple((("phrase", g), combo - cues) for g, combos in table.items()
+                        if ("phrase", g) not in met | groups for combo in combos
+                        if combo - cues and combo - cues <= BUILTIN_CUES.keys())
+        return frozenset(groups | met), pending
 
     def _reasons(self, post: PostFacts, plan: _Plan, matcher: Matcher, hits: list[Hit],
                  norm: str, groups: frozenset[Label]) -> list[Reason]:
@@ -250,7 +253,7 @@ class Judge:
             return {}
         table = self._combo_table(plan.langs)
         return {group: [h for c in sorted(combo & cues.keys()) for h in cues[c]]
-                for group, combo in met_combos(table, set(cues), norm).items()}
+                for group, combo in met_combos(table, set(cues), builtin_cues(norm)).items()}
 
     def _combo_table(self, langs: tuple[str, ...]) -> dict[str, list[frozenset[str]]]:
         table = self._combos.get(langs)
@@ -300,21 +303,21 @@ _UNPLANNED = object()
 
 
 def met_combos(table: Mapping[str, list[frozenset[str]]], cues: set[str],
-               norm: str) -> dict[str, frozenset[str]]:
-    """The phrase groups whose combos these cues (and the text's digits) complete, each
-    with the first combo that did."""
+               builtin: frozenset[str]) -> dict[str, frozenset[str]]:
+    """The phrase groups whose combos these cues (and the built-in cues found in the
+    text) complete, each with the first combo that did."""
     met = {}
     for group, combos in table.items():
         for combo in combos:
-            missing = combo - cues
-            if not missing or (missing == _NUMBER and _DIGIT.search(norm)):
+            if combo <= cues or combo - cues <= builtin:
                 met[group] = combo
                 break
     return met
 
 
-_NUMBER = frozenset({"number"})
-_DIGIT = re.compile(r"\d")
+def builtin_cues(norm: str) -> frozenset[str]:
+    """The built-in cues a normalised text has (a digit, a time of day)."""
+    return frozenset(name for name, pattern in BUILTIN_CUES.items() if pattern.search(norm))
 
 
 def _outermost(found: list[Found]) -> tuple[Found, ...]:

@@ -30,6 +30,7 @@ post is scanned once, however many patterns there are.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -49,8 +50,13 @@ CATEGORIES = ("bombing", "shooting", "flood", "hurricane", "earthquake", "wildfi
 LAYERS = ("death", "explosion", "weapons", "violence", "fire", "water", "wind", "quake",
           "collapse", "crash", "disease")
 PHRASE_GROUPS = ("condolence", "donation", "operational", "promotion", "offer", "help")
-#: cues every lexicon may use in combos without listing them
-BUILTIN_CUES = ("number",)
+#: cues every lexicon may use in combos without listing them, found by pattern rather
+#: than by word: any digit, and a time of day (9:00, 18.30, 8:00-22:00)
+BUILTIN_CUES = {"number": re.compile(r"\d"),
+                # 9:00, 18:30; with a dot only on the quarter hours (18.00), since 12.50
+                # and 9.99 are prices
+                "time": re.compile(r"(?<![\d.,])(?:[01]?\d|2[0-3])(?::[0-5]\d|\.(?:00|15|30|45))"
+                                   r"(?!\d)(?![.,]\d)")}
 ARABIC_CLITICS = ("و", "ف", "ب", "ل", "ك", "ال", "وال", "بال", "فال", "كال", "لل")
 
 

@@ -12,9 +12,11 @@ How a text is read, so that spelling, word order and language do not matter:
   the same stem under one of the Snowball stemmers (kids, children, детская, dětské ->
   child; clothing, apparel, wear, одежда -> clothing), else for itself and its stems;
 - an entry's names are read the same way; a name matches when each of its words is
-  matched by a different word of the text. The longest matching name wins, then the
-  most specific entry; words left over are matched again, so `hunting and fishing`
-  may resolve to one entry that names both or to two.
+  matched by a different word of the text. The name that uses most of the text's
+  telling words wins (words like shop, company, services name a business only when
+  nothing else does), then the longest name, then the most specific entry; words left
+  over are matched again, so `hunting and fishing` may resolve to one entry that names
+  both or to two.
 """
 
 from __future__ import annotations
@@ -94,25 +96,33 @@ class Taxonomy:
         self.depth = dict(depth or {})
 
     @cached_property
-    def _concept_of(self) -> dict[str, set[str]]:
-        index: dict[str, set[str]] = {}
+    def _concept_of(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+        """Concepts by the exact words that mean them, and by those words' stems."""
+        exact: dict[str, set[str]] = {}
+        stems: dict[str, set[str]] = {}
         for concept, words in self.concepts.items():
             for word in (concept, *words):  # a concept's own name is one of its words
                 each = words_of(word)
                 if len(each) != 1:
                     continue  # a phrase is a name of an entry, not a word of a concept
+                exact.setdefault(each[0], set()).add(concept)
                 for form in forms_of(each[0]):
-                    index.setdefault(form, set()).add(concept)
-        return index
+                    stems.setdefault(form, set()).add(concept)
+        return exact, stems
 
     def _tokens(self, text: str) -> list[frozenset[str]]:
-        """Each word of a text as the set of things it can match: its forms, and the
-        concepts those forms stand for."""
-        words = words_of(text)
+        """Each word of a text as the set of things it can match. A word a concept lists
+        stands for that concept alone ("hospitality" is not "hospital", though English
+        Snowball gives both one stem); any other word, for its forms and the concepts
+        they share a stem with."""
+        exact, stems = self._concept_of
         out = []
-        for word in words:
+        for word in words_of(text):
+            if word in exact:
+                out.append(frozenset({word, *("@" + c for c in exact[word])}))
+                continue
             forms = forms_of(word)
-            concepts = set().union(*(self._concept_of.get(f, ()) for f in forms))
+            concepts = set().union(*(stems.get(f, ()) for f in forms))
             out.append(forms | {"@" + c for c in concepts})
         return out
 
@@ -129,6 +139,7 @@ class Taxonomy:
 
     def resolve(self, text: str) -> Resolved:
         """The entries a typed name means; none when nothing matched."""
+        words = words_of(text)
         tokens = self._tokens(text)
         left = list(range(len(tokens)))
         found: list[str] = []
@@ -138,20 +149,17 @@ class Taxonomy:
                 used = _match(wanted, [tokens[i] for i in left])
                 if used is None:
                     continue
-                rank = (len(wanted), self.depth.get(key, 0))
+                used_words = [left[i] for i in used]
+                rank = (sum(words[i] not in GENERIC for i in used_words), len(wanted),
+                        self.depth.get(key, 0))
                 if best is None or rank > best[3]:
-                    best = (key, wanted, [left[i] for i in used], rank)
-            if best is None or (found and self._generic(best[1])):
-                break
+                    best = (key, wanted, used_words, rank)
+            if best is None or (found and all(words[i] in GENERIC for i in best[2])):
+                break  # "shop" names a business alone, but adds nothing to "toy shop"
             if best[0] not in found:
                 found.append(best[0])
             left = [i for i in left if i not in best[2]]
         return Resolved(text, tuple(found))
-
-    def _generic(self, wanted: Sequence[frozenset[str]]) -> bool:
-        """A name made only of words like shop, store, company: it names a business when
-        nothing else does ("shop" -> retail), but adds nothing to "toy shop"."""
-        return all(token & GENERIC for token in wanted)
 
     def nearest(self, text: str, n: int = 3) -> list[str]:
         """Entries whose names look most like `text`, for a did-you-mean."""
