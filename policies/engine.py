@@ -22,6 +22,7 @@ from policies.lexicon import (
     group_by_label,
     keyword_patterns,
     lexicon_patterns,
+    load_lexicon,
 )
 from policies.models import (
     PUBLISH,
@@ -75,6 +76,8 @@ class _Plan:
     close_to: frozenset[int]
     #: posts not in English, read with English patterns too (brands borrow its idioms)
     borrows: bool
+    #: the post's language tells words apart by their accents (Czech, Azerbaijani)
+    accents: bool
     groups: dict[frozenset[Label], tuple[frozenset[Label], frozenset[Label]]] = field(
         default_factory=dict)
 
@@ -110,8 +113,9 @@ class Judge:
         matcher = plan.lean or plan.full
         hits = self._read(matcher, post, plan, norm)
         if hits and plan.lean is not None:
-            if self._groups(plan, hits, norm) <= _UNCITED:
-                hits = []  # only cue words that complete nothing that could stop it
+            if self._groups(plan, hits, norm) <= _UNCITED and \
+                    not any(h.pattern.label[0] == "cue" for h in hits):
+                hits = []  # only a pointer to help, which stops nothing by itself
             else:
                 # Words that matter: whether the post also sells now decides whether it is
                 # a notice (which may name the event) or newsjacking, so read it again
@@ -138,9 +142,13 @@ class Judge:
     @staticmethod
     def _read(matcher: Matcher, post: PostFacts, plan: _Plan, norm: str) -> list[Hit]:
         hits = matcher.hits(norm)
-        if plan.borrows and hits and any(h.pattern.lang == LINGUA_FRANCA for h in hits):
+        if not hits:
+            return hits
+        if plan.borrows and any(h.pattern.lang == LINGUA_FRANCA for h in hits):
             # English idioms count in any language, but spelled as in English
             hits = matcher.spelled(post.text, LINGUA_FRANCA, hits)
+        if plan.accents and any(h.pattern.label[0] == "keyword" for h in hits):
+            hits = matcher.accented(post.text, hits)
         return hits
 
     def reaching(self, brand: BrandFacts, channel: str, lang: str | None) -> tuple[Crisis, ...]:
@@ -178,7 +186,9 @@ class Judge:
                      telling=(playbook.tags.promotion | playbook.tags.automated_sequence |
                               playbook.tags.service),
                      closed=any(c.ops is Ops.CLOSED for c in crises), close_to=close_to,
-                     borrows=(lang or "").split("-")[0] != LINGUA_FRANCA)
+                     borrows=(lang or "").split("-")[0] != LINGUA_FRANCA,
+                     accents=any(load_lexicon(x).morphology.accents for x in langs
+                                 if x == (lang or "").split("-")[0]))
 
     def _groups(self, plan: _Plan, hits: list[Hit], norm: str) -> frozenset[Label]:
         """What the hits tell the rules: keywords, the idioms and event words of layers
@@ -189,8 +199,12 @@ class Judge:
             known = plan.groups[labels] = self._classify(plan, labels)
         groups, pending = known
         if pending:
-            found = builtin_cues(norm)
-            groups = groups.union(g for g, needed in pending if needed <= found)
+            found: dict[str, bool] = {}
+            more = [g for g, needed in pending if g not in groups and all(
+                found[c] if c in found else found.setdefault(
+                    c, BUILTIN_CUES[c].search(norm) is not None) for c in needed)]
+            if more:
+                return groups.union(more)
         return groups
 
     def _classify(self, plan: _Plan, labels: frozenset[Label]
@@ -291,8 +305,11 @@ class Judge:
         key = (langs, layers, selling)
         matcher = self._matchers.get(key)
         if matcher is None:
-            groups = PHRASE_GROUPS if selling else _PLAIN_GROUPS
-            patterns = lexicon_patterns(langs, layers=sorted(layers), groups=groups)
+            if selling:
+                patterns = lexicon_patterns(langs, layers=sorted(layers))
+            else:  # enough to tell whether a post needs reading in full
+                patterns = lexicon_patterns(langs, layers=sorted(layers),
+                                            groups=_PLAIN_GROUPS, first_cues=True)
             for crisis in self.crises:
                 patterns += keyword_patterns(crisis.keywords, str(crisis.id), langs)
             matcher = self._matchers[key] = Matcher(patterns, langs)

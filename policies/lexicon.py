@@ -57,6 +57,8 @@ BUILTIN_CUES = {"number": re.compile(r"\d"),
                 # and 9.99 are prices
                 "time": re.compile(r"(?<![\d.,])(?:[01]?\d|2[0-3])(?::[0-5]\d|\.(?:00|15|30|45))"
                                    r"(?!\d)(?![.,]\d)")}
+#: Latin letters with accents, and combining marks: what folding turns into plain letters
+_ACCENTED = re.compile("[\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f]")
 ARABIC_CLITICS = ("و", "ف", "ب", "ل", "ك", "ال", "وال", "بال", "فال", "كال", "لل")
 
 
@@ -78,6 +80,13 @@ class Morphology(_Strict):
     alternations: dict[str, list[str]] = Field(default_factory=dict)
     #: vowels that drop out of a last syllable before an ending (Plzeň, Plzni)
     fleeting: list[str] = Field(default_factory=list)
+    #: names decline (Praha, v Praze; Москва, в Москве): a crisis keyword is also looked
+    #: for under its Snowball stem and the stem changes above. Not in English, where a
+    #: stemmed name would start other words (Butte -> butt, butter)
+    name_stems: bool = False
+    #: accents tell words apart (Czech vlak, train; vlákno, fibre): a crisis keyword
+    #: matches a word only where the two agree on them, as far as they share letters
+    accents: bool = False
 
     @field_validator("stemmer")
     @classmethod
@@ -270,6 +279,7 @@ class Matcher:
             return []
         out: list[Hit] = []
         size = len(norm)
+        new = tuple.__new__  # a Hit without NamedTuple's Python-level __new__: half the cost
         for end, (length, found) in self._automaton.iter(norm):
             start = end - length + 1
             before_ok = start == 0 or not norm[start - 1].isalnum()
@@ -285,13 +295,15 @@ class Matcher:
                         stop += 1
                     if not endings.accepts(norm[end + 1:stop]):
                         continue
-                out.append(Hit(pattern, start, end + 1))
+                out.append(new(Hit, (pattern, start, end + 1)))
         return out
 
     def spelled(self, text: str, foreign: str, hits: list[Hit]) -> list[Hit]:
         """Drop matches of `foreign` patterns (English ones in a Czech post) where the
         text's own letters differ from the pattern's: with accents folded, English `gun`
         would match Azerbaijani `gün` (day) and `sale` Czech `sále` (hall)."""
+        if not _ACCENTED.search(text):
+            return hits  # no letter here folds to a plain Latin one
         where: Sequence[int] | None = None
         kept = []
         for hit in hits:
@@ -299,6 +311,23 @@ class Matcher:
                 if where is None:
                     where = located(text)[1]
                 if not text[where[hit.start]:where[hit.end - 1] + 1].isascii():
+                    continue
+            kept.append(hit)
+        return kept
+
+    def accented(self, text: str, hits: list[Hit]) -> list[Hit]:
+        """Keep keyword matches whose accents agree with the keyword as typed, letter by
+        letter until the two part (an ending, or a stem change: Praha, Praze). A text
+        with no accents at all was typed without them, and agrees with any keyword."""
+        if not _ACCENTED.search(text):
+            return hits
+        where = located(text)[1]
+        kept = []
+        for hit in hits:
+            typed = hit.pattern.origin
+            if hit.pattern.label[0] == "keyword" and typed:
+                found = text[where[hit.start]:where[hit.end - 1] + 1]
+                if not _agree(typed.lstrip("#").casefold(), found.casefold()):
                     continue
             kept.append(hit)
         return kept
@@ -329,6 +358,16 @@ class Matcher:
         return out
 
 
+def _agree(typed: str, found: str) -> bool:
+    """Whether two words agree on accents up to where their letters part."""
+    for a, b in zip(typed, found, strict=False):
+        if a != b:
+            # a different letter: the words part here (an ending, a stem change); the
+            # same letter with a different accent: a different word
+            return normalise(a) != normalise(b)
+    return True
+
+
 def _continues(char: str) -> bool:
     """Combining marks and joiners belong to the character before them."""
     return unicodedata.category(char) in {"Mn", "Me", "Mc", "Cf"}
@@ -351,9 +390,12 @@ def _is_arabic(char: str) -> bool:
 
 
 def lexicon_patterns(langs: Iterable[str], *, layers: Iterable[str] = LAYERS,
-                     groups: Iterable[str] = PHRASE_GROUPS, cues: bool = True) -> list[Pattern]:
+                     groups: Iterable[str] = PHRASE_GROUPS, cues: bool = True,
+                     first_cues: bool = False) -> list[Pattern]:
     """Patterns for these languages: the literal words and idioms of `layers`, the phrase
-    `groups`, and (with `cues`) the cue words their combos are made of."""
+    `groups`, and (with `cues`) the cue words their combos are made of, or with
+    `first_cues` only the first cue of each combo (enough to tell that a combo may be
+    complete: a giving verb, before the amounts and currencies that complete it)."""
     layers, groups = tuple(layers), tuple(groups)
     out: list[Pattern] = []
     for lang in langs:
@@ -366,7 +408,8 @@ def lexicon_patterns(langs: Iterable[str], *, layers: Iterable[str] = LAYERS,
         for group in groups:
             out += [Pattern(p, ("phrase", group), lang) for p in lexicon.phrases.get(group, ())]
         if cues:
-            wanted = {c for g in groups for combo in lexicon.combos.get(g, ()) for c in combo}
+            wanted = {c for g in groups for combo in lexicon.combos.get(g, ())
+                      for c in (combo[:1] if first_cues else combo)}
             for cue in sorted(wanted & set(lexicon.cues)):
                 out += [Pattern(p, ("cue", cue), lang) for p in lexicon.cues[cue]]
     return out
@@ -407,6 +450,8 @@ def keyword_patterns(keywords: Iterable[str], label: str,
         whole = normalise(text.lstrip("#"))
         for lang in langs:
             morphology = load_lexicon(lang).morphology
+            if not morphology.name_stems:
+                continue
             for variant in stem_variants(text.lstrip("#"), morphology.stemmer,
                                          morphology.alternations, morphology.fleeting):
                 if variant != whole:

@@ -98,6 +98,13 @@ def located(text: str, lang: str | None = None) -> tuple[str, Sequence[int]]:
         folded = _fold(text, lang)
         spans = [(m.start(), m.end()) for m in _WORD.finditer(folded)]
         return " ".join(folded[s:e] for s, e in spans), _WordOffsets(spans)
+    if "\u0306" not in text and _DROP.search(text):
+        # marks that folding drops (Arabic tanween, an emoji's variation selector) are
+        # all that stands in the way: drop them first, then shift positions past them
+        stripped = _DROP.sub("", text)
+        if one_to_one(stripped, lang):
+            norm, where = located(stripped, lang)
+            return norm, _PastDropped(where, [m.start() for m in _DROP.finditer(text)])
     parts: list[str] = []
     where: list[int] = []
     for word in _WORD.finditer(text):
@@ -139,6 +146,28 @@ class _WordOffsets(Sequence[int]):
         start, end = self._spans[word]
         offset = index - self._starts[word]
         return start + offset if offset < end - start else self._spans[word + 1][0]
+
+
+class _PastDropped(Sequence[int]):
+    """Offsets into a text with some characters taken out, mapped back to the whole
+    text: each position moves past the dropped characters at or before it."""
+
+    def __init__(self, inner: Sequence[int], dropped: list[int]) -> None:
+        self._inner = inner
+        self._dropped = dropped
+
+    def __len__(self) -> int:
+        return len(self._inner)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        position = self._inner[index]
+        for dropped in self._dropped:
+            if dropped > position:
+                break
+            position += 1
+        return position
 
 
 def _fold_word(piece: str, base: int, lang: str | None) -> tuple[str, Sequence[int]]:

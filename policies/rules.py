@@ -106,12 +106,27 @@ def newsjacking(ctx: Context) -> Reason | None:
     keyword, used in "an explosion of flavour") is an idiom here, not the event's name:
     it is held by sensitive-words, not blocked.
     """
+    if not ctx.keywords or not ctx.selling:
+        return None
     words = [*ctx.idioms, *ctx.literal]
     named = [k for k in ctx.keywords
-             if not any(w.start < k.end and k.start < w.end for w in words)]
-    if named and ctx.selling:
+             if not any(w.start < k.end and k.start < w.end for w in words) and
+             _named_as_typed(ctx, k)]
+    if named:
         return ctx.reason("newsjacking", [*named, *ctx.phrases.get("promotion", ())])
     return None
+
+
+def _named_as_typed(ctx: Context, keyword: Hit) -> bool:
+    """A keyword typed as a name (Most, the town) found in lower case (most, a bridge)
+    is most likely another word: blocking needs the name as the operator wrote it.
+    (It is still held by sensitive-words.) Hashtags, keywords typed in lower case and
+    scripts without case, such as Arabic, are taken as they come."""
+    typed = keyword.pattern.origin or ""
+    if typed.startswith("#") or not typed[:1].isupper():
+        return True  # hashtags are written in any case
+    found = ctx.locate([keyword])
+    return not found or not found[0].text.lstrip("#")[:1].islower()
 
 
 def donation_boast(ctx: Context) -> Reason | None:

@@ -215,3 +215,110 @@ def test_several_crises_combine_to_the_strictest():
     decision = Judge([crisis("watch"), flood]).judge(post)
     assert decision.action is Action.HOLD
     assert {r.crisis for r in decision.reasons} == {1, 2}
+
+
+# -- issue 7: judgement that generalises ------------------------------------------------------
+def test_closed_stops_a_persons_ordinary_post_and_lets_a_notice_through():
+    closed = dict(ops=Ops.CLOSED, severity="watch")
+    assert judge("Meet Ana, our new head baker", **closed).action is Action.PAUSE
+    assert judge("Fresh rye from seven", tags=["promo"], **closed).action is Action.PAUSE
+    notice = judge("Our bakery is closed today and tomorrow; orders will ship on Monday.",
+                   **closed)
+    assert notice.action is Action.PUBLISH, notice
+
+
+def test_closed_stops_at_least_what_reduced_stops():
+    for text, tags in (("New autumn collection now in store!", ()),
+                       ("Book your table for Friday", ()), ("Rye is back", ("promo",)),
+                       ("What is your favourite bread?", ("conversation-starter",))):
+        reduced = judge(text, tags=tags, ops=Ops.REDUCED, severity="watch")
+        closed = judge(text, tags=tags, ops=Ops.CLOSED, severity="watch")
+        assert reduced.action is Action.PAUSE, (text, reduced)
+        assert closed.action.rank >= reduced.action.rank, (text, closed)
+
+
+def test_promotion_is_read_from_the_text_and_an_offer_in_a_notice_is_not_promotion():
+    promo = judge("New autumn collection now in store!", ops=Ops.REDUCED, severity="watch")
+    priced = judge("Sourdough loaves from $6 each this week", ops=Ops.REDUCED,
+                   severity="watch")
+    refund = judge("All tickets for Saturday's show will be refunded automatically.",
+                   ops=Ops.REDUCED, severity="watch")
+    assert promo.action is Action.PAUSE and priced.action is Action.PAUSE
+    assert refund.action is Action.PUBLISH, refund
+
+
+@pytest.mark.parametrize("text", [
+    "Our bank has donated $50,000 to families who lost their homes",
+    "The company transferred 5 million tenge to the relief fund",
+    "We are sending 200 blankets and drinking water to the shelters",
+    "This week we delivered 500 hot meals to the doctors at City Hospital",
+])
+def test_a_donation_boast_in_any_person_tense_currency_or_kind_is_held(text):
+    decision = judge(text, severity="watch")
+    assert decision.action is Action.HOLD and "donation-boast" in rules(decision), decision
+
+
+def test_an_invitation_to_give_is_help_not_a_boast():
+    decision = judge("You can help: donate to the Red Cross flood appeal.", severity="watch")
+    assert decision.action is Action.PUBLISH, decision
+
+
+def test_a_notice_may_name_the_event_in_plain_words():
+    flood = dict(category="flood", keywords=("Vltava",), contexts=())
+    notice = judge("Our Karlín branch is closed today because the street is flooded.",
+                   severity="watch", **flood)
+    ordinary = judge("The river is flooded, come and see our new cakes", severity="watch",
+                     **flood)
+    assert notice.action is Action.PUBLISH, notice
+    assert ordinary.action is Action.HOLD, ordinary
+
+
+@pytest.mark.parametrize(("category", "text"), [
+    ("flood", "A chocolate cake to die for"),
+    ("earthquake", "Killer prices all weekend"),
+    ("bombing", "Our prices will blow you away"),
+    ("unrest", "This sale is dynamite"),
+    ("transport-accident", "Drop-dead gorgeous dresses"),
+])
+def test_death_and_explosion_idioms_are_checked_wherever_they_fit(category, text):
+    decision = judge(text, severity="watch", category=category, keywords=(), contexts=())
+    assert decision.action is Action.HOLD and "sensitive-words" in rules(decision), decision
+
+
+def test_a_keyword_that_is_a_word_for_the_event_makes_an_idiom_not_newsjacking():
+    decision = judge("An explosion of flavour: 20% off all pastries", tags=["promo"],
+                     keywords=("explosion",), contexts=())
+    assert decision.stops and decision.action is not Action.BLOCK, decision
+
+
+def test_a_short_keyword_takes_endings_but_does_not_swallow_other_words():
+    crash = dict(category="transport-accident", keywords=("vlak",), contexts=(),
+                 regions=())
+    prague = BrandFacts(id="kvasek", languages=("cs",))
+    held = judge("Dnes jezdíme i s vlakem do Brna", brand=prague, lang="cs",
+                 severity="watch", **crash)
+    fibre = judge("Pečivo plné vlákniny", brand=prague, lang="cs", severity="watch", **crash)
+    assert held.action is Action.HOLD, held
+    assert fibre.action is Action.PUBLISH, fibre
+
+
+def test_accents_tell_czech_keywords_apart_but_a_text_without_accents_still_matches():
+    crisis_words = dict(category="flood", keywords=("byt",), contexts=(), regions=())
+    prague = BrandFacts(id="kvasek", languages=("cs",))
+    flat = judge("Zatopený byt v Karlíně: nabízíme úklid", brand=prague, lang="cs",
+                 severity="watch", **crisis_words)
+    to_be = judge("Chceme být s vámi i v těžkých chvílích", brand=prague, lang="cs",
+                  severity="watch", **crisis_words)
+    plain = judge("Zatopeny byt v Karline", brand=prague, lang="cs", severity="watch",
+                  **crisis_words)
+    assert flat.action is Action.HOLD and plain.action is Action.HOLD
+    assert "sensitive-words" not in rules(to_be), to_be
+
+
+def test_an_english_idiom_in_another_language_must_be_spelled_in_english():
+    baku = BrandFacts(id="b", languages=("az",))
+    shooting = dict(category="shooting", keywords=(), contexts=(), regions=())
+    day = judge("Bu gün yeni menyu!", brand=baku, lang="az", severity="watch", **shooting)
+    gun = judge("Yeni GUN SHOW oyunu!", brand=baku, lang="az", severity="watch", **shooting)
+    assert day.action is Action.PUBLISH, day
+    assert gun.action is Action.HOLD, gun

@@ -218,3 +218,29 @@ def test_a_brand_playbook_may_add_tags(tmp_path):
     refused = cli("post", "add", "Meet Ana", "-c", "kvasek-outbox", "--at", "+1h", "--tag",
                   "team-news")
     assert refused.exit_code == 2  # the other brand's playbook does not know it
+
+
+def _pairs() -> dict:
+    from pathlib import Path
+
+    path = Path(__file__).parent / "data" / "taxonomy_pairs.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def test_hundreds_of_typed_sectors_and_contexts_in_six_languages_resolve():
+    playbook = default_playbook()
+    pairs = _pairs()
+    wrong = [(kind, text, want, resolve(text).ids)
+             for kind, resolve in (("sectors", playbook.resolve_sector),
+                                   ("contexts", playbook.resolve_context))
+             for text, want in pairs[kind] if resolve(text).ids != (want,)]
+    assert len(pairs["sectors"]) >= 500 and len(pairs["contexts"]) >= 200
+    assert not wrong
+
+
+def test_unrelated_words_resolve_to_nothing():
+    playbook = default_playbook()
+    wrong = [(text, playbook.resolve_sector(text).ids, playbook.resolve_context(text).ids)
+             for text in _pairs()["refused"]
+             if playbook.resolve_sector(text).ids or playbook.resolve_context(text).ids]
+    assert not wrong
