@@ -78,6 +78,8 @@ class _Plan:
     borrows: bool
     #: the post's language tells words apart by their accents (Czech, Azerbaijani)
     accents: bool
+    #: the post's own language, when it has a lexicon
+    own_lang: str
     groups: dict[frozenset[Label], tuple[frozenset[Label], frozenset[Label]]] = field(
         default_factory=dict)
 
@@ -147,8 +149,8 @@ class Judge:
         if plan.borrows and any(h.pattern.lang == LINGUA_FRANCA for h in hits):
             # English idioms count in any language, but spelled as in English
             hits = matcher.spelled(post.text, LINGUA_FRANCA, hits)
-        if plan.accents and any(h.pattern.label[0] == "keyword" for h in hits):
-            hits = matcher.accented(post.text, hits)
+        if plan.accents:
+            hits = matcher.accented(post.text, plan.own_lang, hits)
         return hits
 
     def reaching(self, brand: BrandFacts, channel: str, lang: str | None) -> tuple[Crisis, ...]:
@@ -188,7 +190,8 @@ class Judge:
                      closed=any(c.ops is Ops.CLOSED for c in crises), close_to=close_to,
                      borrows=(lang or "").split("-")[0] != LINGUA_FRANCA,
                      accents=any(load_lexicon(x).morphology.accents for x in langs
-                                 if x == (lang or "").split("-")[0]))
+                                 if x == (lang or "").split("-")[0]),
+                     own_lang=(lang or "").split("-")[0])
 
     def _groups(self, plan: _Plan, hits: list[Hit], norm: str) -> frozenset[Label]:
         """What the hits tell the rules: keywords, the idioms and event words of layers

@@ -175,6 +175,22 @@ def _endings(lang: str) -> Endings:
     return Endings(morphology.suffixes, morphology.stack)
 
 
+@cache
+def _single(lang: str) -> Endings:
+    morphology = load_lexicon(lang).morphology
+    return Endings(morphology.suffixes, 1)
+
+
+def one_ending(rest: str, lang: str | None) -> bool:
+    """Whether `rest` is nothing or one ending of the language (of any language, when
+    the language has no lexicon)."""
+    if not rest:
+        return True
+    base = (lang or "").split("-")[0]
+    langs = [base] if base in available_languages() else available_languages()
+    return any(_single(x).accepts(rest) for x in langs)
+
+
 def endings_for(langs: Iterable[str]) -> Endings:
     """Endings for a word of no one language (a keyword) in a text in one of `langs`:
     whatever one of these languages would put after it (never a mix of two)."""
@@ -315,17 +331,20 @@ class Matcher:
             kept.append(hit)
         return kept
 
-    def accented(self, text: str, hits: list[Hit]) -> list[Hit]:
-        """Keep keyword matches whose accents agree with the keyword as typed, letter by
-        letter until the two part (an ending, or a stem change: Praha, Praze). A text
-        with no accents at all was typed without them, and agrees with any keyword."""
+    def accented(self, text: str, lang: str, hits: list[Hit]) -> list[Hit]:
+        """Keep the matches of crisis keywords and of `lang`'s own patterns whose accents
+        agree with the word as written (Czech vlak is not vlák-, Azerbaijani ölüm is not
+        olum-), letter by letter until the two part (an ending, or a stem change: Praha,
+        Praze). A text with no accents at all was typed without them, and agrees."""
         if not _ACCENTED.search(text):
             return hits
         where = located(text)[1]
         kept = []
         for hit in hits:
-            typed = hit.pattern.origin
-            if hit.pattern.label[0] == "keyword" and typed:
+            pattern = hit.pattern
+            typed = pattern.origin if pattern.label[0] == "keyword" else \
+                pattern.core if pattern.lang == lang else None
+            if typed:
                 found = text[where[hit.start]:where[hit.end - 1] + 1]
                 if not _agree(typed.lstrip("#").casefold(), found.casefold()):
                     continue

@@ -11,8 +11,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from policies.lexicon import Found, Hit
+from policies.lexicon import Found, Hit, one_ending
 from policies.models import Action, Crisis, Ops, PostFacts, Reason
+from policies.normalise import normalise
 from policies.playbook import Playbook
 from policies.rewrite import alternative_for
 
@@ -118,15 +119,23 @@ def newsjacking(ctx: Context) -> Reason | None:
 
 
 def _named_as_typed(ctx: Context, keyword: Hit) -> bool:
-    """A keyword typed as a name (Most, the town) found in lower case (most, a bridge)
-    is most likely another word: blocking needs the name as the operator wrote it.
-    (It is still held by sensitive-words.) Hashtags, keywords typed in lower case and
-    scripts without case, such as Arabic, are taken as they come."""
-    typed = keyword.pattern.origin or ""
-    if typed.startswith("#") or not typed[:1].isupper():
-        return True  # hashtags are written in any case
+    """Blocking needs the event's name as the operator wrote it: a hashtag, or the
+    keyword itself with at most one ending (Mostu, Bostonu), in the case it was typed
+    in. A name typed capitalised (Most, the town) found in lower case (most, a bridge),
+    or only under its stem or with a derivation (Амурные, romantic, from Амур), is most
+    likely another word: it is still held by sensitive-words, not blocked."""
     found = ctx.locate([keyword])
-    return not found or not found[0].text.lstrip("#")[:1].islower()
+    typed = keyword.pattern.origin or ""
+    if not found or keyword.pattern.lang is not None:
+        return False  # found under the keyword's stem, not as written
+    text = found[0].text
+    if text.startswith("#"):
+        return True  # a hashtag is written in any case
+    bare = typed.lstrip("#")
+    if bare[:1].isupper() and text[:1].islower():
+        return False
+    rest = normalise(text, ctx.post.lang)[len(normalise(bare, ctx.post.lang)):]
+    return one_ending(rest, ctx.post.lang)
 
 
 def donation_boast(ctx: Context) -> Reason | None:
