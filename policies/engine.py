@@ -19,6 +19,7 @@ from policies.lexicon import (
     Matcher,
     available_languages,
     combos_for,
+    first_cue_names,
     group_by_label,
     keyword_patterns,
     lexicon_patterns,
@@ -43,12 +44,13 @@ PlaybookFor = Callable[[str], Playbook]
 #: English idioms are checked in every language: brands borrow them ("DA BOMB")
 LINGUA_FRANCA = "en"
 #: phrase groups that change a decision without being quoted in it (a sale's wording
-#: makes a post promotion; a pointer to help keeps a condolence from being empty)
-_UNCITED = frozenset({("phrase", "promotion"), ("phrase", "offer"), ("phrase", "help")})
+#: makes a post promotion; a pointer to help keeps a condolence from being empty; a
+#: notice is said to be one, its words are not listed)
+_UNCITED = frozenset({("phrase", "promotion"), ("phrase", "offer"), ("phrase", "help"),
+                      ("phrase", "operational")})
 _NO_GROUPS: frozenset[tuple[str, str]] = frozenset()
-#: the phrase groups read in every post; the words of a sale or an offer are read only
-#: when something else was found, or when selling alone can stop the post (see `judge`)
-_PLAIN_GROUPS = tuple(g for g in PHRASE_GROUPS if g not in ("promotion", "offer"))
+#: the phrase groups a reason quotes, read in every post (see `Judge.judge`)
+_CITED_GROUPS = ("condolence", "donation")
 Label = tuple[str, str]
 
 
@@ -64,10 +66,13 @@ class _Plan:
     crises: tuple[Crisis, ...]
     playbook: Playbook
     langs: tuple[str, ...]
-    #: the automaton with every pattern, and (when selling cannot stop this brand's posts
-    #: by itself) a lean one without the words of a sale, read first
+    #: the automaton with every pattern, and (where selling alone cannot stop a post)
+    #: a smaller one read first: the words that stop a post and the first cue of each
+    #: combo that could
     full: Matcher
-    lean: Matcher | None
+    first: Matcher | None
+    #: cues of `first` that mean the post must be read with `full`
+    triggers: frozenset[str]
     layers: frozenset[str]
     #: tags that let a rule fire on a post with no matched words
     telling: frozenset[str]
@@ -97,7 +102,8 @@ class Judge:
         self._playbook_for = playbook_for
         self._languages = frozenset(available_languages())
         self._plans: dict[tuple[str, str, str | None], _Plan | None] = {}
-        self._matchers: dict[tuple[tuple[str, ...], frozenset[str], bool], Matcher] = {}
+        self._matchers: dict[tuple[tuple[str, ...], frozenset[str], tuple[str, ...]],
+                             Matcher] = {}
         self._playbooks: dict[str, Playbook] = {}
         self._rule_lists: dict[tuple[int, Severity], list[Rule]] = {}
         self._combos: dict[tuple[str, ...], dict[str, list[frozenset[str]]]] = {}
@@ -112,18 +118,17 @@ class Judge:
         if plan is None:
             return PUBLISH
         norm = post.norm if post.norm is not None else normalise(post.text, post.lang)
-        matcher = plan.lean or plan.full
+        matcher = plan.first or plan.full
         hits = self._read(matcher, post, plan, norm)
-        if hits and plan.lean is not None:
-            if self._groups(plan, hits, norm) <= _UNCITED and \
-                    not any(h.pattern.label[0] == "cue" for h in hits):
-                hits = []  # only a pointer to help, which stops nothing by itself
-            else:
-                # Words that matter: whether the post also sells now decides whether it is
-                # a notice (which may name the event) or newsjacking, so read it again
-                # with the sale words. Most posts find nothing and are read once.
-                matcher = plan.full
-                hits = self._read(matcher, post, plan, norm)
+        if hits and plan.first is not None and (
+                not self._groups(plan, hits, norm) <= _UNCITED or
+                any(h.pattern.label[0] == "cue" and h.pattern.label[1] in plan.triggers
+                    for h in hits)):
+            # Words that stop posts, or the first word of a combo that might: whether the
+            # post is also a notice (which may name the event) now matters, so read it
+            # again with everything. Most posts find nothing and are read once.
+            matcher = plan.full
+            hits = self._read(matcher, post, plan, norm)
         groups = _NO_GROUPS
         if hits:
             groups = self._groups(plan, hits, norm)
@@ -174,15 +179,17 @@ class Judge:
             playbook.sector_is_close(s, c.category, playbook.contexts_of(c.category,
                                                                          c.contexts))
             for s in brand.sectors))
-        # whether a post with no event words or tone phrases could still be stopped for
-        # what it sells: operations are not normal, or the brand is close to an event at
-        # a severity where that counts (rules 1 and 3)
+        # Whether a post with no word that stops posts could still be stopped for what it
+        # sells: operations are not normal, or the brand is close to an event at a
+        # severity where that counts (rules 1 and 3). Whether it sells then depends on
+        # whether it is a notice, so such posts are read in full at once.
         selling = any(c.ops is not Ops.NORMAL or (
             c.id in close_to and playbook.applies("sector-proximity", c.severity))
             for c in crises)
         return _Plan(crises=crises, playbook=playbook, langs=langs,
-                     full=self._matcher(langs, layers, True),
-                     lean=None if selling else self._matcher(langs, layers, False),
+                     full=self._matcher(langs, layers, PHRASE_GROUPS),
+                     first=None if selling else self._matcher(langs, layers, _CITED_GROUPS),
+                     triggers=first_cue_names(langs, _CITED_GROUPS),
                      layers=frozenset().union(*(playbook.layers_of(c.category)
                                                 for c in crises)),
                      telling=(playbook.tags.promotion | playbook.tags.automated_sequence |
@@ -301,18 +308,17 @@ class Judge:
         return tuple(sorted(self._languages))  # unknown language: every lexicon
 
     def _matcher(self, langs: tuple[str, ...], layers: frozenset[str],
-                 selling: bool) -> Matcher:
+                 groups: tuple[str, ...]) -> Matcher:
         """The automaton for posts in these languages: the layers the crises make
-        sensitive (under the brand's playbook), every crisis's keywords, the tone phrases,
-        and with `selling` the words of a sale or an offer and the cues of their combos."""
-        key = (langs, layers, selling)
+        sensitive (under the brand's playbook), every crisis's keywords, the phrase
+        `groups` with their combos' cues (of condolence and donation only the first cue
+        unless every group is read)."""
+        key = (langs, layers, groups)
         matcher = self._matchers.get(key)
         if matcher is None:
-            if selling:
-                patterns = lexicon_patterns(langs, layers=sorted(layers))
-            else:  # enough to tell whether a post needs reading in full
-                patterns = lexicon_patterns(langs, layers=sorted(layers),
-                                            groups=_PLAIN_GROUPS, first_cues=True)
+            first = () if groups == PHRASE_GROUPS else _CITED_GROUPS
+            patterns = lexicon_patterns(langs, layers=sorted(layers), groups=groups,
+                                        first_cues=first)
             for crisis in self.crises:
                 patterns += keyword_patterns(crisis.keywords, str(crisis.id), langs)
             matcher = self._matchers[key] = Matcher(patterns, langs)

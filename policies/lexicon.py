@@ -338,15 +338,19 @@ class Matcher:
         Praze). A text with no accents at all was typed without them, and agrees."""
         if not _ACCENTED.search(text):
             return hits
-        where = located(text)[1]
+        folded = text.casefold()
+        where: Sequence[int] | None = None
         kept = []
         for hit in hits:
             pattern = hit.pattern
             typed = pattern.origin if pattern.label[0] == "keyword" else \
                 pattern.core if pattern.lang == lang else None
-            if typed:
+            typed = typed.lstrip("#").casefold() if typed else None
+            if typed and typed not in folded:  # spelled as typed somewhere: agrees
+                if where is None:
+                    where = located(text)[1]
                 found = text[where[hit.start]:where[hit.end - 1] + 1]
-                if not _agree(typed.lstrip("#").casefold(), found.casefold()):
+                if not _agree(typed, found.casefold()):
                     continue
             kept.append(hit)
         return kept
@@ -409,13 +413,13 @@ def _is_arabic(char: str) -> bool:
 
 
 def lexicon_patterns(langs: Iterable[str], *, layers: Iterable[str] = LAYERS,
-                     groups: Iterable[str] = PHRASE_GROUPS, cues: bool = True,
-                     first_cues: bool = False) -> list[Pattern]:
+                     groups: Iterable[str] = PHRASE_GROUPS,
+                     first_cues: Iterable[str] = ()) -> list[Pattern]:
     """Patterns for these languages: the literal words and idioms of `layers`, the phrase
-    `groups`, and (with `cues`) the cue words their combos are made of, or with
-    `first_cues` only the first cue of each combo (enough to tell that a combo may be
-    complete: a giving verb, before the amounts and currencies that complete it)."""
-    layers, groups = tuple(layers), tuple(groups)
+    `groups` and the cue words of their combos; for the groups in `first_cues`, only the
+    first cue of each combo (enough to tell that a combo may be complete: a giving verb,
+    before the amounts and currencies that complete it)."""
+    layers, groups, first = tuple(layers), tuple(groups), frozenset(first_cues)
     out: list[Pattern] = []
     for lang in langs:
         lexicon = load_lexicon(lang)
@@ -426,12 +430,17 @@ def lexicon_patterns(langs: Iterable[str], *, layers: Iterable[str] = LAYERS,
                 out += [Pattern(p, ("idiom", name), lang) for p in layer.idioms]
         for group in groups:
             out += [Pattern(p, ("phrase", group), lang) for p in lexicon.phrases.get(group, ())]
-        if cues:
-            wanted = {c for g in groups for combo in lexicon.combos.get(g, ())
-                      for c in (combo[:1] if first_cues else combo)}
-            for cue in sorted(wanted & set(lexicon.cues)):
-                out += [Pattern(p, ("cue", cue), lang) for p in lexicon.cues[cue]]
+        wanted = {c for g in groups for combo in lexicon.combos.get(g, ())
+                  for c in (combo[:1] if g in first else combo)}
+        for cue in sorted(wanted & set(lexicon.cues)):
+            out += [Pattern(p, ("cue", cue), lang) for p in lexicon.cues[cue]]
     return out
+
+
+def first_cue_names(langs: Iterable[str], groups: Iterable[str]) -> frozenset[str]:
+    """The cue that opens each combo of these groups, in these languages."""
+    return frozenset(combo[0] for lang in langs for g in groups
+                     for combo in load_lexicon(lang).combos.get(g, ()) if combo)
 
 
 def combos_for(langs: Iterable[str]) -> dict[str, list[frozenset[str]]]:

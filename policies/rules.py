@@ -155,10 +155,9 @@ def empty_condolence(ctx: Context) -> Reason | None:
 def operational_notice(ctx: Context) -> Reason | None:
     """Rule 4: an honest notice of what changes (staff giving blood, slow replies, a
     closure, a refund, where to get help) may go."""
-    if not ctx.notice:
-        return None
-    return ctx.reason("operational-notice", [*ctx.phrases.get("operational", ()),
-                                             *ctx.phrases.get("help", ())])
+    # The words are not quoted: a notice's decision is then the same for every post
+    # whose other words are the same, and is worked out once (see Judge.judge).
+    return ctx.reason("operational-notice") if ctx.notice else None
 
 
 def slow_automation(ctx: Context) -> Reason | None:
