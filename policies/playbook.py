@@ -76,8 +76,21 @@ class Tags(_Strict):
         return out
 
     def canonical(self, tag: str) -> str | None:
-        """The known tag `tag` means (`#NewArrivals` -> `new-arrival`), or None."""
-        folded = fold_tag(tag)
+        """The known tag `tag` means (`#NewArrivals` -> `new-arrival`), or None. A tag
+        of several words means what its longest known run of words means
+        (`auto-repost` -> `repost`, `summer-new-arrivals` -> `new-arrival`)."""
+        found = self._known_form(fold_tag(tag))
+        if found is not None:
+            return found
+        parts = [p for p in re.split(r"[-_\s]+", tag.strip().lstrip("#")) if p]
+        for size in range(len(parts) - 1, 0, -1):
+            meant = {self._known_form(fold_tag("".join(parts[i:i + size])))
+                     for i in range(len(parts) - size + 1)} - {None}
+            if meant:
+                return meant.pop() if len(meant) == 1 else None
+        return None
+
+    def _known_form(self, folded: str) -> str | None:
         for candidate in (folded, folded.removesuffix("s"), folded.removesuffix("es")):
             if candidate in self.known:
                 return self.known[candidate]

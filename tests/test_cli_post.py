@@ -79,7 +79,7 @@ def test_recurring_add_is_automated_by_default(cli: Cli):
     (["-c", "stride-outbox", "--at", "now", "--every", "5m"], "too often"),
     (["-c", "stride-outbox", "--at", "+1d", "--expires", "+1h"], "is not after the post's time"),
     (["-c", "stride-outbox", "--at", "now", "--lang", "english!"], "is not a language code"),
-    (["-c", "stride-outbox", "--at", "now", "--tag", "flash-drop"], "unknown tag 'flash-drop'"),
+    (["-c", "stride-outbox", "--at", "now", "--tag", "zorbulate"], "unknown tag 'zorbulate'"),
     (["-c", "stride-outbox"], "give exactly one of --at WHEN or --next-slot"),
 ])
 def test_bad_input_exits_2_with_one_line_and_changes_nothing(cli: Cli, tmp_path, args, message):

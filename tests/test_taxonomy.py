@@ -115,6 +115,14 @@ def test_tags_are_matched_by_spelling_plural_and_language(typed, tag):
     assert default_playbook().tags.canonical(typed) == tag
 
 
+@pytest.mark.parametrize(("typed", "tag"), [
+    ("auto-repost", "repost"), ("summer-new-arrivals", "new-arrival"),
+    ("black-friday-deals", "black-friday"), ("flash_sale_2026", "flash-sale"),
+])
+def test_a_tag_of_several_words_means_its_longest_known_run(typed, tag):
+    assert default_playbook().tags.canonical(typed) == tag
+
+
 def test_an_unknown_tag_is_none_with_a_suggestion():
     tags = default_playbook().tags
     assert tags.canonical("newarival") is None
@@ -201,10 +209,10 @@ def test_post_import_refuses_a_file_with_an_unknown_tag_and_queues_nothing(cli, 
     csv = tmp_path / "week.csv"
     csv.write_text("channel,at,text,tags\n"
                    "stride-outbox,+1h,Fine,promo\n"
-                   "stride-outbox,+2h,Not fine,flash-drop\n", encoding="utf-8")
+                   "stride-outbox,+2h,Not fine,zorbulate\n", encoding="utf-8")
     result = cli("post", "import", str(csv))
     assert result.exit_code == 2
-    assert "week.csv:3: column 'tags': unknown tag 'flash-drop'" in result.output
+    assert "week.csv:3: column 'tags': unknown tag 'zorbulate'" in result.output
     assert json.loads(cli("post", "list", "--json").stdout) == []
 
 
