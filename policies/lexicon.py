@@ -56,7 +56,10 @@ BUILTIN_CUES = {"number": re.compile(r"\d"),
                 # 9:00, 18:30; with a dot only on the quarter hours (18.00), since 12.50
                 # and 9.99 are prices
                 "time": re.compile(r"(?<![\d.,])(?:[01]?\d|2[0-3])(?::[0-5]\d|\.(?:00|15|30|45))"
-                                   r"(?!\d)(?![.,]\d)")}
+                                   r"(?!\d)(?![.,]\d)"),
+                # a phone number: at least six digits in groups (0800 555 123, +62 812-555,
+                # 116 111), or a short number after a word for it is the lexicons' business
+                "phone": re.compile(r"(?<![\d.,])\+?\d(?:[ -]?\d){5,}(?![\d.,]\d)")}
 #: Latin letters with accents, and combining marks: what folding turns into plain letters
 _ACCENTED = re.compile("[\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f]")
 ARABIC_CLITICS = ("و", "ف", "ب", "ل", "ك", "ال", "وال", "بال", "فال", "كال", "لل")
@@ -80,6 +83,12 @@ class Morphology(_Strict):
     alternations: dict[str, list[str]] = Field(default_factory=dict)
     #: vowels that drop out of a last syllable before an ending (Plzeň, Plzni)
     fleeting: list[str] = Field(default_factory=list)
+    #: the endings a name takes (a crisis keyword: a place, an event), up to `name_stack`
+    #: of them: case, number and possession, not the derivations and verb endings that
+    #: make other words (Амурные, romantic, from Амур; kolínská, cologne, from Kolín).
+    #: Default: every ending above.
+    name_suffixes: list[str] | None = None
+    name_stack: int | None = Field(default=None, ge=1, le=4)
     #: names decline (Praha, v Praze; Москва, в Москве): a crisis keyword is also looked
     #: for under its Snowball stem and the stem changes above. Not in English, where a
     #: stemmed name would start other words (Butte -> butt, butter)
@@ -176,6 +185,14 @@ def _endings(lang: str) -> Endings:
 
 
 @cache
+def _name_endings(lang: str) -> Endings:
+    morphology = load_lexicon(lang).morphology
+    if morphology.name_suffixes is None:
+        return _endings(lang)
+    return Endings(morphology.name_suffixes, morphology.name_stack or morphology.stack)
+
+
+@cache
 def _single(lang: str) -> Endings:
     morphology = load_lexicon(lang).morphology
     return Endings(morphology.suffixes, 1)
@@ -191,10 +208,11 @@ def one_ending(rest: str, lang: str | None) -> bool:
     return any(_single(x).accepts(rest) for x in langs)
 
 
-def endings_for(langs: Iterable[str]) -> Endings:
+def endings_for(langs: Iterable[str], names: bool = False) -> Endings:
     """Endings for a word of no one language (a keyword) in a text in one of `langs`:
-    whatever one of these languages would put after it (never a mix of two)."""
-    return AnyOf(tuple(_endings(lang) for lang in langs))
+    whatever one of these languages would put after it (never a mix of two); with
+    `names`, the endings a name takes."""
+    return AnyOf(tuple((_name_endings if names else _endings)(lang) for lang in langs))
 
 
 class AnyOf(Endings):
@@ -271,10 +289,14 @@ class Matcher:
 
     def __init__(self, patterns: Iterable[Pattern], langs: Iterable[str] = ()) -> None:
         self._automaton = ahocorasick.Automaton()
-        shared = endings_for(langs)
+        langs = tuple(langs)
+        shared, names = endings_for(langs), endings_for(langs, names=True)
         entries: dict[str, list[tuple[Pattern, bool, int, Endings]]] = {}
         for pattern in patterns:
-            endings = _endings(pattern.lang) if pattern.lang else shared
+            if pattern.label[0] == "keyword":  # a name: the endings a name takes
+                endings = _name_endings(pattern.lang) if pattern.lang else names
+            else:
+                endings = _endings(pattern.lang) if pattern.lang else shared
             for key, bounded_start in _keys(pattern):
                 if pattern.inflects:
                     mode = _INFLECTED

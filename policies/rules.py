@@ -43,10 +43,13 @@ class Context:
     @cached_property
     def promotion(self) -> bool:
         """Selling, or offering something (tickets, a table, a test drive, a new
-        collection) in a post that is not telling people what changed."""
+        collection, a price) in a post that is not telling people what changed for them
+        and not announcing a gift: tickets refunded is a notice, a number to call for a
+        booking is not, and 100 000 Kč given to a fund is a boast, not a price."""
         if self.selling:
             return True
-        return bool(self.phrases.get("offer")) and not self.informs and \
+        return bool(self.phrases.get("offer")) and not self.phrases.get("operational") and \
+            not self.phrases.get("donation") and \
             not self.post.tags & self.playbook.tags.service
 
     @cached_property
@@ -56,8 +59,8 @@ class Context:
 
     @cached_property
     def notice(self) -> bool:
-        """An operational notice: it informs and does not sell."""
-        return self.informs and not self.selling
+        """An operational notice: it informs and does not promote."""
+        return self.informs and not self.promotion
 
     @cached_property
     def sequence(self) -> bool:
