@@ -66,12 +66,16 @@ class _Plan:
     crises: tuple[Crisis, ...]
     playbook: Playbook
     langs: tuple[str, ...]
-    #: the automaton with every pattern, and (where selling alone cannot stop a post)
-    #: a smaller one read first: the words that stop a post and the first cue of each
-    #: combo that could
+    #: the automaton with every pattern, and a smaller one: the words that stop a post
+    #: and the first cue of each combo that could
     full: Matcher
-    first: Matcher | None
-    #: cues of `first` that mean the post must be read with `full`
+    lean: Matcher
+    #: whether selling alone can stop a post (operations not normal, or the brand close
+    #: to an event at a severity where that counts): what the post sells then matters
+    selling: bool
+    #: tags that say a post sells, whatever its words
+    sale_tags: frozenset[str]
+    #: cues of `lean` that mean the post must be read with `full`
     triggers: frozenset[str]
     layers: frozenset[str]
     #: tags that let a rule fire on a post with no matched words
@@ -118,9 +122,12 @@ class Judge:
         if plan is None:
             return PUBLISH
         norm = post.norm if post.norm is not None else normalise(post.text, post.lang)
-        matcher = plan.first or plan.full
+        # A post is read first with the lean automaton unless what it sells could stop it
+        # and no tag already says that it sells (then it is read in full at once).
+        lean = not plan.selling or bool(post.tags & plan.sale_tags)
+        matcher = plan.lean if lean else plan.full
         hits = self._read(matcher, post, plan, norm)
-        if hits and plan.first is not None and (
+        if hits and lean and (
                 not self._groups(plan, hits, norm) <= _UNCITED or
                 any(h.pattern.label[0] == "cue" and h.pattern.label[1] in plan.triggers
                     for h in hits)):
@@ -181,14 +188,14 @@ class Judge:
             for s in brand.sectors))
         # Whether a post with no word that stops posts could still be stopped for what it
         # sells: operations are not normal, or the brand is close to an event at a
-        # severity where that counts (rules 1 and 3). Whether it sells then depends on
-        # whether it is a notice, so such posts are read in full at once.
+        # severity where that counts (rules 1 and 3).
         selling = any(c.ops is not Ops.NORMAL or (
             c.id in close_to and playbook.applies("sector-proximity", c.severity))
             for c in crises)
         return _Plan(crises=crises, playbook=playbook, langs=langs,
                      full=self._matcher(langs, layers, PHRASE_GROUPS),
-                     first=None if selling else self._matcher(langs, layers, _CITED_GROUPS),
+                     lean=self._matcher(langs, layers, _CITED_GROUPS),
+                     selling=selling, sale_tags=playbook.tags.promotion,
                      triggers=first_cue_names(langs, _CITED_GROUPS),
                      layers=frozenset().union(*(playbook.layers_of(c.category)
                                                 for c in crises)),
