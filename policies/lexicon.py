@@ -43,7 +43,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from policies.morphology import SNOWBALL, Endings, stem_variants
-from policies.normalise import located, normalise, one_to_one
+from policies.normalise import fold, located, normalise, one_to_one, word_offsets
 
 CATEGORIES = ("bombing", "shooting", "flood", "hurricane", "earthquake", "wildfire",
               "transport-accident", "pandemic", "death-of-public-figure", "unrest")
@@ -381,8 +381,10 @@ class Matcher:
                norm: str | None = None) -> list[Found]:
         """Map hits in `norm` (the text normalised) back to the original text."""
         norm = norm if norm is not None else normalise(text, lang)
-        if len(norm) == len(text) and one_to_one(text, lang):
-            where: Sequence[int] = range(len(text))  # nothing collapsed: positions agree
+        where: Sequence[int]
+        if one_to_one(text, lang):  # positions agree, but for runs of spaces and dashes
+            where = range(len(text)) if len(norm) == len(text) else \
+                word_offsets(fold(text, lang))
         else:
             own, where = located(text, lang)
             if own != norm:  # a text not in NFC: find the words again in its own form

@@ -50,10 +50,10 @@ _ASCII_REPLACE = [(c, r) for c, r in _REPLACE.items() if c.isascii()]
 
 def normalise(text: str, lang: str | None = None) -> str:
     """The normalised form of `text` (see the module docstring)."""
-    return " ".join(_fold(text, lang).split())
+    return " ".join(fold(text, lang).split())
 
 
-def _fold(text: str, lang: str | None) -> str:
+def fold(text: str, lang: str | None) -> str:
     """Everything but the whitespace collapse; works the same on a whole text or a piece."""
     if lang in _TURKIC:
         text = text.replace("I", "ı").replace("İ", "i")
@@ -95,9 +95,8 @@ def located(text: str, lang: str | None = None) -> tuple[str, Sequence[int]]:
     starts and ends): when every character folds to one, the offsets are worked out on
     demand from the words' places rather than listed one by one."""
     if one_to_one(text, lang):  # the common case: fold once, positions line up
-        folded = _fold(text, lang)
-        spans = [(m.start(), m.end()) for m in _WORD.finditer(folded)]
-        return " ".join(folded[s:e] for s, e in spans), _WordOffsets(spans)
+        folded = fold(text, lang)
+        return " ".join(folded.split()), word_offsets(folded)
     if "\u0306" not in text and _DROP.search(text):
         # marks that folding drops (Arabic tanween, an emoji's variation selector) are
         # all that stands in the way: drop them first, then shift positions past them
@@ -116,6 +115,12 @@ def located(text: str, lang: str | None = None) -> tuple[str, Sequence[int]]:
             parts.append(part.group())
             where.extend(positions[part.start():part.end()])
     return "".join(parts), where
+
+
+def word_offsets(folded: str) -> Sequence[int]:
+    """The offsets of a text that folded one character to one (`folded` is that text
+    folded): only its words' places are needed."""
+    return _WordOffsets([(m.start(), m.end()) for m in _WORD.finditer(folded)])
 
 
 class _WordOffsets(Sequence[int]):
@@ -173,11 +178,11 @@ class _PastDropped(Sequence[int]):
 def _fold_word(piece: str, base: int, lang: str | None) -> tuple[str, Sequence[int]]:
     """A word folded, with the source index of each folded character."""
     if one_to_one(piece, lang):
-        return _fold(piece, lang), range(base, base + len(piece))
+        return fold(piece, lang), range(base, base + len(piece))
     kept = [i for i, char in enumerate(piece) if char not in _DROPPED]
     stripped = "".join(piece[i] for i in kept)
     if one_to_one(stripped, lang):
-        return _fold(stripped, lang), [base + i for i in kept]
+        return fold(stripped, lang), [base + i for i in kept]
     chars: list[str] = []
     positions: list[int] = []
     for at, cluster in _clusters(piece, base):
@@ -200,7 +205,7 @@ def one_to_one(piece: str, lang: str | None) -> bool:
 
 @lru_cache(maxsize=65536)
 def _fold_piece(cluster: str, lang: str | None) -> str:
-    return _fold(cluster, lang)
+    return fold(cluster, lang)
 
 
 def _clusters(text: str, offset: int = 0):
