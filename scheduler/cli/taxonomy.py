@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import click
 from rich.table import Table
 
@@ -50,17 +53,11 @@ def sectors(app: App, brand_id: str | None, typed: str | None, as_json: bool) ->
              "names": spec.names, "close_to_categories": sorted(spec.categories),
              "close_to_contexts": sorted(spec.contexts)}
             for key, spec in sorted(playbook.sectors.items())]
-    if as_json:
-        print_json(rows)
-        return
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("sector", "within", "close to", "also called"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        close = ", ".join(row["close_to_categories"] + row["close_to_contexts"])
-        table.add_row(row["id"], " > ".join(row["lineage"]) or "-", close or "-",
-                      _some(row["names"]))
-    console().print(table)
+    _print(rows, as_json, {
+        "sector": lambda r: r["id"], "within": lambda r: " > ".join(r["lineage"]) or "-",
+        "close to": lambda r: ", ".join(r["close_to_categories"] +
+                                         r["close_to_contexts"]) or "-",
+        "also called": lambda r: _some(r["names"])})
 
 
 @click.command()
@@ -84,15 +81,9 @@ def contexts(app: App, brand_id: str | None, typed: str | None, as_json: bool) -
         return
     rows = [{"id": key, "names": spec.names, "implies": sorted(spec.implies)}
             for key, spec in sorted(playbook.contexts.items())]
-    if as_json:
-        print_json(rows)
-        return
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("context", "implies", "also called"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(row["id"], ", ".join(row["implies"]) or "-", _some(row["names"]))
-    console().print(table)
+    _print(rows, as_json, {
+        "context": lambda r: r["id"], "implies": lambda r: ", ".join(r["implies"]) or "-",
+        "also called": lambda r: _some(r["names"])})
 
 
 @click.command()
@@ -116,14 +107,22 @@ def tags(app: App, brand_id: str | None, as_json: bool) -> None:
     rows = [{"tag": tag, "means": group, "aliases": vocabulary.aliases.get(tag, [])}
             for tag, group in sorted(vocabulary.vocabulary.items(),
                                      key=lambda item: (item[1], item[0]))]
+    _print(rows, as_json, {
+        "tag": lambda r: r["tag"], "means": lambda r: r["means"].replace("_", " "),
+        "also written": lambda r: _some(r["aliases"])})
+
+
+def _print(rows: list[dict[str, Any]], as_json: bool,
+           columns: dict[str, Callable[[dict[str, Any]], str]]) -> None:
+    """The rows as JSON, or as a table of these columns."""
     if as_json:
         print_json(rows)
         return
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("tag", "means", "also written"):
+    for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(row["tag"], row["means"].replace("_", " "), _some(row["aliases"]))
+        table.add_row(*(cell(row) for cell in columns.values()))
     console().print(table)
 
 
