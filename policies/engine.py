@@ -155,7 +155,7 @@ class Judge:
 
     @staticmethod
     def _read(matcher: Matcher, post: PostFacts, plan: _Plan, norm: str) -> list[Hit]:
-        hits = matcher.hits(norm)
+        hits = matcher.hits(norm, post.text)
         if not hits:
             return hits
         if plan.borrows and any(h.pattern.lang == LINGUA_FRANCA for h in hits):

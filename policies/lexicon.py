@@ -195,12 +195,12 @@ def _name_endings(lang: str) -> Endings:
 @cache
 def _single(lang: str) -> Endings:
     morphology = load_lexicon(lang).morphology
-    return Endings(morphology.suffixes, 1)
+    return Endings(morphology.name_suffixes or morphology.suffixes, 1)
 
 
-def one_ending(rest: str, lang: str | None) -> bool:
-    """Whether `rest` is nothing or one ending of the language (of any language, when
-    the language has no lexicon)."""
+def one_name_ending(rest: str, lang: str | None) -> bool:
+    """Whether `rest` is nothing or one ending a name takes in the language (in any
+    language, when the language has no lexicon)."""
     if not rest:
         return True
     base = (lang or "").split("-")[0]
@@ -232,6 +232,8 @@ class Pattern:
     lang: str | None = None
     #: the keyword as the operator typed it, for a pattern made from it (Praha -> praz~)
     origin: str | None = None
+    #: counts only at the start of a hashtag, where words run together (#BostonMarathon)
+    in_hashtag: bool = False
 
     @property
     def stem(self) -> bool:
@@ -311,8 +313,10 @@ class Matcher:
         if not self.empty:
             self._automaton.make_automaton()
 
-    def hits(self, norm: str) -> list[Hit]:
-        """Occurrences in `norm` (already normalised) that respect word boundaries."""
+    def hits(self, norm: str, text: str | None = None) -> list[Hit]:
+        """Occurrences in `norm` (already normalised) that respect word boundaries. With
+        the original `text`, also the keyword matches that run on inside a hashtag
+        (#BostonMarathon); without it those cannot be told from Bostonka and are left out."""
         if self.empty:
             return []
         out: list[Hit] = []
@@ -334,7 +338,17 @@ class Matcher:
                     if not endings.accepts(norm[end + 1:stop]):
                         continue
                 out.append(new(Hit, (pattern, start, end + 1)))
+        if any(h.pattern.in_hashtag for h in out):
+            out = self._in_hashtags(text, out) if text is not None else \
+                [h for h in out if not h.pattern.in_hashtag]
         return out
+
+    def _in_hashtags(self, text: str, hits: list[Hit]) -> list[Hit]:
+        """Keep a hashtag-only match only where a hashtag starts with it: a keyword
+        begins #BostonMarathon, not Bostonka."""
+        where = located(text)[1]
+        return [h for h in hits if not h.pattern.in_hashtag or
+                (where[h.start] > 0 and text[where[h.start] - 1] == "#")]
 
     def spelled(self, text: str, foreign: str, hits: list[Hit]) -> list[Hit]:
         """Drop matches of `foreign` patterns (English ones in a Czech post) where the
@@ -360,19 +374,16 @@ class Matcher:
         Praze). A text with no accents at all was typed without them, and agrees."""
         if not _ACCENTED.search(text):
             return hits
-        folded = text.casefold()
+        folded = unicodedata.normalize("NFC", text).casefold()
         where: Sequence[int] | None = None
         kept = []
         for hit in hits:
-            pattern = hit.pattern
-            typed = pattern.origin if pattern.label[0] == "keyword" else \
-                pattern.core if pattern.lang == lang else None
-            typed = typed.lstrip("#").casefold() if typed else None
+            typed = _as_written(hit.pattern, lang)
             if typed and typed not in folded:  # spelled as typed somewhere: agrees
                 if where is None:
                     where = located(text)[1]
                 found = text[where[hit.start]:where[hit.end - 1] + 1]
-                if not _agree(typed, found.casefold()):
+                if not _agree(typed, unicodedata.normalize("NFC", found).casefold()):
                     continue
             kept.append(hit)
         return kept
@@ -388,7 +399,7 @@ class Matcher:
         else:
             own, where = located(text, lang)
             if own != norm:  # a text not in NFC: find the words again in its own form
-                hits = self.hits(own)
+                hits = self.hits(own, text)
         out = []
         for hit in hits:
             start = where[hit.start]
@@ -403,6 +414,21 @@ class Matcher:
             out.append(Found(hit.pattern.label, hit.pattern.text, text[start:end],
                              start, end, hit.pattern.origin))
         return out
+
+
+def _as_written(pattern: Pattern, lang: str) -> str | None:
+    """The spelling a match must agree with on accents: a lexicon pattern of `lang` as
+    its author wrote it; a crisis keyword as the operator typed it, unless typed with
+    no accents at all (then any accents agree: the operator did not type them)."""
+    if pattern.label[0] == "keyword":
+        typed = (pattern.origin or "").lstrip("#")
+        if not _ACCENTED.search(unicodedata.normalize("NFD", typed)):
+            return None
+    elif pattern.lang == lang:
+        typed = pattern.core
+    else:
+        return None
+    return unicodedata.normalize("NFC", typed).casefold() or None
 
 
 def _agree(typed: str, found: str) -> bool:
@@ -499,6 +525,8 @@ def keyword_patterns(keywords: Iterable[str], label: str,
             out.append(Pattern(text, ("keyword", label), None, text))  # NYC is not NYCE
             continue
         out.append(Pattern(text + "~", ("keyword", label), None, text))
+        out.append(Pattern(text.lstrip("#") + "*", ("keyword", label), None, text,
+                           in_hashtag=True))
         whole = normalise(text.lstrip("#"))
         for lang in langs:
             morphology = load_lexicon(lang).morphology

@@ -76,18 +76,23 @@ class Tags(_Strict):
         return out
 
     def canonical(self, tag: str) -> str | None:
-        """The known tag `tag` means (`#NewArrivals` -> `new-arrival`), or None. A tag
-        of several words means what its longest known run of words means
-        (`auto-repost` -> `repost`, `summer-new-arrivals` -> `new-arrival`)."""
+        """The known tag `tag` means (`#NewArrivals` -> `new-arrival`), or None. A tag of
+        several words means what its last known words mean, as a compound does
+        (`auto-repost` -> `repost`, `summer-new-arrivals` -> `new-arrival`), but not when
+        its head is unknown (`special-hours`, `sale-cancelled`) or it is negated
+        (`no-sale`): better refused than read as a promotion it is not."""
         found = self._known_form(fold_tag(tag))
         if found is not None:
             return found
         parts = [p for p in re.split(r"[-_\s]+", tag.strip().lstrip("#")) if p]
-        for size in range(len(parts) - 1, 0, -1):
-            meant = {self._known_form(fold_tag("".join(parts[i:i + size])))
-                     for i in range(len(parts) - size + 1)} - {None}
-            if meant:
-                return meant.pop() if len(meant) == 1 else None
+        while parts and parts[-1].isdigit():
+            parts.pop()  # flash-sale-2026
+        if not parts or normalise(parts[0]) in _NEGATIONS:
+            return None
+        for start in range(len(parts)):
+            found = self._known_form(fold_tag("".join(parts[start:])))
+            if found is not None:
+                return found
         return None
 
     def _known_form(self, folded: str) -> str | None:
@@ -99,6 +104,10 @@ class Tags(_Strict):
     def nearest(self, tag: str, n: int = 3) -> list[str]:
         close = difflib.get_close_matches(fold_tag(tag), list(self.known), n=n * 2)
         return list(dict.fromkeys(self.known[c] for c in close))[:n]
+
+
+_NEGATIONS = frozenset({"no", "non", "not", "without", "anti", "ne", "bez", "не", "без",
+                        "tanpa", "bukan", "yox", "deyil", "لا", "بدون"})
 
 
 def fold_tag(tag: str) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from policies.lexicon import Found, Hit, one_ending
+from policies.lexicon import Found, Hit, one_name_ending
 from policies.models import Action, Crisis, Ops, PostFacts, Reason
 from policies.normalise import normalise
 from policies.playbook import Playbook
@@ -75,11 +75,13 @@ class Context:
 
 
 def follow_the_business(ctx: Context) -> Reason | None:
-    """Rule 1: marketing shrinks with operations. Closed stops everything but operational
-    notices; reduced stops promotion and automated sequences."""
+    """Rule 1: marketing shrinks with operations. Reduced stops promotion and every
+    automated post (a machine keeps posting while people are sent home); closed stops
+    all that and everything else but the operational notices a person writes."""
     ops = ctx.crisis.ops
-    if (ops is Ops.CLOSED and not ctx.notice) or \
-            (ops is Ops.REDUCED and (ctx.promotion or ctx.sequence)):
+    automated = ctx.post.automated or ctx.sequence
+    if (ops is Ops.CLOSED and (automated or not ctx.notice)) or \
+            (ops is Ops.REDUCED and (ctx.promotion or automated)):
         return ctx.reason("follow-the-business")
     return None
 
@@ -122,23 +124,39 @@ def newsjacking(ctx: Context) -> Reason | None:
 
 
 def _named_as_typed(ctx: Context, keyword: Hit) -> bool:
-    """Blocking needs the event's name as the operator wrote it: a hashtag, or the
-    keyword itself with at most one ending (Mostu, Bostonu), in the case it was typed
-    in. A name typed capitalised (Most, the town) found in lower case (most, a bridge),
-    or only under its stem or with a derivation (Амурные, romantic, from Амур), is most
-    likely another word: it is still held by sensitive-words, not blocked."""
+    """Blocking needs the event's name as the operator wrote it, where nothing else can
+    be meant: a hashtag; or the keyword itself, with at most one of a name's endings if
+    it is long enough to be read so (Bostonu; not davam from dava), and, if typed as a
+    name, capitalised where a common word would not be (not at the start of a
+    sentence: "Nice deals this weekend" is not Nice). A keyword found only under its
+    stem, with a derivation, or where another word may be meant, is held by
+    sensitive-words, not blocked."""
     found = ctx.locate([keyword])
-    typed = keyword.pattern.origin or ""
     if not found or keyword.pattern.lang is not None:
         return False  # found under the keyword's stem, not as written
-    text = found[0].text
-    if text.startswith("#"):
-        return True  # a hashtag is written in any case
-    bare = typed.lstrip("#")
-    if bare[:1].isupper() and text[:1].islower():
+    match = found[0]
+    if match.text.startswith("#"):
+        return True
+    typed = (keyword.pattern.origin or "").lstrip("#")
+    stem = normalise(typed, ctx.post.lang)
+    rest = normalise(match.text, ctx.post.lang)[len(stem):]
+    if rest and (len(stem) < _NAME_WITH_ENDINGS or not one_name_ending(rest, ctx.post.lang)):
         return False
-    rest = normalise(text, ctx.post.lang)[len(normalise(bare, ctx.post.lang)):]
-    return one_ending(rest, ctx.post.lang)
+    if typed[:1].isupper():
+        return match.text[:1].isupper() and not _starts_sentence(ctx.post.text, match.start)
+    return True
+
+
+#: a keyword shorter than this is blocked for only as written: with an ending it is too
+#: likely another word
+_NAME_WITH_ENDINGS = 5
+
+
+def _starts_sentence(text: str, at: int) -> bool:
+    """Whether the word at `at` starts the text or a sentence (where any word is
+    capitalised)."""
+    before = text[:at].rstrip(" \t\"'«»„“”‘’([")
+    return not before or not (before[-1].isalnum() or before[-1] in ",-–—")
 
 
 def donation_boast(ctx: Context) -> Reason | None:

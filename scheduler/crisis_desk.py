@@ -10,6 +10,7 @@ remain, and releases the rest at a paced rate per channel (rule 8).
 from __future__ import annotations
 
 import gc
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -67,7 +68,8 @@ def _one_of(option: str, value: str, allowed: Sequence[str]) -> None:
 def _clean(values: Iterable[str], lower: bool = True) -> tuple[str, ...]:
     out: list[str] = []
     for value in values:
-        item = value.strip().lower() if lower else value.strip()
+        item = unicodedata.normalize("NFC", value.strip())
+        item = item.lower() if lower else item
         if item and item not in out:
             out.append(item)
     return tuple(out)

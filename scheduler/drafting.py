@@ -205,7 +205,9 @@ def check_text(text: str, label: str) -> str:
                None)
     if bad is not None:
         raise BadInput(f"{label}: contains the control character U+{ord(bad):04X}; remove it")
-    return text.strip()
+    # one spelling of each accented letter (é, not e and a combining accent), so the
+    # policy compares words as written whatever keyboard or app composed them
+    return unicodedata.normalize("NFC", text.strip())
 
 
 def check_tags(tags: Sequence[str], label: str, vocabulary: Tags) -> tuple[str, ...]:

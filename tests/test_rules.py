@@ -305,17 +305,35 @@ def test_a_short_keyword_takes_endings_but_does_not_swallow_other_words():
     assert fibre.action is Action.PUBLISH, fibre
 
 
-def test_accents_tell_czech_keywords_apart_but_a_text_without_accents_still_matches():
-    crisis_words = dict(category="flood", keywords=("byt",), contexts=(), regions=())
+def test_a_keyword_typed_with_accents_matches_only_words_that_agree_on_them():
     prague = BrandFacts(id="kvasek", languages=("cs",))
-    flat = judge("Zatopený byt v Karlíně: nabízíme úklid", brand=prague, lang="cs",
-                 severity="watch", **crisis_words)
-    to_be = judge("Chceme být s vámi i v těžkých chvílích", brand=prague, lang="cs",
-                  severity="watch", **crisis_words)
-    plain = judge("Zatopeny byt v Karline", brand=prague, lang="cs", severity="watch",
-                  **crisis_words)
-    assert flat.action is Action.HOLD and plain.action is Action.HOLD
-    assert "sensitive-words" not in rules(to_be), to_be
+
+    def held(text: str, keyword: str) -> bool:
+        decision = judge(text, brand=prague, lang="cs", severity="watch", category="flood",
+                         keywords=(keyword,), contexts=(), regions=())
+        return "sensitive-words" in rules(decision)
+
+    # typed with its accents: only the word with those accents (byt, a flat; být, to be)
+    assert held("Chceme být s vámi i v těžkých chvílích", "být")
+    assert not held("Zatopený byt v Karlíně: nabízíme úklid", "být")
+    # typed without accents: the operator did not type them, so any accents agree
+    assert held("Studénka: pobočka otevřena, káva zdarma", "Studenka")
+    assert held("Zatopený byt v Karlíně", "byt") and held("Chceme být s vámi", "byt")
+    # a text typed without any accents agrees with any keyword
+    assert held("Zatopeny byt v Karline", "být")
+
+
+def test_a_text_in_decomposed_unicode_is_judged_as_the_composed_one():
+    import unicodedata
+
+    prague = BrandFacts(id="kvasek", languages=("cs",))
+    for text in ("Výbušná chuť našich koláčů!", "Studénka: sleva 20 % na jízdenky"):
+        composed = judge(text, brand=prague, lang="cs", severity="watch", category="bombing",
+                         keywords=("Studénka",), contexts=(), regions=())
+        decomposed = judge(unicodedata.normalize("NFD", text), brand=prague, lang="cs",
+                           severity="watch", category="bombing", keywords=("Studénka",),
+                           contexts=(), regions=())
+        assert composed.stops and decomposed.action is composed.action, text
 
 
 def test_an_english_idiom_in_another_language_must_be_spelled_in_english():
@@ -325,3 +343,28 @@ def test_an_english_idiom_in_another_language_must_be_spelled_in_english():
     gun = judge("Yeni GUN SHOW oyunu!", brand=baku, lang="az", severity="watch", **shooting)
     assert day.action is Action.PUBLISH, day
     assert gun.action is Action.HOLD, gun
+
+
+def test_a_keyword_starts_a_hashtag_whose_words_run_together():
+    camel = judge("#BostonMarathon 20% off today", tags=["promo"], keywords=("Boston",))
+    joined = judge("#bostonmarathon memories", severity="watch", keywords=("Boston",))
+    plain = judge("Bostonka is our new kettle", severity="watch", keywords=("Boston",))
+    assert camel.action is Action.BLOCK, camel
+    assert joined.action is Action.HOLD, joined
+    assert plain.action is Action.PUBLISH, plain
+
+
+@pytest.mark.parametrize("text", [
+    "Nice deals this weekend: 20% off all lattes!",   # a sentence starts with the word
+    "Reading list for the weekend: 30% off",
+])
+def test_a_name_that_starts_a_sentence_is_held_not_blocked(text):
+    keyword = text.split()[0]
+    decision = judge(text, tags=["promo"], keywords=(keyword,))
+    assert decision.stops and decision.action is not Action.BLOCK, decision
+
+
+def test_a_short_keyword_with_an_ending_is_held_not_blocked():
+    decision = judge("Registration davam edir: 20% endirim", lang="az", tags=["promo"],
+                     keywords=("dava",))
+    assert decision.action is not Action.BLOCK, decision
