@@ -291,7 +291,7 @@ class Playbook(_Strict):
             return Resolved(text, (text,))
         found = self.sector_names.resolve(text)
         above = {s for key in found.ids for s in self.lineage(key)[1:]}
-        return Resolved(text, tuple(k for k in found.ids if k not in above))
+        return Resolved(text, tuple(k for k in found.ids if k not in above), found.ignored)
 
     def resolve_context(self, text: str) -> Resolved:
         if text in self.contexts:
@@ -349,7 +349,9 @@ def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any
     for key, value in override.items():
         if isinstance(key, str) and key.endswith("+"):
             name = key[:-1]
-            out[name] = list(out.get(name) or []) + list(value or [])
+            # one item may be written without brackets: names+: pyrotechnika
+            more = [value] if isinstance(value, str) else list(value or [])
+            out[name] = list(out.get(name) or []) + more
         elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
             out[key] = merge(out[key], value)
         else:

@@ -74,10 +74,12 @@ def forms_of(word: str) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class Resolved:
-    """What a typed name resolved to: the entries, in the order found."""
+    """What a typed name resolved to: the entries, in the order found, and the words of
+    it that no entry's name used (shown, so "spaceship repair" is not silently repair)."""
 
     text: str
     ids: tuple[str, ...]
+    ignored: tuple[str, ...] = ()
 
 
 class Taxonomy:
@@ -159,7 +161,8 @@ class Taxonomy:
             if best[0] not in found:
                 found.append(best[0])
             left = [i for i in left if i not in best[2]]
-        return Resolved(text, tuple(found))
+        ignored = tuple(words[i] for i in left if words[i] not in GENERIC)
+        return Resolved(text, tuple(found), ignored if found else ())
 
     def nearest(self, text: str, n: int = 3) -> list[str]:
         """Entries whose names look most like `text`, for a did-you-mean."""

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from policies.engine import Judge, regions_overlap
 from policies.lexicon import CATEGORIES
 from policies.models import Action, Decision, Ops, Severity
+from policies.normalise import normalise
 from policies.playbook import parse_rate
 from policies.rewrite import draft_notice
 from scheduler.config import Config
@@ -54,6 +55,9 @@ def check_spec(config: Config, spec: CrisisSpec) -> CrisisSpec:
     for channel in spec.channels:
         if channel not in config.channels:
             raise BadInput(f"--channel: unknown channel {channel!r}")
+    for keyword in spec.keywords:
+        if keyword.strip() and not normalise(keyword.strip().rstrip("*")):
+            raise BadInput(f"--keyword: {keyword!r} has no letters or digits to look for")
     contexts = [c for typed in _clean(spec.contexts) for c in config.resolve_context(typed)]
     return replace(spec, name=spec.name.strip(), keywords=_clean(spec.keywords, lower=False),
                    contexts=_clean(contexts), regions=_clean(spec.regions),

@@ -219,6 +219,10 @@ def check_tags(tags: Sequence[str], label: str, vocabulary: Tags) -> tuple[str, 
         if not tag:
             continue
         known = vocabulary.canonical(tag)
+        words = tag.split()
+        if known is None and len(words) > 1:  # "promo sale": two tags, not one
+            out += [t for t in check_tags(words, label, vocabulary) if t not in out]
+            continue
         if known is None:
             raise BadInput(f"{label}: {unknown_tag(raw, vocabulary)}")
         if known not in out:
@@ -242,5 +246,8 @@ def is_next_slot(at: str | None) -> bool:
 
 
 def split_tags(cell: str) -> list[str]:
-    """Tags in one CSV cell or option: separated by commas, semicolons or spaces."""
-    return [t for t in re.split(r"[,;\s]+", cell or "") if t]
+    """Tags in one CSV cell: separated by commas or semicolons, or by spaces when there
+    is neither (`promo sale`); a tag of several words is kept whole (`test drive`) when
+    commas separate them, and check_tags reads its words apart if it is not known."""
+    separator = r"[,;]" if re.search(r"[,;]", cell or "") else r"\s+"
+    return [t.strip() for t in re.split(separator, cell or "") if t.strip()]

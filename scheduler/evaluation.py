@@ -39,6 +39,7 @@ STOP_RULES = ("follow-the-business", "sensitive-words", "sector-proximity", "new
 PUBLISH_RULES = ("operational-notice", "out-of-scope", "ordinary", "near-miss")
 _CRISIS_KEYS = {"name", "category", "severity", "ops", "keywords", "contexts", "regions",
                 "brands", "langs", "channels"}
+_CRISIS_LISTS = {"keywords", "contexts", "regions", "brands", "langs", "channels"}
 _CASE_KEYS = {"id", "brand", "text", "tags", "lang", "automated", "crisis_text", "expect",
               "rule", "why"}
 _NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -227,20 +228,34 @@ def read_retired(root: Path) -> dict[str, str]:
 def _file_cases(path: Path) -> Iterator[Case]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise CorpusError(f"{path}: cannot read ({exc})") from None
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot read ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise CorpusError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") \
+            from None
     if not isinstance(data, dict) or not isinstance(data.get("scenarios"), list):
         raise CorpusError(f"{path}: needs `brands:` and `scenarios:`")
-    config = _config(path, data.get("brands") or [])
+    config = _config(path, _listed(f"{path}: brands", data.get("brands") or []))
     judging = Judging(config)
-    for number, scenario in enumerate(data["scenarios"], 1):
-        where = f"{path}: scenarios[{number - 1}]"
+    for number, scenario in enumerate(data["scenarios"]):
+        where = f"{path}: scenarios[{number}]"
+        if not isinstance(scenario, dict) or not isinstance(scenario.get("crisis"), dict):
+            raise CorpusError(f"{where}: needs `crisis:` (a mapping) and `cases:`")
         crisis = _crisis(where, config, {"category": data.get("category"),
-                                         **(scenario.get("crisis") or {})})
+                                         **scenario["crisis"]})
         judge = Judge([to_policy(crisis)], config.playbook_for)
-        for raw in scenario.get("cases") or []:
+        for raw in _listed(f"{where}.cases", scenario.get("cases") or []):
             yield _case(path, where, raw, config, judging, judge, crisis.category,
                         data.get("language"))
+
+
+def _listed(where: str, items: Any) -> list[dict[str, Any]]:
+    """A list of mappings, or a CorpusError saying where it is not one."""
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise CorpusError(f"{where}: must be a list of mappings")
+    return items
 
 
 def _config(path: Path, brands: list[dict[str, Any]]) -> Config:
@@ -263,6 +278,9 @@ def _crisis(where: str, config: Config, raw: dict[str, Any]) -> CrisisRecord:
     unknown = set(raw) - _CRISIS_KEYS
     if unknown:
         raise CorpusError(f"{where}.crisis: unknown key(s) {', '.join(sorted(unknown))}")
+    for key in _CRISIS_LISTS & set(raw):
+        if not isinstance(raw[key], list):
+            raise CorpusError(f"{where}.crisis.{key}: must be a list, such as [{raw[key]}]")
     values = {k: tuple(str(x) for x in v) if isinstance(v, list) else v
               for k, v in raw.items()}
     values.setdefault("severity", "serious")

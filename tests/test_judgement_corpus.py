@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from functools import cache
 from pathlib import Path
@@ -79,3 +80,20 @@ scenarios:
                                                        "rule: sensitive-words"))
     result = evaluate(case_file)
     assert result.overall.leaks == 1 and result.overall.agreement == 0.0
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ('brands: "oops"\nscenarios: []\n', "brands: must be a list of mappings"),
+    ('brands: []\nscenarios: ["x"]\n', "scenarios[0]: needs `crisis:`"),
+    ("brands: []\nscenarios:\n  - crisis: {category: flood, keywords: Boston}\n",
+     "crisis.keywords: must be a list"),
+    ("brands: [\n", "not valid YAML"),
+])
+def test_a_malformed_case_file_is_one_line_naming_the_problem(tmp_path, content, message):
+    from scheduler.evaluation import CorpusError
+
+    path = tmp_path / "x.yaml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(CorpusError, match=re.escape(message)) as caught:
+        evaluate(path)
+    assert "\n" not in str(caught.value)

@@ -254,3 +254,23 @@ def test_unrelated_words_resolve_to_nothing():
              for text in _pairs()["refused"]
              if playbook.resolve_sector(text).ids or playbook.resolve_context(text).ids]
     assert not wrong
+
+
+def test_a_plus_key_with_one_item_without_brackets_adds_that_item(tmp_path):
+    path = tmp_path / "brand.yaml"
+    path.write_text("sectors:\n  fireworks: {names+: pyrotechnika}\ntags:\n"
+                    "  promotion+: flash-drop\n", encoding="utf-8")
+    playbook = load_playbook(path, base=default_playbook())
+    assert playbook.resolve_sector("pyrotechnika").ids == ("fireworks",)
+    assert "flash-drop" in playbook.tags.promotion and "o" not in playbook.tags.vocabulary
+    assert playbook.resolve_sector("t shirts").ids == ("apparel",)
+
+
+def test_csv_tags_of_several_words_and_tags_separated_by_spaces(cli, tmp_path):
+    csv = tmp_path / "week.csv"
+    csv.write_text('channel,at,text,tags\n'
+                   'stride-outbox,+1h,Test drive day,"test drive, promo"\n'
+                   'stride-outbox,+2h,Two tags,promo sale\n', encoding="utf-8")
+    assert cli("post", "import", str(csv)).exit_code == 0
+    tags = [p["tags"] for p in json.loads(cli("post", "list", "--json").stdout)]
+    assert tags == [["test-drive", "promo"], ["promo", "sale"]]

@@ -53,6 +53,10 @@ def check(app: App, text: str, brand_id: str | None, channel_id: str | None,
           --category flood --region cz
     """
     brand = app.config.brand(brand_id) if brand_id else _first_brand(app)
+    if channel_id and channel_id not in {c.id for c in brand.channels}:
+        known = ", ".join(c.id for c in brand.channels) or "none"
+        raise click.BadParameter(f"{channel_id!r} is not a channel of brand {brand.id!r} "
+                                 f"(its channels: {known})", param_hint="--channel")
     channel = channel_id or (brand.channels[0].id if brand.channels else "-")
     vocabulary = app.config.playbook_for(brand.id).tags
     post = PostFacts(text=text, brand=app.judging.brand_facts(brand.id), channel=channel,

@@ -38,13 +38,18 @@ def check(app: App, as_json: bool) -> None:
     config = app.config
     channels = sum(len(b.channels) for b in config.brands)
     database = make_url(config.database_url).render_as_string(hide_password=True)
-    sectors = {b.id: {typed: list(config.playbook_for(b.id).resolve_sector(typed).ids)
-                      for typed in b.sectors} for b in config.brands}
+    resolved = {b.id: [config.playbook_for(b.id).resolve_sector(typed) for typed in b.sectors]
+                for b in config.brands}
+    sectors = {brand: {r.text: list(r.ids) for r in found} for brand, found in resolved.items()}
+    ignored = {brand: {r.text: list(r.ignored) for r in found if r.ignored}
+               for brand, found in resolved.items()}
     problems = missing_credentials(config)
     if as_json:
         print_json({"config": str(config_path(app.config_path)), "ok": True,
                     "brands": len(config.brands), "channels": channels,
-                    "database": database, "sectors": sectors, "warnings": problems})
+                    "database": database, "sectors": sectors,
+                    "ignored_words": {b: w for b, w in ignored.items() if w},
+                    "warnings": problems})
         return
     click.echo(f"{config_path(app.config_path)}: OK ({len(config.brands)} brands, "
                f"{channels} channels, database {database}).")
@@ -52,6 +57,11 @@ def check(app: App, as_json: bool) -> None:
         if resolved:
             click.echo(f"  {brand}: sectors " + "; ".join(
                 _resolution(typed, ids) for typed, ids in resolved.items()))
+    for brand, words in ignored.items():
+        for typed, unknown in words.items():
+            err(f"warning: brands {brand}: sector {typed!r}: the words {', '.join(unknown)} "
+                "name no sector and were left out (`tactful sectors` lists them; a brand's "
+                "playbook can add one)")
     for problem in problems:
         err(f"warning: {problem}; posts on that channel will be held until it is set")
 

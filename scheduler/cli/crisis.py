@@ -70,8 +70,9 @@ def kind_options(func: Callable[..., Any]) -> Callable[..., Any]:
                           "also pause every automated post."),
         click.option("--ops", type=click.Choice([o.value for o in Ops]),
                      default=Ops.NORMAL.value, show_default=True,
-                     help="The business's operating status: reduced pauses promotion, "
-                          "closed pauses every automated post; both draft a notice."),
+                     help="The business's operating status: reduced pauses promotion and "
+                          "automated posts, closed pauses everything but notices a person "
+                          "writes; both draft a notice."),
     ]
     for option in reversed(options):
         func = option(func)

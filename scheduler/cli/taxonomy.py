@@ -9,6 +9,7 @@ import click
 from rich.table import Table
 
 from policies.playbook import Playbook, default_playbook
+from policies.taxonomy import Resolved
 from scheduler.cli.common import App, console, json_option, pass_app, print_json
 
 BRAND = click.option("--brand", "-b", "brand_id", metavar="ID",
@@ -46,8 +47,8 @@ def sectors(app: App, brand_id: str | None, typed: str | None, as_json: bool) ->
     """
     playbook = _playbook(app, brand_id)
     if typed is not None:
-        _show_resolved(typed, playbook.resolve_sector(typed).ids,
-                       playbook.sector_names.nearest(typed), as_json)
+        _show_resolved(playbook.resolve_sector(typed), playbook.sector_names.nearest(typed),
+                       as_json)
         return
     rows = [{"id": key, "parent": spec.parent, "lineage": playbook.lineage(key)[1:],
              "names": spec.names, "close_to_categories": sorted(spec.categories),
@@ -76,8 +77,8 @@ def contexts(app: App, brand_id: str | None, typed: str | None, as_json: bool) -
     """
     playbook = _playbook(app, brand_id)
     if typed is not None:
-        _show_resolved(typed, playbook.resolve_context(typed).ids,
-                       playbook.context_names.nearest(typed), as_json)
+        _show_resolved(playbook.resolve_context(typed), playbook.context_names.nearest(typed),
+                       as_json)
         return
     rows = [{"id": key, "names": spec.names, "implies": sorted(spec.implies)}
             for key, spec in sorted(playbook.contexts.items())]
@@ -126,15 +127,18 @@ def _print(rows: list[dict[str, Any]], as_json: bool,
     console().print(table)
 
 
-def _show_resolved(typed: str, ids: tuple[str, ...], nearest: list[str], as_json: bool) -> None:
+def _show_resolved(found: Resolved, nearest: list[str], as_json: bool) -> None:
     if as_json:
-        print_json({"text": typed, "resolved": list(ids), "nearest": [] if ids else nearest})
+        print_json({"text": found.text, "resolved": list(found.ids),
+                    "ignored_words": list(found.ignored),
+                    "nearest": [] if found.ids else nearest})
         return
-    if ids:
-        click.echo(f"{typed!r} -> {', '.join(ids)}")
+    if found.ids:
+        left = f" (words left out: {', '.join(found.ignored)})" if found.ignored else ""
+        click.echo(f"{found.text!r} -> {', '.join(found.ids)}{left}")
     else:
         hint = f" (nearest: {', '.join(nearest)})" if nearest else ""
-        click.echo(f"{typed!r} -> nothing{hint}")
+        click.echo(f"{found.text!r} -> nothing{hint}")
 
 
 def _some(names: list[str], limit: int = 6) -> str:
