@@ -322,6 +322,7 @@ class Matcher:
         out: list[Hit] = []
         size = len(norm)
         new = tuple.__new__  # a Hit without NamedTuple's Python-level __new__: half the cost
+        hashtags = False
         for end, (length, found) in self._automaton.iter(norm):
             start = end - length + 1
             before_ok = start == 0 or not norm[start - 1].isalnum()
@@ -338,7 +339,8 @@ class Matcher:
                     if not endings.accepts(norm[end + 1:stop]):
                         continue
                 out.append(new(Hit, (pattern, start, end + 1)))
-        if any(h.pattern.in_hashtag for h in out):
+                hashtags = hashtags or pattern.in_hashtag
+        if hashtags:
             out = self._in_hashtags(text, out) if text is not None else \
                 [h for h in out if not h.pattern.in_hashtag]
         return out
