@@ -181,6 +181,7 @@ class Judge:
             return None
         playbook = self._playbook(brand.id)
         langs = self._lexicon_langs(lang)
+        own = (lang or "").split("-")[0]
         layers = frozenset().union(*(playbook.layers_of(c.category) for c in self.crises))
         close_to = frozenset(c.id for c in crises if any(
             playbook.sector_is_close(s, c.category, playbook.contexts_of(c.category,
@@ -202,10 +203,8 @@ class Judge:
                      telling=(playbook.tags.promotion | playbook.tags.automated_sequence |
                               playbook.tags.service),
                      closed=any(c.ops is Ops.CLOSED for c in crises), close_to=close_to,
-                     borrows=(lang or "").split("-")[0] != LINGUA_FRANCA,
-                     accents=any(load_lexicon(x).morphology.accents for x in langs
-                                 if x == (lang or "").split("-")[0]),
-                     own_lang=(lang or "").split("-")[0])
+                     borrows=own != LINGUA_FRANCA, own_lang=own,
+                     accents=own in langs and load_lexicon(own).morphology.accents)
 
     def _groups(self, plan: _Plan, hits: list[Hit], norm: str) -> frozenset[Label]:
         """What the hits tell the rules: keywords, the idioms and event words of layers
