@@ -34,7 +34,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -43,7 +43,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from policies.morphology import SNOWBALL, Endings, stem_variants
-from policies.normalise import fold, located, normalise, one_to_one, word_offsets
+from policies.normalise import located, normalise, one_to_one
 
 CATEGORIES = ("bombing", "shooting", "flood", "hurricane", "earthquake", "wildfire",
               "transport-accident", "pandemic", "death-of-public-figure", "unrest")
@@ -396,8 +396,7 @@ class Matcher:
         norm = norm if norm is not None else normalise(text, lang)
         where: Sequence[int]
         if one_to_one(text, lang):  # positions agree, but for runs of spaces and dashes
-            where = range(len(text)) if len(norm) == len(text) else \
-                word_offsets(fold(text, lang))
+            where = range(len(text)) if len(norm) == len(text) else located(text, lang)[1]
         else:
             own, where = located(text, lang)
             if own != norm:  # a text not in NFC: find the words again in its own form
@@ -448,16 +447,22 @@ def _continues(char: str) -> bool:
     return unicodedata.category(char) in {"Mn", "Me", "Mc", "Cf"}
 
 
-def _keys(pattern: Pattern) -> list[tuple[str, bool]]:
+def _keys(pattern: Pattern) -> tuple[tuple[str, bool], ...]:
     """The normalised key(s) for a pattern and whether each needs a word start."""
-    key = normalise(pattern.core, pattern.lang)
+    return _keys_of(pattern.core, pattern.lang)
+
+
+@lru_cache(maxsize=1 << 16)
+def _keys_of(core: str, lang: str | None) -> tuple[tuple[str, bool], ...]:
+    # the same lexicon pattern goes into every automaton of its languages (lean and
+    # full, English in every pair): normalise it once
+    key = normalise(core, lang)
     if not key:
-        return []
-    bounded = key[0].isalnum()
-    keys = [(key, bounded)]
+        return ()
+    keys = [(key, key[0].isalnum())]
     if _is_arabic(key[0]):
         keys += [(clitic + key, True) for clitic in ARABIC_CLITICS]
-    return keys
+    return tuple(keys)
 
 
 def _is_arabic(char: str) -> bool:

@@ -90,10 +90,13 @@ def normalise_with_offsets(text: str, lang: str | None = None) -> tuple[str, lis
     return norm, list(where)
 
 
+@lru_cache(maxsize=64)
 def located(text: str, lang: str | None = None) -> tuple[str, Sequence[int]]:
     """`normalise_with_offsets` for a reader who looks up a few positions (where a match
     starts and ends): when every character folds to one, the offsets are worked out on
-    demand from the words' places rather than listed one by one."""
+    demand from the words' places rather than listed one by one. Remembered for the last
+    few texts: judging one post asks for them several times (hashtags, accents, quoting).
+    The offsets are shared: do not change them."""
     if one_to_one(text, lang):  # the common case: fold once, positions line up
         folded = fold(text, lang)
         return " ".join(folded.split()), word_offsets(folded)
