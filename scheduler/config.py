@@ -38,6 +38,8 @@ DATABASE_ENV = "TACTFUL_DATABASE_URL"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_GROUPS = {"weekdays": WEEKDAYS[:5], "weekends": WEEKDAYS[5:], "daily": WEEKDAYS}
 SLUG = r"^[a-z0-9][a-z0-9_.-]*$"
+ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+EMAIL = r"^[^@\s<>]+@[^@\s<>]+$"
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
 _BACKENDS = ("sqlite", "postgresql")
 
@@ -134,15 +136,73 @@ class WebhookChannel(ChannelBase):
     kind: Literal["webhook"]
     url: str = Field(pattern=r"^https?://")
     format: Literal["json", "slack", "discord"] = "json"
-    secret_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    secret_env: str | None = Field(default=None, pattern=ENV_NAME)
     timeout_seconds: float = Field(default=10.0, gt=0)
     retries: int = Field(default=2, ge=0, le=10)
     #: set true only when the receiver de-duplicates on the Idempotency-Key header
     idempotent: bool = False
 
 
-Channel = Annotated[OutboxChannel | WebhookChannel, Field(discriminator="kind")]
-CHANNEL_KINDS = ("outbox", "webhook")
+class MastodonChannel(ChannelBase):
+    """Posts statuses to one Mastodon account (Mastodon.py), with an Idempotency-Key."""
+
+    kind: Literal["mastodon"]
+    instance: str = Field(pattern=r"^https?://")
+    #: the name of the variable (or secrets-file key) that holds the access token
+    token_env: str = Field(pattern=ENV_NAME)
+    visibility: Literal["public", "unlisted", "private", "direct"] = "public"
+    spoiler_text: str | None = None
+    #: the instance's limit on a status (500 on mastodon.social; some allow more)
+    max_characters: int = Field(default=500, ge=1, le=100_000)
+    timeout_seconds: float = Field(default=10.0, gt=0)
+
+
+class BlueskyChannel(ChannelBase):
+    """Writes posts to one Bluesky account's repository (atproto), with a record key
+    chosen before the first try."""
+
+    kind: Literal["bluesky"]
+    service: str = Field(default="https://bsky.social", pattern=r"^https?://")
+    handle: str = Field(min_length=3)
+    #: the name of the variable (or secrets-file key) that holds an app password
+    password_env: str = Field(pattern=ENV_NAME)
+    timeout_seconds: float = Field(default=10.0, gt=0)
+
+
+class EmailChannel(ChannelBase):
+    """Sends each post as an email (smtplib) to a fixed list of addresses."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    kind: Literal["email"]
+    host: str = Field(min_length=1)
+    #: 587 for starttls, 465 for tls, 25 for none when not given
+    port: int | None = Field(default=None, ge=1, le=65535)
+    tls: Literal["starttls", "tls", "none"] = "starttls"
+    username_env: str | None = Field(default=None, pattern=ENV_NAME)
+    password_env: str | None = Field(default=None, pattern=ENV_NAME)
+    sender: str = Field(alias="from", pattern=EMAIL)
+    to: list[Annotated[str, Field(pattern=EMAIL)]] = Field(min_length=1)
+    #: the subject of every message; without it, the post's first line
+    subject: str | None = None
+    #: certificates to trust for this server (a company's own authority), PEM
+    ca_file: Path | None = None
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+    @model_validator(mode="after")
+    def _login_whole(self) -> EmailChannel:
+        if (self.username_env is None) != (self.password_env is None):
+            raise ValueError("set both username_env and password_env, or neither")
+        return self
+
+    @property
+    def smtp_port(self) -> int:
+        return self.port or {"starttls": 587, "tls": 465, "none": 25}[self.tls]
+
+
+AnyChannel = OutboxChannel | WebhookChannel | MastodonChannel | BlueskyChannel | EmailChannel
+Channel = Annotated[AnyChannel, Field(discriminator="kind")]
+CHANNEL_KINDS = ("outbox", "webhook", "mastodon", "bluesky", "email")
 
 
 class Brand(Strict):
@@ -276,7 +336,7 @@ class Config(Strict):
         return _load_brand_playbook(self.resolve(brand.playbook))
 
     @cached_property
-    def channels(self) -> dict[str, tuple[Brand, OutboxChannel | WebhookChannel]]:
+    def channels(self) -> dict[str, tuple[Brand, AnyChannel]]:
         """Every channel by id, with its brand."""
         return {c.id: (b, c) for b in self.brands for c in b.channels}
 
@@ -476,5 +536,6 @@ def _all_keys(models: Iterator[type[BaseModel]]) -> set[str]:
     return {name for model in models for name in model.model_fields}
 
 
-_KNOWN_KEYS = _all_keys(iter((Config, DaemonConfig, Brand, Slot, OutboxChannel,
-                              WebhookChannel))) - {"base_dir"}
+_KNOWN_KEYS = (_all_keys(iter((Config, DaemonConfig, Brand, Slot, OutboxChannel,
+                               WebhookChannel, MastodonChannel, BlueskyChannel,
+                               EmailChannel))) - {"base_dir", "sender"}) | {"from"}

@@ -13,14 +13,14 @@ import os
 import socket
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler.config import DaemonConfig
 from scheduler.models import Post, Status
-from scheduler.publishers import PublisherPool, PublishError
+from scheduler.publishers import Publisher, PublisherPool, PublishError, Receipt
 from scheduler.recurrence import next_occurrence
 from scheduler.retry import retry_time
 from scheduler.store import Claim, ClaimJudge, Store
@@ -33,6 +33,8 @@ Clock = Callable[[], datetime]
 #: crash leaves at most the post in hand `unknown`.
 RECORD_EVERY = 500
 RECORD_WITHIN_SECONDS = 0.5
+#: how long a channel rests when its network says "too many" without saying how long
+DEFAULT_REST_SECONDS = 60
 
 
 def worker_name() -> str:
@@ -96,6 +98,7 @@ class Dispatcher:
         self.worker = worker or worker_name()
         self.stop = stop or threading.Event()
         self._idempotent = pool.idempotent_channels()
+        self._remembers_for = pool.remembers_for()
 
     def run_pass(self) -> PassReport:
         """Send everything due now, batch by batch, until nothing is due or we are stopped."""
@@ -108,7 +111,7 @@ class Dispatcher:
                 lease=timedelta(seconds=self.settings.lease_seconds),
                 limit=self.settings.batch_size, max_lateness=self.settings.max_lateness,
                 idempotent_channels=self._idempotent, max_attempts=self.settings.max_attempts,
-                judge=self.judge)
+                judge=self.judge, remembers_for=self._remembers_for)
             report.absorb(claim)
             if not claim.posts:
                 if claim.stopped:
@@ -119,7 +122,9 @@ class Dispatcher:
         return report
 
     def _send_batch(self, batch: list[Post], epoch: int, report: PassReport) -> None:
-        pending: list[tuple[Post, str, datetime]] = []
+        pending: list[tuple[Post, Receipt, datetime]] = []
+        #: channels whose network asked us to slow down, and until when
+        resting: dict[str, datetime] = {}
         for index, post in enumerate(batch):
             if self.stop.is_set():
                 self._record(pending, report)
@@ -131,15 +136,23 @@ class Dispatcher:
                 self._give_back(batch[index:], report,
                                 "the crisis state changed while it was in hand")
                 return
+            if post.channel in resting:
+                self._give_back([post], report, f"{post.channel} is rate limited",
+                                run_at=resting[post.channel])
+                continue
             try:
                 publisher = self.pool.get(post.channel)
-                if not publisher.idempotent and not self._mark_sending(post, report):
+                ready = self._before_send(publisher, post, report)
+                if ready is None:
                     continue
-                remote_id = publisher.publish(post)
+                receipt = publisher.publish(ready)
             except PublishError as exc:
                 self._record(pending, report)
                 pending = []
-                self._failed(post, exc, report)
+                if exc.rate_limited:
+                    resting[post.channel] = self._rest(post, exc, report)
+                else:
+                    self._failed(post, exc, report)
                 continue
             except Exception as exc:  # a bug or the machine (disk full): fail this post only
                 log.exception("post %s on %s: unexpected error while sending", post.id,
@@ -149,24 +162,54 @@ class Dispatcher:
                 self._failed(post, PublishError(f"{type(exc).__name__}: {exc}",
                                                 maybe_sent=True), report)
                 continue
-            pending.append((post, remote_id, self.clock()))
+            pending.append((ready, receipt, self.clock()))
             if not publisher.idempotent or self._record_now(pending):
                 self._record(pending, report)
                 pending = []
         self._record(pending, report)
 
-    def _record_now(self, pending: list[tuple[Post, str, datetime]]) -> bool:
+    def _before_send(self, publisher: Publisher, post: Post, report: PassReport) -> Post | None:
+        """Note the send in the store where a crash could otherwise lose track of it: a
+        network that cannot de-duplicate, one that forgets keys (then refuse a try later
+        than it remembers), one that needs a key chosen once. The post as it is sent, or
+        None when it must not be sent now."""
+        if publisher.idempotent and publisher.remembers_for is None and not publisher.keyed:
+            return post
+        now = self.clock()
+        started = self.store.mark_sending(post.id, worker=self.worker, now=now,
+                                          key=publisher.new_key() if publisher.keyed else None)
+        if started is None:
+            report.lost_lease.append(post.id)
+            log.warning("post %s: lease lost before sending; not sent", post.id)
+            return None
+        window = publisher.remembers_for
+        if window is not None and now - started.first_try_at > window:
+            error = (f"first tried at {started.first_try_at:%Y-%m-%d %H:%M} UTC, and the "
+                     f"network forgets a post's idempotency key after {_span(window)}: a "
+                     "re-send now could post it twice; check the account, then `tactful "
+                     f"post mark-published {post.id}` or `tactful post retry {post.id}`")
+            self.store.record_failure(post, error, to=Status.UNKNOWN, retry_at=None,
+                                      worker=self.worker, now=now)
+            report.unknown.append(post.id)
+            report.note(post.id, "unknown", error, post.channel)
+            return None
+        return replace(post, first_try_at=started.first_try_at, remote_key=started.remote_key)
+
+    def _rest(self, post: Post, exc: PublishError, report: PassReport) -> datetime:
+        """The network asked us to slow down: the post waits without using up a try, and
+        so does the rest of its channel's batch."""
+        until = self.clock() + timedelta(seconds=exc.retry_after or DEFAULT_REST_SECONDS)
+        reason = f"rate limited: {exc}; next try after {until:%H:%M:%S} UTC"
+        self._give_back([post], report, reason, run_at=until)
+        report.note(post.id, "requeued", reason, post.channel)
+        log.info("post %s on %s: %s", post.id, post.channel, reason)
+        return until
+
+    def _record_now(self, pending: list[tuple[Post, Receipt, datetime]]) -> bool:
         waited = (pending[-1][2] - pending[0][2]).total_seconds()
         return len(pending) >= RECORD_EVERY or waited >= RECORD_WITHIN_SECONDS
 
-    def _mark_sending(self, post: Post, report: PassReport) -> bool:
-        if self.store.mark_sending(post.id, worker=self.worker, now=self.clock()):
-            return True
-        report.lost_lease.append(post.id)
-        log.warning("post %s: lease lost before sending; not sent", post.id)
-        return False
-
-    def _record(self, sent: list[tuple[Post, str, datetime]], report: PassReport) -> None:
+    def _record(self, sent: list[tuple[Post, Receipt, datetime]], report: PassReport) -> None:
         if not sent:
             return
         now = self.clock()
@@ -174,14 +217,15 @@ class Dispatcher:
                     and (n := next_occurrence(p, now, self._zone(p.channel))) is not None}
         lost = set(self.store.record_published(sent, worker=self.worker, now=now,
                                                next_posts=upcoming))
-        for post, remote_id, _ in sent:
+        for post, receipt, _ in sent:
             if post.id in lost:
                 report.lost_lease.append(post.id)
                 log.warning("post %s: lease lost before it was recorded", post.id)
                 continue
             report.published.append(post.id)
-            report.note(post.id, "published", remote_id, post.channel)
-            log.debug("post %s published on %s as %s", post.id, post.channel, remote_id)
+            report.note(post.id, "published", receipt.url or receipt.remote_id, post.channel)
+            log.debug("post %s published on %s as %s", post.id, post.channel,
+                      receipt.remote_id)
 
     def _zone(self, channel_id: str) -> ZoneInfo:
         entry = self.pool.config.channels.get(channel_id)
@@ -208,10 +252,17 @@ class Dispatcher:
                               max_attempts=s.max_attempts, retry_after=exc.retry_after)
         return (Status.FAILED, retry_at) if retry_at else (Status.DEAD, None)
 
-    def _give_back(self, unsent: list[Post], report: PassReport, reason: str) -> None:
+    def _give_back(self, unsent: list[Post], report: PassReport, reason: str,
+                   run_at: datetime | None = None) -> None:
         ids = self.store.requeue([p.id for p in unsent], worker=self.worker,
-                                 now=self.clock(), reason=reason)
+                                 now=self.clock(), reason=reason, run_at=run_at)
         report.requeued += ids
+
+
+def _span(span: timedelta) -> str:
+    minutes = span.total_seconds() / 60
+    return f"{minutes / 60:g} hour{'s' if minutes != 60 else ''}" if minutes >= 60 \
+        else f"{minutes:g} minutes"
 
 
 class LeaseKeeper:

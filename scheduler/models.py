@@ -63,6 +63,23 @@ class NewPost:
         return content_key(self.channel, self.due_at, self.text)
 
 
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What a network says of a post it took: its id there and where people see it."""
+
+    remote_id: str
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SendStart:
+    """What is kept of a post's sends before one starts: when the first began and the
+    key chosen for it then (the same on every try)."""
+
+    first_try_at: datetime
+    remote_key: str | None
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Post:
     """A stored post with its lifecycle state."""
@@ -86,6 +103,10 @@ class Post:
     series_id: int | None = None
     attempts: int = 0
     remote_id: str | None = None
+    remote_url: str | None = None
+    #: chosen before the first try and kept (a Bluesky record key)
+    remote_key: str | None = None
+    first_try_at: datetime | None = None
     last_error: str | None = None
     status_reason: str | None = None
     published_at: datetime | None = None
@@ -122,6 +143,7 @@ class Post:
             "series_id": self.series_id,
             "attempts": self.attempts,
             "remote_id": self.remote_id,
+            "remote_url": self.remote_url,
             "last_error": self.last_error,
             "published_at": _iso(self.published_at),
             "created_at": _iso(self.created_at),

@@ -107,8 +107,8 @@ def test_a_broken_config_exits_2_naming_the_line(tmp_path):
     result = Cli(write_config(tmp_path, data))("post", "list")
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: ")
-    assert ": brands[0].channels[0].kind: must be one of outbox, webhook (got 'carrier-pigeon')" \
-        in result.stderr
+    assert (": brands[0].channels[0].kind: must be one of outbox, webhook, mastodon, "
+            "bluesky, email (got 'carrier-pigeon')") in result.stderr
     assert not (tmp_path / "tactful.db").exists()
 
 

@@ -33,7 +33,8 @@ def test_an_unknown_channel_kind_names_the_key_path_line_and_choices():
     data = base_config()
     data["brands"][1]["channels"][0]["kind"] = "fax"
     message = _error(data)
-    assert "brands[1].channels[0].kind: must be one of outbox, webhook (got 'fax')" in message
+    assert ("brands[1].channels[0].kind: must be one of outbox, webhook, mastodon, bluesky, "
+            "email (got 'fax')") in message
     text = yaml.safe_dump(data, sort_keys=False)
     line = next(n for n, ln in enumerate(text.splitlines(), 1) if "kind: fax" in ln)
     assert message.startswith(f"config.yaml:{line}:")

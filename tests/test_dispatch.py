@@ -10,7 +10,7 @@ from pathlib import Path
 from scheduler.config import Config, load_config
 from scheduler.dispatch import Dispatcher
 from scheduler.loopback import WebhookReceiver
-from scheduler.models import NewPost, Status
+from scheduler.models import NewPost, Receipt, Status
 from scheduler.publishers import PublisherPool
 from scheduler.store import Change, Store
 from tests.conftest import base_config, write_config
@@ -203,7 +203,8 @@ def test_recording_never_overwrites_a_post_another_worker_recovered(store, confi
                             max_lateness=timedelta(hours=6), idempotent_channels={"stride-outbox"})
     later = T0 + timedelta(seconds=40)
     make(store, config, Clock(later), worker="fast").run_pass()  # recovers and sends it
-    lost = store.record_published([(claim.posts[0], "late-id", later)], worker="slow", now=later)
+    lost = store.record_published([(claim.posts[0], Receipt("late-id"), later)], worker="slow",
+                                  now=later)
     assert lost == [pid]
     assert store.get_post(pid).remote_id != "late-id"
     assert len(outbox_lines(config)) == 1

@@ -80,7 +80,7 @@ def test_signature_verifies_and_a_wrong_secret_does_not():
 def test_5xx_is_retried_inside_the_publisher_4xx_is_not():
     with WebhookReceiver(failures=[502, 503]) as receiver:
         publisher = WebhookPublisher(hook(receiver.url, retries=2))
-        assert publisher.publish(a_post()) == "hook-3"
+        assert publisher.publish(a_post()).remote_id == "hook-3"
         publisher.close()
     with WebhookReceiver(failures=[422]) as receiver:
         publisher = WebhookPublisher(hook(receiver.url, retries=2))

@@ -256,7 +256,8 @@ def show(app: App, post_id: int, as_json: bool) -> None:
             ("automated", "yes" if p.automated else "no"),
             ("expires", local_time(p.expires_at, tz)),
             ("every", str(p.every) if p.every else "-"), ("attempts", str(p.attempts)),
-            ("remote id", p.remote_id or "-"), ("last error", p.last_error or "-"),
+            ("remote id", p.remote_id or "-"), ("url", p.remote_url or "-"),
+            ("last error", p.last_error or "-"),
             ("crisis text", p.crisis_text or "-")]
     for name, value in rows:
         click.echo(f"{name:>12}: {value}")

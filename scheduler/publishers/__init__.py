@@ -2,37 +2,68 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
-from scheduler.config import Config, OutboxChannel, WebhookChannel
+from scheduler.config import (
+    AnyChannel,
+    BlueskyChannel,
+    Config,
+    MastodonChannel,
+    OutboxChannel,
+    WebhookChannel,
+)
 from scheduler.errors import BadInput
-from scheduler.publishers.base import Publisher, PublishError
+from scheduler.publishers.base import KEY_MEMORY, Publisher, PublishError, Receipt
 from scheduler.secrets import SecretStore
 
-__all__ = ["PublishError", "Publisher", "PublisherPool", "build_publisher"]
+__all__ = ["PublishError", "Publisher", "PublisherPool", "Receipt", "build_publisher"]
 
 
-def build_publisher(config: Config, channel: OutboxChannel | WebhookChannel,
-                    secrets: SecretStore) -> Publisher:
+def build_publisher(config: Config, channel: AnyChannel, secrets: SecretStore) -> Publisher:
+    """The publisher for one channel; BadInput when a credential it needs is not set."""
     if isinstance(channel, OutboxChannel):
         from scheduler.publishers.outbox import OutboxPublisher
 
         path = config.resolve(channel.path or Path("outbox") / f"{channel.id}.jsonl")
         return OutboxPublisher(path)
-    from scheduler.publishers.webhook import WebhookPublisher
+    if isinstance(channel, WebhookChannel):
+        from scheduler.publishers.webhook import WebhookPublisher
 
-    secret = secrets.get(channel.secret_env) if channel.secret_env else None
-    return WebhookPublisher(channel, secret)
+        secret = secrets.get(channel.secret_env) if channel.secret_env else None
+        return WebhookPublisher(channel, secret)
+    if isinstance(channel, MastodonChannel):
+        from scheduler.publishers.mastodon import MastodonPublisher
+
+        return MastodonPublisher(channel, secrets.get(channel.token_env))
+    if isinstance(channel, BlueskyChannel):
+        from scheduler.publishers.bluesky import BlueskyPublisher
+
+        return BlueskyPublisher(channel, secrets.get(channel.password_env))
+    from scheduler.publishers.email import EmailPublisher
+
+    login = None
+    if channel.username_env and channel.password_env:
+        login = (secrets.get(channel.username_env), secrets.get(channel.password_env))
+    return EmailPublisher(channel, login,
+                          config.resolve(channel.ca_file) if channel.ca_file else None)
+
+
+def credential_names(channel: AnyChannel) -> list[str]:
+    """The variables (or secrets-file keys) a channel's credentials are read from."""
+    names = [getattr(channel, key, None) for key in
+             ("secret_env", "token_env", "password_env", "username_env")]
+    return [n for n in names if n]
 
 
 def missing_credentials(config: Config) -> list[str]:
-    """One line per webhook credential that cannot be found (never its value)."""
+    """One line per channel credential that cannot be found (never its value)."""
     secrets = SecretStore(config.resolve(config.secrets_file) if config.secrets_file else None)
     problems = []
     for channel_id, (_, channel) in config.channels.items():
-        if isinstance(channel, WebhookChannel) and channel.secret_env:
+        for name in credential_names(channel):
             try:
-                secrets.get(channel.secret_env)
+                secrets.get(name)
             except BadInput as exc:
                 problems.append(f"channel {channel_id}: {exc}")
     return problems
@@ -62,8 +93,12 @@ class PublisherPool:
     def idempotent_channels(self) -> set[str]:
         """Channels whose network de-duplicates re-sends, known from config alone."""
         return {cid for cid, (_, ch) in self.config.channels.items()
-                if isinstance(ch, OutboxChannel) or (isinstance(ch, WebhookChannel)
-                                                     and ch.idempotent)}
+                if ch.kind in KEY_MEMORY or (isinstance(ch, WebhookChannel) and ch.idempotent)}
+
+    def remembers_for(self) -> dict[str, timedelta]:
+        """Of those, the channels whose network de-duplicates only for a while."""
+        return {cid: span for cid, (_, ch) in self.config.channels.items()
+                if (span := KEY_MEMORY.get(ch.kind)) is not None}
 
     def close(self) -> None:
         for publisher in self._made.values():

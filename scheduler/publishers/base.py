@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from datetime import timedelta
 from typing import Any
 
-from scheduler.models import Post
+from scheduler.models import Post, Receipt
+
+__all__ = ["PublishError", "Publisher", "Receipt", "idempotency_key", "payload"]
+
+
+#: how long a network remembers the key of a post it took, so that a re-send with the
+#: same key is dropped (Mastodon keeps an Idempotency-Key for about an hour); None: for good
+KEY_MEMORY: dict[str, timedelta | None] = {"outbox": None, "bluesky": None,
+                                           "mastodon": timedelta(hours=1)}
 
 
 class PublishError(Exception):
@@ -14,14 +23,17 @@ class PublishError(Exception):
     `permanent`: retrying will not help (a 4xx, a missing credential).
     `maybe_sent`: the request may have reached the network (a timeout after sending), so a
     blind re-send could duplicate the post unless the network honours idempotency keys.
+    `rate_limited`: the network asks us to slow down: the post is not at fault, so it
+    waits (`retry_after` seconds) without using up a try, and so does its channel.
     """
 
     def __init__(self, message: str, *, permanent: bool = False, maybe_sent: bool = False,
-                 retry_after: float | None = None) -> None:
+                 retry_after: float | None = None, rate_limited: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.maybe_sent = maybe_sent
         self.retry_after = retry_after
+        self.rate_limited = rate_limited
 
 
 class Publisher(ABC):
@@ -29,10 +41,25 @@ class Publisher(ABC):
 
     #: True when re-sending a post with the same idempotency key cannot duplicate it
     idempotent: bool = False
+    #: how long the network remembers an idempotency key (Mastodon: about an hour);
+    #: None when it never forgets (or when `idempotent` is False)
+    remembers_for: timedelta | None = None
+    #: True when the network needs a key chosen before the first try (`new_key`)
+    keyed: bool = False
 
     @abstractmethod
-    def publish(self, post: Post) -> str:
-        """Send `post`; return the network's id for it. Raise PublishError on failure."""
+    def publish(self, post: Post) -> Receipt:
+        """Send `post`; say what the network made of it. Raise PublishError on failure."""
+
+    def new_key(self) -> str | None:
+        """A key for the post chosen before its first try and kept for every later one
+        (a Bluesky record key), or None when the network needs none."""
+        return None
+
+    def check(self) -> str:
+        """Check credentials and reachability without posting: one line saying what was
+        reached. Raise PublishError when something is wrong."""
+        return "nothing to check"
 
     def close(self) -> None:  # noqa: B027 - most publishers hold nothing to release
         """Release connections and files."""

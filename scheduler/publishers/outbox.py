@@ -14,7 +14,13 @@ import time
 from pathlib import Path
 
 from scheduler.models import Post
-from scheduler.publishers.base import Publisher, PublishError, idempotency_key, payload
+from scheduler.publishers.base import (
+    Publisher,
+    PublishError,
+    Receipt,
+    idempotency_key,
+    payload,
+)
 
 
 class OutboxPublisher(Publisher):
@@ -26,23 +32,27 @@ class OutboxPublisher(Publisher):
         self._seen: dict[str, int] = {}
         self._scanned = 0
 
-    def publish(self, post: Post) -> str:
+    def publish(self, post: Post) -> Receipt:
         fd = self._open()
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             self._catch_up(fd)
             key = idempotency_key(post)
             if key in self._seen:
-                return self._remote_id(self._seen[key])
+                return Receipt(self._remote_id(self._seen[key]))
             record = {**payload(post), "written_at": _utc_now_iso()}
             line = (json.dumps(record, ensure_ascii=False) + "\n").encode()
             offset = os.lseek(fd, 0, os.SEEK_END)
             os.write(fd, line)
             self._seen[key] = offset
             self._scanned = offset + len(line)
-            return self._remote_id(offset)
+            return Receipt(self._remote_id(offset))
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def check(self) -> str:
+        self._open()
+        return f"can append to {self.path}"
 
     def close(self) -> None:
         if self._fd is not None:

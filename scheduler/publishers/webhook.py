@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import socket
 import time
 from typing import Any
 
@@ -18,7 +19,13 @@ import httpx
 
 from scheduler.config import WebhookChannel
 from scheduler.models import Post
-from scheduler.publishers.base import Publisher, PublishError, idempotency_key, payload
+from scheduler.publishers.base import (
+    Publisher,
+    PublishError,
+    Receipt,
+    idempotency_key,
+    payload,
+)
 from scheduler.secrets import Secret
 
 USER_AGENT = "tactful/0.1 (+webhook)"
@@ -36,7 +43,7 @@ class WebhookPublisher(Publisher):
             headers={"User-Agent": USER_AGENT},
         )
 
-    def publish(self, post: Post) -> str:
+    def publish(self, post: Post) -> Receipt:
         body = json.dumps(self._body(post), ensure_ascii=False).encode()
         headers = self._headers(post, body)
         for attempt in range(self.channel.retries + 1):
@@ -45,6 +52,17 @@ class WebhookPublisher(Publisher):
                 break
             time.sleep(_RETRY_PAUSE * 2**attempt)
         return self._result(response)
+
+    def check(self) -> str:
+        # a request could be taken for a post: only see that the receiver listens
+        url = httpx.URL(self.channel.url)
+        port = url.port or (443 if url.scheme == "https" else 80)
+        try:
+            socket.create_connection((url.host, port), self.channel.timeout_seconds).close()
+        except OSError as exc:
+            raise PublishError(f"cannot connect to {self._where()}: "
+                               f"{exc.strerror or exc}") from None
+        return f"{self._where()} accepts connections (nothing was posted)"
 
     def close(self) -> None:
         self._client.close()
@@ -76,15 +94,16 @@ class WebhookPublisher(Publisher):
         except httpx.HTTPError as exc:
             raise PublishError(f"{self._where()}: {exc}", maybe_sent=True) from None
 
-    def _result(self, response: httpx.Response) -> str:
+    def _result(self, response: httpx.Response) -> Receipt:
         code = response.status_code
         if code < 300:
-            return _remote_id(response)
+            return Receipt(_remote_id(response))
         snippet = response.text[:200].strip().replace("\n", " ")
         message = f"{self._where()} answered HTTP {code}" + (f": {snippet}" if snippet else "")
         if code in (408, 425, 429):  # "not now": worth a later try
             after = response.headers.get("Retry-After", "")
-            raise PublishError(message, retry_after=float(after) if after.isdigit() else None)
+            raise PublishError(message, retry_after=float(after) if after.isdigit() else None,
+                               rate_limited=code == 429)
         raise PublishError(message, permanent=code < 500)
 
     def _where(self) -> str:

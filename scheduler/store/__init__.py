@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from scheduler.config import check_database_url
 from scheduler.errors import ConfigError, DuplicatePost, TactfulError
-from scheduler.models import AuditEvent, NewPost, Post, Status
+from scheduler.models import AuditEvent, NewPost, Post, Receipt, SendStart, Status
 from scheduler.store import claims, crises, queue
 from scheduler.store.claims import Claim, ClaimJudge
 from scheduler.store.engine import make_engine
@@ -155,12 +155,14 @@ class Store:
     # -- the dispatcher --------------------------------------------------------------
     def claim_due(self, *, now: datetime, worker: str, lease: timedelta, limit: int,
                   max_lateness: timedelta, idempotent_channels: Collection[str],
-                  max_attempts: int = 5, judge: ClaimJudge | None = None) -> Claim:
+                  max_attempts: int = 5, judge: ClaimJudge | None = None,
+                  remembers_for: Mapping[str, timedelta] | None = None) -> Claim:
         with self.write() as conn:
             return claims.claim_due(conn, now=now, worker=worker, lease=lease, limit=limit,
                                     max_lateness=max_lateness,
                                     idempotent_channels=idempotent_channels,
-                                    max_attempts=max_attempts, judge=judge)
+                                    max_attempts=max_attempts, judge=judge,
+                                    remembers_for=remembers_for)
 
     def current_epoch(self) -> int:
         """The epoch now, read without a lock: the check right before each send. Straight
@@ -174,7 +176,7 @@ class Store:
             finally:
                 cursor.close()
 
-    def record_published(self, sent: Sequence[tuple[Post, str, datetime]], *, worker: str,
+    def record_published(self, sent: Sequence[tuple[Post, Receipt, datetime]], *, worker: str,
                          now: datetime, next_posts: Mapping[int, NewPost] | None = None
                          ) -> list[int]:
         with self.write() as conn:
@@ -188,13 +190,15 @@ class Store:
                                          worker=worker, now=now)
 
     def requeue(self, post_ids: Sequence[int], *, worker: str, now: datetime,
-                reason: str) -> list[int]:
+                reason: str, run_at: datetime | None = None) -> list[int]:
         with self.write() as conn:
-            return claims.requeue(conn, post_ids, worker=worker, now=now, reason=reason)
+            return claims.requeue(conn, post_ids, worker=worker, now=now, reason=reason,
+                                  run_at=run_at)
 
-    def mark_sending(self, post_id: int, *, worker: str, now: datetime) -> bool:
+    def mark_sending(self, post_id: int, *, worker: str, now: datetime,
+                     key: str | None = None) -> SendStart | None:
         with self.write() as conn:
-            return claims.mark_sending(conn, post_id, worker=worker, now=now)
+            return claims.mark_sending(conn, post_id, worker=worker, now=now, key=key)
 
     def renew_leases(self, *, worker: str, until: datetime) -> int:
         with self.write() as conn:

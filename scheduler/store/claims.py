@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, select, update
 
-from scheduler.models import CrisisRecord, NewPost, Post, Status, Verdict
+from scheduler.models import CrisisRecord, NewPost, Post, Receipt, SendStart, Status, Verdict
 from scheduler.store.crises import active_crises, read_epoch
 from scheduler.store.queue import insert_posts, live_duplicates
 from scheduler.store.rows import post_from_row
@@ -50,10 +51,15 @@ class Claim:
 
 def claim_due(conn: Connection, *, now: datetime, worker: str, lease: timedelta, limit: int,
               max_lateness: timedelta, idempotent_channels: Collection[str],
-              max_attempts: int = 5, judge: ClaimJudge | None = None) -> Claim:
+              max_attempts: int = 5, judge: ClaimJudge | None = None,
+              remembers_for: Mapping[str, timedelta] | None = None) -> Claim:
     """Recover stale leases, set aside late and expired posts, and lease up to `limit` due
-    ones, each judged by the crisis policy under the epoch read in this transaction."""
-    requeued, unknown, dead = _recover(conn, now, worker, idempotent_channels, max_attempts)
+    ones, each judged by the crisis policy under the epoch read in this transaction.
+
+    `idempotent_channels` de-duplicate a re-send; those in `remembers_for` only for that
+    long after a post's first try (Mastodon forgets an Idempotency-Key after an hour)."""
+    requeued, unknown, dead = _recover(conn, now, worker, idempotent_channels, max_attempts,
+                                       remembers_for or {})
     epoch = read_epoch(conn)
     crises = active_crises(conn) if judge else []
     # Sweep only the head of the line (the posts this claim would take), so a claim costs
@@ -101,12 +107,21 @@ def _judge_head(conn: Connection, head: ColumnElement[bool], judge: ClaimJudge, 
 
 
 def _recover(conn: Connection, now: datetime, worker: str, idempotent_channels: Collection[str],
-             max_attempts: int) -> tuple[list[int], list[int], list[int]]:
+             max_attempts: int, remembers_for: Mapping[str, timedelta]
+             ) -> tuple[list[int], list[int], list[int]]:
     # Find the stale posts through the small in-flight index, then sort them here: a
     # condition on channel would tempt SQLite into scanning the channel's whole history.
     stale = conn.execute(select(posts.c.id, posts.c.channel, posts.c.send_started_at,
-                                posts.c.attempts)
+                                posts.c.attempts, posts.c.first_try_at)
                          .where(is_publishing(), posts.c.lease_until < now)).all()
+
+    def deduplicated(row: Any) -> bool:
+        if row.channel not in idempotent_channels:
+            return False
+        window = remembers_for.get(row.channel)
+        return (window is None or row.send_started_at is None or row.first_try_at is None
+                or now - row.first_try_at <= window)
+
     if not stale:
         return [], [], []
     released = {"lease_owner": None, "lease_until": None, "run_at": now}
@@ -115,9 +130,8 @@ def _recover(conn: Connection, now: datetime, worker: str, idempotent_channels: 
     dead = _recover_as(conn, poison, Status.DEAD, f"its daemon stopped mid-send {max_attempts} "
                 "times; giving up so it cannot stop the queue", worker, now, released)
     stale = [r for r in stale if r.id not in set(poison)]
-    unsent = [r.id for r in stale
-              if r.channel not in idempotent_channels and r.send_started_at is None]
-    resend = [r.id for r in stale if r.channel in idempotent_channels]
+    resend = [r.id for r in stale if deduplicated(r)]
+    unsent = [r.id for r in stale if r.send_started_at is None and r.id not in set(resend)]
     uncertain = [r.id for r in stale if r.id not in set(unsent) | set(resend)]
     requeued = _recover_as(conn, unsent, Status.QUEUED, "its daemon stopped before sending it",
                            worker, now, released)
@@ -126,7 +140,8 @@ def _recover(conn: Connection, now: datetime, worker: str, idempotent_channels: 
                             "idempotency key", worker, now, released)
     unknown = _recover_as(conn, uncertain, Status.UNKNOWN,
                           "its daemon stopped mid-send and this channel cannot "
-                          "de-duplicate: check whether it went out", worker, now, released)
+                          "de-duplicate a re-send now: check whether it went out", worker,
+                          now, released)
     return requeued, unknown, dead
 
 
@@ -149,7 +164,7 @@ def _leased_by(worker: str) -> ColumnElement[bool]:
     return and_(is_publishing(), posts.c.lease_owner == worker)
 
 
-def record_published(conn: Connection, sent: Sequence[tuple[Post, str, datetime]], *,
+def record_published(conn: Connection, sent: Sequence[tuple[Post, Receipt, datetime]], *,
                      worker: str, now: datetime,
                      next_posts: Mapping[int, NewPost] | None = None) -> list[int]:
     """Mark posts published with their remote ids, and queue the next occurrence of each
@@ -159,10 +174,11 @@ def record_published(conn: Connection, sent: Sequence[tuple[Post, str, datetime]
     stmt = (update(posts)
             .where(posts.c.id == bindparam("pid"), _leased_by(worker))
             .values(status=Status.PUBLISHED.value, prev_status=Status.PUBLISHING.value,
-                    remote_id=bindparam("rid"), published_at=bindparam("at"),
+                    remote_id=bindparam("rid"), remote_url=bindparam("url"),
+                    published_at=bindparam("at"),
                     lease_owner=None, lease_until=None, last_error=None,
                     status_reason=None, updated_at=now))
-    params = [{"pid": p.id, "rid": rid, "at": at} for p, rid, at in sent]
+    params = [{"pid": p.id, "rid": r.remote_id, "url": r.url, "at": at} for p, r, at in sent]
     if conn.execute(stmt, params).rowcount == len(params):
         done, lost = [p for p, _, _ in sent], []
     else:  # rare: another daemon recovered some of these; find out which one per post
@@ -174,12 +190,13 @@ def record_published(conn: Connection, sent: Sequence[tuple[Post, str, datetime]
     return lost
 
 
-def _split_by_owner(conn: Connection, sent: Sequence[tuple[Post, str, datetime]],
+def _split_by_owner(conn: Connection, sent: Sequence[tuple[Post, Receipt, datetime]],
                     worker: str) -> tuple[list[Post], list[int]]:
     rows = conn.execute(select(posts.c.id, posts.c.status, posts.c.remote_id).where(
         posts.c.id.in_([p.id for p, _, _ in sent])))
     state = {r.id: (r.status, r.remote_id) for r in rows}
-    done = [p for p, rid, _ in sent if state.get(p.id) == (Status.PUBLISHED.value, rid)]
+    done = [p for p, r, _ in sent
+            if state.get(p.id) == (Status.PUBLISHED.value, r.remote_id)]
     done_ids = {p.id for p in done}
     return done, [p.id for p, _, _ in sent if p.id not in done_ids]
 
@@ -204,23 +221,30 @@ def record_failure(conn: Connection, post: Post, error: str, *, to: Status,
 
 
 def requeue(conn: Connection, post_ids: Sequence[int], *, worker: str, now: datetime,
-            reason: str) -> list[int]:
-    """Give leased posts back to the queue unsent (shutdown, or the crisis epoch moved)."""
+            reason: str, run_at: datetime | None = None) -> list[int]:
+    """Give leased posts back to the queue unsent (shutdown, the crisis epoch moved, or
+    the network asked us to slow down: then not before `run_at`)."""
     if not post_ids:
         return []
     rows = move_where(conn, posts.c.id.in_(list(post_ids)) & _leased_by(worker),
                       to=Status.QUEUED, change=Change(actor=worker, now=now, reason=reason,
                                                       action="release"),
-                      values={"lease_owner": None, "lease_until": None, "run_at": now,
-                              "attempts": posts.c.attempts - 1})
+                      values={"lease_owner": None, "lease_until": None,
+                              "run_at": run_at or now, "attempts": posts.c.attempts - 1})
     return [r.id for r in rows]
 
 
-def mark_sending(conn: Connection, post_id: int, *, worker: str, now: datetime) -> bool:
-    """Note that a send is about to start; False if this worker no longer holds the post."""
+def mark_sending(conn: Connection, post_id: int, *, worker: str, now: datetime,
+                 key: str | None = None) -> SendStart | None:
+    """Note that a send is about to start, and the first try's time and `key` if this is
+    the first; what is kept, or None if this worker no longer holds the post."""
     stmt = (update(posts).where(posts.c.id == post_id, _leased_by(worker))
-            .values(send_started_at=now))
-    return conn.execute(stmt).rowcount == 1
+            .values(send_started_at=now,
+                    first_try_at=func.coalesce(posts.c.first_try_at, now),
+                    remote_key=func.coalesce(posts.c.remote_key, key))
+            .returning(posts.c.first_try_at, posts.c.remote_key))
+    row = conn.execute(stmt).first()
+    return SendStart(row.first_try_at, row.remote_key) if row is not None else None
 
 
 def renew_leases(conn: Connection, *, worker: str, until: datetime) -> int:

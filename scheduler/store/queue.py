@@ -162,8 +162,10 @@ def retry_post(conn: Connection, post_id: int, change: Change, *, run_at: dateti
     post = get_post(conn, post_id)
     _require(post, RETRYABLE, "retried")
     move_one(conn, post, to=Status.QUEUED, change=change,
+              # a human decided it did not go out: its sends start afresh (Mastodon's
+              # memory of the old idempotency key has lapsed anyway); a record key stays
               values={"run_at": run_at, "attempts": 0, "lease_owner": None,
-                      "lease_until": None, "send_started_at": None})
+                      "lease_until": None, "send_started_at": None, "first_try_at": None})
     return get_post(conn, post_id)
 
 

@@ -102,6 +102,11 @@ posts = Table(
     Column("send_started_at", UTCDateTime),
     Column("remote_id", Text),
     Column("last_error", Text),
+    # networks (0005): when the first send started (Mastodon forgets idempotency keys
+    # after about an hour), the key chosen before it (a Bluesky record key), the post's URL
+    Column("first_try_at", UTCDateTime),
+    Column("remote_key", String(64)),
+    Column("remote_url", Text),
     Column("published_at", UTCDateTime),
     Column("content_key", String(32), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),

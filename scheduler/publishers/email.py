@@ -1,0 +1,155 @@
+"""Email through the standard library's smtplib: one message per post.
+
+SMTP cannot de-duplicate a re-send, so the dispatcher notes each send before it starts:
+a send that broke after the message may have been taken becomes `unknown`, never a
+second email. What breaks before the message is handed over (connecting, TLS, logging
+in) is certain not to have sent it, and is simply tried again later. The Message-ID is
+derived from the post, so a mail client can still tell a copy from a new message.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate
+from pathlib import Path
+
+from scheduler.config import EmailChannel
+from scheduler.models import Post
+from scheduler.publishers.base import Publisher, PublishError, Receipt
+from scheduler.secrets import Secret
+
+#: a subject made from the post's first line is cut at this many characters
+SUBJECT_LENGTH = 78
+
+
+def message_id(post: Post, sender: str) -> str:
+    created = int(post.created_at.timestamp() * 1_000_000)
+    return f"<tactful-post-{post.id}.{created}@{sender.rsplit('@', 1)[-1]}>"
+
+
+def subject_of(post: Post, fixed: str | None) -> str:
+    if fixed:
+        return fixed
+    first = next((line.strip() for line in post.text.splitlines() if line.strip()), "")
+    return first if len(first) <= SUBJECT_LENGTH else first[:SUBJECT_LENGTH - 1].rstrip() + "…"
+
+
+class EmailPublisher(Publisher):
+    idempotent = False
+
+    def __init__(self, channel: EmailChannel, login: tuple[Secret, Secret] | None,
+                 ca_file: Path | None = None) -> None:
+        self.channel = channel
+        self._login = login
+        self._tls = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+
+    def publish(self, post: Post) -> Receipt:
+        message = self._message(post)
+        with self._session() as smtp:
+            try:
+                refused = smtp.send_message(message)
+            except smtplib.SMTPRecipientsRefused as exc:
+                raise PublishError(f"{self._where()} refused every recipient: "
+                                   f"{_replies(exc.recipients)}", permanent=True) from None
+            except smtplib.SMTPSenderRefused as exc:
+                raise PublishError(f"{self._where()} refused the sender {exc.sender}: "
+                                   f"{_reply(exc.smtp_code, exc.smtp_error)}",
+                                   permanent=True) from None
+            except smtplib.SMTPResponseException as exc:
+                # the server answered no to the message itself: it was not taken
+                raise PublishError(f"{self._where()} refused the message: "
+                                   f"{_reply(exc.smtp_code, exc.smtp_error)}",
+                                   permanent=exc.smtp_code >= 500) from None
+            except (OSError, smtplib.SMTPException) as exc:
+                # the connection broke while the message was on its way: it may be taken
+                raise PublishError(f"{self._where()} broke off while taking the message "
+                                   f"({_what(exc)})", maybe_sent=True) from None
+        if refused:
+            # some addresses took it: it went out, and a re-send would reach them twice
+            return Receipt(message["Message-ID"], f"refused by {', '.join(refused)}")
+        return Receipt(message["Message-ID"])
+
+    def check(self) -> str:
+        with self._session() as smtp:
+            smtp.noop()
+        login = " and accepted the login" if self._login else ""
+        return f"{self._where()} answered{login} (nothing was sent)"
+
+    def _message(self, post: Post) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = self.channel.sender
+        message["To"] = ", ".join(self.channel.to)
+        message["Subject"] = subject_of(post, self.channel.subject)
+        message["Date"] = formatdate(usegmt=True)
+        message["Message-ID"] = message_id(post, self.channel.sender)
+        if post.lang:
+            message["Content-Language"] = post.lang
+        message.set_content(post.text)
+        return message
+
+    def _session(self) -> smtplib.SMTP:
+        """A connected, secured and logged-in session. Nothing has been sent when this
+        fails, so every failure here may simply be tried again later (but a refused
+        login or certificate, which needs a person)."""
+        ch = self.channel
+        smtp: smtplib.SMTP | None = None
+        try:
+            if ch.tls == "tls":
+                smtp = smtplib.SMTP_SSL(ch.host, ch.smtp_port, timeout=ch.timeout_seconds,
+                                        context=self._tls)
+            else:
+                smtp = smtplib.SMTP(ch.host, ch.smtp_port, timeout=ch.timeout_seconds)
+                if ch.tls == "starttls":
+                    smtp.starttls(context=self._tls)
+            if self._login is not None:
+                user, password = self._login
+                smtp.login(user.reveal(), password.reveal())
+            return smtp
+        except smtplib.SMTPAuthenticationError as exc:
+            _quit(smtp)
+            user_env = self._login[0].name if self._login else "?"
+            raise PublishError(f"{self._where()} refused the login in {user_env}: "
+                               f"{_reply(exc.smtp_code, exc.smtp_error)}",
+                               permanent=True) from None
+        except smtplib.SMTPNotSupportedError as exc:
+            _quit(smtp)
+            raise PublishError(f"{self._where()}: {exc} (see `tls:` and the login in "
+                               "config.yaml)", permanent=True) from None
+        except ssl.SSLCertVerificationError as exc:
+            _quit(smtp)
+            raise PublishError(f"{self._where()}: its certificate is not trusted "
+                               f"({exc.verify_message}); set ca_file: in config.yaml if it "
+                               "is signed by your own authority", permanent=True) from None
+        except (OSError, smtplib.SMTPException) as exc:
+            _quit(smtp)
+            raise PublishError(f"cannot reach {self._where()}: {_what(exc)}") from None
+
+    def _where(self) -> str:
+        return f"SMTP {self.channel.host}:{self.channel.smtp_port}"
+
+
+def _quit(smtp: smtplib.SMTP | None) -> None:
+    if smtp is not None:
+        smtp.close()
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    words = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+    return f"{code} {words}".strip()
+
+
+def _replies(refused: dict[str, tuple[int, bytes]]) -> str:
+    return "; ".join(f"{who}: {_reply(code, text)}" for who, (code, text) in refused.items())
+
+
+def _what(exc: BaseException) -> str:
+    if isinstance(exc, socket.timeout | TimeoutError):
+        return "no answer in time"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return "the server closed the connection"
+    return str(exc) or type(exc).__name__
