@@ -85,9 +85,9 @@ class EmailPublisher(Publisher):
         message["Subject"] = subject_of(post, self.channel.subject)
         message["Date"] = formatdate(usegmt=True)
         message["Message-ID"] = message_id(post, self.channel.sender)
-        if post.lang:
-            message["Content-Language"] = post.lang
         message.set_content(post.text)
+        if post.lang:  # after the content: setting it clears every Content-* header
+            message["Content-Language"] = post.lang
         return message
 
     def _session(self) -> smtplib.SMTP:
