@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from policies.playbook import Tags
-from scheduler.config import Config
+from scheduler.config import AnyChannel, Config
 from scheduler.errors import BadInput, NoFreeSlot
 from scheduler.models import NewPost
+from scheduler.network_limits import check_fits
 from scheduler.slots import next_free_slot
 from scheduler.when import Fold, parse_duration, parse_when
 
@@ -75,6 +76,9 @@ class Drafting:
     def build(self, draft: Draft) -> NewPost:
         text = self._text(draft.text)
         brand, channel = self._channel(draft.channel)
+        self._fits(channel, text, "text")
+        if draft.crisis_text and draft.crisis_text.strip():
+            self._fits(channel, draft.crisis_text.strip(), "crisis_text")
         tz = self.config.brand_zone(brand)
         due = self._due(draft, channel.id, channel.slots, tz)
         every = self._every(draft.every) if draft.every_span is None else draft.every_span
@@ -110,6 +114,12 @@ class Drafting:
             return check_text(text, self._label("text"))
         except BadInput as exc:
             raise FieldError("text", str(exc)) from None
+
+    def _fits(self, channel: AnyChannel, text: str, field: str) -> None:
+        try:
+            check_fits(channel, text, self._label(field))
+        except BadInput as exc:
+            raise FieldError(field, str(exc)) from None
 
     def _channel(self, channel_id: str):
         entry = self.config.channels.get((channel_id or "").strip())

@@ -16,6 +16,7 @@ from scheduler.drafting import check_tags, check_text
 from scheduler.errors import BadInput, InvalidTransition
 from scheduler.judging import Judging, verdict
 from scheduler.models import Post, Status
+from scheduler.network_limits import check_fits
 from scheduler.store import Change, Store, queue
 from scheduler.store import crises as crisis_store
 from scheduler.store import verdicts as verdict_store
@@ -75,6 +76,9 @@ class ReviewDesk:
         """Change the text, then judge it again: fit to publish goes back to the queue."""
         post = self.held(post_id, change.now)
         text = check_text(text, "--text")
+        entry = self.config.channels.get(post.channel)
+        if entry is not None:
+            check_fits(entry[1], text, "--text")
         if tags is not None:
             tags = list(check_tags(tags, "--tag", self.config.playbook_for(post.brand).tags))
         with self.store.write() as conn:
