@@ -13,8 +13,11 @@ class AnswerDroppingProxy:
     answers are thrown away and the client's connection is closed instead, after `hold`
     seconds (longer than the client waits: it sees no answer in time)."""
 
-    def __init__(self, upstream: str, drop: int = 1, hold: float = 0.0) -> None:
+    def __init__(self, upstream: str, drop: int = 1, hold: float = 0.0,
+                 only: str | None = None) -> None:
         self.hold = hold
+        #: lose only the answers to requests for this path (the others pass)
+        self.only = only
         host, port = upstream.removeprefix("http://").rstrip("/").split(":")
         self._upstream = (host, int(port))
         self.drop = drop
@@ -52,7 +55,8 @@ class AnswerDroppingProxy:
                 while chunk := upstream.recv(65536):
                     answer += chunk
             self.forwarded += 1
-            if self.drop > 0:
+            path = request.split(b" ", 2)[1].decode(errors="replace")
+            if self.drop > 0 and (self.only is None or path.startswith(self.only)):
                 self.drop -= 1
                 time.sleep(self.hold)
                 return  # the server acted; the client hears nothing but a closed line
