@@ -25,11 +25,12 @@ from policies.normalise import normalise
 from policies.playbook import parse_rate
 from policies.rewrite import draft_notice
 from scheduler.config import Config
-from scheduler.errors import BadInput
+from scheduler.errors import BadInput, UnknownChannel
 from scheduler.judging import Judging, summary, to_policy
 from scheduler.models import Candidate, CrisisRecord, CrisisSpec, NewPost, Post, Status, Verdict
 from scheduler.release import Rate, plan_release
 from scheduler.store import Change, Store, queue
+from scheduler.store import channels as channel_store
 from scheduler.store import crises as crisis_store
 from scheduler.store import verdicts as verdict_store
 from scheduler.verdict_writer import VerdictWriter
@@ -198,6 +199,9 @@ class CrisisDesk:
         unreachable = [b.id for b in self.config.brands
                        if not judge.may_reach(self.judging.brand_facts(b.id))]
         with self.store.read() as conn:
+            # a paused channel's posts stay paused whatever the crises say (a pause made
+            # while this runs bumps the epoch, and then this toggle's writes are dropped)
+            held_channels = channel_store.paused_channels(conn)
             for brand, n in crisis_store.unjudged_by_brand(conn, unreachable).items():
                 impact.by_brand[brand][_LABEL[Action.PUBLISH]] += n
                 impact.judged += n
@@ -217,7 +221,7 @@ class CrisisDesk:
                     impact.count(post, decision)
                     if decision.stops:
                         pending[post.id] = self.judging.verdict(decision)
-                    elif post.status == Status.PAUSED:
+                    elif post.status == Status.PAUSED and post.channel not in held_channels:
                         pending[post.id] = released.setdefault(id(decision), Verdict(
                             status=Status.QUEUED, decision=decision.to_json(),
                             reason="the crisis no longer stops it"))
@@ -257,14 +261,22 @@ class CrisisDesk:
         judge = self.judging.judge_for(epoch, remaining)
         still, free = self._paused_split(judge, epoch, change)
         result: dict[str, Any] = {"crisis": target.id, "epoch": epoch, "resume": resume,
-                                  "still_paused": len(still), "released": [], "expired": [],
-                                  "to_review": [], "kept_paused": []}
+                                  "still_paused": len(still)}
+        result |= self.release(free, change, resume=resume, pace=pace,
+                               why=f"crisis {target.id} ended")
+        return result
+
+    def release(self, free: Sequence[Post], change: Change, *, resume: Resume,
+                pace, why: str) -> dict[str, Any]:
+        """Let paused posts that nothing stops any more go: at a paced rate per channel,
+        to review first, or not yet (`hold`)."""
+        result: dict[str, Any] = {"released": [], "expired": [], "to_review": [],
+                                  "kept_paused": []}
         if resume == "review":
             with self.store.write() as conn:
                 result["to_review"] = crisis_store.move_paused(
                     conn, [p.id for p in free], Status.HELD, replace(
-                        change, action="resume",
-                        reason=f"crisis {target.id} ended; review before it goes out"))
+                        change, action="resume", reason=f"{why}; review before it goes out"))
         elif resume == "hold":
             result["kept_paused"] = [p.id for p in free]
         else:
@@ -272,22 +284,60 @@ class CrisisDesk:
             with self.store.write() as conn:
                 released, expired = crisis_store.release_paused(
                     conn, plan.schedule, plan.expired, replace(
-                        change, action="resume",
-                        reason=f"crisis {target.id} ended; released at a paced rate"))
+                        change, action="resume", reason=f"{why}; released at a paced rate"))
             result["released"] = [(pid, at.isoformat()) for pid, at in plan.schedule
                                   if pid in set(released)]
             result["expired"] = expired
         return result
 
-    def _paused_split(self, judge: Judge, epoch: int,
-                      change: Change) -> tuple[list[Post], list[Post]]:
-        """Paused posts that a remaining crisis still stops, and those free to go."""
-        paused = self.store.list_posts(statuses=[Status.PAUSED])
+    def _paused_split(self, judge: Judge, epoch: int, change: Change,
+                      channel: str | None = None) -> tuple[list[Post], list[Post]]:
+        """Paused posts (of one channel, or all) that a remaining crisis or a paused
+        channel still stops, and those free to go."""
+        with self.store.read() as conn:
+            paused_channels = channel_store.paused_channels(conn)
+        paused = self.store.list_posts(statuses=[Status.PAUSED],
+                                       channels=[channel] if channel else ())
         still, free = [], []
         for post in paused:
             decision = self.judging.decide(judge, post, epoch)
-            (still if decision is not None and decision.stops else free).append(post)
+            stopped = post.channel in paused_channels or (
+                decision is not None and decision.stops)
+            (still if stopped else free).append(post)
         return still, free
+
+    # -- channels -------------------------------------------------------------------------
+    def pause_channel(self, channel: str, change: Change) -> dict[str, Any]:
+        """Stop one channel: what waits on it is paused until `resume_channel`."""
+        self._known_channel(channel)
+        with self.store.write() as conn:
+            if channel in channel_store.paused_channels(conn):
+                raise BadInput(f"channel {channel} is already paused")
+            paused = channel_store.pause(conn, channel, change)
+        return {"channel": channel, "paused": paused}
+
+    def resume_channel(self, channel: str, change: Change, *, resume: Resume = "paced",
+                       rate: str | None = None) -> dict[str, Any]:
+        """Lift a channel's pause: its paused posts that no crisis stops come back
+        paced, go to review, or stay paused (`hold`)."""
+        self._known_channel(channel)
+        pace = self._rate_for(rate)
+        with self.store.write() as conn:
+            if channel not in channel_store.paused_channels(conn):
+                raise BadInput(f"channel {channel} is not paused")
+            channel_store.resume(conn, channel, replace(
+                change, detail={"resume": resume, "rate": rate}))
+            epoch = crisis_store.read_epoch(conn)
+            active = crisis_store.active_crises(conn)
+        judge = self.judging.judge_for(epoch, active)
+        still, free = self._paused_split(judge, epoch, change, channel=channel)
+        return {"channel": channel, "resume": resume, "still_paused": len(still),
+                **self.release(free, change, resume=resume, pace=pace,
+                               why=f"channel {channel} resumed")}
+
+    def _known_channel(self, channel: str) -> None:
+        if channel not in self.config.channels:
+            raise UnknownChannel(channel, list(self.config.channels))
 
     def upkeep(self, now: datetime) -> list[dict[str, Any]]:
         """Before each daemon pass: end crises whose --until has passed, and let held posts

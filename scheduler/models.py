@@ -20,6 +20,8 @@ class Status(StrEnum):
     UNKNOWN = "unknown"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
+    #: published, then deleted from the network by a human (`post retract`)
+    RETRACTED = "retracted"
 
 
 #: statuses a marketer may still edit or cancel
@@ -30,7 +32,7 @@ RETRYABLE = frozenset({Status.HELD, Status.FAILED, Status.DEAD, Status.UNKNOWN,
 #: statuses the dispatcher picks up when their run time comes
 DISPATCHABLE = frozenset({Status.QUEUED, Status.FAILED})
 #: statuses that never change again
-FINAL = frozenset({Status.PUBLISHED, Status.CANCELLED, Status.EXPIRED, Status.DEAD})
+FINAL = frozenset({Status.CANCELLED, Status.EXPIRED, Status.DEAD, Status.RETRACTED})
 #: a post in one of these is gone for good, so an identical new one is not a duplicate
 RETIRED = frozenset({Status.CANCELLED, Status.EXPIRED, Status.DEAD})
 

@@ -50,6 +50,13 @@ class SecretStore:
             raise SecretError(f"credential {name} is not set: export {name}=...{where}")
         return _remember(Secret(name, value))
 
+    def has(self, name: str) -> bool:
+        """Whether the credential is set (its value is not looked at)."""
+        try:
+            return name in os.environ or name in self._from_file()
+        except SecretError:
+            return False
+
     def _from_file(self) -> dict[str, str]:
         if self._file is None:
             self._file = read_secrets_file(self._path) if self._path else {}

@@ -191,3 +191,15 @@ def test_no_pds_listening_is_tried_again_later(store: Store, stride: Account,
     assert run(store, config).failed == [pid]
     assert store.get_post(pid).run_at == T0 + timedelta(minutes=1)
 
+
+
+def test_retract_deletes_the_record(store: Store, network: LocalNetwork, stride: Account,
+                                    tmp_path: Path):
+    from scheduler.retraction import retract
+
+    config = sky_config(tmp_path, network.pds)
+    pid = queue(store, text := unique("Too soon"))
+    assert run(store, config).published == [pid]
+    assert len(mine(network, stride, text)) == 1
+    done = retract(store, config, pid, Change(actor="tester", now=T0, reason="too soon"))
+    assert done.status is Status.RETRACTED and mine(network, stride, text) == []

@@ -28,7 +28,7 @@ class CliError(click.ClickException):
 COMMANDS = {
     "post": "post:post", "crisis": "crisis:crisis", "review": "review:review",
     "check": "check:check", "daemon": "daemon:daemon", "audit": "audit:audit",
-    "db": "db:db", "demo": "demo:demo", "channel": "config_cmd:channel",
+    "db": "db:db", "demo": "demo:demo", "channel": "channel:channel",
     "config": "config_cmd:config_group", "sectors": "taxonomy:sectors",
     "contexts": "taxonomy:contexts", "tags": "taxonomy:tags", "eval": "eval_cmd:eval_command",
 }

@@ -125,3 +125,21 @@ def local_time(value: datetime | None, tz: ZoneInfo) -> str:
 
 def is_terminal() -> bool:
     return sys.stderr.isatty()
+
+
+def echo_release(result: dict[str, Any], *, still: str) -> None:
+    """What became of paused posts when a crisis ended or a channel resumed."""
+    if result["released"]:
+        first, last = result["released"][0][1], result["released"][-1][1]
+        click.echo(f"Released {len(result['released'])} paused post(s) at a paced rate, "
+                   f"from {first} to {last}.")
+    if result["expired"]:
+        click.echo(f"Dropped {len(result['expired'])} paused post(s) whose offer expired.")
+    if result["to_review"]:
+        click.echo(f"Sent {len(result['to_review'])} paused post(s) to review "
+                   "(tactful review list).")
+    if result["kept_paused"]:
+        click.echo(f"Kept {len(result['kept_paused'])} post(s) paused; release them with "
+                   "tactful post retry ID.")
+    if result["still_paused"]:
+        click.echo(f"{result['still_paused']} post(s) stay paused: {still}.")

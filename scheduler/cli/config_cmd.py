@@ -1,15 +1,13 @@
-"""`tactful config check` and `tactful channel list`: what config.yaml declares."""
+"""`tactful config check`: what config.yaml declares."""
 
 from __future__ import annotations
 
 import click
-from rich.table import Table
 from sqlalchemy.engine import make_url
 
-from scheduler.cli.common import App, console, err, json_option, local_time, pass_app, print_json
+from scheduler.cli.common import App, err, json_option, pass_app, print_json
 from scheduler.config import config_path
 from scheduler.publishers import missing_credentials
-from scheduler.slots import next_free_slot
 
 
 @click.group("config")
@@ -68,43 +66,3 @@ def check(app: App, as_json: bool) -> None:
 
 def _resolution(typed: str, ids: list[str]) -> str:
     return typed if ids == [typed] else f"{typed!r} -> {', '.join(ids)}"
-
-
-@click.group()
-def channel() -> None:
-    """Channels declared in config.yaml.
-
-    \b
-    Example:
-      tactful channel list
-    """
-
-
-@channel.command("list")
-@json_option
-@pass_app
-def list_channels(app: App, as_json: bool) -> None:
-    """List channels with their brand, kind and next free posting slot.
-
-    \b
-    Example:
-      tactful channel list --json
-    """
-    now = app.now()
-    rows = []
-    for channel_id, (brand, ch) in app.config.channels.items():
-        tz = app.config.brand_zone(brand)
-        slot = next_free_slot(ch.slots, tz, after=now,
-                              taken=app.store.taken_times(channel_id, now)) if ch.slots else None
-        rows.append({"id": channel_id, "brand": brand.id, "kind": ch.kind,
-                     "timezone": tz.key, "next_slot": slot.isoformat() if slot else None,
-                     "next_slot_local": local_time(slot, tz) if slot else None})
-    if as_json:
-        print_json(rows)
-        return
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("id", "brand", "kind", "next free slot"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(row["id"], row["brand"], row["kind"], row["next_slot_local"] or "-")
-    console().print(table)

@@ -13,6 +13,7 @@ from policies.models import Ops, Severity
 from scheduler.cli.common import (
     App,
     console,
+    echo_release,
     err,
     json_option,
     local_time,
@@ -216,21 +217,7 @@ def off(app: App, crisis_id: int | None, resume: str, rate: str | None, note: st
         print_json(result)
         return
     click.echo(f"Ended crisis {result['crisis']} (epoch {result['epoch']}).")
-    if result["released"]:
-        first, last = result["released"][0][1], result["released"][-1][1]
-        click.echo(f"Released {len(result['released'])} paused post(s) at a paced rate, "
-                   f"from {first} to {last}.")
-    if result["expired"]:
-        click.echo(f"Dropped {len(result['expired'])} paused post(s) whose offer expired.")
-    if result["to_review"]:
-        click.echo(f"Sent {len(result['to_review'])} paused post(s) to review "
-                   "(tactful review list).")
-    if result["kept_paused"]:
-        click.echo(f"Kept {len(result['kept_paused'])} post(s) paused; release them with "
-                   "tactful post retry ID.")
-    if result["still_paused"]:
-        click.echo(f"{result['still_paused']} post(s) stay paused: another crisis still "
-                   "stops them.")
+    echo_release(result, still="another crisis or a paused channel still stops them")
 
 
 @crisis.command("status")

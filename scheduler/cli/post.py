@@ -305,6 +305,27 @@ def edit(app: App, post_id: int, text: str | None, at: str | None, tags: tuple[s
     _done(changed, "Edited", as_json)
 
 
+@post.command("retract")
+@click.argument("post_id", type=POST_ID)
+@click.option("--note", help="Why, for the audit log.")
+@json_option
+@pass_app
+def retract(app: App, post_id: int, note: str | None, as_json: bool) -> None:
+    """Delete a published post from its network (Mastodon, Bluesky): for the post that
+    went out just before the news. Refused where the network cannot delete (email, the
+    outbox, webhooks).
+
+    \b
+    Example:
+      tactful post retract 42 --note "went out an hour after the flood warning"
+    """
+    from scheduler.retraction import retract as take_back
+
+    done = take_back(app.store, app.config, post_id,
+                     app.change(note or "retracted by a human", action="retract"))
+    _done(done, "Retracted", as_json)
+
+
 @post.command("cancel")
 @click.argument("post_id", type=POST_ID)
 @click.option("--reason", default="cancelled by a human", show_default=True,

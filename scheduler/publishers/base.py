@@ -56,6 +56,13 @@ class Publisher(ABC):
         (a Bluesky record key), or None when the network needs none."""
         return None
 
+    #: True when a published post can be deleted from the network (`retract`)
+    can_retract: bool = False
+
+    def retract(self, remote_id: str) -> None:
+        """Delete a published post from the network (already gone is fine)."""
+        raise PublishError("this network cannot delete a post", permanent=True)
+
     def check(self) -> str:
         """Check credentials and reachability without posting: one line saying what was
         reached. Raise PublishError when something is wrong."""

@@ -49,6 +49,7 @@ def new_tid(micros: int | None = None, clock_id: int | None = None) -> str:
 
 class BlueskyPublisher(Publisher):
     idempotent = True
+    can_retract = True
     keyed = True
 
     def __init__(self, channel: BlueskyChannel, password: Secret) -> None:

@@ -39,6 +39,7 @@ def network_key(post: Post) -> str:
 
 class MastodonPublisher(Publisher):
     idempotent = True
+    can_retract = True
     remembers_for = KEY_MEMORY["mastodon"]
 
     def __init__(self, channel: MastodonChannel, token: Secret) -> None:

@@ -133,6 +133,10 @@ class Store:
         with self.write() as conn:
             return queue.retry_post(conn, post_id, change, run_at=run_at)
 
+    def retract_post(self, post_id: int, change: Change) -> Post:
+        with self.write() as conn:
+            return queue.retract_post(conn, post_id, change)
+
     def mark_published(self, post_id: int, change: Change, *, remote_id: str | None) -> Post:
         with self.write() as conn:
             return queue.mark_published(conn, post_id, change, remote_id=remote_id)

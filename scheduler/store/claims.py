@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, select, update
 
 from scheduler.models import CrisisRecord, NewPost, Post, Receipt, SendStart, Status, Verdict
+from scheduler.store.channels import pause_reason, paused_channels
 from scheduler.store.crises import active_crises, read_epoch
 from scheduler.store.queue import insert_posts, live_duplicates
 from scheduler.store.rows import post_from_row
@@ -79,8 +80,15 @@ def claim_due(conn: Connection, *, now: datetime, worker: str, lease: timedelta,
         change=Change(actor=worker, now=now,
                       reason=f"missed its time (more than {_hours(max_lateness)} late)"))
     stopped: list[tuple[int, Status]] = []
+    for channel in paused_channels(conn):  # a post queued on a paused channel waits
+        rows = move_where(conn, head & (posts.c.channel == channel), to=Status.PAUSED,
+                          skip_locked=True, change=Change(actor=worker, now=now,
+                                                          action="channel-pause",
+                                                          reason=pause_reason(channel, None)))
+        stopped += [(r.id, Status.PAUSED) for r in rows]
     if crises and judge is not None:
-        head, stopped = _judge_head(conn, head, judge, epoch, crises, worker, now)
+        head, judged = _judge_head(conn, head, judge, epoch, crises, worker, now)
+        stopped += judged
     claimed = move_where(
         conn, head, to=Status.PUBLISHING, skip_locked=True,
         change=Change(actor=worker, now=now, action="claim"),

@@ -179,6 +179,14 @@ def mark_published(conn: Connection, post_id: int, change: Change, *,
     return get_post(conn, post_id)
 
 
+def retract_post(conn: Connection, post_id: int, change: Change) -> Post:
+    """A published post was deleted from its network."""
+    post = get_post(conn, post_id)
+    _require(post, {Status.PUBLISHED}, "retracted")
+    move_one(conn, post, to=Status.RETRACTED, change=change)
+    return get_post(conn, post_id)
+
+
 def move_one(conn: Connection, post: Post, *, to: Status, change: Change,
               values: dict[str, Any] | None = None) -> None:
     """Move one post from the status the caller checked; refuse if it moved meanwhile."""

@@ -169,6 +169,16 @@ def due_in_order(query: Select[Any]) -> Select[Any]:
 def is_live() -> TextClause:
     return text(LIVE_SQL)
 
+# A channel a human paused (0006): nothing goes out on it until it is resumed.
+channel_pauses = Table(
+    "channel_pauses",
+    metadata,
+    Column("channel", String(64), primary_key=True),
+    Column("paused_at", UTCDateTime, nullable=False),
+    Column("paused_by", String(128), nullable=False),
+    Column("reason", Text),
+)
+
 audit = Table(
     "audit",
     metadata,
