@@ -18,7 +18,9 @@ from scheduler.errors import BadInput, ImportRowError
 from scheduler.models import NewPost
 
 COLUMNS = ("channel", "at", "text", "tags", "lang", "expires", "crisis_text", "automated",
-           "every", "until")
+           "every", "until", "media", "alt")
+#: several images (and their alt texts) in one cell are separated by this
+MEDIA_SEPARATOR = "|"
 REQUIRED = ("channel", "at", "text")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
@@ -51,7 +53,7 @@ def plan_import(path: Path, drafting: Drafting,
     body = [(line, values) for line, values in rows[1:] if any(v.strip() for v in values)]
     for line, values in _fixed_times_first(header, body):
         try:
-            post = _row_post(drafting, header, values)
+            post = _row_post(drafting, header, values, path.parent)
         except _RowError as exc:
             problems.append(_Problem(line, exc.column, exc.message))
             continue
@@ -101,7 +103,8 @@ class _RowError(Exception):
         self.message = message
 
 
-def _row_post(drafting: Drafting, header: list[str], values: list[str]) -> NewPost:
+def _row_post(drafting: Drafting, header: list[str], values: list[str],
+              folder: Path) -> NewPost:
     if len(values) != len(header):
         raise _RowError(None, f"{len(values)} values but the header names "
                               f"{len(header)} columns (a stray comma, or an unquoted text?)")
@@ -114,13 +117,22 @@ def _row_post(drafting: Drafting, header: list[str], values: list[str]) -> NewPo
         tags=split_tags(cells.get("tags", "")), lang=cells.get("lang") or None,
         expires=cells.get("expires") or None, crisis_text=cells.get("crisis_text") or None,
         automated=_flag(cells.get("automated", "")), every=cells.get("every") or None,
-        until=cells.get("until") or None)
+        until=cells.get("until") or None,
+        # image paths are read from the CSV file's folder, as a spreadsheet beside its
+        # pictures would have them
+        media=[str(folder / p.strip()) for p in _cells(cells.get("media", ""))],
+        alts=_cells(cells.get("alt", "")))
     try:
         return drafting.build(draft)
     except FieldError as exc:
         raise _RowError(exc.field, _without_label(str(exc), exc.field)) from None
     except BadInput as exc:
         raise _RowError(None, str(exc)) from None
+
+
+def _cells(cell: str) -> list[str]:
+    return [part for part in (p.strip() for p in cell.split(MEDIA_SEPARATOR)) if part] \
+        if cell.strip() else []
 
 
 def _without_label(message: str, column: str) -> str:

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from policies.playbook import Tags
 from scheduler.config import AnyChannel, Config
 from scheduler.errors import BadInput, NoFreeSlot
-from scheduler.models import NewPost
+from scheduler.media import check_for_channel, read_media
+from scheduler.models import Media, NewPost
 from scheduler.network_limits import check_fits
 from scheduler.slots import next_free_slot
 from scheduler.when import Fold, parse_duration, parse_when
@@ -56,6 +57,11 @@ class Draft:
     expires_at: datetime | None = None
     until_at: datetime | None = None
     every_span: timedelta | None = None
+    #: image files (absolute, or relative to where they were typed) and their alt texts
+    media: Sequence[str] = ()
+    alts: Sequence[str] = ()
+    #: images already settled (an edit keeps them when it gives none)
+    media_items: tuple[Media, ...] = ()
 
 
 Label = Callable[[str], str]
@@ -79,6 +85,7 @@ class Drafting:
         self._fits(channel, text, "text")
         if draft.crisis_text and draft.crisis_text.strip():
             self._fits(channel, draft.crisis_text.strip(), "crisis_text")
+        media = self._media(draft, channel)
         tz = self.config.brand_zone(brand)
         due = self._due(draft, channel.id, channel.slots, tz)
         every = self._every(draft.every) if draft.every_span is None else draft.every_span
@@ -95,6 +102,7 @@ class Drafting:
             crisis_text=(draft.crisis_text or "").strip() or None,
             every=every,
             until=self._until(draft, due, tz, every),
+            media=media,
         )
         # later --next-slot drafts of this command must not land on this time
         self._reserved.setdefault(channel.id, set()).add(due)
@@ -120,6 +128,16 @@ class Drafting:
             check_fits(channel, text, self._label(field))
         except BadInput as exc:
             raise FieldError(field, str(exc)) from None
+
+    def _media(self, draft: Draft, channel: AnyChannel) -> tuple[Media, ...]:
+        try:
+            media = read_media(draft.media, draft.alts, media_label=self._label("media"),
+                               alt_label=self._label("alt")) \
+                if draft.media or draft.alts else draft.media_items
+            check_for_channel(channel, media, self._label("media"))
+        except BadInput as exc:
+            raise FieldError("media", str(exc)) from None
+        return media
 
     def _channel(self, channel_id: str):
         entry = self.config.channels.get((channel_id or "").strip())

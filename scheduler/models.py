@@ -43,6 +43,27 @@ def content_key(channel: str, due_at: datetime, text: str) -> str:
     return hashlib.sha256(raw).hexdigest()[:32]
 
 
+@dataclass(frozen=True, slots=True)
+class Media:
+    """An image to go with a post: the file as it was when queued (checked again before
+    it is uploaded) and the alt text that describes it."""
+
+    path: str
+    alt: str
+    mime: str
+    size: int
+    sha256: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "alt": self.alt, "mime": self.mime, "size": self.size,
+                "sha256": self.sha256}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Media:
+        return cls(path=data["path"], alt=data["alt"], mime=data["mime"],
+                   size=int(data["size"]), sha256=data["sha256"])
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class NewPost:
     """A post as the marketer describes it, before it has an id."""
@@ -59,6 +80,7 @@ class NewPost:
     every: timedelta | None = None
     until: datetime | None = None
     series_id: int | None = None
+    media: tuple[Media, ...] = ()
 
     @property
     def key(self) -> str:
@@ -109,6 +131,7 @@ class Post:
     #: chosen before the first try and kept (a Bluesky record key)
     remote_key: str | None = None
     first_try_at: datetime | None = None
+    media: tuple[Media, ...] = ()
     last_error: str | None = None
     status_reason: str | None = None
     published_at: datetime | None = None
@@ -146,6 +169,7 @@ class Post:
             "attempts": self.attempts,
             "remote_id": self.remote_id,
             "remote_url": self.remote_url,
+            "media": [m.to_json() for m in self.media],
             "last_error": self.last_error,
             "published_at": _iso(self.published_at),
             "created_at": _iso(self.created_at),

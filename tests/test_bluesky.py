@@ -203,3 +203,21 @@ def test_retract_deletes_the_record(store: Store, network: LocalNetwork, stride:
     assert len(mine(network, stride, text)) == 1
     done = retract(store, config, pid, Change(actor="tester", now=T0, reason="too soon"))
     assert done.status is Status.RETRACTED and mine(network, stride, text) == []
+
+
+def test_an_image_is_embedded_with_its_alt_text(store: Store, network: LocalNetwork,
+                                                stride: Account, tmp_path: Path):
+    from scheduler.media import read_media
+    from tests.images import png
+
+    config = sky_config(tmp_path, network.pds)
+    media = read_media([str(png(tmp_path / "shoe.png"))], ["Червона кросівка"],
+                       media_label="--media", alt_label="--alt")
+    [pid] = store.add_posts([NewPost(brand="stride", channel="stride-sky",
+                                     text=unique("With a picture"), due_at=T0, media=media)],
+                            Change(actor="tester", now=T0, action="create"))
+    assert run(store, config).published == [pid]
+    stored = network.record(stride.did, store.get_post(pid).remote_key)
+    [image] = stored["embed"]["images"]
+    assert image["alt"] == "Червона кросівка" and image["image"]["mimeType"] == "image/png"
+    assert image["image"]["size"] == media[0].size

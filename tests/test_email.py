@@ -211,3 +211,24 @@ def test_a_connection_cut_after_the_server_took_the_message_is_not_sent_again(
     inbox.cut_after_taking = False
     assert run(store, config, T0 + timedelta(hours=1)).counts()["published"] == 0
     assert len(inbox.messages) == 1
+
+
+def test_images_are_attached_with_their_alt_text(
+        store: Store, smtp: tuple[Inbox, int], authority: trustme.CA, credentials: None,
+        tmp_path: Path):
+    from scheduler.media import read_media
+    from tests.images import png
+
+    inbox, port = smtp
+    config = mail_config(tmp_path, authority, port)
+    media = read_media([str(png(tmp_path / "poster.png"))], ["The winter opening hours"],
+                       media_label="--media", alt_label="--alt")
+    [pid] = store.add_posts([NewPost(brand="stride", channel="stride-mail", text="Hours",
+                                     due_at=T0, media=media)],
+                            Change(actor="tester", now=T0, action="create"))
+    assert run(store, config).published == [pid]
+    [message] = inbox.messages
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == "poster.png"
+    assert attachment["Content-Description"] == "The winter opening hours"
+    assert attachment.get_content() == (tmp_path / "poster.png").read_bytes()

@@ -32,7 +32,8 @@ from scheduler.when import parse_when, zone
 PROGRESS_FROM = 1000
 _OPTION = {"text": "TEXT", "channel": "--channel", "at": "--at", "tags": "--tag",
            "lang": "--lang", "expires": "--expires", "crisis_text": "--crisis-text",
-           "every": "--every", "until": "--until", "automated": "--automated"}
+           "every": "--every", "until": "--until", "automated": "--automated",
+           "media": "--media", "alt": "--alt"}
 fold_option = click.option(
     "--fold", type=click.Choice(["earlier", "later"]),
     help="For a local time the DST change skips or repeats: take the earlier or the "
@@ -77,13 +78,19 @@ def _drafting(app: App, label=lambda field: _OPTION.get(field, field)) -> Drafti
                    "with --every).")
 @click.option("--every", metavar="DURATION", help="Re-queue after each publish, e.g. 14d.")
 @click.option("--until", metavar="WHEN", help="Last time a recurring post may go out.")
+@click.option("--media", "media", multiple=True, metavar="FILE",
+              help="An image to attach: JPEG, PNG, GIF or WebP (repeatable; each needs "
+                   "an --alt, in the same order).")
+@click.option("--alt", "alts", multiple=True, metavar="TEXT",
+              help="Alt text describing the --media image at the same place (required).")
 @fold_option
 @json_option
 @pass_app
 def add(app: App, text: str, channel: str, at: str | None, next_slot: bool,
         tags: tuple[str, ...], lang: str | None, expires: str | None,
         crisis_text: str | None, automated: bool | None, every: str | None,
-        until: str | None, fold: str | None, as_json: bool) -> None:
+        until: str | None, media: tuple[str, ...], alts: tuple[str, ...], fold: str | None,
+        as_json: bool) -> None:
     """Queue one post and print its id. TEXT '-' reads the text from stdin.
 
     \b
@@ -92,6 +99,8 @@ def add(app: App, text: str, channel: str, at: str | None, next_slot: bool,
           --at 2026-11-24T07:00 --tag service
       tactful post add "Tip: keep bread in linen" -c bakery-outbox --next-slot \\
           --every 14d --tag evergreen
+      tactful post add "Rye is back" -c bakery-masto --at +2h \\
+          --media rye.jpg --alt "A dark rye loaf, sliced, on a wooden board"
     """
     if bool(at) == next_slot:
         raise click.UsageError("give exactly one of --at WHEN or --next-slot")
@@ -99,7 +108,8 @@ def add(app: App, text: str, channel: str, at: str | None, next_slot: bool,
         text = sys.stdin.read()
     draft = Draft(text=text, channel=channel, at=NEXT_SLOT if next_slot else at,
                   tags=tags, lang=lang, expires=expires, crisis_text=crisis_text,
-                  automated=automated, every=every, until=until, fold=fold)
+                  automated=automated, every=every, until=until, fold=fold,
+                  media=media, alts=alts)
     new = _drafting(app).build(draft)
     [post_id] = app.store.add_posts([new], app.change("queued", action="create"),
                                     judge=app.judging.verdicts)
@@ -295,7 +305,7 @@ def edit(app: App, post_id: int, text: str | None, at: str | None, tags: tuple[s
                   at=at, due_at=None if at else current.due_at, tags=tags or current.tags,
                   lang=current.lang, expires=expires, crisis_text=crisis_text, fold=fold,
                   expires_at=current.expires_at, until_at=current.until,
-                  every_span=current.every)
+                  every_span=current.every, media_items=current.media)
     checked = _drafting(app).build(draft)
     changed = app.store.edit_post(
         post_id, app.change(), text=checked.text if text is not None else None,

@@ -6,7 +6,8 @@ from abc import ABC, abstractmethod
 from datetime import timedelta
 from typing import Any
 
-from scheduler.models import Post, Receipt
+from scheduler.media import read_for_upload
+from scheduler.models import Media, Post, Receipt
 
 __all__ = ["PublishError", "Publisher", "Receipt", "idempotency_key", "payload"]
 
@@ -72,6 +73,21 @@ class Publisher(ABC):
         """Release connections and files."""
 
 
+def media_bytes(post: Post) -> list[tuple[Media, bytes]]:
+    """The post's images as they were queued; a permanent PublishError naming the file
+    when one is gone or changed since (a person must look at the post again)."""
+    out = []
+    for item in post.media:
+        try:
+            out.append((item, read_for_upload(item)))
+        except OSError as exc:
+            raise PublishError(f"cannot read the image {item.path}: "
+                               f"{exc.strerror or exc}", permanent=True) from None
+        except ValueError as exc:
+            raise PublishError(str(exc), permanent=True) from None
+    return out
+
+
 def idempotency_key(post: Post) -> str:
     """Stable across re-sends of the same post, different for every post."""
     return f"tactful-post-{post.id}"
@@ -88,4 +104,5 @@ def payload(post: Post) -> dict[str, Any]:
         "tags": list(post.tags),
         "lang": post.lang,
         "due_at": post.due_at.isoformat(),
+        "media": [{"path": m.path, "alt": m.alt, "mime": m.mime} for m in post.media],
     }

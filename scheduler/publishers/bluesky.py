@@ -30,7 +30,7 @@ from atproto_client.request import Request
 
 from scheduler.config import BlueskyChannel
 from scheduler.models import Post
-from scheduler.publishers.base import Publisher, PublishError, Receipt
+from scheduler.publishers.base import Publisher, PublishError, Receipt, media_bytes
 from scheduler.secrets import Secret
 
 COLLECTION = "app.bsky.feed.post"
@@ -70,7 +70,10 @@ class BlueskyPublisher(Publisher):
         # a try after the first: an earlier one may have written the record already
         uri = self._existing(did, post.remote_key) if post.attempts > 1 else None
         if uri is None:
-            record = self._call(self._record, post)
+            images = [models.AppBskyEmbedImages.Image(
+                alt=item.alt, image=self._call(self._client.upload_blob, data).blob)
+                for item, data in media_bytes(post)]
+            record = self._call(self._record, post, images)
             try:
                 uri = self._call(self._client.com.atproto.repo.create_record,
                                  models.ComAtprotoRepoCreateRecord.Data(
@@ -100,12 +103,14 @@ class BlueskyPublisher(Publisher):
     def close(self) -> None:
         self._client.request.close()
 
-    def _record(self, post: Post) -> models.AppBskyFeedPost.Record:
+    def _record(self, post: Post, images: list[models.AppBskyEmbedImages.Image]
+                ) -> models.AppBskyFeedPost.Record:
         facets = self._client.detect_facets(post.text)
         created = post.first_try_at or post.created_at
         return models.AppBskyFeedPost.Record(
             text=post.text, created_at=created.isoformat().replace("+00:00", "Z"),
-            langs=[post.lang] if post.lang else None, facets=facets or None)
+            langs=[post.lang] if post.lang else None, facets=facets or None,
+            embed=models.AppBskyEmbedImages.Main(images=images) if images else None)
 
     def _existing(self, did: str, rkey: str) -> str | None:
         try:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from scheduler.config import EmailChannel
 from scheduler.models import Post
-from scheduler.publishers.base import Publisher, PublishError, Receipt
+from scheduler.publishers.base import Publisher, PublishError, Receipt, media_bytes
 from scheduler.secrets import Secret
 
 #: a subject made from the post's first line is cut at this many characters
@@ -86,6 +86,12 @@ class EmailPublisher(Publisher):
         message["Date"] = formatdate(usegmt=True)
         message["Message-ID"] = message_id(post, self.channel.sender)
         message.set_content(post.text)
+        for item, data in media_bytes(post):
+            maintype, subtype = item.mime.split("/")
+            message.add_attachment(data, maintype=maintype, subtype=subtype,
+                                   filename=Path(item.path).name)
+            # the alt text travels with the image, for mail clients that show it
+            message.get_payload()[-1]["Content-Description"] = item.alt
         if post.lang:  # after the content: setting it clears every Content-* header
             message["Content-Language"] = post.lang
         return message

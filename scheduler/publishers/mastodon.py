@@ -9,7 +9,9 @@ fail the post: Mastodon.py is told to raise on them rather than sleep in the dae
 
 from __future__ import annotations
 
+import io
 import time
+from pathlib import Path
 from typing import Any
 
 from mastodon import (
@@ -25,7 +27,13 @@ from mastodon import (
 
 from scheduler.config import MastodonChannel
 from scheduler.models import Post
-from scheduler.publishers.base import KEY_MEMORY, Publisher, PublishError, Receipt
+from scheduler.publishers.base import (
+    KEY_MEMORY,
+    Publisher,
+    PublishError,
+    Receipt,
+    media_bytes,
+)
 from scheduler.secrets import Secret
 
 USER_AGENT = "tactful/0.1 (+mastodon)"
@@ -50,7 +58,11 @@ class MastodonPublisher(Publisher):
                              version_check_mode="none", user_agent=USER_AGENT)
 
     def publish(self, post: Post) -> Receipt:
-        status = self._call(self._api.status_post, post.text,
+        # uploads are not idempotent, but an image no status uses is never seen
+        media_ids = [self._call(self._api.media_post, io.BytesIO(data), mime_type=item.mime,
+                                description=item.alt, file_name=Path(item.path).name)["id"]
+                     for item, data in media_bytes(post)]
+        status = self._call(self._api.status_post, post.text, media_ids=media_ids or None,
                             language=(post.lang or "").split("-")[0] or None,
                             visibility=self.channel.visibility,
                             spoiler_text=self.channel.spoiler_text,

@@ -49,7 +49,8 @@ def insert_posts(conn: Connection, new: Sequence[NewPost], change: Change,
                               values)
         chunk_ids = list(result.scalars())
         conn.execute(insert(post_texts), [
-            {"post_id": pid, "crisis_text": p.crisis_text, **text_values(p.text, p.lang)}
+            {"post_id": pid, "crisis_text": p.crisis_text,
+             "media": [m.to_json() for m in p.media] or None, **text_values(p.text, p.lang)}
             for pid, p in zip(chunk_ids, chunk, strict=True)])
         write_audit(conn, ((pid, None, Status.QUEUED) for pid in chunk_ids), change)
         ids.extend(chunk_ids)

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from policies.normalise import NORM_VERSION, normalise
-from scheduler.models import AuditEvent, CrisisRecord, NewPost, Post, Status
+from scheduler.models import AuditEvent, CrisisRecord, Media, NewPost, Post, Status
 
 
 def post_from_row(row: Any) -> Post:
@@ -33,6 +33,7 @@ def post_from_row(row: Any) -> Post:
         remote_url=m.get("remote_url"),
         remote_key=m.get("remote_key"),
         first_try_at=m.get("first_try_at"),
+        media=tuple(Media.from_json(x) for x in m.get("media") or ()),
         last_error=m["last_error"],
         published_at=m["published_at"],
         created_at=m["created_at"],

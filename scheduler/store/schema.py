@@ -133,8 +133,10 @@ post_texts = Table(
     # the text normalised for matching, and the normaliser's version that made it
     Column("text_norm", Text),
     Column("norm_version", Integer),
+    # images with their alt text (0007): [{path, alt, mime, size, sha256}]
+    Column("media", JSON(none_as_null=True)),
 )
-TEXT_COLUMNS = ("text", "crisis_text", "text_norm", "norm_version")
+TEXT_COLUMNS = ("text", "crisis_text", "text_norm", "norm_version", "media")
 
 # No plain index on status: SQLite would prefer it to the partial ones below and then sort
 # the whole backlog on every claim.
