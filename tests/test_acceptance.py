@@ -164,6 +164,9 @@ def test_demo_runs_on_a_fresh_machine_setup(tmp_path):
     assert "Released 2 paused post(s), at most 1 per channel per hour" in out
     assert "Final statuses: 5 cancelled, 15 published" in out
     assert "HMAC signatures all valid" in out
+    assert "refused when queued: text: 371 characters, more than the 300 a post on " \
+           "Bluesky channel 'kvasek-bluesky' may have" in out
+    assert "stride-mastodon  mastodon  not set: STRIDE_MASTODON_TOKEN" in out
     assert list(tmp_path.iterdir()) == []  # nothing left behind
 
 

@@ -26,11 +26,14 @@ from scheduler.crisis_desk import CrisisDesk, Impact
 from scheduler.demo.week import NEXT, WEEK
 from scheduler.dispatch import Dispatcher
 from scheduler.drafting import Draft, Drafting
+from scheduler.errors import BadInput
 from scheduler.judging import Judging
 from scheduler.loopback import WebhookReceiver
 from scheduler.models import CrisisSpec, Status
-from scheduler.publishers import PublisherPool
+from scheduler.network_limits import mastodon_length
+from scheduler.publishers import PublisherPool, credential_names
 from scheduler.review_desk import ReviewDesk
+from scheduler.secrets import SecretStore
 from scheduler.store import Change, Store
 
 ACTOR = "demo-marketer"
@@ -232,7 +235,41 @@ def _tell(story: Story, out: Console) -> int:
     story.play_until(story.at(7, "00:00"), "The weekend")
     out.print("Outcomes this week: " + ", ".join(
         f"{n} {o}" for o, n in sorted(story.outcomes.items())))
+    _networks(story, out)
     return queued
+
+
+def _networks(story: Story, out: Console) -> None:
+    """The Mastodon and Bluesky channels: what they need, and a post refused when queued
+    (not at 3 a.m.) because it is longer than the network allows."""
+    out.rule("Real networks: Mastodon and Bluesky")
+    secrets = SecretStore(story.config.resolve(story.config.secrets_file)
+                          if story.config.secrets_file else None)
+    table = Table(box=None, header_style="bold")
+    for column in ("channel", "kind", "credentials"):
+        table.add_column(column)
+    for channel_id, (_, channel) in story.config.channels.items():
+        names = credential_names(channel)
+        missing = [n for n in names if not secrets.has(n)]
+        table.add_row(channel_id, channel.kind, "-" if not names else
+                      "set" if not missing else "not set: " + ", ".join(missing))
+    out.print(table)
+    drafting = Drafting(story.config, now=story.clock.now, taken=story.store.taken_times,
+                        label=lambda name: name)
+    long_text = ("Zítra pečeme žitný chléb s kmínem podle receptu naší babičky. " * 6).strip()
+    try:
+        drafting.build(Draft(channel="kvasek-bluesky", text=long_text, at="+1h"))
+    except BadInput as exc:
+        out.print(f"  A post for kvasek-bluesky is refused when queued: {exc}", soft_wrap=True)
+    link = "https://stride.example/" + "winter-trail-collection/" * 22
+    fits = f"The winter trail collection is in: {link}"
+    drafting.build(Draft(channel="stride-mastodon", text=fits, at="+1h"))
+    out.print(f"  A Mastodon post of {len(fits)} characters passes: Mastodon counts its "
+              f"link as 23, so it is {mastodon_length(fits)} of the 500 allowed.",
+              soft_wrap=True)
+    out.print("  To post for real, set the instance or handle in config.yaml, export "
+              "STRIDE_MASTODON_TOKEN or KVASEK_BLUESKY_PASSWORD (an app password), and run "
+              "`tactful channel test ID` (README: Publishers).", soft_wrap=True)
 
 
 def _review_round(story: Story, out: Console) -> None:
