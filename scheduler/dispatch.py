@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -142,6 +143,13 @@ class Dispatcher:
                 continue
             try:
                 publisher = self.pool.get(post.channel)
+                if (spent := publisher.rests_until()) is not None:
+                    # its rate limit is spent: wait for the reset rather than earn a 429
+                    wait = max(spent - time.time(), 1.0)
+                    resting[post.channel] = self._rest(post, PublishError(
+                        "no requests left until the reset", rate_limited=True,
+                        retry_after=wait), report)
+                    continue
                 ready = self._before_send(publisher, post, report)
                 if ready is None:
                     continue

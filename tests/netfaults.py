@@ -14,8 +14,11 @@ class AnswerDroppingProxy:
     seconds (longer than the client waits: it sees no answer in time)."""
 
     def __init__(self, upstream: str, drop: int = 1, hold: float = 0.0,
-                 only: str | None = None) -> None:
+                 only: str | None = None, answer: bytes | None = None) -> None:
         self.hold = hold
+        #: instead of forwarding them, answer the first `drop` matching requests with
+        #: this raw HTTP response (a 500, a 429 with its headers): the server never sees them
+        self.answer = answer
         #: lose only the answers to requests for this path (the others pass)
         self.only = only
         host, port = upstream.removeprefix("http://").rstrip("/").split(":")
@@ -49,14 +52,19 @@ class AnswerDroppingProxy:
             request = _read_request(client)
             if request is None:
                 return
+            path = request.split(b" ", 2)[1].decode(errors="replace")
+            matches = self.only is None or path.startswith(self.only)
+            if self.answer is not None and self.drop > 0 and matches:
+                self.drop -= 1
+                client.sendall(self.answer)
+                return
             with socket.create_connection(self._upstream, timeout=10) as upstream:
                 upstream.sendall(request)
                 answer = b""
                 while chunk := upstream.recv(65536):
                     answer += chunk
             self.forwarded += 1
-            path = request.split(b" ", 2)[1].decode(errors="replace")
-            if self.drop > 0 and (self.only is None or path.startswith(self.only)):
+            if self.drop > 0 and matches:
                 self.drop -= 1
                 time.sleep(self.hold)
                 return  # the server acted; the client hears nothing but a closed line
@@ -85,3 +93,12 @@ def _read_request(client: socket.socket) -> bytes | None:
         body += client.recv(65536)
     # one request per connection: the server closes after answering, so the answer ends
     return b"\r\n".join([*kept, b"Connection: close"]) + b"\r\n\r\n" + body
+
+
+def http_answer(status: int, reason: str, body: str, **headers: str) -> bytes:
+    """A whole HTTP/1.1 response, for `AnswerDroppingProxy(answer=...)`."""
+    data = body.encode()
+    lines = [f"HTTP/1.1 {status} {reason}", "Content-Type: application/json",
+             f"Content-Length: {len(data)}", "Connection: close",
+             *(f"{k.replace('_', '-')}: {v}" for k, v in headers.items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + data

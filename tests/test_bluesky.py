@@ -23,7 +23,7 @@ from scheduler.publishers.bluesky import new_tid
 from scheduler.store import Change, Store
 from tests.conftest import IN_CI, base_config, write_config
 from tests.local_pds import Account, LocalNetwork, NotInstalled, local_network
-from tests.netfaults import AnswerDroppingProxy
+from tests.netfaults import AnswerDroppingProxy, http_answer
 
 T0 = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 CREATE = "/xrpc/com.atproto.repo.createRecord"
@@ -221,3 +221,71 @@ def test_an_image_is_embedded_with_its_alt_text(store: Store, network: LocalNetw
     [image] = stored["embed"]["images"]
     assert image["alt"] == "Червона кросівка" and image["image"]["mimeType"] == "image/png"
     assert image["image"]["size"] == media[0].size
+
+
+def test_a_500_before_the_write_is_tried_again_and_posts_once(
+        store: Store, network: LocalNetwork, stride: Account, tmp_path: Path):
+    failing = http_answer(500, "Internal Server Error",
+                          '{"error":"InternalServerError","message":"Internal Server Error"}')
+    with AnswerDroppingProxy(network.pds, drop=1, only=CREATE, answer=failing) as proxy:
+        config = sky_config(tmp_path, proxy.url)
+        pid = queue(store, text := unique("Through a 500"))
+        assert run(store, config).failed == [pid]
+        assert "500" in store.get_post(pid).last_error and mine(network, stride, text) == []
+        assert run(store, config, T0 + timedelta(minutes=2)).published == [pid]
+    assert len(mine(network, stride, text)) == 1
+
+
+def test_a_rate_limit_rests_the_channel_without_using_up_a_try(
+        store: Store, network: LocalNetwork, stride: Account, tmp_path: Path):
+    limited = http_answer(429, "Too Many Requests",
+                          '{"error":"RateLimitExceeded","message":"Rate Limit Exceeded"}',
+                          Retry_After="120", RateLimit_Limit="1666", RateLimit_Remaining="0")
+    with AnswerDroppingProxy(network.pds, drop=1, only=CREATE, answer=limited) as proxy:
+        config = sky_config(tmp_path, proxy.url)
+        pid = queue(store, text := unique("Slow down"))
+        report = run(store, config)
+        assert report.requeued == [pid] and not report.failed
+        post = store.get_post(pid)
+        assert post.status is Status.QUEUED and post.attempts == 0
+        assert post.run_at == T0 + timedelta(seconds=120)
+        assert run(store, config, T0 + timedelta(minutes=3)).published == [pid]
+    assert len(mine(network, stride, text)) == 1
+
+
+def test_a_daemon_process_killed_after_the_write_posts_once_after_restart(
+        network: LocalNetwork, stride: Account, tmp_path: Path):
+    """A real `tactful daemon`, SIGKILLed after the PDS wrote the record but before the
+    answer reached it; a new daemon recovers the post and finds the record under its key."""
+    import json
+    import signal
+    import subprocess
+    import time
+
+    from tests.test_acceptance import TACTFUL, run
+
+    text = unique("Killed after the write")
+    with AnswerDroppingProxy(network.pds, drop=1, hold=60.0, only=CREATE) as proxy:
+        data = base_config(lease_seconds=3)
+        data["brands"][0]["channels"].append(
+            {"id": "stride-sky", "kind": "bluesky", "service": proxy.url,
+             "handle": "stride.test", "password_env": "STRIDE_BSKY_PASSWORD",
+             "timeout_seconds": 30})
+        config = write_config(tmp_path, data)
+        assert run(config, "post", "add", text, "-c", "stride-sky", "--at",
+                   "now").returncode == 0
+        daemon = subprocess.Popen([TACTFUL, "--config", str(config), "daemon"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 20
+            while not mine(network, stride, text):  # written; the answer is held
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        finally:
+            daemon.send_signal(signal.SIGKILL)
+            daemon.wait()
+        time.sleep(3.5)
+        assert run(config, "daemon", "--once").returncode == 0
+    shown = json.loads(run(config, "post", "show", "1", "--json").stdout)
+    [record] = mine(network, stride, text)
+    assert shown["status"] == "published" and shown["remote_id"] == record["uri"]

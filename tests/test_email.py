@@ -3,6 +3,7 @@ certificate authority (trustme), logins, refusals and a connection cut mid-messa
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 from collections.abc import Iterator
@@ -36,11 +37,13 @@ class Inbox:
         self.messages: list[Message] = []
         self.answer = "250 OK"
         self.cut_after_taking = False
+        self.delay = 0.0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.answer.startswith("250"):
             self.messages.append(message_from_bytes(envelope.original_content,
                                                     policy=policy.default))
+        await asyncio.sleep(self.delay)  # taken, but slow to say so
         if self.cut_after_taking:
             server.transport.abort()
         return self.answer
@@ -232,3 +235,18 @@ def test_images_are_attached_with_their_alt_text(
     assert attachment.get_filename() == "poster.png"
     assert attachment["Content-Description"] == "The winter opening hours"
     assert attachment.get_content() == (tmp_path / "poster.png").read_bytes()
+
+
+def test_no_answer_in_time_after_the_message_was_sent_is_unknown_not_resent(
+        store: Store, smtp: tuple[Inbox, int], authority: trustme.CA, credentials: None,
+        tmp_path: Path):
+    inbox, port = smtp
+    config = mail_config(tmp_path, authority, port, timeout_seconds=1)
+    inbox.delay = 2.5
+    pid = queue(store, "Slow server")
+    assert run(store, config).unknown == [pid]
+    assert "no answer in time" in store.get_post(pid).last_error
+    assert len(inbox.messages) == 1  # the server had taken it when the client gave up
+    inbox.delay = 0
+    assert run(store, config, T0 + timedelta(hours=1)).counts()["published"] == 0
+    assert len(inbox.messages) == 1

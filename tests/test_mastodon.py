@@ -287,3 +287,63 @@ def test_an_image_changed_since_it_was_queued_holds_the_post(store: Store, masto
     assert dispatcher(store, config, Clock(T0)).run_pass().held == [pid]
     assert "changed since the post was queued" in store.get_post(pid).last_error
     assert statuses(mastodon) == []
+
+
+def test_a_daemon_process_killed_while_the_server_answers_posts_once_after_restart(
+        mastodon: str, tmp_path: Path):
+    """A real `tactful daemon`, SIGKILLed after the server made the status but before the
+    answer reached it; a new daemon recovers the post and re-sends it with the same key."""
+    import json
+    import signal
+    import subprocess
+
+    from tests.test_acceptance import TACTFUL, run
+
+    with AnswerDroppingProxy(mastodon, drop=1, hold=60.0) as proxy:
+        data = base_config(lease_seconds=3)
+        data["brands"][0]["channels"].append(
+            {"id": "stride-masto", "kind": "mastodon", "instance": proxy.url,
+             "token_env": "STRIDE_MASTODON_TOKEN", "timeout_seconds": 30})
+        config = write_config(tmp_path, data)
+        assert run(config, "post", "add", "Killed mid-send", "-c", "stride-masto",
+                   "--at", "now").returncode == 0
+        daemon = subprocess.Popen([TACTFUL, "--config", str(config), "daemon"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_for(lambda: len(statuses(mastodon)) == 1, seconds=20)  # made; answer held
+        finally:
+            daemon.send_signal(signal.SIGKILL)
+            daemon.wait()
+        time.sleep(3.5)  # the dead daemon's lease runs out
+        assert run(config, "daemon", "--once").returncode == 0
+    shown = json.loads(run(config, "post", "show", "1", "--json").stdout)
+    [status] = statuses(mastodon)
+    assert shown["status"] == "published" and shown["remote_id"] == str(status["id"])
+    actions = [e["action"] for e in shown["audit"]]
+    assert "recover" in actions and actions[-1] == "publish"
+
+
+def test_the_daemon_paces_a_channel_by_the_rate_limit_headers(store: Store, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch):
+    """A server allowing 3 requests per window: 3 statuses go out, the other 2 wait for
+    the reset without a request that would earn a 429, and without using up a try."""
+    from mastodon_mock.config import DatabaseConfig, MastodonMockConfig, RateLimitConfig
+    from mastodon_mock.testing import DEFAULT_TEST_SEED, MockServer
+
+    monkeypatch.setenv("STRIDE_MASTODON_TOKEN", TOKEN)
+    limited = MastodonMockConfig(
+        database=DatabaseConfig(path=":memory:"), seed=DEFAULT_TEST_SEED,
+        ratelimit=RateLimitConfig(enabled=True, limit=3, window_seconds=600))
+    with MockServer(config=limited) as mock:
+        config = masto_config(tmp_path, mock.base_url)
+        ids = queue(store, "One", "Two", "Three", "Four", "Five")
+        report = dispatcher(store, config, Clock(T0)).run_pass()
+        assert report.published == ids[:3] and sorted(report.requeued) == ids[3:]
+        assert not report.failed
+        for pid in ids[3:]:
+            post = store.get_post(pid)
+            assert post.status is Status.QUEUED and post.attempts == 0
+            assert post.run_at > T0 + timedelta(seconds=500)
+        # paced by the headers before sending: no 429 was needed to find out
+        assert "no requests left until the reset" in store.get_post(ids[3]).status_reason
+        assert store.get_post(ids[4]).status_reason == "stride-masto is rate limited"

@@ -57,6 +57,11 @@ class Publisher(ABC):
         (a Bluesky record key), or None when the network needs none."""
         return None
 
+    def rests_until(self) -> float | None:
+        """The Unix time before which the network asked not to be sent more (its rate
+        limit is spent), or None: the dispatcher paces the channel by it."""
+        return None
+
     #: True when a published post can be deleted from the network (`retract`)
     can_retract: bool = False
 

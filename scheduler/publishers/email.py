@@ -152,7 +152,8 @@ def _replies(refused: dict[str, tuple[int, bytes]]) -> str:
 
 
 def _what(exc: BaseException) -> str:
-    if isinstance(exc, socket.timeout | TimeoutError):
+    # smtplib reports a reply that never came as a disconnection "...: timed out"
+    if isinstance(exc, socket.timeout | TimeoutError) or "timed out" in str(exc):
         return "no answer in time"
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"

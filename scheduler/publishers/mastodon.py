@@ -69,6 +69,15 @@ class MastodonPublisher(Publisher):
                             idempotency_key=network_key(post))
         return Receipt(str(status["id"]), status.get("url"))
 
+    def rests_until(self) -> float | None:
+        # Mastodon.py keeps the X-RateLimit-* headers of the last answer: none left means
+        # the next status would only earn a 429
+        api = self._api
+        if api.ratelimit_remaining is not None and api.ratelimit_remaining <= 0 and \
+                api.ratelimit_reset and api.ratelimit_reset > time.time():
+            return float(api.ratelimit_reset)
+        return None
+
     def retract(self, remote_id: str) -> None:
         try:
             self._call(self._api.status_delete, remote_id)
