@@ -314,7 +314,8 @@ class CrisisDesk:
             if channel in channel_store.paused_channels(conn):
                 raise BadInput(f"channel {channel} is already paused")
             paused = channel_store.pause(conn, channel, change)
-        return {"channel": channel, "paused": paused}
+            flying = channel_store.in_flight(conn, channel)
+        return {"channel": channel, "paused": paused, "in_flight": flying}
 
     def resume_channel(self, channel: str, change: Change, *, resume: Resume = "paced",
                        rate: str | None = None) -> dict[str, Any]:

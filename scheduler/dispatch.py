@@ -24,6 +24,7 @@ from scheduler.models import Post, Status
 from scheduler.publishers import Publisher, PublisherPool, PublishError, Receipt
 from scheduler.recurrence import next_occurrence
 from scheduler.retry import retry_time
+from scheduler.secrets import redact
 from scheduler.store import Claim, ClaimJudge, Store
 from scheduler.when import zone
 
@@ -115,8 +116,8 @@ class Dispatcher:
                 judge=self.judge, remembers_for=self._remembers_for)
             report.absorb(claim)
             if not claim.posts:
-                if claim.stopped:
-                    continue  # the head of the line was all stopped: look further
+                if claim.stopped or claim.expired or claim.late:
+                    continue  # the head of the line was all set aside: look further
                 break
             with LeaseKeeper(self.store, self.worker, self.settings.lease_seconds, self.clock):
                 self._send_batch(claim.posts, claim.epoch, report)
@@ -141,7 +142,7 @@ class Dispatcher:
                 self._give_back([post], report, f"{post.channel} is rate limited",
                                 run_at=resting[post.channel])
                 continue
-            try:
+            try:  # nothing has been sent yet here: a failure cannot have posted anything
                 publisher = self.pool.get(post.channel)
                 if (spent := publisher.rests_until()) is not None:
                     # its rate limit is spent: wait for the reset rather than earn a 429
@@ -150,17 +151,30 @@ class Dispatcher:
                         "no requests left until the reset", rate_limited=True,
                         retry_after=wait), report)
                     continue
-                ready = self._before_send(publisher, post, report)
-                if ready is None:
-                    continue
+                started = self._before_send(publisher, post, epoch, report)
+            except PublishError as exc:
+                self._record(pending, report)
+                pending = []
+                self._failed(post, exc, report)
+                continue
+            if started is None:
+                continue
+            ready, first = started
+            try:
                 receipt = publisher.publish(ready)
             except PublishError as exc:
                 self._record(pending, report)
                 pending = []
+                if first and not exc.maybe_sent:
+                    # this was the first try and it surely did not reach the network: a
+                    # later one is a first try again (Mastodon's hour counts from there)
+                    self.store.forget_first_try(post.id, worker=self.worker,
+                                                at=ready.first_try_at)
                 if exc.rate_limited:
                     resting[post.channel] = self._rest(post, exc, report)
                 else:
-                    self._failed(post, exc, report)
+                    self._failed(post, exc, report, maybe_sent_before=not first and
+                                 ready.first_try_at is not None)
                 continue
             except Exception as exc:  # a bug or the machine (disk full): fail this post only
                 log.exception("post %s on %s: unexpected error while sending", post.id,
@@ -176,17 +190,23 @@ class Dispatcher:
                 pending = []
         self._record(pending, report)
 
-    def _before_send(self, publisher: Publisher, post: Post, report: PassReport) -> Post | None:
+    def _before_send(self, publisher: Publisher, post: Post, epoch: int,
+                     report: PassReport) -> tuple[Post, bool] | None:
         """Note the send in the store where a crash could otherwise lose track of it: a
         network that cannot de-duplicate, one that forgets keys (then refuse a try later
-        than it remembers), one that needs a key chosen once. The post as it is sent, or
-        None when it must not be sent now."""
+        than it remembers), one that needs a key chosen once. The post as it is sent and
+        whether this is its first try, or None when it must not be sent now."""
         if publisher.idempotent and publisher.remembers_for is None and not publisher.keyed:
-            return post
+            return post, False
         now = self.clock()
-        started = self.store.mark_sending(post.id, worker=self.worker, now=now,
+        started = self.store.mark_sending(post.id, worker=self.worker, now=now, epoch=epoch,
                                           key=publisher.new_key() if publisher.keyed else None)
         if started is None:
+            if self.store.current_epoch() != epoch:
+                # a crisis or a channel pause arrived since the claim: judge it again
+                self._give_back([post], report,
+                                "the crisis state changed while it was in hand")
+                return None
             report.lost_lease.append(post.id)
             log.warning("post %s: lease lost before sending; not sent", post.id)
             return None
@@ -201,7 +221,8 @@ class Dispatcher:
             report.unknown.append(post.id)
             report.note(post.id, "unknown", error, post.channel)
             return None
-        return replace(post, first_try_at=started.first_try_at, remote_key=started.remote_key)
+        return (replace(post, first_try_at=started.first_try_at, remote_key=started.remote_key),
+                started.first_try_at == now)
 
     def _rest(self, post: Post, exc: PublishError, report: PassReport) -> datetime:
         """The network asked us to slow down: the post waits without using up a try, and
@@ -240,14 +261,20 @@ class Dispatcher:
         config = self.pool.config
         return config.brand_zone(entry[0]) if entry else zone(config.timezone)
 
-    def _failed(self, post: Post, exc: PublishError, report: PassReport) -> None:
+    def _failed(self, post: Post, exc: PublishError, report: PassReport, *,
+                maybe_sent_before: bool = False) -> None:
         now = self.clock()
         to, retry_at = self._after_failure(post, exc, now)
-        self.store.record_failure(post, str(exc), to=to, retry_at=retry_at,
+        if to is Status.DEAD and (exc.maybe_sent or maybe_sent_before):
+            # out of tries, but one of them may have reached the network: a person checks
+            to = Status.UNKNOWN
+        # an error may quote what a library sent (a header with a token): never keep that
+        error = redact(str(exc))
+        self.store.record_failure(post, error, to=to, retry_at=retry_at,
                                   worker=self.worker, now=now)
         getattr(report, to.value).append(post.id)
-        report.note(post.id, to.value, str(exc), post.channel)
-        log.warning("post %s on %s: %s -> %s", post.id, post.channel, exc, to.value)
+        report.note(post.id, to.value, error, post.channel)
+        log.warning("post %s on %s: %s -> %s", post.id, post.channel, error, to.value)
 
     def _after_failure(self, post: Post, exc: PublishError,
                        now: datetime) -> tuple[Status, datetime | None]:

@@ -34,15 +34,30 @@ class Limits:
     each: int
     alt: int
     total: int | None = None
+    #: how the network counts alt text: code points (Mastodon) or graphemes
+    alt_in_graphemes: bool = True
 
 
 MB = 1024 * 1024
 LIMITS: dict[type, Limits] = {
-    MastodonChannel: Limits(count=4, each=16 * MB, alt=1500),
+    MastodonChannel: Limits(count=4, each=16 * MB, alt=1500, alt_in_graphemes=False),
     BlueskyChannel: Limits(count=4, each=1_000_000, alt=2000),
     EmailChannel: Limits(count=10, each=20 * MB, alt=2000, total=20 * MB),
 }
 DEFAULT_LIMITS = Limits(count=10, each=100 * MB, alt=2000)
+
+
+def intact(data: bytes, mime: str) -> bool:
+    """Whether an image of this type ends as a whole file does (a copy cut short does not)."""
+    if mime == "image/png":
+        return data.endswith(b"IEND\xaeB`\x82")
+    if mime == "image/jpeg":
+        return data.rstrip(b"\x00").endswith(b"\xff\xd9")
+    if mime == "image/gif":
+        return data.endswith(b"\x3b")
+    if mime == "image/webp":
+        return int.from_bytes(data[4:8], "little") + 8 == len(data)
+    return True
 
 
 def sniff(head: bytes) -> str | None:
@@ -77,6 +92,9 @@ def read_media(paths: Sequence[str], alts: Sequence[str], *, media_label: str,
         mime = sniff(data[:16])
         if mime is None:
             raise BadInput(f"{where}: not a JPEG, PNG, GIF or WebP image")
+        if not intact(data, mime):
+            raise BadInput(f"{where}: the {mime.split('/')[1].upper()} file is cut short "
+                           "(an unfinished download or copy?)")
         found.append(Media(path=str(path.resolve()), alt=alt.strip(), mime=mime,
                            size=len(data), sha256=hashlib.sha256(data).hexdigest()))
     return tuple(found)
@@ -96,9 +114,10 @@ def check_for_channel(channel: AnyChannel, media: Sequence[Media], label: str) -
         if item.size > limits.each:
             raise BadInput(f"{label} {name!r}: {_size(item.size)}, more than the "
                            f"{_size(limits.each)} an image on {network} may have")
-        if graphemes(item.alt) > limits.alt:
-            raise BadInput(f"{label} {name!r}: alt text of {graphemes(item.alt)} characters, "
-                           f"more than the {limits.alt} {network} takes")
+        length = graphemes(item.alt) if limits.alt_in_graphemes else len(item.alt)
+        if length > limits.alt:
+            raise BadInput(f"{label} {name!r}: alt text of {length} characters, more than "
+                           f"the {limits.alt} {network} takes")
     total = sum(m.size for m in media)
     if limits.total is not None and total > limits.total:
         raise BadInput(f"{label}: {_size(total)} of images in all, more than the "

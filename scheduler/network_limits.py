@@ -2,8 +2,9 @@
 post that cannot go out is refused when it is queued rather than failing at 3 a.m.
 
 - Mastodon counts grapheme clusters of the content warning and the text together, every
-  link as 23 characters and a remote mention (@user@server) by its user name only; the
-  limit is the instance's (500 on most).
+  link as 23 characters (without the punctuation that ends a sentence after it) and a
+  remote mention (@user@server) by its user name only; the limit is the instance's (500
+  on most). Alt text it counts in code points (1,500).
 - Bluesky counts 300 grapheme clusters (and at most 3,000 bytes of UTF-8).
 """
 
@@ -17,8 +18,11 @@ from scheduler.errors import BadInput
 MASTODON_LINK_LENGTH = 23
 BLUESKY_GRAPHEMES = 300
 BLUESKY_BYTES = 3000
-_LINK = regex.compile(r"https?://\S+")
-_REMOTE_MENTION = regex.compile(r"(?<![\w@])@(\w+)@[\w-]+(?:\.[\w-]+)+")
+# a link ends before trailing punctuation, and a comma starting another link splits two
+_LINK = regex.compile(r"https?://[^\s]+?(?=[.,;:!?)\]}'\"]*(?:\s|$)|,https?://)")
+# Mastodon user names: letters, digits and _, with . or - inside
+_REMOTE_MENTION = regex.compile(
+    r"(?<![\w@])@(\w+(?:[\w.-]*\w)?)@[\w-]+(?:\.[\w-]+)+")
 _GRAPHEME = regex.compile(r"\X")
 
 

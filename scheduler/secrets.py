@@ -43,7 +43,9 @@ class SecretStore:
 
     def get(self, name: str) -> Secret:
         if name in os.environ:
-            return _remember(Secret(name, os.environ[name]))
+            # a value pasted with its newline would end up inside an HTTP header, and the
+            # error quoting that header would show the credential
+            return _remember(Secret(name, os.environ[name].strip()))
         value = self._from_file().get(name)
         if value is None:
             where = f" or in {self._path}" if self._path else ""
@@ -94,9 +96,13 @@ def _remember(secret: Secret) -> Secret:
 
 
 def redact(text: str) -> str:
-    """Mask every credential value this process has loaded."""
+    """Mask every credential value this process has loaded, as written and as a Python
+    repr would quote it (an error message may show either)."""
     for value in _known_values:
         text = text.replace(value, _MASK)
+        quoted = repr(value)[1:-1]
+        if quoted != value:
+            text = text.replace(quoted, _MASK)
     return text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -154,3 +155,18 @@ class Cli:
 @pytest.fixture
 def cli(config_file: Path) -> Cli:
     return Cli(config_file)
+
+
+def queued_posts(cli: Cli) -> list[dict]:
+    return json.loads(cli("post", "list", "--json").stdout)
+
+
+def refused(cli: Cli, *args: str) -> str:
+    """Runs a command that must be refused as bad input: exit 2, one line, nothing queued
+    or changed. Its error line."""
+    before = queued_posts(cli)
+    result = cli(*args)
+    assert result.exit_code == 2, result.stdout
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert queued_posts(cli) == before
+    return result.stderr

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import struct
 import zlib
+from datetime import datetime
 from pathlib import Path
+
+from scheduler.media import read_media
+from scheduler.models import NewPost
+from scheduler.store import Change, Store
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -21,3 +26,13 @@ def png(path: Path, *, padding: int = 0, color: tuple[int, int, int] = (200, 30,
             _chunk(b"IDAT", zlib.compress(raw)) + _chunk(b"IEND", b""))
     path.write_bytes(data)
     return path
+
+
+def queue_with_image(store: Store, channel: str, text: str, image: Path, alt: str,
+                     at: datetime) -> int:
+    """Queue a post of brand stride with one image, checked as `post add --media` would."""
+    media = read_media([str(image)], [alt], media_label="--media", alt_label="--alt")
+    [pid] = store.add_posts([NewPost(brand="stride", channel=channel, text=text, due_at=at,
+                                     media=media)],
+                            Change(actor="tester", now=at, action="create"))
+    return pid

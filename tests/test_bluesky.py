@@ -22,6 +22,7 @@ from scheduler.publishers import PublisherPool
 from scheduler.publishers.bluesky import new_tid
 from scheduler.store import Change, Store
 from tests.conftest import IN_CI, base_config, write_config
+from tests.images import png, queue_with_image
 from tests.local_pds import Account, LocalNetwork, NotInstalled, local_network
 from tests.netfaults import AnswerDroppingProxy, http_answer
 
@@ -207,20 +208,15 @@ def test_retract_deletes_the_record(store: Store, network: LocalNetwork, stride:
 
 def test_an_image_is_embedded_with_its_alt_text(store: Store, network: LocalNetwork,
                                                 stride: Account, tmp_path: Path):
-    from scheduler.media import read_media
-    from tests.images import png
-
     config = sky_config(tmp_path, network.pds)
-    media = read_media([str(png(tmp_path / "shoe.png"))], ["Червона кросівка"],
-                       media_label="--media", alt_label="--alt")
-    [pid] = store.add_posts([NewPost(brand="stride", channel="stride-sky",
-                                     text=unique("With a picture"), due_at=T0, media=media)],
-                            Change(actor="tester", now=T0, action="create"))
+    image = png(tmp_path / "shoe.png")
+    pid = queue_with_image(store, "stride-sky", unique("With a picture"), image,
+                           "Червона кросівка", T0)
     assert run(store, config).published == [pid]
     stored = network.record(stride.did, store.get_post(pid).remote_key)
     [image] = stored["embed"]["images"]
     assert image["alt"] == "Червона кросівка" and image["image"]["mimeType"] == "image/png"
-    assert image["image"]["size"] == media[0].size
+    assert image["image"]["size"] == (tmp_path / "shoe.png").stat().st_size
 
 
 def test_a_500_before_the_write_is_tried_again_and_posts_once(

@@ -24,6 +24,7 @@ from scheduler.models import NewPost, Status
 from scheduler.publishers import PublisherPool
 from scheduler.store import Change, Store
 from tests.conftest import base_config, write_config
+from tests.images import png, queue_with_image
 
 T0 = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 USER, PASSWORD = "stride-news", "correct horse battery staple"
@@ -219,16 +220,10 @@ def test_a_connection_cut_after_the_server_took_the_message_is_not_sent_again(
 def test_images_are_attached_with_their_alt_text(
         store: Store, smtp: tuple[Inbox, int], authority: trustme.CA, credentials: None,
         tmp_path: Path):
-    from scheduler.media import read_media
-    from tests.images import png
-
     inbox, port = smtp
     config = mail_config(tmp_path, authority, port)
-    media = read_media([str(png(tmp_path / "poster.png"))], ["The winter opening hours"],
-                       media_label="--media", alt_label="--alt")
-    [pid] = store.add_posts([NewPost(brand="stride", channel="stride-mail", text="Hours",
-                                     due_at=T0, media=media)],
-                            Change(actor="tester", now=T0, action="create"))
+    pid = queue_with_image(store, "stride-mail", "Hours", png(tmp_path / "poster.png"),
+                           "The winter opening hours", T0)
     assert run(store, config).published == [pid]
     [message] = inbox.messages
     [attachment] = list(message.iter_attachments())

@@ -23,6 +23,7 @@ from scheduler.models import NewPost, Status
 from scheduler.publishers import PublisherPool
 from scheduler.store import Change, Store
 from tests.conftest import base_config, write_config
+from tests.images import png, queue_with_image
 from tests.netfaults import AnswerDroppingProxy
 
 T0 = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
@@ -257,15 +258,9 @@ def test_a_daemon_killed_mid_send_long_ago_leaves_the_post_unknown(
 
 
 def test_an_image_goes_up_with_its_alt_text(store: Store, mastodon: str, tmp_path: Path):
-    from scheduler.media import read_media
-    from tests.images import png
-
     config = masto_config(tmp_path, mastodon)
-    media = read_media([str(png(tmp_path / "shoe.png"))], ["A red trail shoe"],
-                       media_label="--media", alt_label="--alt")
-    [pid] = store.add_posts([NewPost(brand="stride", channel="stride-masto", text="Look",
-                                     due_at=T0, media=media)],
-                            Change(actor="tester", now=T0, action="create"))
+    pid = queue_with_image(store, "stride-masto", "Look", png(tmp_path / "shoe.png"),
+                           "A red trail shoe", T0)
     assert dispatcher(store, config, Clock(T0)).run_pass().published == [pid]
     [status] = statuses(mastodon)
     [attachment] = status["media_attachments"]
@@ -274,15 +269,9 @@ def test_an_image_goes_up_with_its_alt_text(store: Store, mastodon: str, tmp_pat
 
 def test_an_image_changed_since_it_was_queued_holds_the_post(store: Store, mastodon: str,
                                                              tmp_path: Path):
-    from scheduler.media import read_media
-    from tests.images import png
-
     config = masto_config(tmp_path, mastodon)
     image = png(tmp_path / "shoe.png")
-    media = read_media([str(image)], ["A shoe"], media_label="--media", alt_label="--alt")
-    [pid] = store.add_posts([NewPost(brand="stride", channel="stride-masto", text="Look",
-                                     due_at=T0, media=media)],
-                            Change(actor="tester", now=T0, action="create"))
+    pid = queue_with_image(store, "stride-masto", "Look", image, "A shoe", T0)
     png(image, color=(0, 0, 0))  # someone saved another picture over it
     assert dispatcher(store, config, Clock(T0)).run_pass().held == [pid]
     assert "changed since the post was queued" in store.get_post(pid).last_error

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Cli, base_config, write_config
+from tests.conftest import Cli, base_config, queued_posts, refused, write_config
 from tests.images import png
 
 
@@ -24,17 +24,6 @@ def cli(tmp_path: Path) -> Cli:
     return Cli(write_config(tmp_path, data))
 
 
-def queued(cli: Cli) -> list[dict]:
-    return json.loads(cli("post", "list", "--json").stdout)
-
-
-def refused(cli: Cli, *args: str) -> str:
-    before = queued(cli)
-    result = cli(*args)
-    assert result.exit_code == 2, result.stdout
-    assert result.stderr.strip().count("\n") == 0, result.stderr
-    assert queued(cli) == before
-    return result.stderr
 
 
 def test_an_image_is_kept_with_its_alt_text(cli: Cli, tmp_path: Path):
@@ -89,7 +78,7 @@ def test_csv_columns_media_and_alt_are_read_beside_the_file(cli: Cli, tmp_path: 
         "Two pictures,stride-masto,+1h,a.png|b.png,\"A shoe, red|A shoe, blue\"\n",
         encoding="utf-8")
     assert cli("post", "import", str(folder / "posts.csv")).exit_code == 0
-    [post] = queued(cli)
+    [post] = queued_posts(cli)
     assert [m["alt"] for m in post["media"]] == ["A shoe, red", "A shoe, blue"]
     (folder / "bad.csv").write_text("text,channel,at,media,alt\nOne,stride-masto,+2h,"
                                     "missing.png,Gone\n", encoding="utf-8")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.network_limits import graphemes, mastodon_length
-from tests.conftest import Cli, base_config, write_config
+from tests.conftest import Cli, base_config, refused, write_config
 from tests.test_cli_crisis import BOSTON
 
 FAMILY = "👨‍👩‍👧‍👦"  # one grapheme of seven code points
@@ -45,17 +45,6 @@ def cli(tmp_path: Path) -> Cli:
     return Cli(write_config(tmp_path, data))
 
 
-def queued(cli: Cli) -> list[dict]:
-    return json.loads(cli("post", "list", "--json").stdout)
-
-
-def refused(cli: Cli, *args: str) -> str:
-    before = queued(cli)
-    result = cli(*args)
-    assert result.exit_code == 2, result.stdout
-    assert result.stderr.strip().count("\n") == 0
-    assert queued(cli) == before
-    return result.stderr
 
 
 def test_post_add_refuses_a_post_over_the_limit_naming_count_and_limit(cli: Cli):

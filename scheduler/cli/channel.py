@@ -13,10 +13,11 @@ from scheduler.cli.common import (
     local_time,
     pass_app,
     print_json,
+    resume_options,
 )
 from scheduler.errors import TactfulError, UnknownChannel
 from scheduler.publishers import PublisherPool, PublishError, credential_names
-from scheduler.secrets import SecretStore
+from scheduler.secrets import SecretStore, redact
 from scheduler.slots import next_free_slot
 from scheduler.store import channels as channel_store
 
@@ -106,7 +107,7 @@ def test(app: App, channel_id: str) -> None:
     try:
         click.echo(f"{channel_id}: ok: {pool.get(channel_id).check()}")
     except PublishError as exc:
-        raise CheckFailed(f"{channel_id}: {exc}") from None
+        raise CheckFailed(redact(f"{channel_id}: {exc}")) from None
     finally:
         pool.close()
 
@@ -129,17 +130,16 @@ def pause(app: App, channel_id: str, note: str | None, as_json: bool) -> None:
         print_json(result)
         return
     click.echo(f"Paused channel {channel_id}: {len(result['paused'])} post(s) paused.")
+    if result["in_flight"]:
+        click.echo(f"{len(result['in_flight'])} post(s) were in a daemon's hands "
+                   f"({', '.join(map(str, result['in_flight']))}): one not yet being sent is "
+                   "given back and paused; one whose send had begun may still go out "
+                   "(`tactful post show ID` tells).")
 
 
 @channel.command("resume")
 @click.argument("channel_id")
-@click.option("--resume", type=click.Choice(["paced", "review", "hold"]), default="paced",
-              show_default=True,
-              help="paced: release its paused posts a few at a time after a last check; "
-                   "review: send them to the review queue; hold: keep them paused.")
-@click.option("--rate", metavar="N/PERIOD",
-              help="For paced: at most N posts per PERIOD, e.g. 4/1h (default: the "
-                   "channel's max_per_hour, else the playbook's rate).")
+@resume_options("the channel's pause")
 @click.option("--note", help="Why, for the audit log.")
 @json_option
 @pass_app

@@ -93,6 +93,22 @@ POST_ID = click.IntRange(1, 2**63 - 1)
 LIMIT = click.IntRange(1, 1_000_000)
 
 
+def resume_options(what: str) -> Callable[[F], F]:
+    """--resume and --rate: what becomes of paused posts when `what` lets them go."""
+    def decorate(func: F) -> F:
+        func = click.option(
+            "--rate", metavar="N/PERIOD",
+            help="For paced: at most N posts per channel per PERIOD, e.g. 4/1h (default: "
+                 "the channel's max_per_hour, else the playbook's rate).")(func)
+        return click.option(
+            "--resume", type=click.Choice(["paced", "review", "hold"]), default="paced",
+            show_default=True,
+            help=f"What becomes of the posts {what} paused. paced: release them a few at a "
+                 "time after a last check; review: send them to the review queue; hold: "
+                 "keep them paused for a human.")(func)
+    return decorate
+
+
 def json_option(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True,
                         help="Print machine-readable JSON instead of a table.")(func)

@@ -19,6 +19,7 @@ from scheduler.cli.common import (
     local_time,
     pass_app,
     print_json,
+    resume_options,
 )
 from scheduler.crisis_desk import Impact
 from scheduler.models import CrisisSpec
@@ -191,13 +192,7 @@ def update(app: App, crisis_id: int, as_json: bool, **opts: Any) -> None:
 
 @crisis.command("off")
 @click.argument("crisis_id", type=click.IntRange(1), required=False)
-@click.option("--resume", type=click.Choice(["paced", "review", "hold"]), default="paced",
-              show_default=True,
-              help="paced: release paused posts a few at a time after a last check; review: "
-                   "send them to the review queue; hold: keep them paused for a human.")
-@click.option("--rate", metavar="N/PERIOD",
-              help="For paced: at most N posts per channel per PERIOD, e.g. 4/1h "
-                   "(default: the channel's max_per_hour, else the playbook's rate).")
+@resume_options("the crisis")
 @click.option("--note", help="Why, for the audit log.")
 @json_option
 @pass_app

@@ -88,6 +88,12 @@ class PublisherPool:
                 self._made[channel_id] = build_publisher(self.config, entry[1], self._secrets)
             except BadInput as exc:
                 raise PublishError(str(exc), permanent=True) from None
+            except (OSError, ValueError) as exc:
+                # setting a channel up sends nothing: a CA file that is missing, say
+                where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+                raise PublishError(f"channel {channel_id} cannot be set up: "
+                                   f"{getattr(exc, 'strerror', None) or exc}{where}",
+                                   permanent=True) from None
         return self._made[channel_id]
 
     def idempotent_channels(self) -> set[str]:

@@ -9,6 +9,7 @@ derived from the post, so a mail client can still tell a copy from a new message
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import socket
 import ssl
@@ -48,33 +49,42 @@ class EmailPublisher(Publisher):
 
     def publish(self, post: Post) -> Receipt:
         message = self._message(post)
-        with self._session() as smtp:
-            try:
-                refused = smtp.send_message(message)
-            except smtplib.SMTPRecipientsRefused as exc:
-                raise PublishError(f"{self._where()} refused every recipient: "
-                                   f"{_replies(exc.recipients)}", permanent=True) from None
-            except smtplib.SMTPSenderRefused as exc:
-                raise PublishError(f"{self._where()} refused the sender {exc.sender}: "
-                                   f"{_reply(exc.smtp_code, exc.smtp_error)}",
-                                   permanent=True) from None
-            except smtplib.SMTPResponseException as exc:
-                # the server answered no to the message itself: it was not taken
-                raise PublishError(f"{self._where()} refused the message: "
-                                   f"{_reply(exc.smtp_code, exc.smtp_error)}",
-                                   permanent=exc.smtp_code >= 500) from None
-            except (OSError, smtplib.SMTPException) as exc:
-                # the connection broke while the message was on its way: it may be taken
-                raise PublishError(f"{self._where()} broke off while taking the message "
-                                   f"({_what(exc)})", maybe_sent=True) from None
+        smtp = self._session()
+        try:
+            refused = smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            raise PublishError(f"{self._where()} refused every recipient: "
+                               f"{_replies(exc.recipients)}",
+                               permanent=all(code >= 500 for code in codes)) from None
+        except smtplib.SMTPSenderRefused as exc:
+            raise PublishError(f"{self._where()} refused the sender {exc.sender}: "
+                               f"{_reply(exc.smtp_code, exc.smtp_error)}",
+                               permanent=exc.smtp_code >= 500) from None
+        except smtplib.SMTPResponseException as exc:
+            # the server answered no to the message itself: it was not taken
+            raise PublishError(f"{self._where()} refused the message: "
+                               f"{_reply(exc.smtp_code, exc.smtp_error)}",
+                               permanent=exc.smtp_code >= 500) from None
+        except (OSError, smtplib.SMTPException) as exc:
+            # the connection broke while the message was on its way: it may be taken
+            raise PublishError(f"{self._where()} broke off while taking the message "
+                               f"({_what(exc)})", maybe_sent=True) from None
+        finally:
+            _quit(smtp)  # the message's fate is settled; what QUIT answers changes nothing
         if refused:
             # some addresses took it: it went out, and a re-send would reach them twice
             return Receipt(message["Message-ID"], f"refused by {', '.join(refused)}")
         return Receipt(message["Message-ID"])
 
     def check(self) -> str:
-        with self._session() as smtp:
+        smtp = self._session()
+        try:
             smtp.noop()
+        except (OSError, smtplib.SMTPException) as exc:
+            raise PublishError(f"{self._where()}: {_what(exc)}") from None
+        finally:
+            _quit(smtp)
         login = " and accepted the login" if self._login else ""
         return f"{self._where()} answered{login} (nothing was sent)"
 
@@ -132,14 +142,23 @@ class EmailPublisher(Publisher):
         except (OSError, smtplib.SMTPException) as exc:
             _quit(smtp)
             raise PublishError(f"cannot reach {self._where()}: {_what(exc)}") from None
+        except (UnicodeError, ValueError) as exc:
+            # a login smtplib cannot encode, say: nothing was sent, and a person must fix it
+            _quit(smtp)
+            raise PublishError(f"{self._where()}: {type(exc).__name__} while signing in "
+                               "(check the login in config.yaml)", permanent=True) from None
 
     def _where(self) -> str:
         return f"SMTP {self.channel.host}:{self.channel.smtp_port}"
 
 
 def _quit(smtp: smtplib.SMTP | None) -> None:
-    if smtp is not None:
-        smtp.close()
+    """Say goodbye if the server still listens, then close; never raises."""
+    if smtp is None:
+        return
+    with contextlib.suppress(OSError, smtplib.SMTPException):
+        smtp.quit()
+    smtp.close()
 
 
 def _reply(code: int, text: bytes | str) -> str:

@@ -200,9 +200,14 @@ class Store:
                                   run_at=run_at)
 
     def mark_sending(self, post_id: int, *, worker: str, now: datetime,
-                     key: str | None = None) -> SendStart | None:
+                     key: str | None = None, epoch: int | None = None) -> SendStart | None:
         with self.write() as conn:
-            return claims.mark_sending(conn, post_id, worker=worker, now=now, key=key)
+            return claims.mark_sending(conn, post_id, worker=worker, now=now, key=key,
+                                       epoch=epoch)
+
+    def forget_first_try(self, post_id: int, *, worker: str, at: datetime) -> None:
+        with self.write() as conn:
+            claims.forget_first_try(conn, post_id, worker=worker, at=at)
 
     def renew_leases(self, *, worker: str, until: datetime) -> int:
         with self.write() as conn:

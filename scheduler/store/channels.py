@@ -34,6 +34,13 @@ def pause_reason(channel: str, reason: str | None) -> str:
     return f"channel {channel} is paused" + (f": {reason}" if reason else "")
 
 
+def in_flight(conn: Connection, channel: str) -> list[int]:
+    """Posts of the channel a daemon holds right now."""
+    return list(conn.execute(select(posts.c.id).where(
+        posts.c.channel == channel, posts.c.status == Status.PUBLISHING.value)
+        .order_by(posts.c.id)).scalars())
+
+
 def pause(conn: Connection, channel: str, change: Change) -> list[int]:
     """Pause `channel` and the posts waiting on it; bump the epoch so a daemon holding
     one of them gives it back instead of sending it. The ids of the posts paused."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, or_, select, update
 
 from scheduler.models import CrisisRecord, NewPost, Post, Receipt, SendStart, Status, Verdict
 from scheduler.store.channels import pause_reason, paused_channels
@@ -80,17 +80,25 @@ def claim_due(conn: Connection, *, now: datetime, worker: str, lease: timedelta,
         change=Change(actor=worker, now=now,
                       reason=f"missed its time (more than {_hours(max_lateness)} late)"))
     stopped: list[tuple[int, Status]] = []
-    for channel in paused_channels(conn):  # a post queued on a paused channel waits
+    paused = list(paused_channels(conn))
+    for channel in paused:  # a post queued on a paused channel waits
         rows = move_where(conn, head & (posts.c.channel == channel), to=Status.PAUSED,
                           skip_locked=True, change=Change(actor=worker, now=now,
                                                           action="channel-pause",
                                                           reason=pause_reason(channel, None)))
         stopped += [(r.id, Status.PAUSED) for r in rows]
+    # `head` is a query, run again by each statement: after the moves above it holds the
+    # next posts in line, which none of them looked at. What may be judged and claimed
+    # says so itself: not expired, not late, not on a paused channel.
+    fit = and_(head, or_(posts.c.expires_at.is_(None), posts.c.expires_at >= now),
+               posts.c.run_at >= now - max_lateness)
+    if paused:
+        fit = and_(fit, posts.c.channel.not_in(paused))
     if crises and judge is not None:
-        head, judged = _judge_head(conn, head, judge, epoch, crises, worker, now)
+        fit, judged = _judge_head(conn, fit, judge, epoch, crises, worker, now)
         stopped += judged
     claimed = move_where(
-        conn, head, to=Status.PUBLISHING, skip_locked=True,
+        conn, fit, to=Status.PUBLISHING, skip_locked=True,
         change=Change(actor=worker, now=now, action="claim"),
         values={"lease_owner": worker, "lease_until": now + lease, "send_started_at": None,
                 "attempts": posts.c.attempts + 1})
@@ -243,9 +251,12 @@ def requeue(conn: Connection, post_ids: Sequence[int], *, worker: str, now: date
 
 
 def mark_sending(conn: Connection, post_id: int, *, worker: str, now: datetime,
-                 key: str | None = None) -> SendStart | None:
+                 key: str | None = None, epoch: int | None = None) -> SendStart | None:
     """Note that a send is about to start, and the first try's time and `key` if this is
-    the first; what is kept, or None if this worker no longer holds the post."""
+    the first; what is kept, or None if this worker no longer holds the post or the
+    crisis epoch is no longer `epoch` (a crisis or a channel pause came since the claim)."""
+    if epoch is not None and read_epoch(conn) != epoch:
+        return None
     stmt = (update(posts).where(posts.c.id == post_id, _leased_by(worker))
             .values(send_started_at=now,
                     first_try_at=func.coalesce(posts.c.first_try_at, now),
@@ -253,6 +264,15 @@ def mark_sending(conn: Connection, post_id: int, *, worker: str, now: datetime,
             .returning(posts.c.first_try_at, posts.c.remote_key))
     row = conn.execute(stmt).first()
     return SendStart(row.first_try_at, row.remote_key) if row is not None else None
+
+
+def forget_first_try(conn: Connection, post_id: int, *, worker: str, at: datetime) -> None:
+    """The first try (started `at`) surely did not reach the network: the next is a first
+    try again."""
+    conn.execute(update(posts).where(posts.c.id == post_id, posts.c.first_try_at == at,
+                                     or_(posts.c.lease_owner == worker,
+                                         posts.c.lease_owner.is_(None)))
+                 .values(first_try_at=None, send_started_at=None))
 
 
 def renew_leases(conn: Connection, *, worker: str, until: datetime) -> int:
