@@ -123,3 +123,21 @@ def test_retract_deletes_a_published_status_and_refuses_email(cli: Cli, server: 
     cli("daemon", "--once")
     refused = cli("post", "retract", str(mailed))
     assert refused.exit_code == 2 and "cannot delete a post" in refused.stderr
+
+
+def test_a_paused_channel_lets_nothing_through_whatever_the_batch_size(tmp_path: Path):
+    """The claim takes the head of the line: with a batch of 2 and 5 posts on a paused
+    channel, none goes out (the claim looks past the posts it sets aside)."""
+    data = base_config(batch_size=2)
+    cli = Cli(write_config(tmp_path, data))
+    for n in range(5):
+        assert cli("post", "add", f"Post {n}", "-c", "stride-outbox", "--at", "now").exit_code == 0
+    cli("post", "add", "Elsewhere", "-c", "kvasek-outbox", "--at", "now")
+    cli("channel", "pause", "stride-outbox")
+    for n in range(5):
+        cli("post", "add", f"Later {n}", "-c", "stride-outbox", "--at", "now")
+    assert cli("daemon", "--once").exit_code == 0
+    posts = json.loads(cli("post", "list", "--json").stdout)
+    assert {p["status"] for p in posts if p["channel"] == "stride-outbox"} == {"paused"}
+    assert [p["status"] for p in posts if p["channel"] == "kvasek-outbox"] == ["published"]
+    assert not (tmp_path / "outbox" / "stride.jsonl").exists()

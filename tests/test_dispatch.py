@@ -214,3 +214,16 @@ def test_a_channel_removed_from_config_holds_its_posts(store, config):
     [pid] = queue(store, post(channel="gone-channel"))
     assert make(store, config, Clock(T0)).run_pass().held == [pid]
     assert "no longer in config.yaml" in store.get_post(pid).status_reason
+
+
+def test_a_send_is_not_marked_once_a_pause_changed_the_epoch_after_the_claim(store):
+    from scheduler.store import channels as channel_store
+
+    [pid] = queue(store, post("In hand when the pause comes"))
+    claim = store.claim_due(now=T0, worker="w1", lease=timedelta(seconds=30), limit=10,
+                            max_lateness=timedelta(hours=6), idempotent_channels=set())
+    assert [p.id for p in claim.posts] == [pid]
+    with store.write() as conn:
+        channel_store.pause(conn, "stride-outbox", Change(actor="ops", now=T0))
+    assert store.mark_sending(pid, worker="w1", now=T0, epoch=claim.epoch) is None
+    assert store.mark_sending(pid, worker="w1", now=T0, epoch=store.current_epoch())

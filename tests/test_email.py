@@ -39,6 +39,14 @@ class Inbox:
         self.answer = "250 OK"
         self.cut_after_taking = False
         self.delay = 0.0
+        self.rcpt_answer: str | None = None
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          options: list[str]) -> str:
+        if self.rcpt_answer:
+            return self.rcpt_answer
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.answer.startswith("250"):
@@ -245,3 +253,25 @@ def test_no_answer_in_time_after_the_message_was_sent_is_unknown_not_resent(
     inbox.delay = 0
     assert run(store, config, T0 + timedelta(hours=1)).counts()["published"] == 0
     assert len(inbox.messages) == 1
+
+
+def test_a_greylisting_recipient_refusal_is_retried_not_held(
+        store: Store, smtp: tuple[Inbox, int], authority: trustme.CA, credentials: None,
+        tmp_path: Path):
+    inbox, port = smtp
+    config = mail_config(tmp_path, authority, port)
+    inbox.rcpt_answer = "450 4.7.1 greylisted, try again later"
+    pid = queue(store, "Greylisted recipients")
+    assert run(store, config).failed == [pid]
+    assert "450 4.7.1 greylisted" in store.get_post(pid).last_error
+    inbox.rcpt_answer = None
+    assert run(store, config, T0 + timedelta(minutes=2)).published == [pid]
+    assert len(inbox.messages) == 1
+
+
+def test_a_missing_ca_file_holds_the_post_in_one_line(store: Store, authority: trustme.CA,
+                                                       credentials: None, tmp_path: Path):
+    config = mail_config(tmp_path, authority, free_port(), ca_file="no-such-ca.pem")
+    pid = queue(store, "Which authority?")
+    assert run(store, config).held == [pid]
+    assert "cannot be set up: No such file or directory" in store.get_post(pid).last_error

@@ -336,3 +336,47 @@ def test_the_daemon_paces_a_channel_by_the_rate_limit_headers(store: Store, tmp_
         # paced by the headers before sending: no 429 was needed to find out
         assert "no requests left until the reset" in store.get_post(ids[3]).status_reason
         assert store.get_post(ids[4]).status_reason == "stride-masto is rate limited"
+
+
+def test_a_rate_limit_resetting_hours_later_does_not_make_the_post_unknown(
+        store: Store, mastodon: str, tmp_path: Path):
+    """The 429 try never reached the network: Mastodon's hour starts at the next try."""
+    config = masto_config(tmp_path, mastodon)
+    [pid] = queue(store, "Three hours of quiet")
+    reset = int(time.time()) + 3 * 3600
+    fault(mastodon, {"type": "ratelimit", "status": 429,
+                     "headers": {"X-RateLimit-Reset": str(reset), "Retry-After": "10800"}})
+    clock = Clock(T0)
+    assert dispatcher(store, config, clock).run_pass().requeued == [pid]
+    assert store.get_post(pid).first_try_at is None
+    clock.now = T0 + timedelta(hours=3, minutes=1)
+    assert dispatcher(store, config, clock).run_pass().published == [pid]
+    assert len(statuses(mastodon)) == 1
+
+
+def test_out_of_tries_after_one_that_may_have_posted_is_unknown_not_dead(
+        store: Store, mastodon: str, tmp_path: Path):
+    def config_for(instance: str) -> Config:
+        data = base_config(max_attempts=2, backoff_base="1m", backoff_cap="10m")
+        data["brands"][0]["channels"].append(
+            {"id": "stride-masto", "kind": "mastodon", "instance": instance,
+             "token_env": "STRIDE_MASTODON_TOKEN", "timeout_seconds": 1})
+        return load_config(write_config(tmp_path, data))
+
+    with AnswerDroppingProxy(mastodon, drop=1) as proxy:
+        [pid] = queue(store, "Made, then unreachable")
+        clock = Clock(T0)
+        assert dispatcher(store, config_for(proxy.url), clock).run_pass().failed == [pid]
+    clock.now = T0 + timedelta(minutes=2)  # now nothing listens there: connection refused
+    report = dispatcher(store, config_for("http://127.0.0.1:9"), clock).run_pass()
+    assert report.unknown == [pid], report.events
+    assert store.get_post(pid).status is Status.UNKNOWN and len(statuses(mastodon)) == 1
+
+
+def test_a_token_pasted_with_its_newline_still_works(store: Store, mastodon: str,
+                                                      tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("STRIDE_MASTODON_TOKEN", TOKEN + "\r\n")
+    config = masto_config(tmp_path, mastodon)
+    [pid] = queue(store, "Copied from a file")
+    assert dispatcher(store, config, Clock(T0)).run_pass().published == [pid]
