@@ -241,6 +241,14 @@ class Dispatcher:
     def _record(self, sent: list[tuple[Post, Receipt, datetime]], report: PassReport) -> None:
         if not sent:
             return
+        for channel in {p.channel for p, _, _ in sent}:
+            try:
+                self.pool.get(channel).flush()
+            except PublishError as exc:
+                # not durable: not recorded either; a re-send finds what did reach the disk
+                for post, _, _ in sent:
+                    self._failed(post, exc, report)
+                return
         now = self.clock()
         upcoming = {p.id: n for p, _, _ in sent if p.every
                     and (n := next_occurrence(p, now, self._zone(p.channel))) is not None}

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -44,10 +47,36 @@ def test_outbox_recovers_from_a_half_written_line(tmp_path):
     path.write_text('{"idempotency_key": "tactful-post-1"}\n{"idempotency_key": "tac')
     publisher = OutboxPublisher(path)
     publisher.publish(a_post(1))  # already there: not written again
-    publisher.publish(a_post(2))
+    publisher.publish(a_post(2))  # the half line (a writer that died) is cut off first
     lines = path.read_text().splitlines()
-    assert len(lines) == 3 and json.loads(lines[2])["id"] == 2
+    assert [json.loads(line).get("id") for line in lines] == [None, 2]
     publisher.close()
+
+
+def test_a_full_disk_leaves_no_half_line_and_the_post_unsent(tmp_path):
+    """The file may grow only 300 bytes more (RLIMIT_FSIZE, in a child process): the line
+    does not fit, the write comes up short, and it is cut back off."""
+    path = tmp_path / "out.jsonl"
+    path.write_text('{"idempotency_key": "tactful-post-1"}\n')
+    limit = path.stat().st_size + 300
+    script = f"""
+import resource, signal, sys
+sys.path.insert(0, {str(Path(__file__).parent.parent)!r})
+from tests.test_publishers import a_post
+from scheduler.publishers.outbox import OutboxPublisher
+from scheduler.publishers.base import PublishError
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))
+publisher = OutboxPublisher(__import__("pathlib").Path({str(path)!r}))
+try:
+    publisher.publish(a_post(2, "x" * 1000))
+except PublishError as exc:
+    print("refused:", exc)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert "refused: cannot write to outbox" in done.stdout, done.stderr
+    assert path.read_text() == '{"idempotency_key": "tactful-post-1"}\n'
 
 
 def test_outbox_line_carries_the_post_and_the_write_time(tmp_path):
@@ -119,3 +148,11 @@ def test_errors_do_not_leak_the_url_path_or_the_secret():
             publisher.publish(a_post())
         publisher.close()
     assert "abcdef123456" not in str(caught.value) and "topsecret" not in str(caught.value)
+
+
+def test_a_new_outbox_is_readable_by_its_owner_only(tmp_path):
+    publisher = OutboxPublisher(tmp_path / "new" / "out.jsonl")
+    publisher.publish(a_post(1))
+    publisher.close()
+    assert (tmp_path / "new" / "out.jsonl").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "new").stat().st_mode & 0o777 == 0o700

@@ -99,7 +99,7 @@ def test_config_check_hides_the_database_password_and_warns_of_missing_credentia
     assert "credential NOT_SET_HERE is not set" in result.stderr
 
 
-def test_an_unexpected_error_in_one_send_fails_that_post_only(tmp_path):
+def test_a_full_disk_in_one_send_fails_that_post_only(tmp_path):
     data = base_config()
     data["brands"][0]["channels"][0]["path"] = "/dev/full"  # every write: disk full
     config = load_config(write_config(tmp_path, data))
@@ -112,7 +112,8 @@ def test_an_unexpected_error_in_one_send_fails_that_post_only(tmp_path):
                         worker="w").run_pass()
     assert report.published == [good]
     assert store.get_post(bad).status is Status.FAILED  # an outbox retries: idempotent
-    assert "OSError" in store.get_post(bad).last_error
+    assert "cannot write to outbox /dev/full: No space left on device" in \
+        store.get_post(bad).last_error
     store.close()
 
 

@@ -199,3 +199,18 @@ def test_the_head_constant_is_alembics_head():
     from scheduler.store.migrate import HEAD, alembic_head
 
     assert alembic_head() == HEAD
+
+
+def test_a_new_sqlite_database_and_its_wal_are_readable_by_the_owner_only(tmp_path):
+    from datetime import UTC, datetime
+
+    from scheduler.models import NewPost
+    from scheduler.store import Change, Store
+
+    opened = Store.open(f"sqlite:///{tmp_path / 'private.db'}")
+    now = datetime(2026, 12, 2, tzinfo=UTC)
+    opened.add_posts([NewPost(brand="b", channel="c", text="unreleased", due_at=now)],
+                     Change(actor="t", now=now, action="create"))
+    modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
+    opened.close()
+    assert modes["private.db"] == 0o600 and modes["private.db-wal"] == 0o600

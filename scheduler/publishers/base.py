@@ -57,6 +57,9 @@ class Publisher(ABC):
         (a Bluesky record key), or None when the network needs none."""
         return None
 
+    def flush(self) -> None:  # noqa: B027 - most networks keep nothing to flush
+        """Make the posts sent so far durable before they are recorded as published."""
+
     def rests_until(self) -> float | None:
         """The Unix time before which the network asked not to be sent more (its rate
         limit is spent), or None: the dispatcher paces the channel by it."""

@@ -7,6 +7,8 @@ in the file is never written twice: the outbox honours idempotency keys.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -31,6 +33,7 @@ class OutboxPublisher(Publisher):
         self._fd: int | None = None
         self._seen: dict[str, int] = {}
         self._scanned = 0
+        self._unsynced = False
 
     def publish(self, post: Post) -> Receipt:
         fd = self._open()
@@ -43,12 +46,40 @@ class OutboxPublisher(Publisher):
             record = {**payload(post), "written_at": _utc_now_iso()}
             line = (json.dumps(record, ensure_ascii=False) + "\n").encode()
             offset = os.lseek(fd, 0, os.SEEK_END)
-            os.write(fd, line)
+            self._write_whole(fd, line, offset)
             self._seen[key] = offset
             self._scanned = offset + len(line)
+            self._unsynced = True
             return Receipt(self._remote_id(offset))
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def flush(self) -> None:
+        """Make what was written durable before the queue records it as published: one
+        fsync per batch of posts, not one per post."""
+        if self._fd is not None and self._unsynced:
+            try:
+                os.fsync(self._fd)
+            except OSError as exc:
+                raise PublishError(f"cannot flush outbox {self.path}: {exc.strerror}",
+                                   maybe_sent=True) from None
+            self._unsynced = False
+
+    def _write_whole(self, fd: int, line: bytes, offset: int) -> None:
+        """The whole line or nothing: a short write (a full disk) is cut back off, and the
+        post is not sent, so it is tried again later."""
+        written = 0
+        try:
+            while written < len(line):
+                n = os.write(fd, line[written:])
+                if n == 0:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                written += n
+        except OSError as exc:
+            with contextlib.suppress(OSError):  # else the next writer cuts it (_catch_up)
+                os.ftruncate(fd, offset)
+            raise PublishError(f"cannot write to outbox {self.path}: "
+                               f"{exc.strerror or exc}") from None
 
     def check(self) -> str:
         self._open()
@@ -67,8 +98,9 @@ class OutboxPublisher(Publisher):
             self._scanned = 0
         if self._fd is None:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+                # unreleased campaigns are nobody else's business: owner only
+                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
             except OSError as exc:
                 raise PublishError(f"cannot open outbox {self.path}: {exc.strerror}") from None
         return self._fd
@@ -96,9 +128,10 @@ class OutboxPublisher(Publisher):
                 self._seen.setdefault(key, offset)
             offset += len(line)
         if complete < len(data):
-            # a writer died mid-line: end that line so ours starts on a fresh one
-            os.write(fd, b"\n")
-            end += 1
+            # a writer died mid-line (or its disk filled): that post was never recorded
+            # as sent, so its half line is cut off and it will be written whole again
+            end = self._scanned + complete
+            os.ftruncate(fd, end)
         self._scanned = end
 
     def _remote_id(self, offset: int) -> str:

@@ -3,6 +3,9 @@ and PostgreSQL (psycopg 3)."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -25,6 +28,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _sqlite_engine(url: Any, **kwargs: Any) -> Engine:
+    _create_private(url.database)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000}, **kwargs)
 
     @event.listens_for(engine, "connect")
@@ -46,3 +50,17 @@ def _sqlite_engine(url: Any, **kwargs: Any) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def _create_private(database: str | None) -> None:
+    """Create a new database file readable by its owner only: it holds the texts of
+    campaigns not yet released. SQLite gives its WAL and shared-memory files the same
+    permissions. An existing file keeps whatever its owner chose."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.exists():
+        return
+    with contextlib.suppress(FileNotFoundError, FileExistsError):
+        # a missing folder is reported by SQLite itself, with the path, when it opens
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
