@@ -16,9 +16,9 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from policies import yaml_text
 from policies.lexicon import CATEGORIES, LAYERS
 from policies.models import Action, Ops, Severity
 from policies.normalise import normalise
@@ -314,13 +314,15 @@ def default_playbook() -> Playbook:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml_text.load(yaml_text.read_text(path), str(path)) or {}
     except FileNotFoundError:
         raise PlaybookError(f"{path}: playbook file not found") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise PlaybookError(f"{path}{line}: not valid YAML") from None
+    except IsADirectoryError:
+        raise PlaybookError(f"{path}: is a folder, not a playbook file") from None
+    except OSError as exc:
+        raise PlaybookError(f"{path}: cannot read the playbook ({exc.strerror})") from None
+    except yaml_text.YamlProblem as exc:
+        raise PlaybookError(str(exc)) from None
     if not isinstance(data, dict):
         raise PlaybookError(f"{path}: the top level must be a mapping")
     return data

@@ -29,7 +29,9 @@ from pydantic import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from policies import yaml_text
 from policies.playbook import Playbook, PlaybookError, default_playbook, load_playbook
+from policies.yaml_text import YamlProblem
 from scheduler.errors import BadInput, ConfigError
 from scheduler.when import parse_duration, zone
 
@@ -410,7 +412,11 @@ def load_config(path: str | Path | None = None) -> Config:
     """Read and validate config.yaml; raise ConfigError naming file, line and key."""
     target = config_path(path)
     try:
-        text = target.read_text(encoding="utf-8")
+        text = yaml_text.read_text(target)
+    except YamlProblem as exc:
+        raise ConfigError(str(exc)) from None
+    except IsADirectoryError:
+        raise ConfigError(f"{target}: is a folder, not a config file") from None
     except FileNotFoundError:
         raise ConfigError(
             f"{target}: config file not found; pass --config PATH or set {CONFIG_ENV} "
@@ -423,13 +429,10 @@ def load_config(path: str | Path | None = None) -> Config:
 
 def parse_config(text: str, *, source: str = "config.yaml", base_dir: Path = Path(".")) -> Config:
     try:
-        data = yaml.safe_load(text)
+        data = yaml_text.load(text, source)
         tree = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark else source
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{where}: not valid YAML ({problem})") from None
+    except YamlProblem as exc:
+        raise ConfigError(str(exc)) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -25,6 +25,8 @@ NEXT_SLOT = "next-slot"
 #: a time this far in the past is surely a mistake rather than clock skew
 PAST_TOLERANCE = timedelta(minutes=1)
 MIN_EVERY = timedelta(hours=1)
+#: longer than any network takes (an email newsletter included): surely a mistake
+MAX_TEXT = 20_000
 _LANG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 
 
@@ -83,8 +85,9 @@ class Drafting:
         text = self._text(draft.text)
         brand, channel = self._channel(draft.channel)
         self._fits(channel, text, "text")
-        if draft.crisis_text and draft.crisis_text.strip():
-            self._fits(channel, draft.crisis_text.strip(), "crisis_text")
+        crisis_text = self._crisis_text(draft.crisis_text)
+        if crisis_text:
+            self._fits(channel, crisis_text, "crisis_text")
         media = self._media(draft, channel)
         tz = self.config.brand_zone(brand)
         due = self._due(draft, channel.id, channel.slots, tz)
@@ -99,7 +102,7 @@ class Drafting:
             automated=draft.automated if draft.automated is not None else every is not None,
             expires_at=self._after(draft.expires, "expires", due, tz, draft.fold,
                                    settled=draft.expires_at),
-            crisis_text=(draft.crisis_text or "").strip() or None,
+            crisis_text=self._crisis_text(draft.crisis_text),
             every=every,
             until=self._until(draft, due, tz, every),
             media=media,
@@ -122,6 +125,15 @@ class Drafting:
             return check_text(text, self._label("text"))
         except BadInput as exc:
             raise FieldError("text", str(exc)) from None
+
+    def _crisis_text(self, crisis_text: str | None) -> str | None:
+        if crisis_text is None or not crisis_text.strip():
+            return None
+        try:
+            return check_text(crisis_text, self._label("crisis_text"),
+                              what="the crisis text")
+        except BadInput as exc:
+            raise FieldError("crisis_text", str(exc)) from None
 
     def _fits(self, channel: AnyChannel, text: str, field: str) -> None:
         try:
@@ -225,10 +237,18 @@ class Drafting:
         return self._after(draft.until, "until", due, tz, draft.fold, settled=draft.until_at)
 
 
-def check_text(text: str, label: str) -> str:
-    """A post's text, stripped; refuses empty text and control characters."""
+def check_text(text: str, label: str, *, what: str = "the post text") -> str:
+    """A post's text, stripped; refuses empty text, bytes that are not UTF-8, control
+    characters and texts longer than any network takes."""
     if not text or not text.strip():
-        raise BadInput(f"{label}: the post text is empty")
+        raise BadInput(f"{label}: {what} is empty")
+    bad_byte = next((c for c in text if "\udc80" <= c <= "\udcff"), None)
+    if bad_byte is not None or any("\ud800" <= c <= "\udfff" for c in text):
+        byte = f" (byte 0x{ord(bad_byte) - 0xDC00:02x})" if bad_byte else ""
+        raise BadInput(f"{label}: not valid UTF-8 text{byte}; save or type it as UTF-8")
+    if len(text) > MAX_TEXT:
+        raise BadInput(f"{label}: {len(text):,} characters; a post may have at most "
+                       f"{MAX_TEXT:,}")
     bad = next((c for c in text if unicodedata.category(c) == "Cc" and c not in "\n\t\r"),
                None)
     if bad is not None:

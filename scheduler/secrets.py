@@ -11,6 +11,7 @@ import os
 import stat
 from pathlib import Path
 
+from policies.yaml_text import YamlProblem, read_text
 from scheduler.errors import SecretError
 
 _MASK = "********"
@@ -74,8 +75,14 @@ def read_secrets_file(path: Path) -> dict[str, str]:
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise SecretError(f"{path}: secrets file is readable by others "
                           f"(mode {stat.S_IMODE(mode):04o}); run: chmod 600 {path}")
+    try:
+        text = read_text(path)
+    except YamlProblem as exc:
+        raise SecretError(str(exc)) from None
+    except OSError as exc:
+        raise SecretError(f"{path}: cannot read the secrets file ({exc.strerror})") from None
     values: dict[str, str] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(text.splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue

@@ -16,10 +16,16 @@ from scheduler.cli.common import App
 from scheduler.errors import TactfulError
 from scheduler.secrets import RedactingFilter
 
+#: exit status when the database cannot be used (busy, unreachable, not a database,
+#: read-only): nothing was changed; try again, or fix what the line says
+DATABASE_UNAVAILABLE = 3
+
 
 class CliError(click.ClickException):
     def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
+        # what a user typed may hold bytes that are not UTF-8 (kept as surrogates):
+        # show them escaped rather than fail while saying what went wrong
+        super().__init__(message.encode("utf-8", "backslashreplace").decode("utf-8"))
         self.exit_code = exit_code
 
 
@@ -52,6 +58,11 @@ class TactfulGroup(click.Group):
             return super().invoke(ctx)
         except TactfulError as exc:
             raise CliError(str(exc), exc.exit_code) from None
+        except Exception as exc:
+            problem = _database_problem(exc)
+            if problem is None:
+                raise
+            raise CliError(problem, DATABASE_UNAVAILABLE) from None
 
 
 @click.group(cls=TactfulGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -80,6 +91,25 @@ def main(ctx: click.Context, config_path: str | None, actor: str | None, verbose
     app = App(config_path, actor)
     ctx.obj = app
     ctx.call_on_close(app.close)
+
+
+def _database_problem(exc: Exception) -> str | None:
+    """One line for an error of the database itself, or None for any other error."""
+    if type(exc).__module__.split(".")[0] != "sqlalchemy":
+        return None
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(exc, DBAPIError):
+        return None
+    cause = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+    hint = ""
+    if "locked" in cause:
+        hint = " (another tactful command holds it: try again when it has finished)"
+    elif "not a database" in cause:
+        hint = " (check `database:` in config.yaml)"
+    elif "readonly" in cause or "read-only" in cause:
+        hint = " (the database file or its folder is not writable by you)"
+    return f"database: {cause}{hint}; nothing was changed"
 
 
 def _setup_logging(verbose: int) -> None:

@@ -61,7 +61,7 @@ def check(app: App, as_json: bool) -> None:
                 "name no sector and were left out (`tactful sectors` lists them; a brand's "
                 "playbook can add one)")
     for problem in problems:
-        err(f"warning: {problem}; posts on that channel will be held until it is set")
+        err(f"warning: {problem}")
 
 
 def _resolution(typed: str, ids: list[str]) -> str:

@@ -15,7 +15,7 @@ from scheduler.config import (
 )
 from scheduler.errors import BadInput
 from scheduler.publishers.base import KEY_MEMORY, Publisher, PublishError, Receipt
-from scheduler.secrets import SecretStore
+from scheduler.secrets import SecretStore, read_secrets_file
 
 __all__ = ["PublishError", "Publisher", "PublisherPool", "Receipt", "build_publisher"]
 
@@ -60,12 +60,20 @@ def missing_credentials(config: Config) -> list[str]:
     """One line per channel credential that cannot be found (never its value)."""
     secrets = SecretStore(config.resolve(config.secrets_file) if config.secrets_file else None)
     problems = []
+    if config.secrets_file:
+        try:
+            read_secrets_file(config.resolve(config.secrets_file))
+        except BadInput as exc:
+            problems.append(f"secrets_file: {exc}; posts on channels that need a credential "
+                            "will be held until it is fixed")
+            return problems
     for channel_id, (_, channel) in config.channels.items():
         for name in credential_names(channel):
             try:
                 secrets.get(name)
             except BadInput as exc:
-                problems.append(f"channel {channel_id}: {exc}")
+                problems.append(f"channel {channel_id}: {exc}; posts on that channel will "
+                                "be held until it is set")
     return problems
 
 
