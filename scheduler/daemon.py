@@ -5,7 +5,11 @@ Three jobs: a dispatch pass every `tick_seconds` (the safety net), a cheap poll 
 moment, so posts go out on time rather than on the next tick. Dispatch jobs share one
 thread, so passes never overlap inside a daemon; the database claim keeps several
 daemons apart. SIGTERM or SIGINT lets the post in hand finish, gives the rest of the
-batch back to the queue, and exits.
+batch back to the queue, and exits; a send still going after `grace` seconds is left to
+the lease recovery of the next daemon, and the process exits anyway.
+
+No lock of ours is held while calling into APScheduler: its shutdown holds its own locks
+while it waits for running jobs, and a job waiting for both froze a daemon for good.
 """
 
 from __future__ import annotations
@@ -26,11 +30,17 @@ _WAKE = "wake-up"
 
 
 class Daemon:
-    def __init__(self, dispatcher: Dispatcher) -> None:
+    def __init__(self, dispatcher: Dispatcher, grace: float = 30.0) -> None:
         self.dispatcher = dispatcher
         self.settings = dispatcher.settings
+        self.grace = grace
         self._planned: datetime | None = None
         self._lock = threading.Lock()
+        #: set while no dispatch pass runs
+        self._idle = threading.Event()
+        self._idle.set()
+        #: whether the last shutdown gave up waiting for a send (see `run`)
+        self.abandoned = False
         self.scheduler = BackgroundScheduler(
             executors={"dispatch": ThreadPoolExecutor(1), "default": ThreadPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -67,7 +77,15 @@ class Daemon:
     def shutdown(self) -> None:
         self.dispatcher.stop.set()
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=True)  # lets the pass in progress wind down
+            # no waiting inside APScheduler (it would hold its locks while it waits):
+            # wait here, for the pass in progress, at most `grace` seconds
+            self.scheduler.shutdown(wait=False)
+        if not self._idle.wait(self.grace):
+            self.abandoned = True
+            log.warning("daemon %s: a send was still in progress after %gs; exiting, and "
+                        "its lease will be recovered by the next daemon",
+                        self.dispatcher.worker, self.grace)
+            return
         log.info("daemon %s stopped", self.dispatcher.worker)
 
     def _on_signal(self, signum: int, _frame: Any) -> None:
@@ -77,9 +95,11 @@ class Daemon:
     def _dispatch(self) -> None:
         if self.dispatcher.stop.is_set():
             return
+        self._idle.clear()
         try:
             _log_report(self.dispatcher.run_pass())
         finally:
+            self._idle.set()
             # even after a failed pass, plan the next wake-up, or on-time sends stop
             with self._lock:
                 self._planned = None
@@ -94,17 +114,20 @@ class Daemon:
         except Exception:
             log.exception("could not look up the next due post")
             return
+        if due is None:
+            return
+        run_at = max(due, datetime.now(UTC))
+        tick = self.scheduler.get_job("tick")  # never under our lock (see the docstring)
+        if tick and tick.next_run_time and tick.next_run_time - run_at < timedelta(0):
+            return
         with self._lock:
-            if due is None or (self._planned is not None and self._planned <= due):
-                return
-            now = datetime.now(UTC)
-            run_at = max(due, now)
-            tick = self.scheduler.get_job("tick")
-            if tick and tick.next_run_time and tick.next_run_time - run_at < timedelta(0):
+            if self._planned is not None and self._planned <= due:
                 return
             self._planned = run_at
-            self.scheduler.add_job(self._dispatch, "date", run_date=run_at, id=_WAKE,
-                                   executor="dispatch", replace_existing=True)
+        if self.dispatcher.stop.is_set():
+            return
+        self.scheduler.add_job(self._dispatch, "date", run_date=run_at, id=_WAKE,
+                               executor="dispatch", replace_existing=True)
 
 
 def _log_report(report: PassReport) -> None:

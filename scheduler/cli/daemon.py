@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shlex
 import shutil
 import sys
@@ -26,9 +27,13 @@ def _wall_clock() -> datetime:
 @click.option("--once", is_flag=True, help="Do one dispatch pass and exit (for cron).")
 @click.option("--print-cron", is_flag=True, help="Print a crontab line that runs --once "
                                                   "every minute, and exit.")
+@click.option("--grace", type=click.FloatRange(0, 3600), default=30, show_default=True,
+              metavar="SECONDS",
+              help="On SIGTERM or Ctrl-C, wait this long for a send in progress; then exit "
+                   "anyway (its lease is recovered by the next daemon).")
 @json_option
 @pass_app
-def daemon(app: App, once: bool, print_cron: bool, as_json: bool) -> None:
+def daemon(app: App, once: bool, print_cron: bool, grace: float, as_json: bool) -> None:
     """Publish queued posts when they fall due.
 
     Runs in the foreground until SIGTERM or Ctrl-C, which let the post in hand finish.
@@ -59,7 +64,13 @@ def daemon(app: App, once: bool, print_cron: bool, as_json: bool) -> None:
             else:
                 click.echo(f"Dispatch pass: {report.summary()}.")
             return
-        Daemon(dispatcher).run()
+        running = Daemon(dispatcher, grace=grace)
+        running.run()
+        if running.abandoned:
+            # a send still runs in a worker thread, which Python would wait for at exit
+            logging.shutdown()
+            sys.stdout.flush()
+            os._exit(0)
     finally:
         pool.close()
 
