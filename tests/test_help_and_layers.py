@@ -50,3 +50,24 @@ def test_importing_policies_pulls_in_no_database_or_http():
             "if m in sys.modules]; print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_the_short_help_of_every_command_is_the_first_sentence_of_its_own_help():
+    from scheduler.cli import COMMANDS, SHORT_HELP, TactfulGroup
+
+    assert set(SHORT_HELP) == set(COMMANDS)
+    group = TactfulGroup()
+    for name in COMMANDS:
+        command = group.get_command(None, name)  # type: ignore[arg-type]
+        paragraph = " ".join((command.help or "").strip().split("\n\n")[0].split())
+        first = re.match(r"(.+?\.)(\s|$)", paragraph)
+        assert first is not None and SHORT_HELP[name] == first.group(1), name
+
+
+def test_top_level_help_loads_no_command_and_no_database_library():
+    code = ("import sys; from click.testing import CliRunner; from scheduler.cli import main; "
+            "CliRunner().invoke(main, ['--help']); "
+            "print(','.join(m for m in ('sqlalchemy', 'pydantic', 'rich', 'scheduler.cli.post') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

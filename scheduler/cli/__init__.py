@@ -12,7 +12,6 @@ from typing import Any
 
 import click
 
-from scheduler.cli.common import App
 from scheduler.errors import TactfulError
 from scheduler.secrets import RedactingFilter
 
@@ -40,11 +39,38 @@ COMMANDS = {
 }
 
 
+#: what `tactful --help` says of each command, written here so that listing the commands
+#: imports none of them (a test keeps each the first sentence of the command's own help)
+SHORT_HELP = {
+    "audit": "Show who changed what, when and why (oldest first).",
+    "channel": "Channels declared in config.yaml: list, test, pause and resume them.",
+    "check": "Judge a draft against the active crises (or a hypothetical one); queue nothing.",
+    "config": "Check config.yaml.",
+    "contexts": "List what an event can involve (`crisis on --context`), with names and "
+                "what each implies.",
+    "crisis": "Flag a crisis and let the policy judge every queued post.",
+    "daemon": "Publish queued posts when they fall due.",
+    "db": "Create, upgrade and inspect the database schema.",
+    "demo": "Play a week of posts for three example brands on a simulated clock.",
+    "eval": "Judge every labelled case in the corpus and report agreement.",
+    "post": "Queue, import, list, show, edit and cancel posts.",
+    "review": "Approve, edit or reject the posts the crisis policy held.",
+    "sectors": "List the sectors brands can declare, with their names and what each is close "
+               "to.",
+    "tags": "List the post tags the crisis policy knows, by what they mean to it.",
+}
+
+
 class TactfulGroup(click.Group):
     """Loads commands on demand; turns domain errors into one line and their exit code."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, SHORT_HELP.get(name, "")) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = COMMANDS.get(cmd_name)
@@ -87,6 +113,8 @@ def main(ctx: click.Context, config_path: str | None, actor: str | None, verbose
       tactful post list
       tactful daemon --once              # publish what is due, then exit (for cron)
     """
+    from scheduler.cli.common import App
+
     _setup_logging(verbose)
     app = App(config_path, actor)
     ctx.obj = app
