@@ -6,8 +6,11 @@ without end, a database that is not one, a playbook that is a folder."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -112,3 +115,37 @@ def test_a_text_that_is_not_utf8_from_a_real_shell_is_one_line(tmp_path: Path):
     assert done.returncode == 2 and done.stderr.count("\n") == 1
     assert "not valid UTF-8 text (byte 0xe9)" in done.stderr
     assert all(rows == [] for table, rows in snapshot(tmp_path) if table == "posts")
+
+
+def _hold_write_lock(db: Path, seconds: float, ready: threading.Event) -> None:
+    import time
+
+    conn = sqlite3.connect(db, isolation_level=None, timeout=30)
+    conn.execute("BEGIN IMMEDIATE")  # what a long import's transaction holds
+    ready.set()
+    time.sleep(seconds)
+    conn.execute("ROLLBACK")
+    conn.close()
+
+
+@pytest.mark.parametrize(("hold", "wait", "code"), [(4, "20", 0), (30, "1", 3)])
+def test_a_busy_sqlite_database_is_waited_for_visibly_then_given_up_on(
+        tmp_path: Path, hold: float, wait: str, code: int):
+    config = write_config(tmp_path, base_config())
+    subprocess.run([TACTFUL, "--config", str(config), "db", "upgrade"], check=True,
+                   capture_output=True, timeout=60)
+    ready = threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(tmp_path / "tactful.db", hold,
+                                                            ready), daemon=True)
+    holder.start()
+    assert ready.wait(10)
+    started = time.monotonic()
+    done = subprocess.run([TACTFUL, "--config", str(config), "--wait", wait, "post", "add",
+                           "Patience", "-c", "stride-outbox", "--at", "+1h"],
+                          capture_output=True, text=True, timeout=60)
+    took = time.monotonic() - started
+    assert done.returncode == code, done.stderr
+    assert "Waiting for the database: another tactful command is writing" in done.stderr
+    assert "Traceback" not in done.stderr
+    if code == 3:
+        assert "held it for 1 s (--wait)" in done.stderr and took < 10

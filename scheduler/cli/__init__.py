@@ -98,9 +98,13 @@ class TactfulGroup(click.Group):
               help="Who to record in the audit log (default: $TACTFUL_ACTOR, else your "
                    "login name).")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("--wait", type=click.FloatRange(0, 86400), metavar="SECONDS",
+              help="How long to wait for another command writing to a SQLite database "
+                   "(a big import) before giving up with exit 3 (default 30).")
 @click.version_option(package_name="tactful")
 @click.pass_context
-def main(ctx: click.Context, config_path: str | None, actor: str | None, verbose: int) -> None:
+def main(ctx: click.Context, config_path: str | None, actor: str | None, verbose: int,
+         wait: float | None) -> None:
     """Tactful: a social-media scheduler that knows when to be quiet.
 
     Queue brand posts, let the daemon publish them on time, and (when something
@@ -116,22 +120,28 @@ def main(ctx: click.Context, config_path: str | None, actor: str | None, verbose
     from scheduler.cli.common import App
 
     _setup_logging(verbose)
-    app = App(config_path, actor)
+    app = App(config_path, actor, wait)
     ctx.obj = app
     ctx.call_on_close(app.close)
 
 
 def _database_problem(exc: Exception) -> str | None:
     """One line for an error of the database itself, or None for any other error."""
-    if type(exc).__module__.split(".")[0] != "sqlalchemy":
-        return None
-    from sqlalchemy.exc import DBAPIError
+    module = type(exc).__module__.split(".")[0]
+    if module == "sqlite3":  # raised by our own BEGIN IMMEDIATE loop (store/engine.py)
+        cause = str(exc).strip().splitlines()[0]
+    elif module == "sqlalchemy":
+        from sqlalchemy.exc import DBAPIError
 
-    if not isinstance(exc, DBAPIError):
+        if not isinstance(exc, DBAPIError):
+            return None
+        cause = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+    else:
         return None
-    cause = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
     hint = ""
-    if "locked" in cause:
+    if "--wait" in cause:
+        hint = ""
+    elif "locked" in cause:
         hint = " (another tactful command holds it: try again when it has finished)"
     elif "not a database" in cause:
         hint = " (check `database:` in config.yaml)"

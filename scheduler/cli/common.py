@@ -30,9 +30,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 class App:
     """Lazily opened config and store for one CLI invocation."""
 
-    def __init__(self, config_path: str | None, actor: str | None) -> None:
+    def __init__(self, config_path: str | None, actor: str | None,
+                 wait: float | None = None) -> None:
         self.config_path = config_path
         self._actor = actor
+        self._wait = wait
         self._store: Store | None = None
 
     @cached_property
@@ -42,6 +44,11 @@ class App:
     @property
     def store(self) -> Store:
         if self._store is None:
+            from scheduler.store.engine import write_wait
+
+            if self._wait is not None:
+                write_wait.seconds = self._wait
+            write_wait.notify = _say_waiting
             self._store = Store.open(self.config.database_url)
         return self._store
 
@@ -78,6 +85,11 @@ class App:
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
+
+
+def _say_waiting(left: float) -> None:
+    err(f"Waiting for the database: another tactful command is writing to it (up to "
+        f"{left:.0f} s more; --wait SECONDS sets how long).")
 
 
 def _os_user() -> str:

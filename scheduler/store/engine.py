@@ -4,7 +4,11 @@ and PostgreSQL (psycopg 3)."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
+import sqlite3
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +16,23 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 SQLITE_BUSY_MS = 30_000
+#: a writer finding the database busy tries again in steps this long, so that it can say
+#: that it waits (see `write_wait`)
+_WAIT_STEP_MS = 1_000
+_FIRST_STEP_MS = 200
+
+
+@dataclasses.dataclass
+class WriteWait:
+    """How long a SQLite writer waits for another writer to finish, and whom to tell
+    that it is waiting (the CLI prints one line; the daemon logs)."""
+
+    seconds: float = SQLITE_BUSY_MS / 1000
+    notify: Callable[[float], None] | None = None
+
+
+#: for this process: the CLI sets it from --wait
+write_wait = WriteWait()
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -46,10 +67,43 @@ def _sqlite_engine(url: Any, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        mode = "IMMEDIATE" if conn.get_execution_options().get("write") else "DEFERRED"
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if not conn.get_execution_options().get("write"):
+            conn.exec_driver_sql("BEGIN DEFERRED")
+            return
+        _begin_writing(conn.connection.driver_connection)
 
     return engine
+
+
+def _begin_writing(dbapi_connection: Any) -> None:
+    """BEGIN IMMEDIATE, waiting up to `write_wait.seconds` for another writer (a big
+    import, say) and saying so once, instead of failing after a silent half minute."""
+    deadline = time.monotonic() + write_wait.seconds
+    told = False
+    cursor = dbapi_connection.cursor()
+    step_ms = _FIRST_STEP_MS  # a short first try: say soon that we wait
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            cursor.execute(f"PRAGMA busy_timeout = {max(1, min(step_ms, int(left * 1000)))}")
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise sqlite3.OperationalError(
+                        f"database is locked: another writer held it for "
+                        f"{write_wait.seconds:g} s (--wait)") from None
+                if not told and write_wait.notify is not None:
+                    write_wait.notify(left)
+                    told = True
+                step_ms = _WAIT_STEP_MS
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
+        cursor.close()
 
 
 def _create_private(database: str | None) -> None:
