@@ -24,6 +24,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from scheduler.dispatch import Dispatcher, PassReport
+from scheduler.errors import database_problem
 
 log = logging.getLogger("tactful.daemon")
 _WAKE = "wake-up"
@@ -98,6 +99,12 @@ class Daemon:
         self._idle.clear()
         try:
             _log_report(self.dispatcher.run_pass())
+        except Exception as exc:
+            problem = database_problem(exc)
+            if problem is None:
+                raise  # a bug: APScheduler logs it with its traceback
+            # a connection cut or a busy database: the next pass tries again
+            log.warning("pass stopped: %s; trying again at the next pass", problem)
         finally:
             self._idle.set()
             # even after a failed pass, plan the next wake-up, or on-time sends stop
@@ -111,8 +118,12 @@ class Daemon:
             return
         try:
             due = self.dispatcher.store.next_wake()
-        except Exception:
-            log.exception("could not look up the next due post")
+        except Exception as exc:
+            problem = database_problem(exc)
+            if problem is None:
+                log.exception("could not look up the next due post")
+            else:
+                log.warning("could not look up the next due post: %s", problem)
             return
         if due is None:
             return

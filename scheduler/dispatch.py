@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler.config import DaemonConfig
+from scheduler.errors import database_problem
 from scheduler.models import Post, Status
 from scheduler.publishers import Publisher, PublisherPool, PublishError, Receipt
 from scheduler.recurrence import next_occurrence
@@ -331,5 +332,9 @@ class LeaseKeeper:
         while not self._done.wait(self._lease.total_seconds() / 3):
             try:
                 self._store.renew_leases(worker=self._worker, until=self._clock() + self._lease)
-            except Exception:  # keep renewing; the next try may get through
-                log.exception("could not renew leases")
+            except Exception as exc:  # keep renewing; the next try may get through
+                problem = database_problem(exc)
+                if problem is None:
+                    log.exception("could not renew leases")
+                else:
+                    log.warning("could not renew leases: %s", problem)

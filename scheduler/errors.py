@@ -74,3 +74,30 @@ class NoFreeSlot(BadInput):
 
 class SecretError(ConfigError):
     """A credential named in config.yaml is missing or its file is unsafe."""
+
+
+def database_problem(exc: BaseException) -> str | None:
+    """One line for an error of the database itself (cut, busy, read-only, not a
+    database), or None for any other error. Looks at the module first, so that telling
+    costs no import of SQLAlchemy."""
+    module = type(exc).__module__.split(".")[0]
+    if module == "sqlite3":  # raised by our own BEGIN IMMEDIATE loop (store/engine.py)
+        cause = str(exc).strip().splitlines()[0]
+    elif module == "sqlalchemy":
+        from sqlalchemy.exc import DBAPIError
+
+        if not isinstance(exc, DBAPIError):
+            return None
+        cause = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+    else:
+        return None
+    hint = ""
+    if "--wait" in cause:
+        hint = ""
+    elif "locked" in cause:
+        hint = " (another tactful command holds it: try again when it has finished)"
+    elif "not a database" in cause:
+        hint = " (check `database:` in config.yaml)"
+    elif "readonly" in cause or "read-only" in cause:
+        hint = " (the database file or its folder is not writable by you)"
+    return f"database: {cause}{hint}; nothing was changed"

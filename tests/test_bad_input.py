@@ -149,3 +149,18 @@ def test_a_busy_sqlite_database_is_waited_for_visibly_then_given_up_on(
     assert "Traceback" not in done.stderr
     if code == 3:
         assert "held it for 1 s (--wait)" in done.stderr and took < 10
+
+
+def test_database_errors_are_told_in_one_line_and_others_are_not_mistaken_for_them():
+    from sqlalchemy.exc import OperationalError
+
+    from scheduler.errors import database_problem
+
+    cut = OperationalError("SELECT 1", {}, sqlite3.OperationalError(
+        "server closed the connection unexpectedly\n\tThis probably means ..."))
+    assert database_problem(cut) == ("database: server closed the connection unexpectedly; "
+                                     "nothing was changed")
+    assert database_problem(sqlite3.OperationalError("database is locked")).startswith(
+        "database: database is locked (another tactful command holds it")
+    assert database_problem(ValueError("locked")) is None
+    assert database_problem(KeyError("x")) is None

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from scheduler.errors import TactfulError
+from scheduler.errors import TactfulError, database_problem
 from scheduler.secrets import RedactingFilter
 
 #: exit status when the database cannot be used (busy, unreachable, not a database,
@@ -85,7 +85,7 @@ class TactfulGroup(click.Group):
         except TactfulError as exc:
             raise CliError(str(exc), exc.exit_code) from None
         except Exception as exc:
-            problem = _database_problem(exc)
+            problem = database_problem(exc)
             if problem is None:
                 raise
             raise CliError(problem, DATABASE_UNAVAILABLE) from None
@@ -123,31 +123,6 @@ def main(ctx: click.Context, config_path: str | None, actor: str | None, verbose
     app = App(config_path, actor, wait)
     ctx.obj = app
     ctx.call_on_close(app.close)
-
-
-def _database_problem(exc: Exception) -> str | None:
-    """One line for an error of the database itself, or None for any other error."""
-    module = type(exc).__module__.split(".")[0]
-    if module == "sqlite3":  # raised by our own BEGIN IMMEDIATE loop (store/engine.py)
-        cause = str(exc).strip().splitlines()[0]
-    elif module == "sqlalchemy":
-        from sqlalchemy.exc import DBAPIError
-
-        if not isinstance(exc, DBAPIError):
-            return None
-        cause = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-    else:
-        return None
-    hint = ""
-    if "--wait" in cause:
-        hint = ""
-    elif "locked" in cause:
-        hint = " (another tactful command holds it: try again when it has finished)"
-    elif "not a database" in cause:
-        hint = " (check `database:` in config.yaml)"
-    elif "readonly" in cause or "read-only" in cause:
-        hint = " (the database file or its folder is not writable by you)"
-    return f"database: {cause}{hint}; nothing was changed"
 
 
 def _setup_logging(verbose: int) -> None:
