@@ -102,7 +102,7 @@ class Drafting:
             automated=draft.automated if draft.automated is not None else every is not None,
             expires_at=self._after(draft.expires, "expires", due, tz, draft.fold,
                                    settled=draft.expires_at),
-            crisis_text=self._crisis_text(draft.crisis_text),
+            crisis_text=crisis_text,
             every=every,
             until=self._until(draft, due, tz, every),
             media=media,

@@ -16,8 +16,8 @@ from scheduler.cli.common import (
     resume_options,
 )
 from scheduler.errors import TactfulError, UnknownChannel
-from scheduler.publishers import PublisherPool, PublishError, credential_names
-from scheduler.secrets import SecretStore, redact
+from scheduler.publishers import PublisherPool, PublishError, credential_status
+from scheduler.secrets import redact
 from scheduler.slots import next_free_slot
 from scheduler.store import channels as channel_store
 
@@ -52,7 +52,7 @@ def list_channels(app: App, as_json: bool) -> None:
     """
     now = app.now()
     config = app.config
-    secrets = SecretStore(config.resolve(config.secrets_file) if config.secrets_file else None)
+    credentials = credential_status(config)
     with app.store.read() as conn:
         paused = channel_store.paused_channels(conn)
     rows = []
@@ -60,8 +60,7 @@ def list_channels(app: App, as_json: bool) -> None:
         tz = config.brand_zone(brand)
         slot = next_free_slot(ch.slots, tz, after=now,
                               taken=app.store.taken_times(channel_id, now)) if ch.slots else None
-        names = credential_names(ch)
-        missing = [n for n in names if not secrets.has(n)]
+        names, missing = credentials[channel_id]
         pause = paused.get(channel_id)
         rows.append({"id": channel_id, "brand": brand.id, "kind": ch.kind,
                      "credentials": names, "credentials_set": not missing,

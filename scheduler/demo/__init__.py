@@ -31,9 +31,8 @@ from scheduler.judging import Judging
 from scheduler.loopback import WebhookReceiver
 from scheduler.models import CrisisSpec, Status
 from scheduler.network_limits import mastodon_length
-from scheduler.publishers import PublisherPool, credential_names
+from scheduler.publishers import PublisherPool, credential_status
 from scheduler.review_desk import ReviewDesk
-from scheduler.secrets import SecretStore
 from scheduler.store import Change, Store
 
 ACTOR = "demo-marketer"
@@ -243,14 +242,12 @@ def _networks(story: Story, out: Console) -> None:
     """The Mastodon and Bluesky channels: what they need, and a post refused when queued
     (not at 3 a.m.) because it is longer than the network allows."""
     out.rule("Real networks: Mastodon and Bluesky")
-    secrets = SecretStore(story.config.resolve(story.config.secrets_file)
-                          if story.config.secrets_file else None)
     table = Table(box=None, header_style="bold")
     for column in ("channel", "kind", "credentials"):
         table.add_column(column)
+    credentials = credential_status(story.config)
     for channel_id, (_, channel) in story.config.channels.items():
-        names = credential_names(channel)
-        missing = [n for n in names if not secrets.has(n)]
+        names, missing = credentials[channel_id]
         table.add_row(channel_id, channel.kind, "-" if not names else
                       "set" if not missing else "not set: " + ", ".join(missing))
     out.print(table)

@@ -56,9 +56,24 @@ def credential_names(channel: AnyChannel) -> list[str]:
     return [n for n in names if n]
 
 
+def secret_store(config: Config) -> SecretStore:
+    """The credentials of this config: the environment, then its secrets_file."""
+    return SecretStore(config.resolve(config.secrets_file) if config.secrets_file else None)
+
+
+def credential_status(config: Config) -> dict[str, tuple[list[str], list[str]]]:
+    """For each channel: the credentials it reads and those not set (never values)."""
+    secrets = secret_store(config)
+    status = {}
+    for channel_id, (_, channel) in config.channels.items():
+        names = credential_names(channel)
+        status[channel_id] = (names, [n for n in names if not secrets.has(n)])
+    return status
+
+
 def missing_credentials(config: Config) -> list[str]:
     """One line per channel credential that cannot be found (never its value)."""
-    secrets = SecretStore(config.resolve(config.secrets_file) if config.secrets_file else None)
+    secrets = secret_store(config)
     problems = []
     if config.secrets_file:
         try:
@@ -82,8 +97,7 @@ class PublisherPool:
 
     def __init__(self, config: Config, secrets: SecretStore | None = None) -> None:
         self.config = config
-        self._secrets = secrets or SecretStore(
-            config.resolve(config.secrets_file) if config.secrets_file else None)
+        self._secrets = secrets or secret_store(config)
         self._made: dict[str, Publisher] = {}
 
     def get(self, channel_id: str) -> Publisher:
