@@ -49,6 +49,7 @@ LINGUA_FRANCA = "en"
 _UNCITED = frozenset({("phrase", "promotion"), ("phrase", "offer"), ("phrase", "help"),
                       ("phrase", "operational")})
 _NO_GROUPS: frozenset[tuple[str, str]] = frozenset()
+_NO_COMBOS: Mapping[str, frozenset[str]] = {}
 #: the phrase groups a reason quotes, read in every post (see `Judge.judge`)
 _CITED_GROUPS = ("condolence", "donation")
 Label = tuple[str, str]
@@ -56,6 +57,20 @@ Label = tuple[str, str]
 
 def _default(_brand: str) -> Playbook:
     return default_playbook()
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """What a set of hit labels tells the rules, worked out once per set (few sets
+    occur): the groups it gives outright, and per phrase group the combos its cues could
+    complete, in the lexicons' order, each with the built-in cues (a digit, a time of
+    day) the text must also have. A group's list ends at its first combo that needs
+    none."""
+
+    groups: frozenset[Label]
+    choices: tuple[tuple[str, tuple[tuple[frozenset[str], frozenset[str]], ...]], ...]
+    #: the combo met for each group when no choice depends on the text (else None)
+    combos: dict[str, frozenset[str]] | None
 
 
 @dataclass(slots=True)
@@ -89,8 +104,7 @@ class _Plan:
     accents: bool
     #: the post's own language, when it has a lexicon
     own_lang: str
-    groups: dict[frozenset[Label], tuple[frozenset[Label], frozenset[Label]]] = field(
-        default_factory=dict)
+    readings: dict[frozenset[Label], _Reading] = field(default_factory=dict)
 
 
 class Judge:
@@ -128,7 +142,7 @@ class Judge:
         matcher = plan.lean if lean else plan.full
         hits = self._read(matcher, post, plan, norm)
         if hits and lean and (
-                not self._groups(plan, hits, norm) <= _UNCITED or
+                not self._groups(plan, hits, norm)[0] <= _UNCITED or
                 any(h.pattern.label[0] == "cue" and h.pattern.label[1] in plan.triggers
                     for h in hits)):
             # Words that stop posts, or the first word of a combo that might: whether the
@@ -137,10 +151,11 @@ class Judge:
             matcher = plan.full
             hits = self._read(matcher, post, plan, norm)
         groups = _NO_GROUPS
+        combos: Mapping[str, frozenset[str]] = _NO_COMBOS
         if hits:
-            groups = self._groups(plan, hits, norm)
+            groups, combos = self._groups(plan, hits, norm)
             if not groups <= _UNCITED:
-                return combine(self._reasons(post, plan, matcher, hits, norm, groups))
+                return combine(self._reasons(post, plan, matcher, hits, norm, groups, combos))
         # No event words and no phrase a reason would quote: the decision depends only on
         # the brand, the tags, automation and the prepared alternative, so it is shared.
         telling = post.tags & plan.telling
@@ -150,7 +165,7 @@ class Judge:
         decision = self._wordless.get(key)
         if decision is None:
             decision = self._wordless[key] = combine(
-                self._reasons(post, plan, matcher, hits, norm, groups))
+                self._reasons(post, plan, matcher, hits, norm, groups, combos))
         return decision
 
     @staticmethod
@@ -206,28 +221,35 @@ class Judge:
                      borrows=own != LINGUA_FRANCA, own_lang=own,
                      accents=own in langs and load_lexicon(own).morphology.accents)
 
-    def _groups(self, plan: _Plan, hits: list[Hit], norm: str) -> frozenset[Label]:
+    def _groups(self, plan: _Plan, hits: list[Hit], norm: str
+                ) -> tuple[frozenset[Label], Mapping[str, frozenset[str]]]:
         """What the hits tell the rules: keywords, the idioms and event words of layers
-        these crises make sensitive, and phrase groups (a combo's cues all present)."""
+        these crises make sensitive, and phrase groups (a combo's cues all present);
+        with, for each group a combo gave, the combo."""
         labels = frozenset([h.pattern.label for h in hits])
-        known = plan.groups.get(labels)
-        if known is None:
-            known = plan.groups[labels] = self._classify(plan, labels)
-        groups, pending = known
-        if pending:
-            found: dict[str, bool] = {}
-            more = [g for g, needed in pending if g not in groups and all(
-                found[c] if c in found else found.setdefault(
-                    c, BUILTIN_CUES[c].search(norm) is not None) for c in needed)]
-            if more:
-                return groups.union(more)
-        return groups
+        reading = plan.readings.get(labels)
+        if reading is None:
+            reading = plan.readings[labels] = self._classify(plan, labels)
+        if reading.combos is not None:
+            return reading.groups, reading.combos
+        found: dict[str, bool] = {}
 
-    def _classify(self, plan: _Plan, labels: frozenset[Label]
-                  ) -> tuple[frozenset[Label], tuple[tuple[Label, frozenset[str]], ...]]:
-        """The groups a set of hit labels gives a post, and those it gives only if the
-        text also has some built-in cues (a digit, a time of day), with the cues each
-        needs. Few distinct label sets occur, so this runs once per set, not per post."""
+        def has(cue: str) -> bool:
+            known = found.get(cue)
+            if known is None:
+                known = found[cue] = BUILTIN_CUES[cue].search(norm) is not None
+            return known
+
+        combos = {}
+        for group, choices in reading.choices:
+            for combo, needed in choices:
+                if all(has(c) for c in needed):
+                    combos[group] = combo
+                    break
+        return reading.groups.union([("phrase", g) for g in combos]), combos
+
+    def _classify(self, plan: _Plan, labels: frozenset[Label]) -> _Reading:
+        """The reading of a set of hit labels (see `_Reading`)."""
         groups: set[Label] = set()
         cues: set[str] = set()
         for kind, name in labels:
@@ -235,30 +257,39 @@ class Judge:
                 cues.add(name)
             elif kind not in ("idiom", "event") or name in plan.layers:
                 groups.add((kind, name))
-        table = self._combo_table(plan.langs)
-        met = {("phrase", g) for g in met_combos(table, cues, frozenset())}
-        pending = tuple((("phrase", g), combo - cues) for g, combos in table.items()
-                        if ("phrase", g) not in met | groups for combo in combos
-                        if combo - cues and combo - cues <= BUILTIN_CUES.keys())
-        return frozenset(groups | met), pending
+        choices = []
+        for group, combos in self._combo_table(plan.langs).items():
+            possible = []
+            for combo in combos:
+                needed = combo - cues
+                if needed <= BUILTIN_CUES.keys():
+                    possible.append((combo, needed))
+                    if not needed:
+                        groups.add(("phrase", group))
+                        break
+            if possible:
+                choices.append((group, tuple(possible)))
+        fixed = all(not needed for _, possible in choices for _, needed in possible)
+        return _Reading(frozenset(groups), tuple(choices),
+                        {g: possible[0][0] for g, possible in choices} if fixed else None)
 
     def _reasons(self, post: PostFacts, plan: _Plan, matcher: Matcher, hits: list[Hit],
-                 norm: str, groups: frozenset[Label]) -> list[Reason]:
+                 norm: str, groups: frozenset[Label], combos: Mapping[str, frozenset[str]]
+                 ) -> list[Reason]:
         grouped = group_by_label(hits)
-        combo_hits = self._combo_hits(plan, grouped, norm)
+        combo_hits = _combo_hits(grouped, combos)
         phrases = {g: (*grouped.get(("phrase", g), ()), *combo_hits.get(g, ()))
                    if ("phrase", g) in groups else () for g in PHRASE_GROUPS}
-        located: list[Found] | None = None
 
         def locate(wanted: Sequence[Hit]) -> tuple[Found, ...]:
-            nonlocal located
+            # only the hits a reason quotes are placed in the text: most hits are cues
+            # and phrases that no reason shows
             if not wanted:
                 return ()
-            if located is None:
-                located = matcher.locate(post.text, post.lang, hits, norm)
             keys = {(h.pattern.label, h.pattern.text) for h in wanted}
-            chosen = [f for f in located if (f.label, f.pattern) in keys]
-            return _outermost(chosen)
+            chosen = [h for h in hits if (h.pattern.label, h.pattern.text) in keys]
+            return _outermost([f for f in matcher.locate(post.text, post.lang, chosen, norm)
+                               if (f.label, f.pattern) in keys])
 
         playbook = plan.playbook
         reasons: list[Reason] = []
@@ -274,16 +305,6 @@ class Judge:
             reasons += [r for rule in self._rules(playbook, crisis)
                         if (r := rule(ctx)) is not None]
         return reasons
-
-    def _combo_hits(self, plan: _Plan, grouped: Mapping[Label, list[Hit]],
-                    norm: str) -> dict[str, list[Hit]]:
-        """For each phrase group a combo gives the post, the cue words that met it."""
-        cues = {name: found for (kind, name), found in grouped.items() if kind == "cue"}
-        if not cues:
-            return {}
-        table = self._combo_table(plan.langs)
-        return {group: [h for c in sorted(combo & cues.keys()) for h in cues[c]]
-                for group, combo in met_combos(table, set(cues), builtin_cues(norm)).items()}
 
     def _combo_table(self, langs: tuple[str, ...]) -> dict[str, list[frozenset[str]]]:
         table = self._combos.get(langs)
@@ -332,6 +353,16 @@ class Judge:
 
 
 _UNPLANNED = object()
+
+
+def _combo_hits(grouped: Mapping[Label, list[Hit]], combos: Mapping[str, frozenset[str]]
+                ) -> dict[str, list[Hit]]:
+    """For each phrase group a combo gave the post, the cue words that met it."""
+    if not combos:
+        return {}
+    cues = {name: found for (kind, name), found in grouped.items() if kind == "cue"}
+    return {group: [h for c in sorted(combo & cues.keys()) for h in cues[c]]
+            for group, combo in combos.items()}
 
 
 def met_combos(table: Mapping[str, list[frozenset[str]]], cues: set[str],

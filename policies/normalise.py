@@ -122,23 +122,35 @@ def located(text: str, lang: str | None = None) -> tuple[str, Sequence[int]]:
 
 def word_offsets(folded: str) -> Sequence[int]:
     """The offsets of a text that folded one character to one (`folded` is that text
-    folded): only its words' places are needed."""
-    return _WordOffsets([(m.start(), m.end()) for m in _WORD.finditer(folded)])
+    folded): the normalised text differs from it only where runs of whitespace were cut
+    to one space (or off the start), so only those places are needed."""
+    starts: list[int] = []
+    shifts: list[int] = []
+    removed = 0
+    for run in _COLLAPSED.finditer(folded):
+        begin, end = run.span()
+        removed += end - begin - (1 if begin else 0)
+        starts.append(end - removed)  # where the text after the run lands in the norm
+        shifts.append(removed)
+    return _Shifted(folded, len(" ".join(folded.split())), starts, shifts)
 
 
-class _WordOffsets(Sequence[int]):
-    """Offsets of a text whose words fold one character to one: position i of the
-    normalised text is in word k (found by bisection) at the same distance from its start;
-    the space before a word points at the word."""
+#: whitespace that normalising cuts: a run of two or more, or any at the start
+_COLLAPSED = re.compile(r"^\s+|\s{2,}")
 
-    def __init__(self, spans: list[tuple[int, int]]) -> None:
-        self._spans = spans
-        self._starts: list[int] = []
-        at = 0
-        for start, end in spans:
-            self._starts.append(at)
-            at += end - start + 1
-        self._length = max(at - 1, 0)
+
+class _Shifted(Sequence[int]):
+    """Offsets of a text whose characters fold one to one: position i of the normalised
+    text is position i of the text plus the whitespace cut before it (found by
+    bisection over the few places where runs were cut); a space points at the word
+    after it."""
+
+    def __init__(self, folded: str, length: int, starts: list[int], shifts: list[int]
+                 ) -> None:
+        self._folded = folded
+        self._length = length
+        self._starts = starts
+        self._shifts = shifts
 
     def __len__(self) -> int:
         return self._length
@@ -150,10 +162,11 @@ class _WordOffsets(Sequence[int]):
             index += self._length
         if not 0 <= index < self._length:
             raise IndexError(index)
-        word = bisect_right(self._starts, index) - 1
-        start, end = self._spans[word]
-        offset = index - self._starts[word]
-        return start + offset if offset < end - start else self._spans[word + 1][0]
+        run = bisect_right(self._starts, index) - 1
+        position = index + self._shifts[run] if run >= 0 else index
+        while self._folded[position].isspace():
+            position += 1
+        return position
 
 
 class _PastDropped(Sequence[int]):
