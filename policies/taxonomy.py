@@ -25,7 +25,7 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from policies.morphology import stem
 from policies.normalise import normalise
@@ -57,8 +57,11 @@ def words_of(text: str) -> list[str]:
     return [w for w in _SPLIT.split(folded) if w and w not in _SMALL_WORDS]
 
 
+@lru_cache(maxsize=1 << 15)
 def forms_of(word: str) -> frozenset[str]:
-    """A word, its Arabic form without a clitic, and its stems that are long enough."""
+    """A word, its Arabic form without a clitic, and its stems that are long enough.
+    Remembered: the taxonomy's thousands of names share their words (every command that
+    reads config.yaml resolves the brands' sectors against all of them)."""
     out = {word}
     for prefix in _ARABIC_PREFIXES:
         if word.startswith(prefix) and len(word) - len(prefix) >= 3:

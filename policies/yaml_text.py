@@ -14,7 +14,12 @@ class YamlProblem(ValueError):
     """One line naming the file, the line and what is wrong."""
 
 
-class _StrictLoader(yaml.SafeLoader):
+#: libyaml's parser when PyYAML was built with it: the default playbook and its sector
+#: taxonomy are thousands of lines, read by every command (1 s in pure Python)
+_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_BASE):  # type: ignore[misc, valid-type]
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
@@ -44,10 +49,27 @@ def load(text: str, source: str) -> Any:
     repeats a key, or nests too deeply."""
     try:
         return yaml.load(text, Loader=_StrictLoader)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, ...)
+        line = text[:exc.position].count("\n") + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        raise YamlProblem(f"{source}:{line}: not valid YAML (the character "
+                          f"U+{ord(char):04X} is not allowed)") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark else source
         problem = getattr(exc, "problem", None) or str(exc)
-        raise YamlProblem(f"{where}: not valid YAML ({problem})") from None
+        if "nesting depth" in problem:  # libyaml's own limit
+            raise YamlProblem(f"{source}: nested too deeply to be a config") from None
+        # one line, whatever the parser wrote
+        raise YamlProblem(f"{where}: not valid YAML ({' '.join(problem.split())})") from None
     except RecursionError:
         raise YamlProblem(f"{source}: nested too deeply to be a config") from None
+
+
+def compose(text: str) -> yaml.Node | None:
+    """The node tree of a text `load` accepted (for line numbers in messages), read by
+    the same parser; None if that parser sees it otherwise."""
+    try:
+        return yaml.compose(text, Loader=_BASE)
+    except yaml.YAMLError:
+        return None

@@ -104,6 +104,8 @@ class Slot(Strict):
     def _expand_days(cls, value: Any) -> Any:
         if isinstance(value, str):
             value = [value]
+        if not isinstance(value, list):
+            raise ValueError("give days as a list, e.g. [mon, wed] or weekdays")
         out: list[str] = []
         for day in value:
             key = str(day).strip().lower()[:3] if str(day).lower() not in _DAY_GROUPS \
@@ -430,7 +432,7 @@ def load_config(path: str | Path | None = None) -> Config:
 def parse_config(text: str, *, source: str = "config.yaml", base_dir: Path = Path(".")) -> Config:
     try:
         data = yaml_text.load(text, source)
-        tree = yaml.compose(text)
+        tree = yaml_text.compose(text)
     except YamlProblem as exc:
         raise ConfigError(str(exc)) from None
     if data is None:
