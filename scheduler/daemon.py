@@ -1,8 +1,9 @@
 """The long-running daemon: APScheduler 3.x as the clock, the dispatcher as the work.
 
-Three jobs: a dispatch pass every `tick_seconds` (the safety net), a cheap poll every
-`poll_seconds` that looks up the earliest due post, and a one-off wake-up planned at that
-moment, so posts go out on time rather than on the next tick. Dispatch jobs share one
+Four jobs: a dispatch pass every `tick_seconds` (the safety net), a cheap poll every
+`poll_seconds` that looks up the earliest due post, a one-off wake-up planned at that
+moment, so posts go out on time rather than on the next tick, and a heartbeat every
+`HEARTBEAT_SECONDS` (`tactful daemon status` shows it). Dispatch jobs share one
 thread, so passes never overlap inside a daemon; the database claim keeps several
 daemons apart. SIGTERM or SIGINT lets the post in hand finish, gives the rest of the
 batch back to the queue, and exits; a send still going after `grace` seconds is left to
@@ -15,7 +16,9 @@ while it waits for running jobs, and a job waiting for both froze a daemon for g
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,6 +31,10 @@ from scheduler.errors import database_problem
 
 log = logging.getLogger("tactful.daemon")
 _WAKE = "wake-up"
+#: how often a daemon says it is alive; `daemon status` calls one silent after three
+HEARTBEAT_SECONDS = 5.0
+#: rows of daemons not heard from for this long are dropped when another one starts
+FORGET_AFTER = timedelta(days=7)
 
 
 class Daemon:
@@ -42,8 +49,14 @@ class Daemon:
         self._idle.set()
         #: whether the last shutdown gave up waiting for a send (see `run`)
         self.abandoned = False
+        #: passes run and posts published since the last heartbeat
+        self._since_beat = [0, 0]
+        self._counts_lock = threading.Lock()
         self.scheduler = BackgroundScheduler(
-            executors={"dispatch": ThreadPoolExecutor(1), "default": ThreadPoolExecutor(1)},
+            # the heartbeat has a thread of its own: a write that waits for the database
+            # (a big import on SQLite) never delays the poll for due posts
+            executors={"dispatch": ThreadPoolExecutor(1), "default": ThreadPoolExecutor(1),
+                       "heartbeat": ThreadPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=UTC,
         )
@@ -68,6 +81,9 @@ class Daemon:
                                executor="dispatch", next_run_time=datetime.now(UTC))
         self.scheduler.add_job(self._plan_wake_up, "interval",
                                seconds=self.settings.poll_seconds, id="poll")
+        self._announce()
+        self.scheduler.add_job(self._beat, "interval", seconds=HEARTBEAT_SECONDS,
+                               id="heartbeat", executor="heartbeat")
         self.scheduler.start()
         log.info("daemon %s started: tick %gs, poll %gs, lease %gs", self.dispatcher.worker,
                  tick, self.settings.poll_seconds, self.settings.lease_seconds)
@@ -87,7 +103,42 @@ class Daemon:
                         "its lease will be recovered by the next daemon",
                         self.dispatcher.worker, self.grace)
             return
+        try:
+            self._beat(stopped=True)
+        except Exception:  # stopping matters more than saying so
+            log.exception("could not record this daemon's stop")
         log.info("daemon %s stopped", self.dispatcher.worker)
+
+    def _announce(self) -> None:
+        now = datetime.now(UTC)
+        try:
+            self.dispatcher.store.daemon_started(
+                worker=self.dispatcher.worker, host=socket.gethostname(), pid=os.getpid(),
+                now=now, forget_before=now - FORGET_AFTER)
+        except Exception as exc:
+            if database_problem(exc) is None:
+                raise
+            log.warning("could not record this daemon's start: %s", database_problem(exc))
+
+    def _beat(self, stopped: bool = False) -> None:
+        """Say this daemon is alive, what it did since the last beat, and which crisis
+        epoch it sees. A beat the database refuses is skipped, not retried."""
+        with self._counts_lock:
+            passes, published = self._since_beat
+            self._since_beat = [0, 0]
+        store = self.dispatcher.store
+        try:
+            store.daemon_beat(worker=self.dispatcher.worker, now=datetime.now(UTC),
+                              passes=passes, published=published,
+                              epoch=store.current_epoch(), stopped=stopped)
+        except Exception as exc:
+            problem = database_problem(exc)
+            if problem is None:
+                raise
+            with self._counts_lock:  # counted at the next beat instead
+                self._since_beat[0] += passes
+                self._since_beat[1] += published
+            log.debug("heartbeat skipped: %s", problem)
 
     def _on_signal(self, signum: int, _frame: Any) -> None:
         log.info("received %s: finishing the post in hand", signal.Signals(signum).name)
@@ -98,7 +149,11 @@ class Daemon:
             return
         self._idle.clear()
         try:
-            _log_report(self.dispatcher.run_pass())
+            report = self.dispatcher.run_pass()
+            with self._counts_lock:
+                self._since_beat[0] += 1
+                self._since_beat[1] += len(report.published)
+            _log_report(report)
         except Exception as exc:
             problem = database_problem(exc)
             if problem is None:

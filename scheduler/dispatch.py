@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import socket
 import threading
 import time
@@ -91,8 +92,11 @@ class Dispatcher:
     def __init__(self, store: Store, settings: DaemonConfig, pool: PublisherPool, *,
                  clock: Clock, worker: str | None = None,
                  stop: threading.Event | None = None, judge: ClaimJudge | None = None,
-                 before_pass: Callable[[datetime], None] | None = None) -> None:
+                 before_pass: Callable[[datetime], None] | None = None,
+                 spread: Callable[[], float] = random.random) -> None:
         self.store = store
+        #: draws how much longer than the bare backoff a failed post waits (0 to 1)
+        self.spread = spread
         self.judge = judge
         self.before_pass = before_pass
         self.settings = settings
@@ -106,11 +110,14 @@ class Dispatcher:
     def run_pass(self) -> PassReport:
         """Send everything due now, batch by batch, until nothing is due or we are stopped."""
         report = PassReport()
+        started = self.clock()
         if self.before_pass is not None:
-            self.before_pass(self.clock())
+            self.before_pass(started)
         while not self.stop.is_set():
+            # Only what was due when the pass began: a post that fails in this pass comes
+            # back in a later one, after its backoff, however long this pass runs.
             claim = self.store.claim_due(
-                now=self.clock(), worker=self.worker,
+                now=self.clock(), due_by=started, worker=self.worker,
                 lease=timedelta(seconds=self.settings.lease_seconds),
                 limit=self.settings.batch_size, max_lateness=self.settings.max_lateness,
                 idempotent_channels=self._idempotent, max_attempts=self.settings.max_attempts,
@@ -293,7 +300,8 @@ class Dispatcher:
             return Status.UNKNOWN, None
         s = self.settings
         retry_at = retry_time(post.attempts, now, base=s.backoff_base, cap=s.backoff_cap,
-                              max_attempts=s.max_attempts, retry_after=exc.retry_after)
+                              max_attempts=s.max_attempts, retry_after=exc.retry_after,
+                              spread=self.spread())
         return (Status.FAILED, retry_at) if retry_at else (Status.DEAD, None)
 
     def _give_back(self, unsent: list[Post], report: PassReport, reason: str,

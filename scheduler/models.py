@@ -22,6 +22,9 @@ class Status(StrEnum):
     EXPIRED = "expired"
     #: published, then deleted from the network by a human (`post retract`)
     RETRACTED = "retracted"
+    #: written by a big import that has not finished: no one sees or sends it yet; the
+    #: import's last step queues all of its posts at once (or removes them all)
+    STAGED = "staged"
 
 
 #: statuses a marketer may still edit or cancel

@@ -12,6 +12,7 @@ from scheduler.dispatch import Dispatcher
 from scheduler.loopback import WebhookReceiver
 from scheduler.models import NewPost, Receipt, Status
 from scheduler.publishers import PublisherPool
+from scheduler.retry import retry_time
 from scheduler.store import Change, Store
 from tests.conftest import base_config, write_config
 
@@ -124,7 +125,42 @@ def test_a_5xx_is_retried_with_backoff_then_dead(store, tmp_path):
     assert dead.status is Status.DEAD and "HTTP 502" in dead.last_error and dead.attempts == 3
     retries = [e.at for e in store.audit_events(post_id=pid) if e.action == "claim"]
     gaps = [b - a for a, b in itertools.pairwise(retries)]
-    assert gaps == [timedelta(minutes=1), timedelta(minutes=2)]
+    # 1 then 2 minutes, each lengthened by up to half so that failures spread out
+    assert timedelta(minutes=1) <= gaps[0] <= timedelta(minutes=1.5)
+    assert timedelta(minutes=2) <= gaps[1] <= timedelta(minutes=3)
+
+
+class Ticking(Clock):
+    """A clock that moves a minute each time it is read: a pass that runs long."""
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(minutes=1)
+        return self.now
+
+
+def test_a_pass_tries_each_failing_post_once_however_long_it_runs(store, tmp_path):
+    # backoff 1 minute, yet the pass outlives it: no post is retried (and used up) within
+    # the pass that failed it; each waits for a later pass, at its own spread-out time
+    with WebhookReceiver(failures=[503] * 100) as receiver:
+        config = with_hook(tmp_path, receiver)
+        ids = queue(store, *[post(f"Post {n}", channel="stride-hook") for n in range(6)])
+        report = make(store, config, Ticking(T0)).run_pass()
+        assert sorted(report.failed) == ids and report.dead == []
+        assert len(receiver.received) == 6
+    retry_times = {store.get_post(pid).run_at for pid in ids}
+    assert all(store.get_post(pid).attempts == 1 for pid in ids)
+    assert len(retry_times) == 6  # not one instant for all
+
+
+def test_retries_spread_out_by_up_to_half_the_delay():
+    now = T0
+    plain = retry_time(2, now, base=timedelta(minutes=1), cap=timedelta(hours=1),
+                       max_attempts=5)
+    longest = retry_time(2, now, base=timedelta(minutes=1), cap=timedelta(hours=1),
+                         max_attempts=5, spread=1.0)
+    assert plain == now + timedelta(minutes=2) and longest == now + timedelta(minutes=3)
+    assert retry_time(5, now, base=timedelta(minutes=1), cap=timedelta(hours=1),
+                      max_attempts=5, spread=0.5) is None
 
 
 def test_a_4xx_is_held_for_a_human_not_retried(store, tmp_path):

@@ -11,19 +11,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+from rich.table import Table
 
-from scheduler.cli.common import App, json_option, pass_app, print_json
+from scheduler.cli.common import App, console, json_option, pass_app, print_json
 from scheduler.config import config_path
-from scheduler.daemon import Daemon
+from scheduler.daemon import HEARTBEAT_SECONDS, Daemon
 from scheduler.dispatch import Dispatcher
+from scheduler.models import Status
 from scheduler.publishers import PublisherPool
+from scheduler.store import DaemonRecord
 
 
 def _wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option("--once", is_flag=True, help="Do one dispatch pass and exit (for cron).")
 @click.option("--print-cron", is_flag=True, help="Print a crontab line that runs --once "
                                                   "every minute, and exit.")
@@ -32,19 +35,26 @@ def _wall_clock() -> datetime:
               help="On SIGTERM or Ctrl-C, wait this long for a send in progress; then exit "
                    "anyway (its lease is recovered by the next daemon).")
 @json_option
-@pass_app
-def daemon(app: App, once: bool, print_cron: bool, grace: float, as_json: bool) -> None:
+@click.pass_context
+def daemon(ctx: click.Context, once: bool, print_cron: bool, grace: float,
+           as_json: bool) -> None:
     """Publish queued posts when they fall due.
 
     Runs in the foreground until SIGTERM or Ctrl-C, which let the post in hand finish.
     Several daemons (or cron runs) may share one database: each post goes out once.
+    `tactful daemon status` shows which daemons run and what each holds.
 
     \b
     Example:
       tactful daemon                 # long-running
       tactful daemon --once          # one pass, e.g. from cron
       tactful daemon --print-cron >> mycrontab
+      tactful daemon status
     """
+    if ctx.invoked_subcommand is not None:
+        return
+    app = ctx.find_object(App)
+    assert app is not None
     if print_cron:
         click.echo(cron_line(app))
         return
@@ -82,3 +92,64 @@ def cron_line(app: App) -> str:
     command = (f"{shlex.quote(exe)} --config {shlex.quote(str(config))} daemon --once "
                f">> {shlex.quote(str(log))} 2>&1")
     return f"* * * * * {command}"
+
+
+@daemon.command("status")
+@json_option
+@pass_app
+def status(app: App, as_json: bool) -> None:
+    """Which daemons run on this database, when each was last heard from, and what it
+    holds: alive (a heartbeat within the last 15 s), silent (none since: stopped by a
+    kill, a crash or a lost machine; its posts go back to the queue once their leases
+    run out) or stopped (shut down cleanly).
+
+    \b
+    Example:
+      tactful daemon status
+      tactful daemon status --json
+    """
+    now = app.now()
+    epoch = app.store.current_epoch()
+    rows = [_status_row(d, now, epoch) for d in app.store.daemons()]
+    due = app.store.count_posts(statuses=[Status.QUEUED, Status.FAILED], due_before=now)
+    in_flight = app.store.count_posts(statuses=[Status.PUBLISHING])
+    if as_json:
+        print_json({"daemons": rows, "crisis_epoch": epoch, "due_now": due,
+                    "in_flight": in_flight})
+        return
+    if not rows:
+        click.echo("No daemon has run on this database lately. Start one with "
+                   "`tactful daemon`.")
+    else:
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        for column in ("daemon", "state", "last heard", "in flight", "passes",
+                       "published", "crisis state"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(row["worker"], row["state"], f"{row['seconds_since_beat']:.0f} s ago",
+                          str(row["in_flight"]), str(row["passes"]), str(row["published"]),
+                          "current" if row["epoch_current"] else "behind")
+        console().print(table)
+    click.echo(f"{due} post(s) due now, {in_flight} being sent.")
+
+
+#: a daemon not heard from for this many heartbeats is called silent
+_SILENT_AFTER_BEATS = 3
+
+
+def _status_row(record: DaemonRecord, now: datetime, epoch: int) -> dict:
+    since = (now - record.beat_at).total_seconds()
+    if record.stopped_at is not None:
+        state = "stopped"
+    elif since > HEARTBEAT_SECONDS * _SILENT_AFTER_BEATS:
+        state = "silent"
+    else:
+        state = "alive"
+    return {"worker": record.worker, "host": record.host, "pid": record.pid,
+            "state": state, "started_at": record.started_at.isoformat(),
+            "last_heartbeat": record.beat_at.isoformat(),
+            "seconds_since_beat": round(max(since, 0.0), 1),
+            "stopped_at": record.stopped_at.isoformat() if record.stopped_at else None,
+            "in_flight": record.in_flight, "passes": record.passes,
+            "published": record.published, "epoch_seen": record.epoch_seen,
+            "epoch_current": record.epoch_seen == epoch}

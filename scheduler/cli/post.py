@@ -180,7 +180,8 @@ def _progress(total: int) -> Iterator:
 
 @post.command("list")
 @click.option("--status", "-s", "statuses", multiple=True,
-              type=click.Choice([s.value for s in Status]), help="Only these statuses.")
+              type=click.Choice([s.value for s in Status if s is not Status.STAGED]),
+              help="Only these statuses.")
 @click.option("--brand", "-b", "brands", multiple=True, metavar="ID", help="Only this brand.")
 @click.option("--channel", "-c", "channels", multiple=True, metavar="ID",
               help="Only this channel.")

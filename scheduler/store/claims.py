@@ -53,9 +53,11 @@ class Claim:
 def claim_due(conn: Connection, *, now: datetime, worker: str, lease: timedelta, limit: int,
               max_lateness: timedelta, idempotent_channels: Collection[str],
               max_attempts: int = 5, judge: ClaimJudge | None = None,
-              remembers_for: Mapping[str, timedelta] | None = None) -> Claim:
+              remembers_for: Mapping[str, timedelta] | None = None,
+              due_by: datetime | None = None) -> Claim:
     """Recover stale leases, set aside late and expired posts, and lease up to `limit` due
-    ones, each judged by the crisis policy under the epoch read in this transaction.
+    ones, each judged by the crisis policy under the epoch read in this transaction. A
+    failed post whose retry falls after `due_by` (when the pass began) is left for later.
 
     `idempotent_channels` de-duplicate a re-send; those in `remembers_for` only for that
     long after a post's first try (Mastodon forgets an Idempotency-Key after an hour)."""
@@ -66,6 +68,10 @@ def claim_due(conn: Connection, *, now: datetime, worker: str, lease: timedelta,
     # Sweep only the head of the line (the posts this claim would take), so a claim costs
     # the same with a backlog of a hundred or a million; every due post reaches the head.
     due = and_(is_due(), posts.c.run_at <= now)
+    if due_by is not None and due_by < now:
+        # a retry that came due while this pass ran waits for a later pass: a pass that
+        # runs long (a full disk, a slow network) must not use up every try at once
+        due = and_(due, or_(posts.c.status != Status.FAILED.value, posts.c.run_at <= due_by))
     head_of_line = due_in_order(select(posts.c.id).where(posts.c.run_at <= now)).limit(limit)
     # the due test sits in the locking query too: PostgreSQL re-checks it on a row that
     # another daemon claimed since our snapshot, and then leaves that row alone

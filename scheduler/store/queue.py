@@ -36,15 +36,23 @@ def live_duplicates(conn: Connection, keys: Collection[str]) -> dict[str, int]:
 
 
 def insert_posts(conn: Connection, new: Sequence[NewPost], change: Change,
-                 progress: Callable[[int], None] | None = None) -> list[int]:
-    """Insert posts in order and audit their creation; refuses live duplicates."""
+                 progress: Callable[[int], None] | None = None,
+                 staged: tuple[str, datetime] | None = None) -> list[int]:
+    """Insert posts in order and audit their creation; refuses live duplicates. With
+    `staged` (an import's batch name, and when it counts as abandoned), the posts are
+    written `staged` under that batch, unaudited: `queue_staged` releases them."""
     clash = live_duplicates(conn, [p.key for p in new])
     if clash:
         raise DuplicatePost(next(iter(clash.values())))
     ids: list[int] = []
+    extra: dict[str, Any] = {}
+    if staged is not None:
+        extra = {"status": Status.STAGED.value, "lease_owner": staged[0],
+                 "lease_until": staged[1]}
     for start in range(0, len(new), _INSERT_CHUNK):
         chunk = new[start:start + _INSERT_CHUNK]
-        values = [new_post_values(p, actor=change.actor, now=change.now) for p in chunk]
+        values = [new_post_values(p, actor=change.actor, now=change.now) | extra
+                  for p in chunk]
         result = conn.execute(insert(posts).returning(posts.c.id, sort_by_parameter_order=True),
                               values)
         chunk_ids = list(result.scalars())
@@ -52,11 +60,44 @@ def insert_posts(conn: Connection, new: Sequence[NewPost], change: Change,
             {"post_id": pid, "crisis_text": p.crisis_text,
              "media": [m.to_json() for m in p.media] or None, **text_values(p.text, p.lang)}
             for pid, p in zip(chunk_ids, chunk, strict=True)])
-        write_audit(conn, ((pid, None, Status.QUEUED) for pid in chunk_ids), change)
+        if staged is None:
+            write_audit(conn, ((pid, None, Status.QUEUED) for pid in chunk_ids), change)
         ids.extend(chunk_ids)
         if progress:
             progress(len(chunk))
     return ids
+
+
+def _staged(batch: str) -> Any:
+    return and_(posts.c.status == Status.STAGED.value, posts.c.lease_owner == batch)
+
+
+def queue_staged(conn: Connection, batch: str, ids: Sequence[int], change: Change) -> None:
+    """Queue every post an import staged, at once, and audit their creation. Refuses (and
+    changes nothing) unless all of `ids` are still staged under the batch."""
+    moved = conn.execute(update(posts).where(_staged(batch))
+                         .values(status=Status.QUEUED.value, lease_owner=None,
+                                 lease_until=None)).rowcount
+    if moved != len(ids):
+        raise InvalidTransition(
+            f"{len(ids) - moved} of the {len(ids)} posts this import wrote were removed "
+            "before it finished (an import that stalls for an hour counts as abandoned); "
+            "nothing was queued: run the import again")
+    write_audit(conn, ((pid, None, Status.QUEUED) for pid in ids), change)
+
+
+def drop_staged(conn: Connection, *, batch: str | None = None,
+                abandoned_before: datetime | None = None) -> int:
+    """Remove the posts of one import's batch, or of every import abandoned before a
+    time (its process died mid-way): they were never queued, seen or audited."""
+    where = posts.c.status == Status.STAGED.value
+    if batch is not None:
+        where = and_(where, posts.c.lease_owner == batch)
+    if abandoned_before is not None:
+        where = and_(where, posts.c.lease_until < abandoned_before)
+    doomed = select(posts.c.id).where(where).scalar_subquery()
+    conn.execute(post_texts.delete().where(post_texts.c.post_id.in_(doomed)))
+    return conn.execute(posts.delete().where(where)).rowcount
 
 
 def get_post(conn: Connection, post_id: int) -> Post:
@@ -86,7 +127,8 @@ def count_posts(conn: Connection, **filters: Any) -> int:
 
 
 def status_counts(conn: Connection) -> dict[str, int]:
-    stmt = select(posts.c.status, func.count()).group_by(posts.c.status)
+    stmt = select(posts.c.status, func.count()).where(
+        posts.c.status != Status.STAGED.value).group_by(posts.c.status)
     return {status: n for status, n in conn.execute(stmt)}
 
 
@@ -96,6 +138,8 @@ def _filters(statuses: Collection[Status] = (), brands: Collection[str] = (),
     clauses: list[Any] = []
     if statuses:
         clauses.append(posts.c.status.in_([s.value for s in statuses]))
+    else:  # an import still running is not part of the queue yet
+        clauses.append(posts.c.status != Status.STAGED.value)
     if brands:
         clauses.append(posts.c.brand.in_(list(brands)))
     if channels:

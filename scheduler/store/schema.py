@@ -181,6 +181,21 @@ channel_pauses = Table(
     Column("reason", Text),
 )
 
+#: one row per daemon process: its heartbeat and what it did (migration 0008)
+daemons = Table(
+    "daemons",
+    metadata,
+    Column("worker", String(128), primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("beat_at", UTCDateTime, nullable=False),
+    Column("stopped_at", UTCDateTime),
+    Column("passes", Integer, nullable=False, server_default="0"),
+    Column("published", Integer, nullable=False, server_default="0"),
+    Column("epoch_seen", BigInteger),
+)
+
 audit = Table(
     "audit",
     metadata,

@@ -1,0 +1,71 @@
+"""`tactful daemon status`: daemons' heartbeats, what each holds, alive, silent, stopped."""
+
+from __future__ import annotations
+
+import json
+import signal
+from datetime import UTC, datetime, timedelta
+
+from scheduler.cli.daemon import _status_row
+from scheduler.models import NewPost
+from scheduler.store import Change, DaemonRecord
+from tests.conftest import base_config, write_config
+from tests.test_acceptance import outbox_ids, queue_now, run, start, wait_for
+
+NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+
+
+def _status(config) -> dict:
+    shown = run(config, "daemon", "status", "--json")
+    assert shown.returncode == 0, shown.stderr
+    return json.loads(shown.stdout)
+
+
+def test_a_running_daemon_beats_counts_what_it_published_and_says_when_it_stopped(tmp_path):
+    config = write_config(tmp_path, base_config(tick_seconds=3600, poll_seconds=0.2))
+    db_url = f"sqlite:///{tmp_path / 'tactful.db'}"
+    daemon = start(config, "daemon")
+    try:
+        [pid] = queue_now(db_url, [("stride-outbox", "hello")])
+        wait_for(lambda: outbox_ids(tmp_path) == [pid], timeout=20)
+        # the published post is counted at the next heartbeat (every 5 s)
+        wait_for(lambda: _status(config)["daemons"][0]["published"] == 1, timeout=20,
+                 step=0.5)
+        [row] = _status(config)["daemons"]
+        assert row["state"] == "alive" and row["pid"] == daemon.pid
+        assert row["passes"] >= 1 and row["in_flight"] == 0 and row["epoch_current"]
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.communicate(timeout=30)
+    [row] = _status(config)["daemons"]
+    assert row["state"] == "stopped" and row["stopped_at"] is not None
+    shown = run(config, "daemon", "status")
+    assert "stopped" in shown.stdout and "0 post(s) due now" in shown.stdout
+
+
+def test_posts_a_daemon_holds_are_shown_as_its_own(store):
+    store.daemon_started(worker="w1", host="h", pid=1, now=NOW)
+    store.add_posts([NewPost(brand="stride", channel="stride-outbox", text=f"p{i}",
+                             due_at=NOW) for i in range(3)], Change(actor="t", now=NOW))
+    claim = store.claim_due(now=NOW, worker="w1", lease=timedelta(seconds=30), limit=2,
+                            max_lateness=timedelta(hours=1), idempotent_channels=())
+    assert len(claim.posts) == 2
+    [record] = store.daemons()
+    assert record.worker == "w1" and record.in_flight == 2
+    store.daemon_beat(worker="w1", now=NOW + timedelta(seconds=5), passes=1, published=2,
+                      epoch=7)
+    [record] = store.daemons()
+    assert (record.passes, record.published, record.epoch_seen) == (1, 2, 7)
+
+
+def _record(beat_at: datetime, stopped_at: datetime | None = None) -> DaemonRecord:
+    return DaemonRecord(worker="w", host="h", pid=1, started_at=NOW, beat_at=beat_at,
+                        stopped_at=stopped_at, passes=0, published=0, epoch_seen=3,
+                        in_flight=0)
+
+
+def test_a_daemon_not_heard_from_for_three_beats_is_silent():
+    assert _status_row(_record(NOW), NOW + timedelta(seconds=14), 3)["state"] == "alive"
+    assert _status_row(_record(NOW), NOW + timedelta(seconds=16), 3)["state"] == "silent"
+    stopped = _status_row(_record(NOW, NOW), NOW + timedelta(hours=1), 4)
+    assert stopped["state"] == "stopped" and not stopped["epoch_current"]
