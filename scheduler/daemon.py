@@ -85,6 +85,12 @@ class Daemon:
         self.scheduler.add_job(self._beat, "interval", seconds=HEARTBEAT_SECONDS,
                                id="heartbeat", executor="heartbeat")
         self.scheduler.start()
+        # PostgreSQL: hear of a crisis toggle the moment it commits, and say so
+        self._listener = threading.Thread(
+            target=self.dispatcher.store.listen_for_epochs,
+            args=(self.dispatcher.stop, self._heard_epoch), name="epoch-listener",
+            daemon=True)
+        self._listener.start()
         log.info("daemon %s started: tick %gs, poll %gs, lease %gs", self.dispatcher.worker,
                  tick, self.settings.poll_seconds, self.settings.lease_seconds)
 
@@ -119,6 +125,21 @@ class Daemon:
             if database_problem(exc) is None:
                 raise
             log.warning("could not record this daemon's start: %s", database_problem(exc))
+
+    def _heard_epoch(self, epoch: int) -> None:
+        """A toggle committed: acknowledge it in the heartbeat row now, and plan a pass
+        (a paused channel or an ended crisis may have released posts)."""
+        log.info("crisis state changed (epoch %d)", epoch)
+        try:
+            self.dispatcher.store.daemon_beat(worker=self.dispatcher.worker,
+                                              now=datetime.now(UTC), epoch=epoch)
+            self._plan_wake_up()
+        except Exception as exc:  # the listener thread must outlive any one message
+            problem = database_problem(exc)
+            if problem is None:
+                log.exception("after a crisis toggle")
+            else:
+                log.warning("could not acknowledge a crisis toggle: %s", problem)
 
     def _beat(self, stopped: bool = False) -> None:
         """Say this daemon is alive, what it did since the last beat, and which crisis

@@ -20,7 +20,9 @@ from scheduler.store import Store
 from scheduler.store.migrate import upgrade
 
 PG_ADMIN_URL = os.environ.get("TACTFUL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-PG_TEMPLATE = "tactful_test_template"
+#: this test run's own template: two runs on one server (a developer's and CI's) must not
+#: drop each other's
+PG_TEMPLATE = f"tactful_test_template_{os.getpid()}_{uuid.uuid4().hex[:6]}"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 

@@ -69,3 +69,44 @@ def test_a_daemon_not_heard_from_for_three_beats_is_silent():
     assert _status_row(_record(NOW), NOW + timedelta(seconds=16), 3)["state"] == "silent"
     stopped = _status_row(_record(NOW, NOW), NOW + timedelta(hours=1), 4)
     assert stopped["state"] == "stopped" and not stopped["epoch_current"]
+
+
+def test_a_daemon_on_postgresql_hears_a_toggle_the_moment_it_commits(pg_url, config):
+    import threading
+    import time
+
+    from scheduler.crisis_desk import CrisisDesk
+    from scheduler.models import CrisisSpec
+    from scheduler.store import Store
+
+    store = Store.open(pg_url)
+    heard: list[int] = []
+    stop = threading.Event()
+    listener = threading.Thread(target=store.listen_for_epochs, args=(stop, heard.append))
+    listener.start()
+    try:
+        time.sleep(0.5)  # listening
+        before = store.current_epoch()
+        CrisisDesk(store, config).flag(
+            CrisisSpec(name="x", category="flood", severity="watch", keywords=("river",)),
+            Change(actor="t", now=NOW))
+        returned = time.monotonic()
+        wait_for(lambda: heard, timeout=5, step=0.005)
+        assert heard == [before + 1]
+        assert time.monotonic() - returned < 1.0
+    finally:
+        stop.set()
+        listener.join(5)
+        store.close()
+
+
+def test_on_sqlite_there_is_nothing_to_listen_to(tmp_path):
+    import threading
+
+    from scheduler.store import Store
+
+    store = Store.open(f"sqlite:///{tmp_path / 'tactful.db'}")
+    heard: list[int] = []
+    store.listen_for_epochs(threading.Event(), heard.append)  # never stopped: returns at once
+    assert heard == []
+    store.close()

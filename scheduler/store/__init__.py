@@ -334,6 +334,29 @@ class Store:
         with self.read() as conn:
             return claims.next_wake(conn)
 
+    def listen_for_epochs(self, stop: threading.Event,
+                          heard: Callable[[int], None]) -> None:
+        """On PostgreSQL, call `heard(epoch)` as soon as a crisis toggle or a channel
+        pause commits (LISTEN on the channel `bump_epoch` notifies), until `stop` is
+        set; a lost connection is opened again. On SQLite (one machine, no such channel)
+        return at once: daemons there learn of a toggle at their next epoch check."""
+        if self.backend != "postgresql":
+            return
+        import psycopg
+
+        url = self.engine.url.set(drivername="postgresql")
+        conninfo = url.render_as_string(hide_password=False)
+        while not stop.is_set():
+            try:
+                with psycopg.connect(conninfo, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {crises.EPOCH_CHANNEL}")
+                    while not stop.is_set():
+                        for note in conn.notifies(timeout=0.5):
+                            heard(int(note.payload))
+            except psycopg.Error as exc:
+                log.warning("listening for crisis toggles: %s; trying again", exc)
+                stop.wait(1.0)
+
     # -- daemon heartbeats -------------------------------------------------------------
     def daemon_started(self, *, worker: str, host: str, pid: int, now: datetime,
                        forget_before: datetime | None = None) -> None:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     type_coerce,
     update,
 )
@@ -56,11 +57,21 @@ def read_epoch(conn: Connection, *, exclusive: bool = False) -> int:
     return conn.execute(stmt).scalar_one()
 
 
+#: the PostgreSQL channel a toggle notifies (once, at its commit) with the new epoch
+EPOCH_CHANNEL = "tactful_epoch"
+
+
 def bump_epoch(conn: Connection, now: datetime) -> int:
     read_epoch(conn, exclusive=True)
     conn.execute(update(crisis_state).where(crisis_state.c.id == 1)
                  .values(epoch=crisis_state.c.epoch + 1, updated_at=now))
-    return read_epoch(conn, exclusive=True)
+    epoch = read_epoch(conn, exclusive=True)
+    if conn.dialect.name == "postgresql":
+        # delivered when the toggle commits, never if it rolls back: daemons listening
+        # hear of the new crisis state at once (see Store.listen_for_epochs)
+        conn.execute(text("SELECT pg_notify(:channel, :epoch)"),
+                     {"channel": EPOCH_CHANNEL, "epoch": str(epoch)})
+    return epoch
 
 
 def active_crises(conn: Connection) -> list[CrisisRecord]:
