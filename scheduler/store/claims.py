@@ -28,7 +28,7 @@ from scheduler.store.schema import (
     posts,
     posts_with_decisions,
 )
-from scheduler.store.transitions import Change, move_where, write_audit
+from scheduler.store.transitions import Change, db_time, move_where, write_audit
 from scheduler.store.verdicts import apply_verdicts
 
 #: (epoch, active crises, candidate posts) -> verdicts for the posts the policy stops
@@ -193,15 +193,20 @@ def record_published(conn: Connection, sent: Sequence[tuple[Post, Receipt, datet
     recurring one (`next_posts`, by post id); returns the ids whose lease was lost."""
     if not sent:
         return []
-    stmt = (update(posts)
-            .where(posts.c.id == bindparam("pid"), _leased_by(worker))
-            .values(status=Status.PUBLISHED.value, prev_status=Status.PUBLISHING.value,
-                    remote_id=bindparam("rid"), remote_url=bindparam("url"),
-                    published_at=bindparam("at"),
-                    lease_owner=None, lease_until=None, last_error=None,
-                    status_reason=None, updated_at=now))
-    params = [{"pid": p.id, "rid": r.remote_id, "url": r.url, "at": at} for p, r, at in sent]
-    if conn.execute(stmt, params).rowcount == len(params):
+    if conn.dialect.name == "postgresql":
+        recorded = _mark_published_at_once(conn, sent, worker, now)
+    else:  # SQLite: no round trips to save; a row per post through executemany
+        stmt = (update(posts)
+                .where(posts.c.id == bindparam("pid"), _leased_by(worker))
+                .values(status=Status.PUBLISHED.value, prev_status=Status.PUBLISHING.value,
+                        remote_id=bindparam("rid"), remote_url=bindparam("url"),
+                        published_at=bindparam("at"),
+                        lease_owner=None, lease_until=None, last_error=None,
+                        status_reason=None, updated_at=now))
+        params = [{"pid": p.id, "rid": r.remote_id, "url": r.url, "at": at}
+                  for p, r, at in sent]
+        recorded = conn.execute(stmt, params).rowcount
+    if recorded == len(sent):
         done, lost = [p for p, _, _ in sent], []
     else:  # rare: another daemon recovered some of these; find out which one per post
         done, lost = _split_by_owner(conn, sent, worker)
@@ -210,6 +215,25 @@ def record_published(conn: Connection, sent: Sequence[tuple[Post, Receipt, datet
     upcoming = [next_posts[p.id] for p in done if next_posts and p.id in next_posts]
     _queue_next_occurrences(conn, upcoming, worker=worker, now=now)
     return lost
+
+
+def _mark_published_at_once(conn: Connection, sent: Sequence[tuple[Post, Receipt, datetime]],
+                            worker: str, now: datetime) -> int:
+    """PostgreSQL: every post of the batch marked published by one statement, its
+    per-post values passed as arrays; how many this worker still held."""
+    when = db_time(conn.dialect, now)
+    result = conn.exec_driver_sql(
+        "UPDATE posts SET status = %s, prev_status = %s, remote_id = v.rid, "
+        "remote_url = v.url, published_at = v.at, lease_owner = NULL, lease_until = NULL, "
+        "last_error = NULL, status_reason = NULL, updated_at = %s "
+        "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[]) "
+        "AS v(pid, rid, url, at) "
+        "WHERE posts.id = v.pid AND posts.status = %s AND posts.lease_owner = %s",
+        (Status.PUBLISHED.value, Status.PUBLISHING.value, when,
+         [p.id for p, _, _ in sent], [r.remote_id for _, r, _ in sent],
+         [r.url for _, r, _ in sent], [db_time(conn.dialect, at) for _, _, at in sent],
+         Status.PUBLISHING.value, worker))
+    return result.rowcount
 
 
 def _split_by_owner(conn: Connection, sent: Sequence[tuple[Post, Receipt, datetime]],
