@@ -22,10 +22,13 @@ How a text is read, so that spelling, word order and language do not matter:
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import Any
 
 from policies.morphology import stem
 from policies.normalise import normalise
@@ -166,6 +169,39 @@ class Taxonomy:
             left = [i for i in left if i not in best[2]]
         ignored = tuple(words[i] for i in left if words[i] not in GENERIC)
         return Resolved(text, tuple(found), ignored if found else ())
+
+    # -- the index, for a caller that keeps it between processes -------------------------
+    def fingerprint(self, code: str = "") -> str:
+        """A key for this taxonomy's index: its entries, concepts and depths, and `code`
+        (the caller passes what the index also depends on: these modules' source, the
+        stemmers' version)."""
+        digest = hashlib.sha256(code.encode())
+        digest.update(json.dumps([sorted(self.entries.items()), sorted(self.concepts.items()),
+                                  sorted(self.depth.items()), STEMMERS],
+                                 ensure_ascii=False).encode())
+        return digest.hexdigest()[:32]
+
+    def index(self) -> dict[str, Any]:
+        """What reading every name costs (thousands of words under six stemmers), as
+        plain JSON data."""
+        exact, stems = self._concept_of
+        return {"exact": {w: sorted(c) for w, c in exact.items()},
+                "stems": {w: sorted(c) for w, c in stems.items()},
+                "names": [[key, name, [sorted(t) for t in tokens]]
+                          for key, name, tokens in self._names]}
+
+    @property
+    def indexed(self) -> bool:
+        """Whether the index is built (or was given) in this process."""
+        return "_names" in self.__dict__
+
+    def use_index(self, index: Mapping[str, Any]) -> None:
+        """Take an index made by `index()` of a taxonomy with the same fingerprint."""
+        self.__dict__["_concept_of"] = (
+            {w: set(c) for w, c in index["exact"].items()},
+            {w: set(c) for w, c in index["stems"].items()})
+        self.__dict__["_names"] = [(key, name, [frozenset(t) for t in tokens])
+                                   for key, name, tokens in index["names"]]
 
     def nearest(self, text: str, n: int = 3) -> list[str]:
         """Entries whose names look most like `text`, for a did-you-mean."""

@@ -302,8 +302,12 @@ class Config(Strict):
 
     @model_validator(mode="after")
     def _sectors_resolve(self) -> Config:
+        from scheduler.taxonomy_cache import warm
+
         for index, brand in enumerate(self.brands):
             playbook = self.playbook_for(brand.id)
+            if brand.sectors and not playbook.sectors.keys() >= set(brand.sectors):
+                warm(playbook.sector_names)  # names to read, not only ids
             for at, typed in enumerate(brand.sectors):
                 if not playbook.resolve_sector(typed).ids:
                     raise ValueError(f"brands[{index}].sectors[{at}]: "

@@ -57,11 +57,18 @@ def write_config(folder: Path, data: dict, database: str | None = None) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def _cache_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache folder for the run (the taxonomy index is built once, not per test)."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test reads the developer's config, database or identity."""
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _cache_home: Path) -> None:
+    """No test reads the developer's config, database, identity or cache."""
     for name in ("TACTFUL_CONFIG", "TACTFUL_DATABASE_URL", "TACTFUL_ACTOR"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(_cache_home))
     monkeypatch.chdir(tmp_path)
 
 
