@@ -176,8 +176,9 @@ class Taxonomy:
         (the caller passes what the index also depends on: these modules' source, the
         stemmers' version)."""
         digest = hashlib.sha256(code.encode())
-        digest.update(json.dumps([sorted(self.entries.items()), sorted(self.concepts.items()),
-                                  sorted(self.depth.items()), STEMMERS],
+        # in their order: the index lists names in the order of the entries
+        digest.update(json.dumps([list(self.entries.items()), list(self.concepts.items()),
+                                  list(self.depth.items()), STEMMERS],
                                  ensure_ascii=False).encode())
         return digest.hexdigest()[:32]
 

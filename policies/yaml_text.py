@@ -19,6 +19,14 @@ class YamlProblem(ValueError):
 _BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def _line_at(text: str, position: int) -> int:
+    """The line of a reader error's position: libyaml counts bytes of the UTF-8 text, the
+    pure-Python reader characters (they differ after the first accented letter)."""
+    if _BASE is yaml.SafeLoader:
+        return text[:position].count("\n") + 1
+    return text.encode("utf-8", "surrogatepass")[:position].count(b"\n") + 1
+
+
 class _StrictLoader(_BASE):  # type: ignore[misc, valid-type]
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
@@ -50,7 +58,7 @@ def load(text: str, source: str) -> Any:
     try:
         return yaml.load(text, Loader=_StrictLoader)
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, ...)
-        line = text[:exc.position].count("\n") + 1
+        line = _line_at(text, exc.position)
         char = exc.character if isinstance(exc.character, str) else chr(exc.character)
         raise YamlProblem(f"{source}:{line}: not valid YAML (the character "
                           f"U+{ord(char):04X} is not allowed)") from None

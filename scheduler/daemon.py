@@ -31,6 +31,18 @@ from scheduler.errors import database_problem
 
 log = logging.getLogger("tactful.daemon")
 _WAKE = "wake-up"
+
+
+class _BusyNotNews(logging.Filter):
+    """APScheduler warns each time a tick or a wake-up finds the previous pass still
+    running; with one pass at a time by design, that is how a long pass looks, not a
+    problem, and it filled the log with a line per second."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+logging.getLogger("apscheduler.scheduler").addFilter(_BusyNotNews())
 #: how often a daemon says it is alive; `daemon status` calls one silent after three
 HEARTBEAT_SECONDS = 5.0
 #: rows of daemons not heard from for this long are dropped when another one starts
@@ -118,21 +130,24 @@ class Daemon:
     def _announce(self) -> None:
         now = datetime.now(UTC)
         try:
-            self.dispatcher.store.daemon_started(
-                worker=self.dispatcher.worker, host=socket.gethostname(), pid=os.getpid(),
-                now=now, forget_before=now - FORGET_AFTER)
+            self.dispatcher.store.daemon_started(**self._identity(), now=now,
+                                                 forget_before=now - FORGET_AFTER)
         except Exception as exc:
             if database_problem(exc) is None:
                 raise
             log.warning("could not record this daemon's start: %s", database_problem(exc))
+
+    def _identity(self) -> dict[str, Any]:
+        return {"worker": self.dispatcher.worker, "host": socket.gethostname(),
+                "pid": os.getpid()}
 
     def _heard_epoch(self, epoch: int) -> None:
         """A toggle committed: acknowledge it in the heartbeat row now, and plan a pass
         (a paused channel or an ended crisis may have released posts)."""
         log.info("crisis state changed (epoch %d)", epoch)
         try:
-            self.dispatcher.store.daemon_beat(worker=self.dispatcher.worker,
-                                              now=datetime.now(UTC), epoch=epoch)
+            self.dispatcher.store.daemon_beat(**self._identity(), now=datetime.now(UTC),
+                                              epoch=epoch)
             self._plan_wake_up()
         except Exception as exc:  # the listener thread must outlive any one message
             problem = database_problem(exc)
@@ -149,9 +164,9 @@ class Daemon:
             self._since_beat = [0, 0]
         store = self.dispatcher.store
         try:
-            store.daemon_beat(worker=self.dispatcher.worker, now=datetime.now(UTC),
-                              passes=passes, published=published,
-                              epoch=store.current_epoch(), stopped=stopped)
+            store.daemon_beat(**self._identity(), now=datetime.now(UTC), passes=passes,
+                              published=published, epoch=store.current_epoch(),
+                              stopped=stopped)
         except Exception as exc:
             problem = database_problem(exc)
             if problem is None:
@@ -190,8 +205,8 @@ class Daemon:
 
     def _plan_wake_up(self) -> None:
         """Schedule a pass at the earliest due time, if that is before the next tick."""
-        if self.dispatcher.stop.is_set():
-            return
+        if self.dispatcher.stop.is_set() or not self._idle.is_set():
+            return  # a pass runs: it plans the next wake-up when it ends
         try:
             due = self.dispatcher.store.next_wake()
         except Exception as exc:

@@ -68,6 +68,20 @@ class DuplicatePost(BadInput):
         self.existing_id = existing_id
 
 
+class ImportInProgress(TactfulError):
+    """Another import, still running, is writing one of these posts."""
+
+    #: as for a busy database: nothing changed, and trying again later will work
+    exit_code = 3
+
+    def __init__(self, existing_id: int) -> None:
+        super().__init__(
+            f"post {existing_id} has this channel, time and text and is being written by "
+            "another import that is still running; nothing was queued: run this again "
+            "when it ends")
+        self.existing_id = existing_id
+
+
 class NoFreeSlot(BadInput):
     """The channel has no posting slots, or none free in the search window."""
 

@@ -4,7 +4,7 @@ Every command that reads config.yaml resolves the brands' sectors, and reading t
 taxonomy's thousands of names under six stemmers cost most of a command's start-up.
 The index is written once to the user's cache folder ($XDG_CACHE_HOME/tactful, else
 ~/.cache/tactful; JSON, mode 0600) under a key of everything it depends on (the names,
-the code that reads them, the stemmers' version), and read from there afterwards. A
+the code that reads them, the stemmers' and Unicode's versions), and read from there afterwards. A
 missing, unreadable or stale file is simply rebuilt; nothing depends on it being there.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -34,7 +35,8 @@ def _code() -> str:
     """What the index depends on besides the names: the code that reads them."""
     sources = [Path(m.__file__).read_text(encoding="utf-8") for m in
                (policies.taxonomy, policies.normalise, policies.morphology)]
-    return "\n".join([*sources, getattr(Stemmer, "__version__", "")])
+    # the stemmers' rules and Unicode's case and accent tables shape every word read
+    return "\n".join([*sources, Stemmer.version(), unicodedata.unidata_version])
 
 
 def warm(taxonomy: Taxonomy) -> None:

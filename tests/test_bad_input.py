@@ -70,6 +70,9 @@ def test_a_csv_with_a_nul_in_a_crisis_text_queues_nothing(cli: Cli, tmp_path: Pa
     (b"a: " + b"[" * 5000 + b"]" * 5000 + b"\n", "config.yaml: nested too deeply"),
     (b"timezone: UTC\nbrands: \x00\n", "config.yaml:2: not valid YAML (the character "
                                         "U+0000 is not allowed)"),
+    # the line counts characters, not bytes: four two-byte letters come before it
+    ("# čšřž\nx: y\ntimezone: \x07\n".encode(), "config.yaml:3: not valid YAML (the "
+                                                 "character U+0007 is not allowed)"),
 ])
 def test_a_broken_config_file_is_one_line(tmp_path: Path, content: bytes, message: str):
     path = tmp_path / "config.yaml"

@@ -7,7 +7,7 @@ import signal
 from datetime import UTC, datetime, timedelta
 
 from scheduler.cli.daemon import _status_row
-from scheduler.models import NewPost
+from scheduler.models import NewPost, Status
 from scheduler.store import Change, DaemonRecord
 from tests.conftest import base_config, write_config
 from tests.test_acceptance import outbox_ids, queue_now, run, start, wait_for
@@ -52,10 +52,20 @@ def test_posts_a_daemon_holds_are_shown_as_its_own(store):
     assert len(claim.posts) == 2
     [record] = store.daemons()
     assert record.worker == "w1" and record.in_flight == 2
-    store.daemon_beat(worker="w1", now=NOW + timedelta(seconds=5), passes=1, published=2,
-                      epoch=7)
+    store.daemon_beat(worker="w1", host="h", pid=1, now=NOW + timedelta(seconds=5),
+                      passes=1, published=2, epoch=7)
     [record] = store.daemons()
     assert (record.passes, record.published, record.epoch_seen) == (1, 2, 7)
+
+
+def test_a_daemon_whose_start_was_not_recorded_appears_at_its_first_beat(store):
+    # its start fell in a database outage: the beats that follow still make it visible
+    store.daemon_beat(worker="w2", host="h", pid=2, now=NOW, passes=3, published=4, epoch=1)
+    store.daemon_beat(worker="w2", host="h", pid=2, now=NOW + timedelta(seconds=5),
+                      passes=1, published=1)
+    [record] = store.daemons()
+    assert (record.worker, record.pid, record.passes, record.published) == ("w2", 2, 4, 5)
+    assert record.beat_at == NOW + timedelta(seconds=5) and record.stopped_at is None
 
 
 def _record(beat_at: datetime, stopped_at: datetime | None = None) -> DaemonRecord:
@@ -86,6 +96,8 @@ def test_a_daemon_on_postgresql_hears_a_toggle_the_moment_it_commits(pg_url, con
     listener.start()
     try:
         time.sleep(0.5)  # listening
+        with store.write() as conn:  # anyone may write on the channel: that is no toggle
+            conn.exec_driver_sql("NOTIFY tactful_epoch, 'hello'")
         before = store.current_epoch()
         CrisisDesk(store, config).flag(
             CrisisSpec(name="x", category="flood", severity="watch", keywords=("river",)),
@@ -94,6 +106,7 @@ def test_a_daemon_on_postgresql_hears_a_toggle_the_moment_it_commits(pg_url, con
         wait_for(lambda: heard, timeout=5, step=0.005)
         assert heard == [before + 1]
         assert time.monotonic() - returned < 1.0
+        assert listener.is_alive()
     finally:
         stop.set()
         listener.join(5)
@@ -110,3 +123,32 @@ def test_on_sqlite_there_is_nothing_to_listen_to(tmp_path):
     store.listen_for_epochs(threading.Event(), heard.append)  # never stopped: returns at once
     assert heard == []
     store.close()
+
+
+def test_a_pass_that_runs_long_is_not_reported_every_second(caplog):
+    import logging
+
+    import scheduler.daemon  # noqa: F401  (attaches the filter)
+
+    scheduler_log = logging.getLogger("apscheduler.scheduler")
+    with caplog.at_level(logging.WARNING):
+        scheduler_log.warning('Execution of job "%s" skipped: maximum number of running '
+                              "instances reached (%d)", "Daemon._dispatch", 1)
+        scheduler_log.warning("Run time of job %s was missed", "tick")
+    assert [r.getMessage() for r in caplog.records] == ["Run time of job tick was missed"]
+
+
+def test_due_now_counts_what_a_daemon_would_take(store):
+    store.add_posts([NewPost(brand="stride", channel="stride-outbox", text=f"p{i}",
+                             due_at=NOW - timedelta(minutes=1)) for i in range(3)] +
+                    [NewPost(brand="stride", channel="stride-outbox", text="later",
+                             due_at=NOW + timedelta(hours=1))], Change(actor="t", now=NOW))
+    claim = store.claim_due(now=NOW, worker="w1", lease=timedelta(seconds=30), limit=1,
+                            max_lateness=timedelta(hours=1), idempotent_channels=())
+    [failed] = claim.posts
+    # its retry waits ten minutes: late by its first time, yet not due now
+    store.record_failure(failed, "timeout", to=Status.FAILED, worker="w1", now=NOW,
+                         retry_at=NOW + timedelta(minutes=10))
+    assert store.count_due(NOW) == 2
+    assert store.count_due(NOW + timedelta(minutes=10)) == 3
+    assert store.count_due(NOW + timedelta(hours=1)) == 4

@@ -263,3 +263,19 @@ def test_a_send_is_not_marked_once_a_pause_changed_the_epoch_after_the_claim(sto
         channel_store.pause(conn, "stride-outbox", Change(actor="ops", now=T0))
     assert store.mark_sending(pid, worker="w1", now=T0, epoch=claim.epoch) is None
     assert store.mark_sending(pid, worker="w1", now=T0, epoch=store.current_epoch())
+
+
+def test_a_retry_left_for_the_next_pass_does_not_block_the_posts_behind_it(store):
+    now = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+    change = Change(actor="t", now=now)
+    queued = store.add_posts([NewPost(brand="stride", channel="stride-outbox", text=t,
+                                      due_at=now) for t in ("first", "second")], change)
+    lease = dict(worker="w", lease=timedelta(seconds=30), max_lateness=timedelta(hours=1),
+                 idempotent_channels=())
+    [first] = store.claim_due(now=now, limit=1, **lease).posts
+    # its retry comes due a minute into a pass that began at now, ahead of "second"
+    store.record_failure(first, "disk full", to=Status.FAILED, worker="w", now=now,
+                         retry_at=now - timedelta(seconds=1))
+    later = now + timedelta(minutes=1)
+    claim = store.claim_due(now=later, due_by=now - timedelta(seconds=2), limit=1, **lease)
+    assert [p.id for p in claim.posts] == [queued[1]]

@@ -215,7 +215,13 @@ def test_a_duplicate_that_races_past_the_check_is_still_a_clean_refusal(store: S
     post = NewPost(brand="stride", channel="stride-outbox", text="x", due_at=T0)
     store.add_posts([post], Change(actor="t", now=T0, action="create"))
     # another process inserts between our duplicate check and our insert:
-    monkeypatch.setattr(queue, "live_duplicates", lambda conn, keys: {})
+    real, checks = queue.live_duplicates, []
+
+    def the_check_misses_it(conn, keys, **kw):
+        checks.append(keys)
+        return {} if len(checks) == 1 else real(conn, keys, **kw)
+
+    monkeypatch.setattr(queue, "live_duplicates", the_check_misses_it)
     with pytest.raises(DuplicatePost):
         store.add_posts([post], Change(actor="t", now=T0, action="create"))
 

@@ -63,3 +63,28 @@ def test_other_names_get_another_index(cache):
     taxonomy_cache.warm(two)
     assert len(list(cache.glob("taxonomy-*.json"))) == 2
     assert two.resolve("pekárna").ids == ("bakery",)
+
+
+def test_the_same_names_in_another_order_get_another_index(cache):
+    # the index lists names in the order of the entries, so the order is part of the key
+    one = Taxonomy({"bakery": ["bread shop"], "cafe": ["coffee shop"]})
+    two = Taxonomy({"cafe": ["coffee shop"], "bakery": ["bread shop"]})
+    assert one.fingerprint("code") != two.fingerprint("code")
+
+
+def test_the_key_follows_the_stemmers_and_unicode(monkeypatch):
+    import unicodedata
+
+    import Stemmer
+
+    taxonomy_cache._code.cache_clear()
+    before = taxonomy_cache._code()
+    monkeypatch.setattr(Stemmer, "version", lambda: "0.0.0-other")
+    taxonomy_cache._code.cache_clear()
+    assert taxonomy_cache._code() != before
+    monkeypatch.undo()
+    monkeypatch.setattr(unicodedata, "unidata_version", "1.0.0")
+    taxonomy_cache._code.cache_clear()
+    assert taxonomy_cache._code() != before
+    monkeypatch.undo()
+    taxonomy_cache._code.cache_clear()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import signal
 from typing import Any
 
 import click
@@ -119,10 +120,17 @@ def main(ctx: click.Context, config_path: str | None, actor: str | None, verbose
     """
     from scheduler.cli.common import App
 
+    # SIGTERM ends a command the way Ctrl-C does, through its clean-up: an import that is
+    # stopped removes what it staged instead of leaving it for a later import to clear
+    signal.signal(signal.SIGTERM, _stop)
     _setup_logging(verbose)
     app = App(config_path, actor, wait)
     ctx.obj = app
     ctx.call_on_close(app.close)
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _setup_logging(verbose: int) -> None:

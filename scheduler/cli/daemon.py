@@ -111,7 +111,7 @@ def status(app: App, as_json: bool) -> None:
     now = app.now()
     epoch = app.store.current_epoch()
     rows = [_status_row(d, now, epoch) for d in app.store.daemons()]
-    due = app.store.count_posts(statuses=[Status.QUEUED, Status.FAILED], due_before=now)
+    due = app.store.count_due(now)
     in_flight = app.store.count_posts(statuses=[Status.PUBLISHING])
     if as_json:
         print_json({"daemons": rows, "crisis_epoch": epoch, "due_now": due,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import socket
 import threading
 import time
 import uuid
@@ -23,7 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from scheduler.config import check_database_url
-from scheduler.errors import ConfigError, DuplicatePost, TactfulError
+from scheduler.errors import ConfigError, DuplicatePost, ImportInProgress, TactfulError
 from scheduler.models import AuditEvent, NewPost, Post, Receipt, SendStart, Status
 from scheduler.store import claims, crises, queue
 from scheduler.store import daemons as daemon_rows
@@ -47,6 +49,27 @@ HANDOFF_SECONDS = 0.15
 ANALYZE_AFTER = 1000
 
 __all__ = ["Change", "Claim", "ClaimJudge", "DaemonRecord", "Store", "StoreUnavailable"]
+
+
+def _import_batch_name() -> str:
+    """Names the import's staged posts with its host and process, so that a later import
+    on the same host can tell at once that one killed mid-way is gone."""
+    return f"import:{socket.gethostname()[:64]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def _import_alive(batch: str) -> bool:
+    """Whether the import that staged a batch may still be running. Only a process on this
+    host can be checked; for others, the batch's lease decides."""
+    _, host, pid, _ = ([*batch.split(":"), "", "", ""])[:4]
+    if host != socket.gethostname()[:64] or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, under another user
+        return True
+    return True
 
 
 class StoreUnavailable(TactfulError):
@@ -127,20 +150,54 @@ class Store:
         between its chunks (on SQLite, where a writer locks the whole database), and
         the posts it wrote are judged under the crisis state of that last step."""
         try:
-            if len(new) <= chunk_size:
-                with self.write() as conn:
-                    ids = queue.insert_posts(conn, new, change, progress)
-                    if judge is not None:
-                        crises.judge_new(conn, ids, judge, change)
-            else:
-                ids = self._add_staged(new, change, progress, judge, chunk_size)
-            if len(new) >= ANALYZE_AFTER and self.backend == "postgresql":
-                self._analyze()
-            return ids
+            ids = self._add_posts(new, change, progress, judge, chunk_size)
         except IntegrityError:
-            # another process queued the same post between our check and our insert
-            clash = self.live_duplicates([p.key for p in new])
-            raise DuplicatePost(next(iter(clash.values()), 0)) from None
+            # the same post was written meanwhile: by another process, or staged by an
+            # import that was killed; the latter's posts go, and we try once more
+            if not self._drop_abandoned_imports([p.key for p in new]):
+                raise self._clash(new) from None
+            try:
+                ids = self._add_posts(new, change, progress, judge, chunk_size)
+            except IntegrityError:
+                raise self._clash(new) from None
+        if len(new) >= ANALYZE_AFTER and self.backend == "postgresql":
+            self._analyze()
+        return ids
+
+    def _add_posts(self, new: Sequence[NewPost], change: Change,
+                   progress: Callable[[int], None] | None, judge: ClaimJudge | None,
+                   chunk_size: int) -> list[int]:
+        if len(new) > chunk_size:
+            return self._add_staged(new, change, progress, judge, chunk_size)
+        with self.write() as conn:
+            ids = queue.insert_posts(conn, new, change, progress)
+            if judge is not None:
+                crises.judge_new(conn, ids, judge, change)
+        return ids
+
+    def _clash(self, new: Sequence[NewPost]) -> TactfulError:
+        keys = [p.key for p in new]
+        if clash := self.live_duplicates(keys):
+            return DuplicatePost(next(iter(clash.values())))
+        with self.read() as conn:
+            staged = queue.live_duplicates(conn, keys, staged=True)
+        return ImportInProgress(next(iter(staged.values()), 0))
+
+    def _drop_abandoned_imports(self, keys: Collection[str]) -> int:
+        """Remove what imports that died mid-way staged with these posts' keys, and
+        every import whose lease ran out; how many posts went."""
+        now = datetime.now(UTC)
+        with self.read() as conn:
+            holders = queue.staged_batches(conn, keys)
+            stale = set(queue.abandoned_batches(conn, now))
+        dropped = 0
+        for batch in stale | {b for b in holders if not _import_alive(b)}:
+            with self.write() as conn:
+                gone = queue.drop_staged(conn, batch)
+            log.warning("removed %d posts staged by an import that did not finish (%s)",
+                        gone, batch)
+            dropped += gone
+        return dropped
 
     def _analyze(self) -> None:
         """Refresh PostgreSQL's statistics of the queue: left to autovacuum, the planner
@@ -156,15 +213,14 @@ class Store:
     def _add_staged(self, new: Sequence[NewPost], change: Change,
                     progress: Callable[[int], None] | None, judge: ClaimJudge | None,
                     chunk_size: int) -> list[int]:
-        batch = f"import-{uuid.uuid4().hex}"
-        now = datetime.now(UTC)
-        with self.write() as conn:
-            queue.drop_staged(conn, abandoned_before=now)
+        batch = _import_batch_name()
         ids: list[int] = []
         try:
             for start in range(0, len(new), chunk_size):
                 chunk = new[start:start + chunk_size]
                 with self.write() as conn:
+                    # each chunk's lease keeps the whole batch alive: an import is taken
+                    # for dead only when its newest chunk's lease has run out
                     ids += queue.insert_posts(
                         conn, chunk, change,
                         staged=(batch, datetime.now(UTC) + ABANDONED_AFTER))
@@ -181,9 +237,9 @@ class Store:
             return ids
         except BaseException:
             # all or nothing: what this import wrote goes; if even that fails (the
-            # database is gone), the next big import removes it once abandoned
+            # database is gone), a later import that meets these posts removes them
             with contextlib.suppress(Exception), self.write() as conn:
-                queue.drop_staged(conn, batch=batch)
+                queue.drop_staged(conn, batch)
             raise
 
     def live_duplicates(self, keys: Collection[str]) -> dict[str, int]:
@@ -330,6 +386,10 @@ class Store:
         with self.write() as conn:
             return claims.renew_leases(conn, worker=worker, until=until)
 
+    def count_due(self, now: datetime) -> int:
+        with self.read() as conn:
+            return claims.count_due(conn, now)
+
     def next_wake(self) -> datetime | None:
         with self.read() as conn:
             return claims.next_wake(conn)
@@ -352,7 +412,13 @@ class Store:
                     conn.execute(f"LISTEN {crises.EPOCH_CHANNEL}")
                     while not stop.is_set():
                         for note in conn.notifies(timeout=0.5):
-                            heard(int(note.payload))
+                            try:
+                                epoch = int(note.payload)
+                            except ValueError:  # anyone may NOTIFY: not ours, ignored
+                                log.warning("ignored a note on %s that is not an epoch: %r",
+                                            crises.EPOCH_CHANNEL, note.payload[:40])
+                                continue
+                            heard(epoch)
             except psycopg.Error as exc:
                 log.warning("listening for crisis toggles: %s; trying again", exc)
                 stop.wait(1.0)
@@ -368,11 +434,13 @@ class Store:
             daemon_rows.started(conn, worker=worker, host=host, pid=pid, now=now,
                                 epoch=crises.read_epoch(conn))
 
-    def daemon_beat(self, *, worker: str, now: datetime, passes: int = 0, published: int = 0,
-                    epoch: int | None = None, stopped: bool = False) -> None:
+    def daemon_beat(self, *, worker: str, host: str, pid: int, now: datetime,
+                    passes: int = 0, published: int = 0, epoch: int | None = None,
+                    stopped: bool = False) -> None:
         with self.write() as conn:
-            daemon_rows.beat(conn, worker=worker, now=now, passes=passes,
-                             published=published, epoch=epoch, stopped=stopped)
+            daemon_rows.beat(conn, worker=worker, host=host, pid=pid, now=now,
+                             passes=passes, published=published, epoch=epoch,
+                             stopped=stopped)
 
     def daemons(self) -> list[DaemonRecord]:
         """Every daemon that ran lately, with the posts each holds now."""

@@ -67,15 +67,16 @@ def claim_due(conn: Connection, *, now: datetime, worker: str, lease: timedelta,
     crises = active_crises(conn) if judge else []
     # Sweep only the head of the line (the posts this claim would take), so a claim costs
     # the same with a backlog of a hundred or a million; every due post reaches the head.
-    due = and_(is_due(), posts.c.run_at <= now)
+    ready = posts.c.run_at <= now
     if due_by is not None and due_by < now:
         # a retry that came due while this pass ran waits for a later pass: a pass that
         # runs long (a full disk, a slow network) must not use up every try at once
-        due = and_(due, or_(posts.c.status != Status.FAILED.value, posts.c.run_at <= due_by))
-    head_of_line = due_in_order(select(posts.c.id).where(posts.c.run_at <= now)).limit(limit)
+        ready = and_(ready, or_(posts.c.status != Status.FAILED.value,
+                                posts.c.run_at <= due_by))
+    head_of_line = due_in_order(select(posts.c.id).where(ready)).limit(limit)
     # the due test sits in the locking query too: PostgreSQL re-checks it on a row that
     # another daemon claimed since our snapshot, and then leaves that row alone
-    head = and_(posts.c.id.in_(head_of_line.scalar_subquery()), due)
+    head = and_(posts.c.id.in_(head_of_line.scalar_subquery()), is_due(), ready)
     expired = move_where(
         conn, head & (posts.c.expires_at < now), to=Status.EXPIRED, skip_locked=True,
         change=Change(actor=worker, now=now, reason="expired before it could go out"))
@@ -317,6 +318,13 @@ def next_wake(conn: Connection) -> datetime | None:
         is_publishing())).scalar())
     found = [t for t in times if t is not None]
     return min(found) if found else None
+
+
+def count_due(conn: Connection, now: datetime) -> int:
+    """Posts a daemon would take at `now`: their time to run (first, or after a failed
+    attempt's back-off) has come."""
+    return conn.execute(select(func.count()).select_from(posts).where(
+        is_due(), posts.c.run_at <= now)).scalar_one()
 
 
 def _queue_next_occurrences(conn: Connection, upcoming: Sequence[NewPost], *, worker: str,

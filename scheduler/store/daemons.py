@@ -39,16 +39,24 @@ def started(conn: Connection, *, worker: str, host: str, pid: int, now: datetime
                                          epoch_seen=epoch))
 
 
-def beat(conn: Connection, *, worker: str, now: datetime, passes: int = 0,
-         published: int = 0, epoch: int | None = None, stopped: bool = False) -> None:
-    """A heartbeat, adding the passes run and posts published since the last one."""
+def beat(conn: Connection, *, worker: str, host: str, pid: int, now: datetime,
+         passes: int = 0, published: int = 0, epoch: int | None = None,
+         stopped: bool = False) -> None:
+    """A heartbeat, adding the passes run and posts published since the last one. A
+    daemon whose row is missing (its start could not be recorded, or another daemon
+    forgot it while the database was away) is recorded as from now."""
     values: dict = {"beat_at": now, "passes": daemons.c.passes + passes,
                     "published": daemons.c.published + published}
     if epoch is not None:
         values["epoch_seen"] = epoch
     if stopped:
         values["stopped_at"] = now
-    conn.execute(update(daemons).where(daemons.c.worker == worker).values(**values))
+    found = conn.execute(update(daemons).where(daemons.c.worker == worker)
+                         .values(**values)).rowcount
+    if not found:
+        conn.execute(daemons.insert().values(
+            worker=worker, host=host, pid=pid, started_at=now, beat_at=now, passes=passes,
+            published=published, epoch_seen=epoch, stopped_at=now if stopped else None))
 
 
 def all_daemons(conn: Connection) -> list[DaemonRecord]:

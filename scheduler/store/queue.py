@@ -23,16 +23,43 @@ from scheduler.store.transitions import Change, move, move_where, write_audit
 _INSERT_CHUNK = 500
 
 
-def live_duplicates(conn: Connection, keys: Collection[str]) -> dict[str, int]:
-    """Which of these content keys already belong to a live post, and its id."""
+def live_duplicates(conn: Connection, keys: Collection[str], *,
+                    staged: bool = False) -> dict[str, int]:
+    """Which of these content keys already belong to a live post, and its id. Posts an
+    import has staged count only with `staged`: they are not queued yet, and may never
+    be (a killed import leaves them behind), so an import must not skip them as done;
+    the unique index still keeps two imports from writing the same post."""
+    live = is_live() if staged else and_(is_live(), posts.c.status != Status.STAGED.value)
     found: dict[str, int] = {}
     keys = list(keys)
     for start in range(0, len(keys), _INSERT_CHUNK):
         chunk = keys[start:start + _INSERT_CHUNK]
         stmt = select(posts.c.content_key, posts.c.id).where(
-            posts.c.content_key.in_(chunk), is_live())
+            posts.c.content_key.in_(chunk), live)
         found.update({k: i for k, i in conn.execute(stmt)})
     return found
+
+
+def staged_batches(conn: Connection, keys: Collection[str]) -> dict[str, datetime]:
+    """The imports that staged posts with these content keys, each with the lease of its
+    newest chunk (an import renews its claim with every chunk it writes)."""
+    found: dict[str, datetime] = {}
+    keys = list(keys)
+    for start in range(0, len(keys), _INSERT_CHUNK):
+        stmt = (select(posts.c.lease_owner, func.max(posts.c.lease_until))
+                .where(posts.c.content_key.in_(keys[start:start + _INSERT_CHUNK]),
+                       posts.c.status == Status.STAGED.value)
+                .group_by(posts.c.lease_owner))
+        for batch, lease in conn.execute(stmt):
+            found[batch] = max(lease, found.get(batch, lease))
+    return found
+
+
+def abandoned_batches(conn: Connection, now: datetime) -> list[str]:
+    """Imports whose newest chunk's lease has run out: their process is gone."""
+    stmt = (select(posts.c.lease_owner).where(posts.c.status == Status.STAGED.value)
+            .group_by(posts.c.lease_owner).having(func.max(posts.c.lease_until) < now))
+    return list(conn.execute(stmt).scalars())
 
 
 def insert_posts(conn: Connection, new: Sequence[NewPost], change: Change,
@@ -86,18 +113,19 @@ def queue_staged(conn: Connection, batch: str, ids: Sequence[int], change: Chang
     write_audit(conn, ((pid, None, Status.QUEUED) for pid in ids), change)
 
 
-def drop_staged(conn: Connection, *, batch: str | None = None,
-                abandoned_before: datetime | None = None) -> int:
-    """Remove the posts of one import's batch, or of every import abandoned before a
-    time (its process died mid-way): they were never queued, seen or audited."""
-    where = posts.c.status == Status.STAGED.value
-    if batch is not None:
-        where = and_(where, posts.c.lease_owner == batch)
-    if abandoned_before is not None:
-        where = and_(where, posts.c.lease_until < abandoned_before)
-    doomed = select(posts.c.id).where(where).scalar_subquery()
-    conn.execute(post_texts.delete().where(post_texts.c.post_id.in_(doomed)))
-    return conn.execute(posts.delete().where(where)).rowcount
+def drop_staged(conn: Connection, batch: str) -> int:
+    """Remove the posts of one import's batch: they were never queued, seen or audited.
+
+    The rows are locked first (on PostgreSQL), so a batch that `queue_staged` queues at
+    the same moment is either queued whole or dropped whole, never left queued without
+    its text."""
+    ids = list(conn.execute(select(posts.c.id).where(_staged(batch))
+                            .with_for_update()).scalars())
+    for start in range(0, len(ids), _INSERT_CHUNK):
+        chunk = ids[start:start + _INSERT_CHUNK]
+        conn.execute(post_texts.delete().where(post_texts.c.post_id.in_(chunk)))
+        conn.execute(posts.delete().where(posts.c.id.in_(chunk)))
+    return len(ids)
 
 
 def get_post(conn: Connection, post_id: int) -> Post:

@@ -1,8 +1,10 @@
 """Soak: several real daemons on PostgreSQL share one queue while things go wrong.
 
 Posts fall due over a window; meanwhile daemons are killed with SIGKILL and started
-again, their database connections are cut with `pg_terminate_backend`, and a crisis is
-flagged and ended. At the end: every post published exactly once or in a state that
+again, their database connections are cut with `pg_terminate_backend`, the outbox's disk
+fills up for a while (every daemon restarted with a file-size limit just above the
+outbox's size: writes then fail part-way, as on a full disk), and a crisis is flagged
+and ended. At the end: every post published exactly once or in a state that
 says why, no outbox line twice or cut short, and no post the crisis stops written after
 `crisis on` returned. The counts are printed (run with `-s` to see them).
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import resource
 import signal
 import subprocess
 import time
@@ -29,7 +32,7 @@ import psycopg
 from scheduler.models import NewPost, Status
 from scheduler.store import Change, Store
 from tests.conftest import base_config, write_config
-from tests.test_acceptance import run, start
+from tests.test_acceptance import TACTFUL, run, start
 
 SECONDS = float(os.environ.get("TACTFUL_SOAK_SECONDS", "20"))
 DAEMONS = int(os.environ.get("TACTFUL_SOAK_DAEMONS", "4"))
@@ -63,6 +66,29 @@ def _cut_connections(pg_url: str) -> int:
     return len(rows)
 
 
+def _start_on_a_full_disk(config: Path, room: int) -> subprocess.Popen:
+    """A daemon that may write no file past `room` bytes: the outbox's next lines fail
+    part-way with EFBIG (Python ignores SIGXFSZ), as they would on a full disk."""
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (room, room))
+
+    return subprocess.Popen([TACTFUL, "--config", str(config), "daemon", "--grace", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=limit)
+
+
+def _kill(daemon: subprocess.Popen, counts: Counter[str]) -> None:
+    daemon.send_signal(signal.SIGKILL)
+    _, err = daemon.communicate(timeout=30)
+    counts["sends failed on the full disk"] += err.count("File too large")
+
+
+def _restart_all(daemons: list[subprocess.Popen], starter, counts: Counter[str]) -> None:
+    for i, daemon in enumerate(daemons):
+        _kill(daemon, counts)
+        daemons[i] = starter()
+
+
 def test_daemons_killed_and_cut_off_publish_every_post_once(pg_url: str, tmp_path: Path):
     rng = random.Random(20130415)
     config = write_config(tmp_path, base_config(tick_seconds=1, poll_seconds=0.2,
@@ -88,15 +114,31 @@ def test_daemons_killed_and_cut_off_publish_every_post_once(pg_url: str, tmp_pat
     deadline = time.monotonic() + SECONDS
     crisis_at = time.monotonic() + SECONDS * 0.3
     crisis_off_at = time.monotonic() + SECONDS * 0.7
+    disk_full_at, disk_freed_at = time.monotonic() + SECONDS * 0.2, time.monotonic() + SECONDS * 0.5
+    outbox = tmp_path / "outbox" / "stride.jsonl"
+
+    def starter():
+        return start(config, "daemon", "--grace", "2")
+
     try:
         while time.monotonic() < deadline:
             time.sleep(SECONDS / 20)
+            if disk_full_at and time.monotonic() >= disk_full_at:
+                room = (outbox.stat().st_size if outbox.exists() else 0) + 2000
+                starter = lambda room=room: _start_on_a_full_disk(config, room)  # noqa: E731
+                _restart_all(daemons, starter, counts)
+                disk_full_at = 0
+                counts["disk filled"] += 1
+            elif disk_freed_at and not disk_full_at and time.monotonic() >= disk_freed_at:
+                starter = lambda: start(config, "daemon", "--grace", "2")  # noqa: E731
+                _restart_all(daemons, starter, counts)
+                disk_freed_at = 0
+                counts["disk freed"] += 1
             roll = rng.random()
             if roll < 0.3:
                 victim = rng.randrange(len(daemons))
-                daemons[victim].send_signal(signal.SIGKILL)
-                daemons[victim].communicate(timeout=30)
-                daemons[victim] = start(config, "daemon", "--grace", "2")
+                _kill(daemons[victim], counts)
+                daemons[victim] = starter()
                 counts["daemons killed and restarted"] += 1
             elif roll < 0.45:
                 counts["connections cut"] += _cut_connections(pg_url)
@@ -151,6 +193,8 @@ def test_daemons_killed_and_cut_off_publish_every_post_once(pg_url: str, tmp_pat
           f"duplicates {sum(n - 1 for n in written.values() if n > 1)}, "
           f"cut short {broken}, stopped posts out after crisis on {len(stopped_late)}")
     assert counts["daemons killed and restarted"] and counts["connections cut"]
+    assert counts["disk filled"] and counts["disk freed"]
+    assert counts["sends failed on the full disk"], "the disk never filled up"
     assert broken == 0
     assert all(n == 1 for n in written.values()), "a post written twice"
     assert stopped_late == []
@@ -159,6 +203,7 @@ def test_daemons_killed_and_cut_off_publish_every_post_once(pg_url: str, tmp_pat
         if post.status is Status.PUBLISHED:
             assert written[post.id] == 1
         else:  # not out: a state that says why
-            assert post.status in {Status.HELD, Status.PAUSED, Status.UNKNOWN}, post
+            assert post.status in {Status.HELD, Status.PAUSED, Status.UNKNOWN, Status.DEAD}, \
+                post
             assert post.status_reason or post.last_error or post.decision, post
             assert written[post.id] == 0 or post.status is Status.UNKNOWN
