@@ -22,7 +22,7 @@ from policies.lexicon import (
     first_cue_names,
     group_by_label,
     keyword_patterns,
-    lexicon_patterns,
+    lexicon_table,
     load_lexicon,
 )
 from policies.models import (
@@ -344,11 +344,11 @@ class Judge:
         matcher = self._matchers.get(key)
         if matcher is None:
             first = () if groups == PHRASE_GROUPS else _CITED_GROUPS
-            patterns = lexicon_patterns(langs, layers=sorted(layers), groups=groups,
-                                        first_cues=first)
-            for crisis in self.crises:
-                patterns += keyword_patterns(crisis.keywords, str(crisis.id), langs)
-            matcher = self._matchers[key] = Matcher(patterns, langs)
+            tables = [lexicon_table(lang, tuple(sorted(layers)), groups, first)
+                      for lang in langs]
+            patterns = [p for crisis in self.crises
+                        for p in keyword_patterns(crisis.keywords, str(crisis.id), langs)]
+            matcher = self._matchers[key] = Matcher(patterns, langs, tables=tables)
         return matcher
 
 

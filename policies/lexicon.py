@@ -12,7 +12,11 @@ A lexicon (`lexicons/<lang>.yaml`) holds, for one language:
 - `cues` and `combos`: words that mean something only together. A combo is a list of cue
   names; when every cue of one combo occurs in a post, the post has that combo's phrase
   group ("donated" or "transferred", with an amount or a thing given, is a donation in any
-  person and tense). The built-in cue `number` is any digit.
+  person and tense). The built-in cue `number` is any digit. Put a combo's rarest cue
+  first: for condolence and donation every post is scanned for the first cue of each
+  combo, and only a post with one is read for the rest ("victims" before "delivered",
+  which half the shop posts say). The order changes speed, never what happens to a post
+  (a post that goes out anyway may be named an operational notice only when read whole).
 
 Pattern syntax (matched after `normalise`, so write natural spelling):
 - a pattern matches at a word start: `boom` does not match inside `kaboom`;
@@ -42,7 +46,7 @@ import ahocorasick
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from policies.morphology import SNOWBALL, Endings, stem_variants
+from policies.morphology import NO_ENDINGS, SNOWBALL, Endings, stem_variants
 from policies.normalise import located, normalise, one_to_one
 
 CATEGORIES = ("bombing", "shooting", "flood", "hurricane", "earthquake", "wildfire",
@@ -289,27 +293,32 @@ class Matcher:
     keyword) takes the endings of any of them.
     """
 
-    def __init__(self, patterns: Iterable[Pattern], langs: Iterable[str] = ()) -> None:
+    def __init__(self, patterns: Iterable[Pattern], langs: Iterable[str] = (), *,
+                 tables: Iterable[Mapping[str, _Value]] = ()) -> None:
+        """`tables` are patterns already keyed (`lexicon_table`), read before `patterns`."""
         self._automaton = ahocorasick.Automaton()
         langs = tuple(langs)
-        shared, names = endings_for(langs), endings_for(langs, names=True)
-        entries: dict[str, list[tuple[Pattern, bool, int, Endings]]] = {}
-        for pattern in patterns:
-            if pattern.label[0] == "keyword":  # a name: the endings a name takes
-                endings = _name_endings(pattern.lang) if pattern.lang else names
+        values: dict[str, _Value] = {}
+        entries: dict[str, list[_Entry]] = {}  # keys found in more than one place
+        for table in tables:
+            for key in values.keys() & table.keys():
+                entries.setdefault(key, list(values[key][1])).extend(table[key][1])
+            values.update(table)
+        extra: dict[str, list[_Entry]] = {}
+        _add_entries(extra, patterns, endings_for(langs), endings_for(langs, names=True))
+        for key, found in extra.items():
+            known = entries.get(key)
+            if known is not None:
+                known += found
+            elif key in values:
+                entries[key] = [*values[key][1], *found]
             else:
-                endings = _endings(pattern.lang) if pattern.lang else shared
-            for key, bounded_start in _keys(pattern):
-                if pattern.inflects:
-                    mode = _INFLECTED
-                elif pattern.stem or not key[-1:].isalnum():
-                    mode = _OPEN
-                else:
-                    mode = _WORD_END
-                entries.setdefault(key, []).append((pattern, bounded_start, mode, endings))
-        for key, found in entries.items():
-            self._automaton.add_word(key, (len(key), tuple(found)))
-        self.empty = not entries
+                entries[key] = found
+        values.update((key, _value(key, found)) for key, found in entries.items())
+        add = self._automaton.add_word
+        for key, value in values.items():
+            add(key, value)
+        self.empty = not values
         if not self.empty:
             self._automaton.make_automaton()
 
@@ -323,10 +332,14 @@ class Matcher:
         size = len(norm)
         new = tuple.__new__  # a Hit without NamedTuple's Python-level __new__: half the cost
         hashtags = False
-        for end, (length, found) in self._automaton.iter(norm):
+        for end, (length, found, bounded, word_end, hashtag) in self._automaton.iter(norm):
             start = end - length + 1
             before_ok = start == 0 or not norm[start - 1].isalnum()
+            if bounded and not before_ok:
+                continue
             after_ok = end == size - 1 or not norm[end + 1].isalnum()
+            if word_end and not after_ok:
+                continue
             for pattern, bounded_start, mode, endings in found:
                 if bounded_start and not before_ok:
                     continue
@@ -339,7 +352,8 @@ class Matcher:
                     if not endings.accepts(norm[end + 1:stop]):
                         continue
                 out.append(new(Hit, (pattern, start, end + 1)))
-                hashtags = hashtags or pattern.in_hashtag
+                if hashtag and pattern.in_hashtag:
+                    hashtags = True
         if hashtags:
             out = self._in_hashtags(text, out) if text is not None else \
                 [h for h in out if not h.pattern.in_hashtag]
@@ -395,8 +409,8 @@ class Matcher:
         """Map hits in `norm` (the text normalised) back to the original text."""
         norm = norm if norm is not None else normalise(text, lang)
         where: Sequence[int]
-        if one_to_one(text, lang):  # positions agree, but for runs of spaces and dashes
-            where = range(len(text)) if len(norm) == len(text) else located(text, lang)[1]
+        if len(norm) == len(text) and one_to_one(text, lang):
+            where = range(len(text))  # nothing folded away, no whitespace cut
         else:
             own, where = located(text, lang)
             if own != norm:  # a text not in NFC: find the words again in its own form
@@ -415,6 +429,59 @@ class Matcher:
             out.append(Found(hit.pattern.label, hit.pattern.text, text[start:end],
                              start, end, hit.pattern.origin))
         return out
+
+
+#: a pattern under one key: the pattern, whether it needs a word start, how it may end
+#: (`_WORD_END`, `_OPEN`, `_INFLECTED`) and the endings it may take
+_Entry = tuple["Pattern", bool, int, Endings]
+
+
+def _add_entries(entries: dict[str, list[_Entry]], patterns: Iterable[Pattern],
+                 shared: Endings, names: Endings) -> None:
+    """Key `patterns` into `entries`; a pattern of no language takes `shared` endings
+    (`names` for a keyword)."""
+    for pattern in patterns:
+        if pattern.label[0] == "keyword":  # a name: the endings a name takes
+            endings = _name_endings(pattern.lang) if pattern.lang else names
+        else:
+            endings = _endings(pattern.lang) if pattern.lang else shared
+        inflects, stem = pattern.inflects, pattern.stem
+        for key, bounded_start in _keys(pattern):
+            if inflects:
+                mode = _INFLECTED
+            elif stem or not key[-1:].isalnum():
+                mode = _OPEN
+            else:
+                mode = _WORD_END
+            entries.setdefault(key, []).append((pattern, bounded_start, mode, endings))
+
+
+#: what the automaton gives back for a key (see `_value`)
+_Value = tuple[int, tuple[_Entry, ...], bool, bool, bool]
+
+
+def _value(key: str, found: Sequence[_Entry]) -> _Value:
+    """What the automaton gives back for a key: its length, its patterns, and what they
+    all share, checked once per occurrence (most occurrences, `rice` in `price`, fail at
+    the word start of every pattern): all need a word start, all end at a word end, one
+    counts only at a hashtag's start."""
+    if len(found) == 1:
+        pattern, bounded, mode, _ = found[0]
+        return len(key), tuple(found), bounded, mode == _WORD_END, pattern.in_hashtag
+    return (len(key), tuple(found), all(entry[1] for entry in found),
+            all(entry[2] == _WORD_END for entry in found),
+            any(entry[0].in_hashtag for entry in found))
+
+
+@lru_cache(maxsize=256)
+def lexicon_table(lang: str, layers: tuple[str, ...], groups: tuple[str, ...],
+                  first_cues: tuple[str, ...] = ()) -> Mapping[str, _Value]:
+    """One language's `lexicon_patterns`, keyed for a Matcher: worked out once per
+    process, since every Judge (one per crisis epoch) reads the same lexicons."""
+    entries: dict[str, list[_Entry]] = {}
+    _add_entries(entries, lexicon_patterns([lang], layers=layers, groups=groups,
+                                           first_cues=first_cues), NO_ENDINGS, NO_ENDINGS)
+    return {key: _value(key, found) for key, found in entries.items()}
 
 
 def _as_written(pattern: Pattern, lang: str) -> str | None:

@@ -24,6 +24,7 @@ from policies.lexicon import (
     combos_for,
     keyword_patterns,
     lexicon_patterns,
+    lexicon_table,
     load_lexicon,
 )
 from policies.normalise import normalise
@@ -424,3 +425,22 @@ def test_the_idioms_found_in_a_seed_essay(seed, lang):
     text = path.read_text(encoding="utf-8")
     found = _found(_matcher(lang, CATEGORIES), text, lang)
     assert {(f.label[1], f.text) for f in found} == SEED_FINDINGS[seed, lang]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_matcher_from_cached_tables_finds_what_one_from_patterns_finds(lang):
+    # the Judge keys each lexicon once per process (`lexicon_table`) and adds the crisis's
+    # keywords per epoch; that must find exactly what keying every pattern afresh finds
+    langs = tuple(sorted({lang, "en"}))
+    layers = tuple(sorted(_layers("bombing")))
+    keywords = keyword_patterns(["Boston", "#BostonStrong", "marathon", "výbuch"], "c1", langs)
+    flat = Matcher(lexicon_patterns(langs, layers=layers) + keywords, langs)
+    tabled = Matcher(keywords, langs,
+                     tables=[lexicon_table(one, layers, PHRASE_GROUPS) for one in langs])
+    data = _samples(lang)
+    texts = [case["text"] for part in ("should_match", "should_not_match")
+             for case in data.get(part, ())]
+    assert len(texts) > 20
+    for sample in [*texts, "Boston marathon bomb deals #BostonStrong"]:
+        norm = normalise(sample, lang)
+        assert tabled.hits(norm, sample) == flat.hits(norm, sample), sample

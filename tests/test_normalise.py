@@ -164,6 +164,22 @@ def test_offsets_honour_the_language():
     assert normalise_with_offsets("IŞIQ", "az") == ("ısıq", [0, 1, 2, 3])
 
 
+@pytest.mark.parametrize("text", [
+    "a  b", "  a b", "a #b #c", "a\n\n b", "a\u00a0 b", "a b  ", " \ta", "x - y -- z",
+    "a  b\tc  d", "sale!  #BostonStrong  now",
+])
+def test_offsets_across_cut_whitespace_point_at_the_words(text):
+    # runs of spaces alone and runs with other whitespace are found two ways; both must
+    # land every letter on its source and every kept space on the word after it
+    norm, where = normalise_with_offsets(text)
+    assert norm == normalise(text)
+    for index, char in enumerate(norm):
+        if char == " ":
+            assert normalise(text[where[index]]) and where[index] > where[index - 1]
+        else:
+            assert normalise(text[where[index]]) == char
+
+
 def _source_character(text: str, index: int) -> str:
     """The character at `index` with the combining marks that follow it."""
     end = index + 1
