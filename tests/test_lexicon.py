@@ -276,6 +276,20 @@ def test_an_arabic_phrase_covers_the_words_inside_it():
     assert not _idioms("ar", "shooting").hits(normalise("مقتل", "ar"))
 
 
+@pytest.mark.parametrize(("text", "found"), [
+    ("النار", "النار"), ("بالنار", "بالنار"), ("للنار", "للنار"), ("النار!", "النار"),
+    ("وبالنار", None),  # و + بال stacked: not one of the clitics
+    ("مالنار", None), ("سالنار", None),  # letters before the article are not clitics
+    ("كتابالنار", None),  # inside a longer word
+])
+def test_an_arabic_clitic_counts_only_where_it_begins_the_word(text, found):
+    # the clitics are checked where a key is found (one key per pattern, not one per
+    # clitic): the match must start at the word's start, with nothing else before it
+    matcher = Matcher([Pattern("نار", ("idiom", "fire"), "ar")], ["ar"])
+    shown = [f.text for f in matcher.locate(text, "ar", matcher.hits(normalise(text, "ar")))]
+    assert shown == ([found] if found else [])
+
+
 def test_clitics_are_only_for_arabic_patterns():
     matcher = Matcher([Pattern("bomb", ("idiom", "bombing"), "en")])
     assert matcher.hits(normalise("bomb"))
