@@ -126,6 +126,7 @@ class Judge:
         self._rule_lists: dict[tuple[int, Severity], list[Rule]] = {}
         self._combos: dict[tuple[str, ...], dict[str, list[frozenset[str]]]] = {}
         self._wordless: dict[tuple[object, ...], Decision] = {}
+        self._reaching: dict[tuple[str, str, str | None], tuple[Crisis, ...]] = {}
 
     def judge(self, post: PostFacts) -> Decision:
         """The decision for one post under every active crisis that has it in scope."""
@@ -181,9 +182,14 @@ class Judge:
         return hits
 
     def reaching(self, brand: BrandFacts, channel: str, lang: str | None) -> tuple[Crisis, ...]:
-        """The crises that have posts of this brand, channel and language in scope."""
-        probe = PostFacts(text="", brand=brand, channel=channel, lang=lang)
-        return tuple(c for c in self.crises if in_scope(probe, c))
+        """The crises that have posts of this brand, channel and language in scope
+        (asked for every post of a toggle: worked out once per brand, channel, language)."""
+        key = (brand.id, channel, lang)
+        crises = self._reaching.get(key)
+        if crises is None:
+            probe = PostFacts(text="", brand=brand, channel=channel, lang=lang)
+            crises = self._reaching[key] = tuple(c for c in self.crises if in_scope(probe, c))
+        return crises
 
     def may_reach(self, brand: BrandFacts) -> bool:
         """Whether any crisis can have a post of this brand in scope."""

@@ -411,6 +411,16 @@ def test_a_combo_of_unknown_cues_is_a_lexicon_error(tmp_path, monkeypatch):
         load_lexicon("zz_combo")
 
 
+def test_a_lexicon_that_gives_a_layer_twice_is_refused_not_half_read(tmp_path, monkeypatch):
+    # the second `fire:` would silently replace the first's words
+    (tmp_path / "zz_twice.yaml").write_text(
+        "language: zz\nname: Twice\nlayers:\n  fire:\n    idioms: [a]\n"
+        "  fire:\n    idioms: [b]\n", encoding="utf-8")
+    monkeypatch.setattr(lexicon_module, "LEXICONS", tmp_path)
+    with pytest.raises(LexiconError, match=r"zz_twice\.yaml:6: .*'fire' is given twice"):
+        load_lexicon("zz_twice")
+
+
 # --- regression on the seed essays ------------------------------------------------------
 
 # What the idioms and event words of every layer find in each seed essay, in the essay's
