@@ -542,8 +542,8 @@ def _keys_of(core: str, lang: str | None) -> tuple[tuple[str, int], ...]:
     if not key:
         return ()
     if _is_arabic(key[0]):
-        # one key, its clitics checked where it is found: a key per clitic made Arabic
-        # automata twelve times larger, and the automata no longer fit the CPU's caches
+        # one key, its clitics checked where it is found: a key per clitic made the
+        # Arabic automata twelve times larger (4.4 MB of the 12 MB all automata took)
         return ((key, _AFTER_CLITIC),)
     return ((key, _WORD_START if key[0].isalnum() else _ANYWHERE),)
 
