@@ -459,15 +459,17 @@ def _add_entries(entries: dict[str, list[_Entry]], patterns: Iterable[Pattern],
             endings = _name_endings(pattern.lang) if pattern.lang else names
         else:
             endings = _endings(pattern.lang) if pattern.lang else shared
-        inflects, stem = pattern.inflects, pattern.stem
-        for key, starts in _keys(pattern):
-            if inflects:
-                mode = _INFLECTED
-            elif stem or not key[-1:].isalnum():
-                mode = _OPEN
-            else:
-                mode = _WORD_END
-            entries.setdefault(key, []).append((pattern, starts, mode, endings))
+        keyed = _key_of(pattern.core, pattern.lang)
+        if keyed is None:
+            continue
+        key, starts = keyed
+        if pattern.inflects:
+            mode = _INFLECTED
+        elif pattern.stem or not key[-1:].isalnum():
+            mode = _OPEN
+        else:
+            mode = _WORD_END
+        entries.setdefault(key, []).append((pattern, starts, mode, endings))
 
 
 #: what the automaton gives back for a key (see `_value`)
@@ -529,23 +531,20 @@ def _continues(char: str) -> bool:
     return unicodedata.category(char) in {"Mn", "Me", "Mc", "Cf"}
 
 
-def _keys(pattern: Pattern) -> tuple[tuple[str, int], ...]:
-    """The normalised key(s) for a pattern and where each may start (`_WORD_START`...)."""
-    return _keys_of(pattern.core, pattern.lang)
-
-
 @lru_cache(maxsize=1 << 16)
-def _keys_of(core: str, lang: str | None) -> tuple[tuple[str, int], ...]:
+def _key_of(core: str, lang: str | None) -> tuple[str, int] | None:
+    """A pattern's normalised key and where it may start (`_WORD_START`...); None for a
+    pattern that normalises to nothing."""
     # the same lexicon pattern goes into every automaton of its languages (lean and
     # full, English in every pair): normalise it once
     key = normalise(core, lang)
     if not key:
-        return ()
+        return None
     if _is_arabic(key[0]):
         # one key, its clitics checked where it is found: a key per clitic made the
         # Arabic automata twelve times larger (4.4 MB of the 12 MB all automata took)
-        return ((key, _AFTER_CLITIC),)
-    return ((key, _WORD_START if key[0].isalnum() else _ANYWHERE),)
+        return key, _AFTER_CLITIC
+    return key, _WORD_START if key[0].isalnum() else _ANYWHERE
 
 
 def _clitic_start(norm: str, start: int) -> int:

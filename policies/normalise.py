@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cache, lru_cache
 
 #: bump whenever the output of `normalise` changes, so stored forms are recomputed
@@ -141,30 +141,30 @@ def word_offsets(folded: str) -> Sequence[int]:
     removed = len(folded) - len(body)
     starts = [0] if removed else []
     shifts = [removed] if removed else []
-    if body.isprintable():
-        # the only whitespace is the space (no newline, no NBSP): runs found with
-        # `str.find`, several times faster than a `\s` pattern
-        size = len(folded)
-        begin = folded.find("  ", removed)
-        while begin != -1:
-            end = begin + 2
-            while end < size and folded[end] == " ":
-                end += 1
-            removed += end - begin - 1
-            starts.append(end - removed)
-            shifts.append(removed)
-            begin = folded.find("  ", end)
-    else:
-        for run in _WHITESPACE_RUNS.finditer(folded, removed):
-            begin, end = run.span()
-            removed += end - begin - 1
-            starts.append(end - removed)  # where the text after the run lands in the norm
-            shifts.append(removed)
+    # a text whose only whitespace is the space (no newline, no NBSP) has its runs found
+    # with `str.find`, several times faster than a `\s` pattern
+    runs = _space_runs(folded, removed) if body.isprintable() else \
+        (run.span() for run in _WHITESPACE_RUNS.finditer(folded, removed))
+    for begin, end in runs:
+        removed += end - begin - 1
+        starts.append(end - removed)  # where the text after the run lands in the norm
+        shifts.append(removed)
     return _Shifted(folded, len(norm), starts, shifts)
 
 
 #: runs of whitespace that normalising cuts to one space
 _WHITESPACE_RUNS = re.compile(r"\s\s+")
+
+
+def _space_runs(text: str, start: int) -> Iterator[tuple[int, int]]:
+    """The spans of two or more spaces in `text` from `start` on."""
+    begin = text.find("  ", start)
+    while begin != -1:
+        end = begin + 2
+        while end < len(text) and text[end] == " ":
+            end += 1
+        yield begin, end
+        begin = text.find("  ", end)
 
 
 class _Shifted(Sequence[int]):
