@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Iterable
 from functools import cache
@@ -13,6 +14,7 @@ import yaml
 from policies import lexicon as lexicon_module
 from policies.engine import builtin_cues, met_combos
 from policies.lexicon import (
+    BUILTIN_CUES,
     CATEGORIES,
     LAYERS,
     PHRASE_GROUPS,
@@ -468,3 +470,34 @@ def test_a_matcher_from_cached_tables_finds_what_one_from_patterns_finds(lang):
     for sample in [*texts, "Boston marathon bomb deals #BostonStrong"]:
         norm = normalise(sample, lang)
         assert tabled.hits(norm, sample) == flat.hits(norm, sample), sample
+
+
+# The built-in cues as first written: clearer, 5x slower (a leading lookbehind is tried at
+# every position). The fast forms must agree with them on whether a text has each cue.
+_PLAIN_CUES = {
+    "time": re.compile(r"(?<![\d.,])(?:[01]?\d|2[0-3])(?::[0-5]\d|\.(?:00|15|30|45))"
+                       r"(?!\d)(?![.,]\d)"),
+    "phone": re.compile(r"(?<![\d.,])\+?\d(?:[ -]?\d){5,}(?![\d.,]\d)"),
+}
+
+
+@pytest.mark.parametrize(("text", "cues"), [
+    ("open from 9:00", {"number", "time"}), ("until 23:59", {"number", "time"}),
+    ("at 24:00", {"number"}), ("at 18.00", {"number", "time"}), ("only 12.50", {"number"}),
+    ("9.99 $", {"number"}), ("1:300", {"number"}), ("call 0800 555 123", {"number", "phone"}),
+    ("+62 812-555", {"number", "phone"}), ("12345", {"number"}), ("1.234567", {"number"}),
+    ("no digits", set()), ("(5) 6:45", {"number", "time"}),
+])
+def test_builtin_cues(text, cues):
+    assert builtin_cues(text) == cues
+
+
+def test_fast_builtin_cues_agree_with_their_plain_forms():
+
+    rng = random.Random(20261203)
+    alphabet = "0123456789012345:.,+- a٣"
+    for _ in range(50_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 14)))
+        for name, plain in _PLAIN_CUES.items():
+            assert (BUILTIN_CUES[name].search(text) is None) == \
+                (plain.search(text) is None), (name, text)
