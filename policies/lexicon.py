@@ -54,11 +54,11 @@ CATEGORIES = ("bombing", "shooting", "flood", "hurricane", "earthquake", "wildfi
 LAYERS = ("death", "explosion", "weapons", "violence", "fire", "water", "wind", "quake",
           "collapse", "crash", "disease")
 PHRASE_GROUPS = ("condolence", "donation", "operational", "promotion", "offer", "help")
-#: cues every lexicon may use in combos without listing them, found by pattern rather
-#: than by word: any digit, and a time of day (9:00, 18.30, 8:00-22:00)
 # Each begins with a digit and looks behind it only then: a pattern that opens with a
 # character class is scanned for it in C, one that opens with a lookbehind is tried at
 # every position (5x slower on a post). Only whether each matches is ever asked.
+#: cues every lexicon may use in combos without listing them, found by pattern rather
+#: than by word: any digit, and a time of day (9:00, 18.30, 8:00-22:00)
 BUILTIN_CUES = {"number": re.compile(r"\d"),
                 # 9:00, 18:30 (an hour not run on from a number or a price); with a dot
                 # only on the quarter hours (18.00), since 12.50 and 9.99 are prices

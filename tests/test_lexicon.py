@@ -493,7 +493,6 @@ def test_builtin_cues(text, cues):
 
 
 def test_fast_builtin_cues_agree_with_their_plain_forms():
-
     rng = random.Random(20261203)
     alphabet = "0123456789012345:.,+- a٣"
     for _ in range(50_000):
