@@ -484,10 +484,6 @@ def _value(key: str, found: Sequence[_Entry]) -> _Value:
     all share, checked once per occurrence (most occurrences, `rice` in `price`, fail at
     the word start of every pattern): all need a word start, all end at a word end, one
     counts only at a hashtag's start."""
-    if len(found) == 1:
-        pattern, starts, mode, _ = found[0]
-        return (len(key), tuple(found), starts == _WORD_START, mode == _WORD_END,
-                pattern.in_hashtag)
     return (len(key), tuple(found), all(entry[1] == _WORD_START for entry in found),
             all(entry[2] == _WORD_END for entry in found),
             any(entry[0].in_hashtag for entry in found))
