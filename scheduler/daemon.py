@@ -27,6 +27,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from scheduler.dispatch import Dispatcher, PassReport
+from scheduler.epoch_watch import EpochWatch
 from scheduler.errors import database_problem
 
 log = logging.getLogger("tactful.daemon")
@@ -52,6 +53,10 @@ FORGET_AFTER = timedelta(days=7)
 class Daemon:
     def __init__(self, dispatcher: Dispatcher, grace: float = 30.0) -> None:
         self.dispatcher = dispatcher
+        # the listener below tells the dispatcher of toggles, so that a send need not ask
+        # the database whether one happened (see scheduler.epoch_watch)
+        if dispatcher.epoch_watch is None:
+            dispatcher.epoch_watch = EpochWatch()
         self.settings = dispatcher.settings
         self.grace = grace
         self._planned: datetime | None = None
@@ -96,13 +101,13 @@ class Daemon:
         self._announce()
         self.scheduler.add_job(self._beat, "interval", seconds=HEARTBEAT_SECONDS,
                                id="heartbeat", executor="heartbeat")
-        self.scheduler.start()
         # PostgreSQL: hear of a crisis toggle the moment it commits, and say so
         self._listener = threading.Thread(
             target=self.dispatcher.store.listen_for_epochs,
-            args=(self.dispatcher.stop, self._heard_epoch), name="epoch-listener",
-            daemon=True)
+            args=(self.dispatcher.stop, self._heard_epoch, self.dispatcher.epoch_watch),
+            name="epoch-listener", daemon=True)
         self._listener.start()
+        self.scheduler.start()
         log.info("daemon %s started: tick %gs, poll %gs, lease %gs", self.dispatcher.worker,
                  tick, self.settings.poll_seconds, self.settings.lease_seconds)
 

@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler.config import DaemonConfig
+from scheduler.epoch_watch import EpochWatch
 from scheduler.errors import database_problem
 from scheduler.models import Post, Status
 from scheduler.publishers import Publisher, PublisherPool, PublishError, Receipt
@@ -93,8 +94,11 @@ class Dispatcher:
                  clock: Clock, worker: str | None = None,
                  stop: threading.Event | None = None, judge: ClaimJudge | None = None,
                  before_pass: Callable[[datetime], None] | None = None,
-                 spread: Callable[[], float] = random.random) -> None:
+                 spread: Callable[[], float] = random.random,
+                 epoch_watch: EpochWatch | None = None) -> None:
         self.store = store
+        #: what the daemon's listener heard of the crisis epoch (None: ask the database)
+        self.epoch_watch = epoch_watch
         #: draws how much longer than the bare backoff a failed post waits (0 to 1)
         self.spread = spread
         self.judge = judge
@@ -116,6 +120,7 @@ class Dispatcher:
         while not self.stop.is_set():
             # Only what was due when the pass began: a post that fails in this pass comes
             # back in a later one, after its backoff, however long this pass runs.
+            ticket = self.epoch_watch.ticket() if self.epoch_watch is not None else None
             claim = self.store.claim_due(
                 now=self.clock(), due_by=started, worker=self.worker,
                 lease=timedelta(seconds=self.settings.lease_seconds),
@@ -128,10 +133,21 @@ class Dispatcher:
                     continue  # the head of the line was all set aside: look further
                 break
             with LeaseKeeper(self.store, self.worker, self.settings.lease_seconds, self.clock):
-                self._send_batch(claim.posts, claim.epoch, report)
+                self._send_batch(claim.posts, claim.epoch, ticket, report)
         return report
 
-    def _send_batch(self, batch: list[Post], epoch: int, report: PassReport) -> None:
+    def _epoch_moved(self, epoch: int, ticket: int | None) -> bool:
+        """Whether the crisis state changed since a claim made under `epoch` (with the
+        listener's `ticket` taken before it): from memory when the listener can vouch
+        for it, else from the database."""
+        if self.epoch_watch is not None:
+            moved = self.epoch_watch.moved_since(epoch, ticket)
+            if moved is not None:
+                return moved
+        return self.store.current_epoch() != epoch
+
+    def _send_batch(self, batch: list[Post], epoch: int, ticket: int | None,
+                    report: PassReport) -> None:
         pending: list[tuple[Post, Receipt, datetime]] = []
         #: channels whose network asked us to slow down, and until when
         resting: dict[str, datetime] = {}
@@ -140,7 +156,7 @@ class Dispatcher:
                 self._record(pending, report)
                 self._give_back(batch[index:], report, "the daemon is stopping")
                 return
-            if self.store.current_epoch() != epoch:
+            if self._epoch_moved(epoch, ticket):
                 # a crisis was flagged, updated or ended since the claim: judge again
                 self._record(pending, report)
                 self._give_back(batch[index:], report,
@@ -210,6 +226,7 @@ class Dispatcher:
         started = self.store.mark_sending(post.id, worker=self.worker, now=now, epoch=epoch,
                                           key=publisher.new_key() if publisher.keyed else None)
         if started is None:
+            # the store refused it: ask the store why (memory may not have heard yet)
             if self.store.current_epoch() != epoch:
                 # a crisis or a channel pause arrived since the claim: judge it again
                 self._give_back([post], report,

@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from scheduler.config import check_database_url
+from scheduler.epoch_watch import PROBE_SECONDS, EpochWatch
 from scheduler.errors import ConfigError, DuplicatePost, ImportInProgress, TactfulError
 from scheduler.models import AuditEvent, NewPost, Post, Receipt, SendStart, Status
 from scheduler.store import claims, crises, queue
@@ -37,6 +38,8 @@ from scheduler.store.rows import audit_from_row
 from scheduler.store.schema import audit
 from scheduler.store.transitions import Change
 
+#: how a daemon's listening connection names itself to PostgreSQL (pg_stat_activity)
+LISTENER_NAME = "tactful-epoch-listener"
 log = logging.getLogger("tactful.store")
 
 #: a bigger import is written in chunks of this many posts, and queued at the end
@@ -394,34 +397,64 @@ class Store:
         with self.read() as conn:
             return claims.next_wake(conn)
 
-    def listen_for_epochs(self, stop: threading.Event,
-                          heard: Callable[[int], None]) -> None:
+    def listen_for_epochs(self, stop: threading.Event, heard: Callable[[int], None],
+                          watch: EpochWatch | None = None) -> None:
         """On PostgreSQL, call `heard(epoch)` as soon as a crisis toggle or a channel
         pause commits (LISTEN on the channel `bump_epoch` notifies), until `stop` is
-        set; a lost connection is opened again. On SQLite (one machine, no such channel)
-        return at once: daemons there learn of a toggle at their next epoch check."""
+        set; a lost connection is opened again. `watch` learns each session's start and
+        end and every epoch heard; the epoch is also read every `PROBE_SECONDS`, which
+        proves the session alive and catches a note that never came. On SQLite (one
+        machine, no such channel) return at once: daemons there learn of a toggle at
+        their next epoch check."""
         if self.backend != "postgresql":
             return
         import psycopg
 
         url = self.engine.url.set(drivername="postgresql")
         conninfo = url.render_as_string(hide_password=False)
+        known = -1  # the newest epoch `heard` was told of
+
+        def learn(epoch: int, noted: bool) -> None:
+            nonlocal known
+            if watch is not None:
+                watch.heard(epoch)
+            # a probe that finds a newer epoch stands for a note that never came (or came
+            # while no session listened)
+            if epoch > known and (noted or known >= 0):
+                heard(epoch)
+            known = max(known, epoch)
+
+        read = "SELECT epoch FROM crisis_state WHERE id = 1"
         while not stop.is_set():
             try:
-                with psycopg.connect(conninfo, autocommit=True) as conn:
+                # a peer that vanished without closing the connection is noticed in
+                # seconds, not when the kernel gives up on it
+                with psycopg.connect(conninfo, autocommit=True, application_name=LISTENER_NAME,
+                                     keepalives=1,
+                                     keepalives_idle=5, keepalives_interval=2,
+                                     keepalives_count=2, tcp_user_timeout=5000) as conn:
                     conn.execute(f"LISTEN {crises.EPOCH_CHANNEL}")
+                    epoch = int(conn.execute(read).fetchone()[0])  # type: ignore[index]
+                    if watch is not None:
+                        watch.listening(epoch)
+                    learn(epoch, noted=False)
                     while not stop.is_set():
-                        for note in conn.notifies(timeout=0.5):
+                        for note in conn.notifies(timeout=PROBE_SECONDS):
                             try:
                                 epoch = int(note.payload)
                             except ValueError:  # anyone may NOTIFY: not ours, ignored
                                 log.warning("ignored a note on %s that is not an epoch: %r",
                                             crises.EPOCH_CHANNEL, note.payload[:40])
                                 continue
-                            heard(epoch)
+                            learn(epoch, noted=True)
+                        learn(int(conn.execute(read).fetchone()[0]),  # type: ignore[index]
+                              noted=False)
             except psycopg.Error as exc:
                 log.warning("listening for crisis toggles: %s; trying again", exc)
                 stop.wait(1.0)
+            finally:
+                if watch is not None:
+                    watch.lost()
 
     # -- daemon heartbeats -------------------------------------------------------------
     def daemon_started(self, *, worker: str, host: str, pid: int, now: datetime,
