@@ -279,3 +279,46 @@ def test_a_retry_left_for_the_next_pass_does_not_block_the_posts_behind_it(store
     later = now + timedelta(minutes=1)
     claim = store.claim_due(now=later, due_by=now - timedelta(seconds=2), limit=1, **lease)
     assert [p.id for p in claim.posts] == [queued[1]]
+
+
+def test_one_claim_sends_the_head_of_the_line_each_way_it_must_go_with_its_audit(store):
+    from sqlalchemy import select
+
+    from scheduler.store import channels as channel_store
+    from scheduler.store.schema import posts
+
+    with store.write() as conn:  # a post queued on a paused channel waits at the claim
+        channel_store.pause(conn, "stride-hook", Change(actor="ops", now=T0))
+    ids = queue(store,
+                post("fine", T0 - timedelta(minutes=5)),
+                post("stale offer", T0 - timedelta(minutes=4), expires_at=T0 - timedelta(1)),
+                post("far too late", T0 - timedelta(hours=7)),
+                post("on the hook", T0 - timedelta(minutes=3), channel="stride-hook"),
+                post("late and stale", T0 - timedelta(hours=8),
+                     expires_at=T0 - timedelta(seconds=1)),
+                post("also fine", T0 - timedelta(minutes=1)),
+                post("not yet", T0 + timedelta(minutes=1)))
+    fine, stale, late, hooked, both, also, future = ids
+    assert store.get_post(hooked).status is Status.QUEUED
+    claim = store.claim_due(now=T0, worker="w1", lease=timedelta(seconds=30), limit=10,
+                            max_lateness=timedelta(hours=6), idempotent_channels=set())
+    assert [p.id for p in claim.posts] == [fine, also]
+    assert sorted(claim.expired) == sorted([stale, both])  # expiry is said first
+    assert claim.late == [late] and claim.stopped == [(hooked, Status.PAUSED)]
+    expected = {fine: (Status.PUBLISHING, "claim", None),
+                also: (Status.PUBLISHING, "claim", None),
+                stale: (Status.EXPIRED, "status", "expired before it could go out"),
+                both: (Status.EXPIRED, "status", "expired before it could go out"),
+                late: (Status.HELD, "status", "missed its time (more than 6h late)"),
+                hooked: (Status.PAUSED, "channel-pause", "channel stride-hook is paused"),
+                future: (Status.QUEUED, "create", None)}
+    for pid, (status, action, reason) in expected.items():
+        got = store.get_post(pid)
+        last = store.audit_events(post_id=pid)[-1]
+        assert (got.status, last.action, last.reason) == (status, action, reason), pid
+        assert last.to_status == status.value and got.status_reason == reason
+    # only the claimed take a lease and a try
+    with store.read() as conn:
+        leases = dict(conn.execute(select(posts.c.id, posts.c.lease_owner)).all())
+    assert {pid: owner for pid, owner in leases.items() if owner} == {fine: "w1", also: "w1"}
+    assert [store.get_post(pid).attempts for pid in ids] == [1, 0, 0, 0, 0, 1, 0]

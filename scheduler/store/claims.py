@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, or_, select, true, update
 
 from scheduler.models import CrisisRecord, NewPost, Post, Receipt, SendStart, Status, Verdict
 from scheduler.store.channels import pause_reason, paused_channels
@@ -28,7 +28,7 @@ from scheduler.store.schema import (
     posts,
     posts_with_decisions,
 )
-from scheduler.store.transitions import Change, db_time, move_where, write_audit
+from scheduler.store.transitions import Change, Route, db_time, move_routed, move_where, write_audit
 from scheduler.store.verdicts import apply_verdicts
 
 #: (epoch, active crises, candidate posts) -> verdicts for the posts the policy stops
@@ -77,42 +77,47 @@ def claim_due(conn: Connection, *, now: datetime, worker: str, lease: timedelta,
     # the due test sits in the locking query too: PostgreSQL re-checks it on a row that
     # another daemon claimed since our snapshot, and then leaves that row alone
     head = and_(posts.c.id.in_(head_of_line.scalar_subquery()), is_due(), ready)
-    expired = move_where(
-        conn, head & (posts.c.expires_at < now), to=Status.EXPIRED, skip_locked=True,
-        change=Change(actor=worker, now=now, reason="expired before it could go out"))
+    expired = posts.c.expires_at < now
     # late means due (run_at) for too long without going out: a daemon that was down,
     # not a post a human re-queued or a retry that came due
-    late = move_where(
-        conn, head & (posts.c.run_at < now - max_lateness), to=Status.HELD, skip_locked=True,
-        change=Change(actor=worker, now=now,
-                      reason=f"missed its time (more than {_hours(max_lateness)} late)"))
-    stopped: list[tuple[int, Status]] = []
+    late = posts.c.run_at < now - max_lateness
     paused = list(paused_channels(conn))
-    for channel in paused:  # a post queued on a paused channel waits
-        rows = move_where(conn, head & (posts.c.channel == channel), to=Status.PAUSED,
-                          skip_locked=True, change=Change(actor=worker, now=now,
-                                                          action="channel-pause",
-                                                          reason=pause_reason(channel, None)))
-        stopped += [(r.id, Status.PAUSED) for r in rows]
-    # `head` is a query, run again by each statement: after the moves above it holds the
-    # next posts in line, which none of them looked at. What may be judged and claimed
-    # says so itself: not expired, not late, not on a paused channel.
-    fit = and_(head, or_(posts.c.expires_at.is_(None), posts.c.expires_at >= now),
-               posts.c.run_at >= now - max_lateness)
-    if paused:
-        fit = and_(fit, posts.c.channel.not_in(paused))
+    # the head of the line goes one of these ways, in one UPDATE: past its expiry, too
+    # late, waiting for its paused channel, or claimed
+    routes = [
+        Route(when=expired, to=Status.EXPIRED, change=Change(
+            actor=worker, now=now, reason="expired before it could go out")),
+        Route(when=late, to=Status.HELD, change=Change(
+            actor=worker, now=now,
+            reason=f"missed its time (more than {_hours(max_lateness)} late)")),
+        *(Route(when=posts.c.channel == channel, to=Status.PAUSED, change=Change(
+            actor=worker, now=now, action="channel-pause", reason=pause_reason(channel, None)))
+          for channel in paused)]
+    claim = {"lease_owner": worker, "lease_until": now + lease, "send_started_at": None,
+             "attempts": posts.c.attempts + 1}
+    stopped: list[tuple[int, Status]] = []
+    claimable: ColumnElement[bool] = true()
     if crises and judge is not None:
-        fit, judged = _judge_head(conn, fit, judge, epoch, crises, worker, now)
+        # what may be judged says so itself: not expired, not late, not on a paused channel
+        fit = and_(head, or_(posts.c.expires_at.is_(None), posts.c.expires_at >= now),
+                   posts.c.run_at >= now - max_lateness)
+        if paused:
+            fit = and_(fit, posts.c.channel.not_in(paused))
+        claimable, judged = _judge_head(conn, fit, judge, epoch, crises, worker, now)
         stopped += judged
-    claimed = move_where(
-        conn, fit, to=Status.PUBLISHING, skip_locked=True,
-        change=Change(actor=worker, now=now, action="claim"),
-        values={"lease_owner": worker, "lease_until": now + lease, "send_started_at": None,
-                "attempts": posts.c.attempts + 1})
+    # `head` is a query, run again by the UPDATE: after the judge stopped some posts it
+    # holds the next ones in line, which only the judged may join
+    moved = move_routed(conn, head, [*routes, Route(
+        when=claimable, to=Status.PUBLISHING, change=Change(actor=worker, now=now,
+                                                            action="claim"), values=claim)],
+        skip_locked=True)
+    expired_rows, late_rows, claimed = moved[0], moved[1], moved[-1]
+    stopped += [(r.id, Status.PAUSED) for rows in moved[2:-1] for r in rows]
     whole = conn.execute(posts_with_decisions().where(posts.c.id.in_([r.id for r in claimed])))
     in_order = sorted((post_from_row(r) for r in whole), key=lambda p: (p.run_at, p.id))
     return Claim(posts=in_order, epoch=epoch, requeued=requeued, unknown=unknown, dead=dead,
-                 late=[r.id for r in late], expired=[r.id for r in expired], stopped=stopped)
+                 late=[r.id for r in late_rows], expired=[r.id for r in expired_rows],
+                 stopped=stopped)
 
 
 def _judge_head(conn: Connection, head: ColumnElement[bool], judge: ClaimJudge, epoch: int,

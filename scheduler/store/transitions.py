@@ -7,12 +7,12 @@ audit log, and a post that another process moved first is simply not matched.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, select, update
+from sqlalchemy import ColumnElement, Connection, Row, case, literal, select, true, update
 from sqlalchemy.engine import Dialect
 
 from scheduler.models import Status
@@ -30,6 +30,16 @@ class Change:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Route:
+    """Where the posts matching `when` go, in a move that sends posts several ways."""
+
+    when: ColumnElement[bool]
+    to: Status | Any
+    change: Change
+    values: dict[str, Any] = field(default_factory=dict)
+
+
 def move_where(conn: Connection, condition: ColumnElement[bool], *, to: Status | Any,
                change: Change, values: dict[str, Any] | None = None,
                order_by: Sequence[Any] = (), limit: int | None = None,
@@ -42,23 +52,52 @@ def move_where(conn: Connection, condition: ColumnElement[bool], *, to: Status |
     part of the locking query, so a row another transaction changed meanwhile is checked
     again. On SQLite the caller's BEGIN IMMEDIATE already serialises writers.
     """
+    route = Route(when=true(), to=to, change=change, values=values or {})
+    return move_routed(conn, condition, [route], order_by=order_by, limit=limit,
+                       skip_locked=skip_locked)[0]
+
+
+def move_routed(conn: Connection, condition: ColumnElement[bool], routes: Sequence[Route], *,
+                order_by: Sequence[Any] = (), limit: int | None = None,
+                skip_locked: bool = False) -> list[list[Row[Any]]]:
+    """Move each post matching `condition` by the first of `routes` whose `when` it
+    meets (posts that meet none stay), in one UPDATE; the new rows, by route. Each route
+    writes the audit lines of its own change. See `move_where` for the locking."""
     candidates = select(posts.c.id).where(condition)
     if order_by:
         candidates = candidates.order_by(*order_by)
     if limit is not None:
         candidates = candidates.limit(limit)
     candidates = candidates.with_for_update(skip_locked=skip_locked)
-    target = to.value if isinstance(to, Status) else to
+    # which route each row takes (one route: every row, and no CASE to evaluate)
+    which = case(*((r.when, index) for index, r in enumerate(routes)), else_=None) \
+        if len(routes) > 1 else literal(0)
+
+    def by_route(pick: Callable[[Route], Any], otherwise: Any) -> Any:
+        if len(routes) == 1:
+            return pick(routes[0])
+        return case(*((which == index, pick(r)) for index, r in enumerate(routes)),
+                    else_=otherwise)
+
+    columns = {name for r in routes for name in r.values}
+    values = {name: by_route(lambda r, n=name: r.values.get(n, posts.c[n]), posts.c[name])
+              for name in columns}
     stmt = (
         update(posts)
-        .where(posts.c.id.in_(candidates.scalar_subquery()))
-        .values(status=target, prev_status=posts.c.status, status_reason=change.reason,
-                updated_at=change.now, **(values or {}))
-        .returning(*posts.c)
+        .where(posts.c.id.in_(candidates.scalar_subquery()),
+               *([which.is_not(None)] if len(routes) > 1 else []))
+        .values(status=by_route(lambda r: _value(r.to), posts.c.status),
+                prev_status=posts.c.status,
+                status_reason=by_route(lambda r: r.change.reason, posts.c.status_reason),
+                updated_at=routes[0].change.now, **values)  # one time for all routes
+        .returning(*posts.c, which.label("route"))
     )
-    rows = list(conn.execute(stmt))
-    write_audit(conn, ((r.id, r.prev_status, r.status) for r in rows), change)
-    return rows
+    moved: list[list[Row[Any]]] = [[] for _ in routes]
+    for row in conn.execute(stmt):
+        moved[row.route].append(row)
+    for route, rows in zip(routes, moved, strict=True):
+        write_audit(conn, ((r.id, r.prev_status, r.status) for r in rows), route.change)
+    return moved
 
 
 def move(conn: Connection, post_ids: Iterable[int], *, allowed_from: Iterable[Status],
