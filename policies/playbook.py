@@ -28,6 +28,8 @@ PLAYBOOKS = Path(__file__).parent / "playbooks"
 DEFAULT = PLAYBOOKS / "default.yaml"
 #: parts of the default playbook kept in files of their own
 PARTS = (PLAYBOOKS / "sectors.yaml", PLAYBOOKS / "contexts.yaml")
+#: every file the default playbook is read from
+DEFAULT_FILES = (DEFAULT, *PARTS)
 RULES = ("follow-the-business", "sensitive-words", "sector-proximity", "empty-condolence",
          "newsjacking", "donation-boast", "operational-notice", "slow-automation")
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")

@@ -30,7 +30,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from policies import yaml_text
-from policies.playbook import Playbook, PlaybookError, default_playbook, load_playbook
+from policies.playbook import (
+    DEFAULT_FILES,
+    Playbook,
+    PlaybookError,
+    default_playbook,
+    load_playbook,
+)
 from policies.yaml_text import YamlProblem
 from scheduler.errors import BadInput, ConfigError
 from scheduler.when import parse_duration, zone
@@ -292,27 +298,40 @@ class Config(Strict):
 
     @model_validator(mode="after")
     def _playbooks_load(self) -> Config:
+        from scheduler.taxonomy_cache import checked_sectors, remember_checked
+
         for index, brand in enumerate(self.brands):
-            if brand.playbook is not None:
+            # a playbook found valid before, its files unchanged, is not read again here
+            if brand.playbook is not None and checked_sectors(self._files(brand)) is None:
                 try:
                     self.playbook_for(brand.id)
                 except PlaybookError as exc:
                     raise ValueError(f"brands[{index}].playbook: {exc}") from None
+                remember_checked(self._files(brand), ())
         return self
 
     @model_validator(mode="after")
     def _sectors_resolve(self) -> Config:
-        from scheduler.taxonomy_cache import warm
+        from scheduler.taxonomy_cache import checked_sectors, remember_checked, warm
 
         for index, brand in enumerate(self.brands):
+            if not brand.sectors or set(brand.sectors) <= (
+                    checked_sectors(self._files(brand)) or frozenset()):
+                continue  # nothing to resolve, or resolved before under these files
             playbook = self.playbook_for(brand.id)
-            if brand.sectors and not playbook.sectors.keys() >= set(brand.sectors):
+            if not playbook.sectors.keys() >= set(brand.sectors):
                 warm(playbook.sector_names)  # names to read, not only ids
             for at, typed in enumerate(brand.sectors):
                 if not playbook.resolve_sector(typed).ids:
                     raise ValueError(f"brands[{index}].sectors[{at}]: "
                                      f"{unknown_sector(typed, playbook)}")
+            remember_checked(self._files(brand), brand.sectors)
         return self
+
+    def _files(self, brand: Brand) -> tuple[Path, ...]:
+        """The files the brand's playbook is read from, in order."""
+        own = (self.resolve(brand.playbook),) if brand.playbook is not None else ()
+        return (*DEFAULT_FILES, *own)
 
     def sectors_of(self, brand_id: str) -> frozenset[str]:
         """The taxonomy sectors a brand's typed sectors resolved to."""

@@ -11,6 +11,7 @@ import pytest
 from policies.playbook import DEFAULT, load_playbook
 from policies.taxonomy import Taxonomy
 from scheduler import taxonomy_cache
+from scheduler.errors import ConfigError
 
 TYPED = ["kids clothing", "детская одежда", "home insurance", "rail travel",
          "event ticketing", "coffee shop", "hunting and fishing", "spaceship repair"]
@@ -88,3 +89,73 @@ def test_the_key_follows_the_stemmers_and_unicode(monkeypatch):
     assert taxonomy_cache._code() != before
     monkeypatch.undo()
     taxonomy_cache._code.cache_clear()
+
+
+# -- a playbook found valid, and the sectors that resolve under it ----------------------
+
+
+def _config(tmp_path, sectors, playbook=None):
+    from scheduler.config import load_config
+    from tests.conftest import base_config, write_config
+
+    data = base_config()
+    data["brands"][0]["sectors"] = sectors
+    if playbook is not None:
+        data["brands"][0]["playbook"] = playbook
+    return load_config(write_config(tmp_path, data))
+
+
+def _playbook_reads(monkeypatch) -> list[str]:
+    """Count the playbook files read (the real reader still reads them)."""
+    import policies.playbook
+
+    reads: list[str] = []
+    real = policies.playbook._read
+
+    def counting(path):
+        reads.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(policies.playbook, "_read", counting)
+    policies.playbook.default_playbook.cache_clear()
+    from scheduler import config
+
+    config._load_brand_playbook.cache_clear()
+    return reads
+
+
+def test_a_config_checked_before_is_not_checked_against_the_playbook_again(
+        cache, tmp_path, monkeypatch):
+    reads = _playbook_reads(monkeypatch)
+    first = _config(tmp_path, ["kids clothing", "coffee"])
+    assert reads  # the first time, the playbook is read to resolve the sectors
+    assert [c.name for c in cache.glob("checked-*.json")]
+    reads.clear()
+    import policies.playbook
+
+    policies.playbook.default_playbook.cache_clear()
+    again = _config(tmp_path, ["coffee", "kids clothing"])
+    assert reads == []
+    assert again.sectors_of("stride") == first.sectors_of("stride")  # read when asked
+    # a sector never resolved here still is, and one that resolves nowhere still fails
+    reads.clear()
+    policies.playbook.default_playbook.cache_clear()
+    _config(tmp_path, ["coffee", "bakery"])
+    assert reads
+    with pytest.raises(ConfigError, match=r"brands\[0\]\.sectors\[1\]"):
+        _config(tmp_path, ["coffee", "spaceship repair"])
+
+
+def test_a_brand_playbook_changed_since_it_was_checked_is_read_again(cache, tmp_path,
+                                                                      monkeypatch):
+    own = tmp_path / "own.yaml"
+    own.write_text("rules:\n  newsjacking: {from: watch}\n", encoding="utf-8")
+    reads = _playbook_reads(monkeypatch)
+    _config(tmp_path, ["coffee"], playbook="own.yaml")
+    reads.clear()
+    _config(tmp_path, ["coffee"], playbook="own.yaml")
+    assert reads == []
+    own.write_text("rules:\n  be-nice: {from: watch}\n", encoding="utf-8")
+    _playbook_reads(monkeypatch)  # as a new command would: nothing read in this process
+    with pytest.raises(ConfigError, match=r"brands\[0\]\.playbook:.*be-nice"):
+        _config(tmp_path, ["coffee"], playbook="own.yaml")

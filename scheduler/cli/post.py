@@ -6,9 +6,9 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from scheduler.cli.common import (
@@ -23,11 +23,12 @@ from scheduler.cli.common import (
     pass_app,
     print_json,
 )
-from scheduler.csv_import import plan_import
-from scheduler.drafting import NEXT_SLOT, Draft, Drafting
 from scheduler.errors import BadInput
 from scheduler.models import Post, Status
 from scheduler.when import parse_when, zone
+
+if TYPE_CHECKING:
+    from scheduler.drafting import Drafting
 
 PROGRESS_FROM = 1000
 _OPTION = {"text": "TEXT", "channel": "--channel", "at": "--at", "tags": "--tag",
@@ -52,6 +53,10 @@ def post() -> None:
 
 
 def _drafting(app: App, label=lambda field: _OPTION.get(field, field)) -> Drafting:
+    # drafting (media, network limits, slots) is imported by the commands that write
+    # posts, not by `post list`: start-up time is most of a quick command's time
+    from scheduler.drafting import Drafting
+
     # the store is opened only if a --next-slot needs it: a refused command creates nothing
     return Drafting(app.config, now=app.now(), label=label,
                     taken=lambda channel, since: app.store.taken_times(channel, since))
@@ -104,6 +109,8 @@ def add(app: App, text: str, channel: str, at: str | None, next_slot: bool,
     """
     if bool(at) == next_slot:
         raise click.UsageError("give exactly one of --at WHEN or --next-slot")
+    from scheduler.drafting import NEXT_SLOT, Draft
+
     if text == "-":
         text = sys.stdin.read()
     draft = Draft(text=text, channel=channel, at=NEXT_SLOT if next_slot else at,
@@ -144,6 +151,8 @@ def import_(app: App, file: Path, dry_run: bool, fold: str | None, as_json: bool
       tactful post import week.csv --dry-run
       tactful post import week.csv
     """
+    from scheduler.csv_import import plan_import
+
     drafting = _drafting(app, label=lambda field: f"column {field!r}")
     plan = plan_import(file, drafting, lambda keys: app.store.live_duplicates(keys))
     ids: list[int] = []
@@ -172,6 +181,8 @@ def _progress(total: int) -> Iterator:
     if total < PROGRESS_FROM or not is_terminal():
         yield None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     columns = (TextColumn("queueing"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=console(stderr=True), transient=True) as bar:
         task = bar.add_task("queue", total=total)
@@ -299,6 +310,8 @@ def edit(app: App, post_id: int, text: str | None, at: str | None, tags: tuple[s
     Example:
       tactful post edit 42 --text "Rye is back tomorrow" --at 2026-11-25T07:00
     """
+    from scheduler.drafting import Draft
+
     current = app.store.get_post(post_id)
     if text == "-":
         text = sys.stdin.read()
