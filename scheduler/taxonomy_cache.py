@@ -92,11 +92,24 @@ def _checked_path(files: Sequence[Path]) -> Path | None:
     digest.update(_playbook_code().encode())
     try:
         for file in files:
-            digest.update(f"\0{file}\0".encode())
-            digest.update(file.read_bytes())
+            digest.update(f"\0{file}\0{_file_digest(file)}".encode())
     except OSError:
         return None  # a file that cannot be read: the playbook is read, and says why
     return cache_folder() / f"checked-{digest.hexdigest()[:32]}.json"
+
+
+_digests: dict[tuple[str, int, int], str] = {}
+
+
+def _file_digest(file: Path) -> str:
+    """The hash of a file's bytes, worked out once per process while its size and time
+    stay the same (a config of many brands asks for the default playbook's each time)."""
+    info = file.stat()
+    key = (str(file), info.st_mtime_ns, info.st_size)
+    found = _digests.get(key)
+    if found is None:
+        found = _digests[key] = hashlib.sha256(file.read_bytes()).hexdigest()
+    return found
 
 
 @cache
