@@ -64,6 +64,9 @@ class Draft:
     alts: Sequence[str] = ()
     #: images already settled (an edit keeps them when it gives none)
     media_items: tuple[Media, ...] = ()
+    #: an edit's current time: a shift in `at` ('+2h', '-30m') moves the post from it,
+    #: as a marketer moving a post means, not from now
+    moved_from: datetime | None = None
 
 
 Label = Callable[[str], str]
@@ -167,10 +170,20 @@ class Drafting:
                                    f"{NEXT_SLOT}")
         if is_next_slot(raw):
             return self._next_slot(channel_id, slots, tz)
-        due = self._when(raw, "at", tz, draft.fold)
+        if draft.moved_from is not None and raw[:1] in ("+", "-"):
+            due = self._shifted(draft.moved_from, raw)
+        else:
+            due = self._when(raw, "at", tz, draft.fold)
         if due < self.now - PAST_TOLERANCE:
             raise self._fail("at", f"{raw!r} is in the past; use 'now' to post right away")
         return due
+
+    def _shifted(self, base: datetime, raw: str) -> datetime:
+        try:
+            span = parse_duration(raw[1:], what=self._label("at"))
+        except BadInput as exc:
+            raise FieldError("at", str(exc)) from None
+        return base + span if raw[0] == "+" else base - span
 
     def _when(self, raw: str, field: str, tz, fold: Fold | None) -> datetime:
         try:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import Cli, base_config, write_config
+from tests.conftest import Cli, base_config, refused, write_config
 
 
 def snapshot(folder: Path) -> list:
@@ -189,3 +189,25 @@ def test_retry_and_mark_published_close_the_loop_for_stopped_posts(cli: Cli, tmp
     assert cli("post", "retry", "2").exit_code == 2
     actions = [e["action"] for e in json.loads(cli("audit", "--json").stdout)]
     assert actions[-2:] == ["retry", "confirm"]
+
+
+def test_edit_at_plus_two_hours_moves_the_post_from_its_own_time_and_says_when(cli: Cli):
+    cli("post", "add", "Rye is back", "-c", "stride-outbox", "--at", future(3, 9))
+    before = json.loads(cli("post", "show", "1", "--json").stdout)["due_at"]
+    result = cli("post", "edit", "1", "--at", "+2h")
+    assert result.exit_code == 0, result.stderr
+    after = json.loads(cli("post", "show", "1", "--json").stdout)["due_at"]
+    assert datetime.fromisoformat(after) - datetime.fromisoformat(before) == \
+        timedelta(hours=2)
+    # said in the brand's own time zone (stride: America/New_York)
+    local = datetime.fromisoformat(after).astimezone(ZoneInfo("America/New_York"))
+    assert result.stdout.strip() == (f"Edited post 1 (queued): now due "
+                                     f"{local:%a %Y-%m-%d %H:%M %Z}.")
+    cli("post", "edit", "1", "--at", "-30m")
+    moved = json.loads(cli("post", "show", "1", "--json").stdout)["due_at"]
+    assert datetime.fromisoformat(moved) == datetime.fromisoformat(after) - \
+        timedelta(minutes=30)
+    # a shift that lands in the past is refused, like any time in the past
+    error = refused(cli, "post", "edit", "1", "--at", "-10d")
+    assert "'-10d' is in the past" in error
+    assert "not a duration" in refused(cli, "post", "edit", "1", "--at", "+2 hours")

@@ -293,7 +293,9 @@ def show(app: App, post_id: int, as_json: bool) -> None:
 @post.command("edit")
 @click.argument("post_id", type=POST_ID)
 @click.option("--text", help="New text ('-' reads stdin).")
-@click.option("--at", "at", metavar="WHEN", help="New time.")
+@click.option("--at", "at", metavar="WHEN",
+              help="New time: a date and time, 'now', or a shift from the post's own time "
+                   "('+2h' later, '-30m' earlier).")
 @click.option("--tag", "-t", "tags", multiple=True, metavar="TAG",
               help="Replace the tags (repeatable).")
 @click.option("--expires", metavar="WHEN", help="New expiry.")
@@ -309,6 +311,7 @@ def edit(app: App, post_id: int, text: str | None, at: str | None, tags: tuple[s
     \b
     Example:
       tactful post edit 42 --text "Rye is back tomorrow" --at 2026-11-25T07:00
+      tactful post edit 42 --at +2h        # two hours later than it was
     """
     from scheduler.drafting import Draft
 
@@ -319,13 +322,19 @@ def edit(app: App, post_id: int, text: str | None, at: str | None, tags: tuple[s
                   at=at, due_at=None if at else current.due_at, tags=tags or current.tags,
                   lang=current.lang, expires=expires, crisis_text=crisis_text, fold=fold,
                   expires_at=current.expires_at, until_at=current.until,
-                  every_span=current.every, media_items=current.media)
+                  every_span=current.every, media_items=current.media,
+                  moved_from=current.due_at)
     checked = _drafting(app).build(draft)
     changed = app.store.edit_post(
         post_id, app.change(), text=checked.text if text is not None else None,
         due_at=checked.due_at if at else None, tags=checked.tags if tags else None,
         expires_at=checked.expires_at if expires else None,
         crisis_text=checked.crisis_text if crisis_text else None)
+    if at and not as_json:
+        brand, _ = app.config.channels[changed.channel]
+        click.echo(f"Edited post {changed.id} ({changed.status.value}): now due "
+                   f"{local_time(changed.due_at, app.config.brand_zone(brand))}.")
+        return
     _done(changed, "Edited", as_json)
 
 
