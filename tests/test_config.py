@@ -99,3 +99,26 @@ def test_database_defaults_beside_the_config_and_env_overrides(tmp_path, monkeyp
     assert config.database_url == f"sqlite:///{tmp_path / 'data/q.db'}"
     monkeypatch.setenv("TACTFUL_DATABASE_URL", "postgresql://x@127.0.0.1/y")
     assert config.database_url == "postgresql://x@127.0.0.1/y"
+
+
+def test_config_check_says_which_languages_are_screened_and_warns_for_the_rest(tmp_path):
+    import json
+
+    from tests.conftest import Cli
+
+    data = base_config()
+    data["brands"][0]["languages"] = ["en", "pt", "SW"]
+    data["brands"][1]["languages"] = ["cs"]
+    cli = Cli(write_config(tmp_path, data))
+    checked = cli("config", "check")
+    assert checked.exit_code == 0  # a warning, not an error: such posts still go out
+    assert "stride: posts in en are screened in their own language" in checked.stdout
+    assert "kvasek: posts in cs are screened in their own language" in checked.stdout
+    [warning] = [line for line in checked.stderr.splitlines() if "no lexicon" in line]
+    assert warning.startswith("warning: brands stride: no lexicon for 'pt', 'sw':")
+    assert "notices for 'pt', 'sw' are drafted in English" in warning
+    assert warning.endswith("(languages with a lexicon: ar, az, cs, en, id, ru)")
+    report = json.loads(cli("config", "check", "--json").stdout)
+    assert report["languages"] == {"stride": {"screened": ["en"], "not_screened": ["pt", "sw"]},
+                                   "kvasek": {"screened": ["cs"], "not_screened": []}}
+    assert any("no lexicon for 'pt', 'sw'" in w for w in report["warnings"])

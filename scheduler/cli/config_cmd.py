@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from sqlalchemy.engine import make_url
 
+from policies.playbook import Playbook
 from scheduler.cli.common import App, err, json_option, pass_app, print_json
 from scheduler.config import config_path
 from scheduler.publishers import missing_credentials
@@ -41,13 +42,16 @@ def check(app: App, as_json: bool) -> None:
     sectors = {brand: {r.text: list(r.ids) for r in found} for brand, found in resolved.items()}
     ignored = {brand: {r.text: list(r.ignored) for r in found if r.ignored}
                for brand, found in resolved.items()}
-    problems = missing_credentials(config)
+    screened = {b.id: _screening(b.languages) for b in config.brands if b.languages}
+    problems = missing_credentials(config) + [
+        f"brands {brand}: {_unscreened(langs['not_screened'], config.playbook_for(brand))}"
+        for brand, langs in screened.items() if langs["not_screened"]]
     if as_json:
         print_json({"config": str(config_path(app.config_path)), "ok": True,
                     "brands": len(config.brands), "channels": channels,
                     "database": database, "sectors": sectors,
                     "ignored_words": {b: w for b, w in ignored.items() if w},
-                    "warnings": problems})
+                    "languages": screened, "warnings": problems})
         return
     click.echo(f"{config_path(app.config_path)}: OK ({len(config.brands)} brands, "
                f"{channels} channels, database {database}).")
@@ -55,6 +59,10 @@ def check(app: App, as_json: bool) -> None:
         if resolved:
             click.echo(f"  {brand}: sectors " + "; ".join(
                 _resolution(typed, ids) for typed, ids in resolved.items()))
+    for brand, langs in screened.items():
+        if langs["screened"]:
+            click.echo(f"  {brand}: posts in {', '.join(langs['screened'])} are screened "
+                       "in their own language")
     for brand, words in ignored.items():
         for typed, unknown in words.items():
             err(f"warning: brands {brand}: sector {typed!r}: the words {', '.join(unknown)} "
@@ -62,6 +70,30 @@ def check(app: App, as_json: bool) -> None:
                 "playbook can add one)")
     for problem in problems:
         err(f"warning: {problem}")
+
+
+def _screening(languages: list[str]) -> dict[str, list[str]]:
+    """A brand's languages: those with a lexicon (idioms, tone phrases, inflection) and
+    the rest, which only the crisis keywords and the English idioms screen."""
+    from policies.lexicon import available_languages
+
+    known = set(available_languages())
+    return {"screened": [lang for lang in languages if lang.split("-")[0] in known],
+            "not_screened": [lang for lang in languages if lang.split("-")[0] not in known]}
+
+
+def _unscreened(languages: list[str], playbook: Playbook) -> str:
+    from policies.lexicon import available_languages
+
+    noticed = {lang for texts in playbook.notices.values() for lang in texts}
+    english = [lang for lang in languages if lang not in noticed]
+    return (f"no lexicon for {', '.join(map(repr, languages))}: posts in "
+            f"{'it' if len(languages) == 1 else 'them'} are screened only for the crisis's "
+            "keywords and English idioms, not for their own idioms or tone"
+            + (f"; crisis notices for {', '.join(map(repr, english))} are drafted in "
+               "English (a brand's playbook can give its own under notices:)"
+               if english else "")
+            + f" (languages with a lexicon: {', '.join(available_languages())})")
 
 
 def _resolution(typed: str, ids: list[str]) -> str:
