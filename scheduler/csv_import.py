@@ -8,6 +8,7 @@ so importing the same file twice queues nothing twice.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -153,7 +154,8 @@ def _flag(cell: str) -> bool | None:
 def _records(path: Path) -> list[tuple[int, list[str]]]:
     """(first line number, values) of each CSV record; a quoted text may span lines."""
     text = _read_text(path)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text),
+                        strict=True)
     records: list[tuple[int, list[str]]] = []
     next_line = 1
     try:
@@ -163,6 +165,26 @@ def _records(path: Path) -> list[tuple[int, list[str]]]:
     except csv.Error as exc:
         raise ImportRowError(str(path), next_line, None, f"not valid CSV ({exc})") from None
     return records
+
+
+#: what separates a CSV file's values: commas, or semicolons (what Excel writes where the
+#: comma is the decimal sign, as in most of Europe), or tabs (pasted from a sheet)
+DELIMITERS = (",", ";", "\t")
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter under which the header line names the most known columns (a comma
+    when none does better: the error then names the header as written)."""
+    first = text.split("\n", 1)[0]
+
+    def known(delimiter: str) -> int:
+        try:
+            names = next(csv.reader([first], delimiter=delimiter), [])
+        except csv.Error:
+            return 0
+        return sum(name.strip().lower() in COLUMNS for name in names)
+
+    return max(DELIMITERS, key=known)  # max keeps the first of equals: the comma
 
 
 def _read_text(path: Path) -> str:
@@ -188,8 +210,10 @@ def _header(path: Path, rows: list[tuple[int, list[str]]]) -> list[str]:
     header = [h.strip().lower() for h in rows[0][1]]
     for name in header:
         if name not in COLUMNS:
+            near = difflib.get_close_matches(name, COLUMNS, n=1, cutoff=0.6)
+            hint = f"did you mean {near[0]!r}? " if near else ""
             raise ImportRowError(str(path), 1, name,
-                                 f"unknown column; known columns: {', '.join(COLUMNS)}")
+                                 f"unknown column; {hint}known columns: {', '.join(COLUMNS)}")
         if header.count(name) > 1:
             raise ImportRowError(str(path), 1, name, "named twice")
     missing = [c for c in REQUIRED if c not in header]

@@ -112,3 +112,28 @@ def test_dry_run_queues_nothing(cli: Cli, tmp_path):
 def test_a_missing_file(cli: Cli, tmp_path):
     result = cli("post", "import", str(tmp_path / "nope.csv"))
     assert result.exit_code == 2 and "nope.csv: file not found" in result.stderr
+
+
+def test_a_semicolon_file_from_european_excel_and_a_tab_file_are_read(cli: Cli, tmp_path):
+    semicolon = write(tmp_path, f'kvasek-outbox;{DAY}T07:00;"Chléb, rohlíky; koláče";'
+                                "promo,evergreen\n", name="excel.csv",
+                      header="\ufeffchannel;at;text;tags\n")
+    result = cli("post", "import", str(semicolon), "--json")
+    assert result.exit_code == 0, result.stderr
+    tabbed = write(tmp_path, f"stride-outbox\t{DAY}T08:00\tTempo run, 5 km\n",
+                   name="sheet.tsv", header="channel\tat\ttext\n")
+    assert cli("post", "import", str(tabbed)).exit_code == 0
+    posts = {p["text"]: p for p in json.loads(cli("post", "list", "--json").stdout)}
+    assert posts["Chléb, rohlíky; koláče"]["tags"] == ["promo", "evergreen"]
+    assert posts["Chléb, rohlíky; koláče"]["channel"] == "kvasek-outbox"
+    assert posts["Tempo run, 5 km"]["channel"] == "stride-outbox"
+
+
+def test_a_misspelt_column_is_named_with_the_column_meant(cli: Cli, tmp_path):
+    result = cli("post", "import", str(write(tmp_path, "", header="channel,at,txt,tag\n")))
+    assert result.exit_code == 2
+    assert ":1: column 'txt': unknown column; did you mean 'text'? known columns:" \
+        in result.stderr
+    # a header no delimiter makes sense of is named as written
+    result = cli("post", "import", str(write(tmp_path, "", header="kanal|cas|text\n")))
+    assert ":1: column 'kanal|cas|text': unknown column; known columns:" in result.stderr
