@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import csv
 import difflib
+import hashlib
 import io
+import json
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from scheduler.drafting import Draft, Drafting, FieldError, is_next_slot, split_tags
@@ -44,17 +46,28 @@ class _Problem:
 
 
 def plan_import(path: Path, drafting: Drafting,
-                existing: Callable[[Collection[str]], dict[str, int]]) -> ImportPlan:
-    """Read and check the whole file; raise ImportRowError for the first bad row."""
+                existing: Callable[[Collection[str]], dict[str, int]],
+                imported: Callable[[Collection[str]], dict[str, int]] = lambda _: {}
+                ) -> ImportPlan:
+    """Read and check the whole file; raise ImportRowError for the first bad row.
+
+    `existing` finds live posts by content key (channel, time, text); `imported` finds
+    posts by the key of the row that made them (`row_keys`): a row imported before is
+    skipped before it is read, so a `next-slot` row does not take a second slot."""
     rows = _records(path)
     header = _header(path, rows)
     plan = ImportPlan()
     problems: list[_Problem] = []
     first_line_of: dict[str, int] = {}
     body = [(line, values) for line, values in rows[1:] if any(v.strip() for v in values)]
+    keys = row_keys(header, body)
+    seen = imported(list(keys.values()))
+    plan.already_queued = [(line, seen[keys[line]]) for line, _ in body if keys[line] in seen]
+    body = [(line, values) for line, values in body if keys[line] not in seen]
     for line, values in _fixed_times_first(header, body):
         try:
-            post = _row_post(drafting, header, values, path.parent)
+            post = replace(_row_post(drafting, header, values, path.parent),
+                           import_key=keys[line])
         except _RowError as exc:
             problems.append(_Problem(line, exc.column, exc.message))
             continue
@@ -72,7 +85,25 @@ def plan_import(path: Path, drafting: Drafting,
     in_file_order = sorted(zip(plan.lines, plan.posts, strict=True), key=lambda lp: lp[0])
     plan.lines = [line for line, _ in in_file_order]
     plan.posts = [post for _, post in in_file_order]
-    return _skip_already_queued(plan, existing)
+    plan = _skip_already_queued(plan, existing)
+    plan.already_queued.sort()
+    return plan
+
+
+def row_keys(header: list[str], body: list[tuple[int, list[str]]]) -> dict[int, str]:
+    """A key for each row (by line) of what it says: its cells by column name, stripped,
+    and which repeat of an identical row it is (two identical rows are two posts, and
+    stay two on a re-import). Where the row is in the file does not count: rows may be
+    added, moved or sorted between imports."""
+    keys: dict[int, str] = {}
+    repeats: dict[str, int] = {}
+    for line, values in body:
+        cells = sorted(zip(header, (v.strip() for v in values), strict=False))
+        content = json.dumps(cells, ensure_ascii=False)
+        repeats[content] = repeats.get(content, 0) + 1
+        digest = hashlib.sha256(f"{content}\0{repeats[content]}".encode())
+        keys[line] = digest.hexdigest()[:32]
+    return keys
 
 
 def _fixed_times_first(header: list[str],
@@ -87,7 +118,7 @@ def _skip_already_queued(plan: ImportPlan,
     found = existing([p.key for p in plan.posts])
     if not found:
         return plan
-    kept = ImportPlan()
+    kept = ImportPlan(already_queued=plan.already_queued)
     for post, line in zip(plan.posts, plan.lines, strict=True):
         if post.key in found:
             kept.already_queued.append((line, found[post.key]))

@@ -84,6 +84,8 @@ class NewPost:
     until: datetime | None = None
     series_id: int | None = None
     media: tuple[Media, ...] = ()
+    #: the CSV row it comes from, when imported (see csv_import.row_keys)
+    import_key: str | None = None
 
     @property
     def key(self) -> str:

@@ -137,3 +137,30 @@ def test_a_misspelt_column_is_named_with_the_column_meant(cli: Cli, tmp_path):
     # a header no delimiter makes sense of is named as written
     result = cli("post", "import", str(write(tmp_path, "", header="kanal|cas|text\n")))
     assert ":1: column 'kanal|cas|text': unknown column; known columns:" in result.stderr
+
+
+def test_reimporting_a_file_of_next_slot_rows_queues_nothing_again(cli: Cli, tmp_path):
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    body = ("kvasek-outbox,next-slot,Rye is back,,,,,\n"
+            f"kvasek-outbox,{tomorrow}T07:00,Fixed morning post,,,,,\n"
+            "kvasek-outbox,next-slot,Tip of the week,,,,,\n"
+            "kvasek-outbox,next-slot,Tip of the week,,,,,\n")  # twice on purpose: two posts
+    path = write(tmp_path, body)
+    assert "Queued 4 posts" in cli("post", "import", str(path)).stdout
+    first = {p["id"]: p["due_at"] for p in json.loads(cli("post", "list", "--json").stdout)}
+    assert len(set(first.values())) == 4
+    again = cli("post", "import", str(path))
+    assert "Queued 0 posts" in again.stdout
+    assert ("Skipped 4 row(s) already queued (line 2 = post 1, line 3 = post 2, "
+            "line 4 = post 3, line 5 = post 4)") in again.stdout
+    # rows moved around and one added: only the new row is queued
+    moved = "".join(reversed(body.splitlines(keepends=True)))
+    path.write_text(HEADER + "kvasek-outbox,next-slot,New loaf on Friday,,,,,\n" + moved,
+                    encoding="utf-8")
+    third = json.loads(cli("post", "import", str(path), "--json").stdout)
+    assert third["queued"] == [5] and len(third["already_queued"]) == 4
+    # a post cancelled since is not brought back by importing its file again
+    cli("post", "cancel", "1")
+    assert json.loads(cli("post", "import", str(path), "--json").stdout)["queued"] == []
+    after = {p["id"]: p["due_at"] for p in json.loads(cli("post", "list", "--json").stdout)}
+    assert {pid: after[pid] for pid in first} == first  # nobody's slot moved

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -51,6 +52,18 @@ class App:
             write_wait.notify = _say_waiting
             self._store = Store.open(self.config.database_url)
         return self._store
+
+    def has_database(self) -> bool:
+        """Whether the database is there already (without making it): a SQLite file that
+        does not exist yet holds no posts, and a refused command must not create it."""
+        if self._store is not None:
+            return True
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.config.database_url)
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return True
+        return Path(url.database).exists()
 
     @cached_property
     def judging(self) -> Judging:

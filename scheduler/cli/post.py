@@ -154,7 +154,9 @@ def import_(app: App, file: Path, dry_run: bool, fold: str | None, as_json: bool
     from scheduler.csv_import import plan_import
 
     drafting = _drafting(app, label=lambda field: f"column {field!r}")
-    plan = plan_import(file, drafting, lambda keys: app.store.live_duplicates(keys))
+    plan = plan_import(file, drafting, lambda keys: app.store.live_duplicates(keys),
+                       lambda keys: app.store.imported_rows(keys) if app.has_database()
+                       else {})
     ids: list[int] = []
     if plan.posts and not dry_run:
         with _progress(len(plan.posts)) as advance:

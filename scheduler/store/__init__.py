@@ -249,6 +249,10 @@ class Store:
         with self.read() as conn:
             return queue.live_duplicates(conn, keys)
 
+    def imported_rows(self, keys: Collection[str]) -> dict[str, int]:
+        with self.read() as conn:
+            return queue.imported_rows(conn, keys)
+
     def get_post(self, post_id: int) -> Post:
         with self.read() as conn:
             return queue.get_post(conn, post_id)

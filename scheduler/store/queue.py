@@ -40,6 +40,20 @@ def live_duplicates(conn: Connection, keys: Collection[str], *,
     return found
 
 
+def imported_rows(conn: Connection, keys: Collection[str]) -> dict[str, int]:
+    """Which of these CSV row keys made a post before, and its id (any status but staged:
+    a post published or cancelled since was still imported)."""
+    found: dict[str, int] = {}
+    keys = list(keys)
+    for start in range(0, len(keys), _INSERT_CHUNK):
+        stmt = (select(posts.c.import_key, func.min(posts.c.id))
+                .where(posts.c.import_key.in_(keys[start:start + _INSERT_CHUNK]),
+                       posts.c.status != Status.STAGED.value)
+                .group_by(posts.c.import_key))
+        found.update({k: i for k, i in conn.execute(stmt)})
+    return found
+
+
 def staged_batches(conn: Connection, keys: Collection[str]) -> dict[str, datetime]:
     """The imports that staged posts with these content keys, each with the lease of its
     newest chunk (an import renews its claim with every chunk it writes)."""

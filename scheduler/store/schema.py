@@ -117,6 +117,8 @@ posts = Table(
     Column("decision_id", Id),
     Column("judged_epoch", Integer),
     Column("approved_epoch", Integer),
+    # the CSV row a post came from (0009): a re-import finds a next-slot row by it
+    Column("import_key", String(32)),
 )
 
 # A post's words, apart from its state (0003). Claims, retries and crisis toggles rewrite
@@ -150,6 +152,7 @@ Index("ix_posts_channel_due", posts.c.channel, posts.c.due_at)
 # held posts with an offer that ends: a stale offer leaves the review queue on time
 Index("ix_posts_held_expiry", posts.c.expires_at,
       sqlite_where=text(HELD_EXPIRING_SQL), postgresql_where=text(HELD_EXPIRING_SQL))
+Index("ix_posts_import_key", posts.c.import_key)
 # one live post per (channel, instant, text): re-running an import cannot duplicate posts
 Index("uq_posts_live_content", posts.c.content_key, unique=True,
       sqlite_where=text(LIVE_SQL), postgresql_where=text(LIVE_SQL))
