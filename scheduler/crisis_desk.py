@@ -129,6 +129,10 @@ class Impact:
                                   for k, v in sorted(self.keyword_forms.items())}}
 
 
+#: decisions that hold a post for a human (the review queue), as the policy writes them
+_HELD_BY_POLICY = frozenset({"hold", "rewrite", "block"})
+
+
 class CrisisDesk:
     def __init__(self, store: Store, config: Config, judging: Judging | None = None) -> None:
         self.store = store
@@ -260,23 +264,45 @@ class CrisisDesk:
             remaining = crisis_store.active_crises(conn)
         judge = self.judging.judge_for(epoch, remaining)
         still, free = self._paused_split(judge, epoch, change)
+        held, cleared = self._held_split(judge, epoch)
+        why = f"crisis {target.id} ended"
         result: dict[str, Any] = {"crisis": target.id, "epoch": epoch, "resume": resume,
-                                  "still_paused": len(still)}
-        result |= self.release(free, change, resume=resume, pace=pace,
-                               why=f"crisis {target.id} ended")
-        return result
+                                  "still_paused": len(still), "still_held": len(held)}
+        result |= self.release(free, change, resume=resume, pace=pace, why=why)
+        holds = self.release(cleared, change, resume=resume, pace=pace, stopped_as=Status.HELD,
+                             why=f"{why}; no active crisis stops it now")
+        return result | {f"holds_{key}": value for key, value in holds.items()}
+
+    def _held_split(self, judge: Judge, epoch: int) -> tuple[list[Post], list[Post]]:
+        """Posts the crisis policy held (for review, a rewrite, or blocked) that a crisis
+        still active stops, and those it no longer does."""
+        held = [p for p in self.store.list_posts(statuses=[Status.HELD])
+                if p.action in _HELD_BY_POLICY]
+        still, cleared = [], []
+        for post in held:
+            decision = self.judging.decide(judge, post, epoch)
+            (still if decision is not None and decision.stops else cleared).append(post)
+        return still, cleared
 
     def release(self, free: Sequence[Post], change: Change, *, resume: Resume,
-                pace, why: str) -> dict[str, Any]:
-        """Let paused posts that nothing stops any more go: at a paced rate per channel,
-        to review first, or not yet (`hold`)."""
+                pace, why: str, stopped_as: Status = Status.PAUSED) -> dict[str, Any]:
+        """Let paused posts (or held ones, `stopped_as`) that nothing stops any more go:
+        at a paced rate per channel, to review first (a held post stays there, without
+        the crisis's verdict, so a block no longer asks for an override), or not yet
+        (`hold`)."""
         result: dict[str, Any] = {"released": [], "expired": [], "to_review": [],
                                   "kept_paused": []}
+        if not free:
+            return result
         if resume == "review":
+            ids = [p.id for p in free]
             with self.store.write() as conn:
                 result["to_review"] = crisis_store.move_paused(
-                    conn, [p.id for p in free], Status.HELD, replace(
-                        change, action="resume", reason=f"{why}; review before it goes out"))
+                    conn, ids, Status.HELD, replace(
+                        change, action="resume", reason=f"{why}; review before it goes out")
+                ) if stopped_as is Status.PAUSED else crisis_store.clear_holds(
+                    conn, ids, replace(change, action="resume",
+                                       reason=f"{why}: approve it to send it"))
         elif resume == "hold":
             result["kept_paused"] = [p.id for p in free]
         else:
@@ -284,7 +310,8 @@ class CrisisDesk:
             with self.store.write() as conn:
                 released, expired = crisis_store.release_paused(
                     conn, plan.schedule, plan.expired, replace(
-                        change, action="resume", reason=f"{why}; released at a paced rate"))
+                        change, action="resume", reason=f"{why}; released at a paced rate"),
+                    stopped_as=stopped_as)
             result["released"] = [(pid, at.isoformat()) for pid, at in plan.schedule
                                   if pid in set(released)]
             result["expired"] = expired

@@ -83,7 +83,8 @@ def test_update_adds_keywords_and_rejudges(cli, queue):
     assert cli("crisis", "update", "1").exit_code == 2  # nothing to change
 
 
-def test_off_releases_paused_posts_at_a_paced_rate_and_leaves_held_ones(cli, queue, tmp_path):
+def test_off_releases_paused_and_held_posts_nothing_stops_now_at_a_paced_rate(cli, queue,
+                                                                             tmp_path):
     extra = [add(cli, f"Automated tip {i}", "stride-outbox", "--automated", "--tag",
                  "evergreen") for i in range(3)]
     cli("crisis", "on", *BOSTON)
@@ -94,7 +95,13 @@ def test_off_releases_paused_posts_at_a_paced_rate_and_leaves_held_ones(cli, que
     times = sorted(released.values())
     assert all(b - a >= timedelta(hours=1) - timedelta(seconds=1)
                for a, b in itertools.pairwise(times))
-    assert statuses(cli)[queue["promo"]] == "held"
+    # the rewrite the crisis held for review goes back to the queue too, paced
+    assert [pid for pid, _ in result["holds_released"]] == [queue["promo"]]
+    assert statuses(cli)[queue["promo"]] == "queued"
+    last = json.loads(cli("audit", "--post", str(queue["promo"]), "--json").stdout)[-1]
+    assert (last["from_status"], last["to_status"]) == ("held", "queued")
+    assert last["reason"] == ("crisis 1 ended; no active crisis stops it now; released at "
+                              "a paced rate")
     assert json.loads(cli("crisis", "status", "--json").stdout)["active"] == []
     history = json.loads(cli("crisis", "list", "--json").stdout)
     assert history[0]["ended_by"] == "tester" and history[0]["active"] is False
@@ -290,3 +297,27 @@ def test_preview_shows_the_forms_each_keyword_matched(tmp_path):
     words = cli("crisis", "preview", "Nehoda", "--category", "transport-accident",
                 "--keyword", "vlak", "--region", "cz").stdout
     assert "vlak: " in words and "vlákniny" not in words.split("matched")[-1]
+
+
+def test_off_leaves_held_what_another_crisis_stops_and_clears_a_block_for_review(cli):
+    blocked = add(cli, "#BostonStrong: 20% off", "stride-outbox")
+    river = add(cli, "Trail report: the river path is muddy today", "stride-outbox")
+    cli("crisis", "on", *BOSTON)
+    cli("crisis", "on", "River flood", "--category", "flood", "--keyword", "river",
+        "--region", "us")
+    assert statuses(cli)[blocked] == "held" and statuses(cli)[river] == "held"
+    refused = cli("review", "approve", str(blocked))
+    assert refused.exit_code == 2 and "needs --override" in refused.stderr
+    ended = cli("crisis", "off", "1", "--resume", "review")
+    assert ended.exit_code == 0, ended.stderr
+    assert "1 held post(s) stay in review with no crisis verdict" in ended.stdout
+    assert "1 held post(s) stay held: a crisis still active stops them." in ended.stdout
+    shown = json.loads(cli("post", "show", str(blocked), "--json").stdout)
+    assert shown["status"] == "held"
+    assert shown["decision"] == {"action": "publish", "reasons": []}  # no crisis verdict
+    assert json.loads(cli("post", "show", str(river), "--json").stdout)["decision"][
+        "action"] != "publish"  # the flood still holds it
+    # no override needed any more: nothing blocks it now
+    approved = cli("review", "approve", str(blocked), "--json")
+    assert approved.exit_code == 0, approved.stderr
+    assert json.loads(approved.stdout)["status"] == "queued"

@@ -184,3 +184,19 @@ def echo_release(result: dict[str, Any], *, still: str) -> None:
                    "tactful post retry ID.")
     if result["still_paused"]:
         click.echo(f"{result['still_paused']} post(s) stay paused: {still}.")
+    if result.get("holds_released"):
+        first, last = result["holds_released"][0][1], result["holds_released"][-1][1]
+        click.echo(f"Released {len(result['holds_released'])} held post(s) that no active "
+                   f"crisis stops, at a paced rate, from {first} to {last}.")
+    if result.get("holds_expired"):
+        click.echo(f"Dropped {len(result['holds_expired'])} held post(s) whose offer "
+                   "expired.")
+    if result.get("holds_to_review"):
+        click.echo(f"{len(result['holds_to_review'])} held post(s) stay in review with no "
+                   "crisis verdict: approve them to send them (tactful review list).")
+    if result.get("holds_kept_paused"):
+        click.echo(f"{len(result['holds_kept_paused'])} held post(s) that no active crisis "
+                   "stops stay held (--resume hold).")
+    if result.get("still_held"):
+        click.echo(f"{result['still_held']} held post(s) stay held: a crisis still active "
+                   "stops them.")

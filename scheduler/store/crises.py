@@ -199,31 +199,40 @@ def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def release_paused(conn: Connection, schedule: list[tuple[int, datetime]],
-                   expired: list[int], change: Change) -> tuple[list[int], list[int]]:
-    """Paused posts back to the queue at their planned times; expired offers dropped.
+                   expired: list[int], change: Change, *,
+                   stopped_as: Status = Status.PAUSED) -> tuple[list[int], list[int]]:
+    """Paused posts (or, with `stopped_as`, held ones) back to the queue at their planned
+    times; expired offers dropped.
 
     A released post's time becomes its release time, so it is not taken for a post
     that "missed its time" by the hours it spent paused.
     """
-    dropped = move(conn, expired, allowed_from={Status.PAUSED}, to=Status.EXPIRED,
+    was = "paused" if stopped_as is Status.PAUSED else "held"
+    dropped = move(conn, expired, allowed_from={stopped_as}, to=Status.EXPIRED,
                    change=Change(actor=change.actor, now=change.now, action="expire",
-                                 reason="its offer expired while it was paused"))
+                                 reason=f"its offer expired while it was {was}"))
     if not schedule:
         return [], [r.id for r in dropped]
     when = dict(schedule)
     rows = conn.execute(select(posts.c.id, posts.c.channel, post_texts.c.text)
                         .select_from(with_texts()).where(
-        posts.c.id.in_(list(when)), posts.c.status == Status.PAUSED.value)
+        posts.c.id.in_(list(when)), posts.c.status == stopped_as.value)
         .with_for_update(of=posts)).all()
     params = [{"pid": r.id, "at": when[r.id], "key": content_key(r.channel, when[r.id], r.text)}
               for r in rows]
     if params:
         conn.execute(update(posts).where(posts.c.id == bindparam("pid")).values(
-            status=Status.QUEUED.value, prev_status=Status.PAUSED.value,
+            status=Status.QUEUED.value, prev_status=stopped_as.value,
             status_reason=change.reason, due_at=bindparam("at"), run_at=bindparam("at"),
             content_key=bindparam("key"), updated_at=change.now), params)
-    write_audit(conn, ((p["pid"], Status.PAUSED, Status.QUEUED) for p in params), change)
+    write_audit(conn, ((p["pid"], stopped_as, Status.QUEUED) for p in params), change)
     return [p["pid"] for p in params], [r.id for r in dropped]
+
+
+def clear_holds(conn: Connection, post_ids: list[int], change: Change) -> list[int]:
+    """Held posts stay in review without the crisis's verdict: nothing stops them now."""
+    return [r.id for r in move(conn, post_ids, allowed_from={Status.HELD}, to=Status.HELD,
+                               change=change, values={"decision_id": None})]
 
 
 def move_paused(conn: Connection, post_ids: list[int], to: Status, change: Change) -> list[int]:
