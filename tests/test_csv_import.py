@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -164,3 +165,25 @@ def test_reimporting_a_file_of_next_slot_rows_queues_nothing_again(cli: Cli, tmp
     assert json.loads(cli("post", "import", str(path), "--json").stdout)["queued"] == []
     after = {p["id"]: p["due_at"] for p in json.loads(cli("post", "list", "--json").stdout)}
     assert {pid: after[pid] for pid in first} == first  # nobody's slot moved
+
+
+def test_dry_run_lists_each_row_with_its_channel_and_resolved_time(cli: Cli, tmp_path):
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    body = (f"kvasek-outbox,{tomorrow}T07:00,Rye is back,,,,,\n"
+            "stride-outbox,next-slot,\"Tempo run\nmeet at 6\",,,,,\n")
+    result = cli("post", "import", str(write(tmp_path, body)), "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Would queue 2 posts from") and lines[0].endswith(":")
+    # the fixed time in the brand's zone (kvasek: Europe/Prague), as typed
+    local = datetime.combine(tomorrow, time(7), tzinfo=ZoneInfo("Europe/Prague"))
+    assert lines[1].startswith(f"  line 2: kvasek-outbox, {local:%a %Y-%m-%d %H:%M %Z}")
+    assert lines[1].endswith(": Rye is back")
+    assert lines[2].startswith("  line 3: stride-outbox, ") and lines[2].endswith(
+        ": Tempo run...")
+    report = json.loads(cli("post", "import", str(write(tmp_path, body)), "--dry-run",
+                            "--json").stdout)
+    assert [(r["line"], r["channel"]) for r in report["rows"]] == [
+        (2, "kvasek-outbox"), (3, "stride-outbox")]
+    assert report["rows"][0]["due_at"] == local.astimezone(UTC).isoformat()
+    assert json.loads(cli("post", "list", "--json").stdout) == []

@@ -142,8 +142,10 @@ def import_(app: App, file: Path, dry_run: bool, fold: str | None, as_json: bool
     """Queue every row of a CSV file, or nothing if any row is wrong.
 
     Columns: channel, at, text (required); tags, lang, expires, crisis_text, automated,
-    every, until (optional). `at` may be next-slot. Rows identical to a post already
-    queued (same channel, time and text) are skipped, so re-importing is safe.
+    every, until (optional). `at` may be next-slot. Values may be separated by commas,
+    semicolons or tabs. A row imported before (next-slot rows included) or identical to
+    a post already queued is skipped, so re-importing is safe. --dry-run lists each row
+    it would queue, with its channel and the time it resolved to.
 
     \b
     Example:
@@ -166,12 +168,24 @@ def import_(app: App, file: Path, dry_run: bool, fold: str | None, as_json: bool
     if as_json:
         print_json({"file": str(file), "dry_run": dry_run, "queued": ids,
                     "would_queue": len(plan.posts) if dry_run else None,
+                    "rows": [{"line": ln, "channel": p.channel, "due_at": p.due_at.isoformat(),
+                              "text": p.text} for ln, p in zip(plan.lines, plan.posts,
+                                                               strict=True)]
+                    if dry_run else None,
                     "already_queued": [{"line": ln, "post": pid}
                                        for ln, pid in plan.already_queued]})
         return
     verb = "Would queue" if dry_run else "Queued"
     click.echo(f"{verb} {len(plan.posts)} post{'s' if len(plan.posts) != 1 else ''} "
-               f"from {file}.")
+               f"from {file}{':' if dry_run and plan.posts else '.'}")
+    if dry_run:
+        for line, new in zip(plan.lines, plan.posts, strict=True):
+            brand, _ = app.config.channels[new.channel]
+            first = new.text.splitlines()[0] if new.text else ""
+            more = "..." if len(first) > 50 or first != new.text else ""
+            click.echo(f"  line {line}: {new.channel}, "
+                       f"{local_time(new.due_at, app.config.brand_zone(brand))}: "
+                       f"{first[:50]}{more}")
     if plan.already_queued:
         sample = ", ".join(f"line {ln} = post {pid}" for ln, pid in plan.already_queued[:5])
         click.echo(f"Skipped {len(plan.already_queued)} row(s) already queued ({sample}"
