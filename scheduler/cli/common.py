@@ -168,6 +168,16 @@ def is_terminal() -> bool:
     return sys.stderr.isatty()
 
 
+#: what became of held posts that no active crisis stops when a crisis ended (the paced
+#: release aside), by the key of the result that lists them
+_HELD_OUTCOMES = (
+    ("holds_expired", "Dropped {n} held post(s) whose offer expired."),
+    ("holds_to_review", "{n} held post(s) stay in review with no crisis verdict: approve "
+                        "them to send them (tactful review list)."),
+    ("holds_kept_paused", "{n} held post(s) that no active crisis stops stay held "
+                          "(--resume hold)."))
+
+
 def echo_release(result: dict[str, Any], *, still: str) -> None:
     """What became of paused posts when a crisis ended or a channel resumed."""
     if result["released"]:
@@ -188,15 +198,9 @@ def echo_release(result: dict[str, Any], *, still: str) -> None:
         first, last = result["holds_released"][0][1], result["holds_released"][-1][1]
         click.echo(f"Released {len(result['holds_released'])} held post(s) that no active "
                    f"crisis stops, at a paced rate, from {first} to {last}.")
-    if result.get("holds_expired"):
-        click.echo(f"Dropped {len(result['holds_expired'])} held post(s) whose offer "
-                   "expired.")
-    if result.get("holds_to_review"):
-        click.echo(f"{len(result['holds_to_review'])} held post(s) stay in review with no "
-                   "crisis verdict: approve them to send them (tactful review list).")
-    if result.get("holds_kept_paused"):
-        click.echo(f"{len(result['holds_kept_paused'])} held post(s) that no active crisis "
-                   "stops stay held (--resume hold).")
+    for key, message in _HELD_OUTCOMES:
+        if result.get(key):
+            click.echo(message.format(n=len(result[key])))
     if result.get("still_held"):
         click.echo(f"{result['still_held']} held post(s) stay held: a crisis still active "
                    "stops them.")
