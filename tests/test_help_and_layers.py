@@ -71,3 +71,24 @@ def test_top_level_help_loads_no_command_and_no_database_library():
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_completion_scripts_complete_commands_and_choices_in_a_real_bash(tmp_path):
+    import os
+    from pathlib import Path
+
+    bin_dir = str(Path(sys.executable).parent)
+    script = ("source <(tactful completion bash)\n"
+              "COMP_WORDS=(tactful cr); COMP_CWORD=1; COMPREPLY=()\n"
+              "_tactful_completion tactful; echo \"[${COMPREPLY[*]}]\"\n"
+              "COMP_WORDS=(tactful crisis off --resume ''); COMP_CWORD=4; COMPREPLY=()\n"
+              "_tactful_completion tactful; echo \"[${COMPREPLY[*]}]\"\n")
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path,
+                          env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["[crisis]", "[paced review hold]"]
+    for shell in ("zsh", "fish"):
+        source = subprocess.run([f"{bin_dir}/tactful", "completion", shell],
+                                capture_output=True, text=True, timeout=60).stdout
+        assert "_TACTFUL_COMPLETE" in source and f"{shell}_" in source

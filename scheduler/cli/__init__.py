@@ -37,6 +37,7 @@ COMMANDS = {
     "db": "db:db", "demo": "demo:demo", "channel": "channel:channel",
     "config": "config_cmd:config_group", "sectors": "taxonomy:sectors",
     "contexts": "taxonomy:contexts", "tags": "taxonomy:tags", "eval": "eval_cmd:eval_command",
+    "completion": "completion:completion",
 }
 
 
@@ -46,6 +47,7 @@ SHORT_HELP = {
     "audit": "Show who changed what, when and why (oldest first).",
     "channel": "Channels declared in config.yaml: list, test, pause and resume them.",
     "check": "Judge a draft against the active crises (or a hypothetical one); queue nothing.",
+    "completion": "Print the shell completion script for bash, zsh or fish.",
     "config": "Check config.yaml.",
     "contexts": "List what an event can involve (`crisis on --context`), with names and "
                 "what each implies.",
