@@ -9,7 +9,6 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -58,12 +57,10 @@ class App:
         does not exist yet holds no posts, and a refused command must not create it."""
         if self._store is not None:
             return True
-        from sqlalchemy.engine import make_url
+        from scheduler.store import sqlite_file
 
-        url = make_url(self.config.database_url)
-        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-            return True
-        return Path(url.database).exists()
+        file = sqlite_file(self.config.database_url)
+        return file is None or file.exists()
 
     @cached_property
     def judging(self) -> Judging:

@@ -79,6 +79,14 @@ class StoreUnavailable(TactfulError):
     """The database cannot be opened or reached."""
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names (None: another database, or one in memory)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return Path(parsed.database)
+    return None
+
+
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -94,11 +102,9 @@ class Store:
             check_database_url(url)
         except ValueError as exc:
             raise ConfigError(f"database URL: {exc}") from None
-        parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-            folder = Path(parsed.database).parent
-            if not folder.is_dir():
-                raise StoreUnavailable(f"database folder {folder} does not exist")
+        file = sqlite_file(url)
+        if file is not None and not file.parent.is_dir():
+            raise StoreUnavailable(f"database folder {file.parent} does not exist")
         store = cls(make_engine(url))
         if migrate:
             with store.unavailable_as_error():
@@ -440,7 +446,7 @@ class Store:
                     conn.execute(f"LISTEN {crises.EPOCH_CHANNEL}")
                     epoch = int(conn.execute(read).fetchone()[0])  # type: ignore[index]
                     if watch is not None:
-                        watch.listening(epoch)
+                        watch.listening(epoch)  # a new session, which also heard `epoch`
                     learn(epoch, noted=False)
                     while not stop.is_set():
                         for note in conn.notifies(timeout=PROBE_SECONDS):
