@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from policies.approval import approval_of
 from policies.engine import Judge, regions_overlap
 from policies.lexicon import CATEGORIES
 from policies.models import Action, Decision, Ops, Severity
@@ -94,6 +95,10 @@ class Impact:
     superseded: bool = False
     #: what each keyword matched in the posts stopped, by form: {Praha: {Praze: 12}}
     keyword_forms: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    #: every post the crises stop: (id, brand, channel, label, why)
+    posts: list[tuple[int, str, str, str, str]] = field(default_factory=list)
+    #: one summary per distinct decision (the judge shares them between posts)
+    _why: dict[int, str] = field(default_factory=dict, repr=False)
 
     def count(self, post: Post | Candidate, decision: Decision) -> None:
         label = _LABEL[decision.action]
@@ -105,10 +110,14 @@ class Impact:
             for match in reason.matches:
                 if match.origin is not None and reason.rule == "sensitive-words":
                     self.keyword_forms[match.origin][match.text.lstrip("#")] += 1
+        why = self._why.get(id(decision))
+        if why is None:
+            why = self._why[id(decision)] = summary(decision)
+        self.posts.append((post.id, post.brand, post.channel, label, why))
         if len(self.examples[label]) < EXAMPLES:
             self.examples[label].append({
                 "post": post.id, "brand": post.brand, "channel": post.channel,
-                "text": post.text, "why": summary(decision),
+                "text": post.text, "why": why,
                 "proposed_text": decision.proposed_text})
 
     def totals(self) -> Counter[str]:
@@ -122,6 +131,8 @@ class Impact:
                 "judged": self.judged, "totals": dict(self.totals()),
                 "by_brand": {b: dict(c) for b, c in sorted(self.by_brand.items())},
                 "examples": dict(self.examples),
+                "posts": [{"post": pid, "brand": brand, "channel": channel, "action": label,
+                           "why": why} for pid, brand, channel, label, why in self.posts],
                 "in_flight": [{"post": p.id, "channel": p.channel, "text": p.text}
                               for p in self.in_flight],
                 "notices": self.notices, "superseded": self.superseded,
@@ -146,8 +157,9 @@ class CrisisDesk:
             epoch = crisis_store.bump_epoch(conn, change.now)
             crisis_id = crisis_store.insert_crisis(conn, spec.values(), change)
             flying = crisis_store.in_flight(conn)
-        impact = self.rejudge(epoch, change)
-        impact.crisis = self.store_crisis(crisis_id)
+        flagged = self.store_crisis(crisis_id)
+        impact = self.rejudge(epoch, change, changed=[flagged])
+        impact.crisis = flagged
         impact.in_flight = flying
         if Ops(spec.ops) is not Ops.NORMAL:
             impact.notices = self._draft_notices(impact.crisis, change, epoch)
@@ -160,7 +172,7 @@ class CrisisDesk:
             active = crisis_store.active_crises(conn)
         drill = CrisisRecord.drill(spec, now, actor)
         judge = Judge([to_policy(c) for c in [*active, drill]], self.config.playbook_for)
-        impact = self._judge_queue(judge, None, None)
+        impact = self._judge_queue(judge, None, None, changed=[drill])
         impact.crisis = drill
         return impact
 
@@ -171,60 +183,71 @@ class CrisisDesk:
             epoch = crisis_store.bump_epoch(conn, change.now)
             crisis_store.update_crisis(conn, crisis_id, _changed(current, spec), change)
             flying = crisis_store.in_flight(conn)
-        impact = self.rejudge(epoch, change)
-        impact.crisis = self.store_crisis(crisis_id)
+        updated = self.store_crisis(crisis_id)
+        # posts the crisis reached before the change, or reaches after it
+        impact = self.rejudge(epoch, change, changed=[current, updated])
+        impact.crisis = updated
         impact.in_flight = flying
         if spec.ops != current.ops and Ops(spec.ops) is not Ops.NORMAL:
             impact.notices = self._draft_notices(impact.crisis, change, epoch)
         return impact
 
-    def rejudge(self, epoch: int, change: Change) -> Impact:
-        """Judge every queued, failed and paused post under `epoch` and write the verdicts."""
+    def rejudge(self, epoch: int, change: Change,
+                changed: Sequence[CrisisRecord]) -> Impact:
+        """Judge the queued, failed and paused posts the `changed` crises reach (or
+        reached) under `epoch` and write the verdicts."""
         with self.store.read() as conn:
             active = crisis_store.active_crises(conn)
         judge = self.judging.judge_for(epoch, active)
-        return self._judge_queue(judge, epoch, change)
+        return self._judge_queue(judge, epoch, change, changed)
 
-    def _judge_queue(self, judge: Judge, epoch: int | None, change: Change | None) -> Impact:
+    def _judge_queue(self, judge: Judge, epoch: int | None, change: Change | None,
+                     changed: Sequence[CrisisRecord]) -> Impact:
         """Read the queue page by page, judge each post, and write the verdicts in large
         batches (a commit per page would cost more than the judging)."""
         with _collector_paused():
-            return self._judge_pages(judge, epoch, change)
+            return self._judge_pages(judge, epoch, change, Judge(
+                [to_policy(c) for c in changed], self.config.playbook_for))
 
-    def _judge_pages(self, judge: Judge, epoch: int | None, change: Change | None) -> Impact:
+    def _judge_pages(self, judge: Judge, epoch: int | None, change: Change | None,
+                     scope: Judge) -> Impact:
+        """Posts `scope` (the crises that changed) cannot reach are neither read nor
+        counted: nothing that could matter to them changed."""
         impact = Impact(epoch=epoch)
         writing = epoch is not None and change is not None
         seen: dict[int, str] = {}
         pending: dict[int, Verdict] = {}
         released: dict[int, Verdict] = {}
         after = 0
-        # brands no crisis reaches: their queued posts stay as they are, so they are
-        # counted rather than read and judged one by one
         unreachable = [b.id for b in self.config.brands
-                       if not judge.may_reach(self.judging.brand_facts(b.id))]
+                       if not scope.may_reach(self.judging.brand_facts(b.id))]
         with self.store.read() as conn:
             # a paused channel's posts stay paused whatever the crises say (a pause made
             # while this runs bumps the epoch, and then this toggle's writes are dropped)
             held_channels = channel_store.paused_channels(conn)
-            for brand, n in crisis_store.unjudged_by_brand(conn, unreachable).items():
-                impact.by_brand[brand][_LABEL[Action.PUBLISH]] += n
-                impact.judged += n
         with VerdictWriter(lambda s, v: self._write(s, v, epoch, change)) as writer:
             while True:
                 with self.store.read() as conn:
                     page = crisis_store.posts_to_judge(conn, after_id=after, limit=PAGE,
                                                        unreachable=unreachable)
+                    approvals = crisis_store.decisions_of(conn, [
+                        p.id for p in page if p.approved_epoch not in (None, epoch)])
                 if not page:
                     break
                 after = page[-1].id
                 for post in page:
-                    decision = self.judging.decide(judge, post, epoch) if epoch is not None \
-                        else judge.judge(self.judging.facts(post))
-                    if decision is None:  # approved by a human under this epoch
+                    if not scope.reaching(self.judging.brand_facts(post.brand), post.channel,
+                                          post.lang):
+                        continue
+                    # a preview (no epoch) honours every approval as the toggle would
+                    at = -1 if epoch is None else epoch
+                    decision, new = self.judging.ruling(judge, post, at,
+                                                        approval_of(approvals.get(post.id)))
+                    if decision is None:  # a human's approval still covers it
                         continue
                     impact.count(post, decision)
                     if decision.stops:
-                        pending[post.id] = self.judging.verdict(decision)
+                        pending[post.id] = self.judging.verdict(decision, overriding=new)
                     elif post.status == Status.PAUSED and post.channel not in held_channels:
                         pending[post.id] = released.setdefault(id(decision), Verdict(
                             status=Status.QUEUED, decision=decision.to_json(),

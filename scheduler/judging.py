@@ -8,8 +8,11 @@ hold/rewrite/block hold it for a human.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
 
+from policies.approval import approval_of, what_is_new
 from policies.engine import Judge
 from policies.models import (
     PUBLISH,
@@ -64,8 +67,12 @@ class Judging:
                 del self._judges[old]
         return judge
 
-    def verdict(self, decision: Decision) -> Verdict:
-        """The queue's terms for a decision, made once per distinct decision."""
+    def verdict(self, decision: Decision, overriding: str | None = None) -> Verdict:
+        """The queue's terms for a decision, made once per distinct decision; one that
+        overrides a human's approval says what is new, for that post alone."""
+        if overriding is not None:
+            return replace(verdict(decision), reason=f"approved before, but {overriding}: "
+                                                     f"{summary(decision)}")
         known = self._verdicts.get(id(decision))
         if known is None:
             known = self._verdicts[id(decision)] = (decision, verdict(decision))
@@ -78,13 +85,27 @@ class Judging:
                          tags=frozenset(post.tags), lang=post.lang, automated=post.automated,
                          crisis_text=post.crisis_text, norm=norm)
 
-    def decide(self, judge: Judge, post: Post | Candidate, epoch: int) -> Decision | None:
-        """The decision for a post; None when a human approved it under this epoch."""
+    def decide(self, judge: Judge, post: Post | Candidate, epoch: int,
+               approval: Mapping[str, Any] | None = None) -> Decision | None:
+        """The decision for a post; None when a human's approval still covers it."""
+        return self.ruling(judge, post, epoch, approval)[0]
+
+    def ruling(self, judge: Judge, post: Post | Candidate, epoch: int,
+               approval: Mapping[str, Any] | None = None) -> tuple[Decision | None, str | None]:
+        """The decision for a post (None when a human's approval still covers it) and,
+        when it overrides an approval, what the reviewer had not seen. A Post carries its
+        approval in its decision; for a Candidate the caller passes it."""
         if post.approved_epoch == epoch:
-            return None
+            return None, None
         if not judge.reaching(self.brand_facts(post.brand), post.channel, post.lang):
-            return PUBLISH  # out of every crisis's scope: no need to look closer
-        return judge.judge(self.facts(post))
+            return PUBLISH, None  # out of every crisis's scope: no need to look closer
+        decision = judge.judge(self.facts(post))
+        if approval is None and isinstance(post, Post) and post.approved_epoch is not None:
+            approval = approval_of(post.decision)
+        if approval is None or not decision.stops:
+            return decision, None
+        new = what_is_new(approval, decision, severities(judge))
+        return (None, None) if new is None else (decision, new)
 
     def verdicts(self, epoch: int, crises: Sequence[CrisisRecord],
                  posts: Iterable[Post]) -> dict[int, Verdict]:
@@ -94,10 +115,15 @@ class Judging:
         judge = self.judge_for(epoch, crises)
         out = {}
         for post in posts:
-            decision = self.decide(judge, post, epoch)
+            decision, new = self.ruling(judge, post, epoch)
             if decision is not None and decision.stops:
-                out[post.id] = self.verdict(decision)
+                out[post.id] = self.verdict(decision, overriding=new)
         return out
+
+
+def severities(judge: Judge) -> dict[int, str]:
+    """Each crisis's severity, by id, as the judge sees them."""
+    return {c.id: c.severity.value for c in judge.crises}
 
 
 def verdict(decision: Decision) -> Verdict:

@@ -1,8 +1,9 @@
 """The review queue: posts the crisis policy held for a human to approve, edit or reject.
 
-Approving records the crisis epoch it was given under: the post then goes out under that
-crisis as it stood, and is judged again only if the crisis changes. A blocked post (the
-newsjacking rule) can be approved only with an override and a written reason.
+Approving keeps the decision the reviewer saw, with the epoch and each crisis's severity
+then (policies/approval.py): later toggles hold the post again only if they show
+something the reviewer did not see. A blocked post (the newsjacking rule) can be
+approved only with an override and a written reason.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from policies.approval import approved
 from policies.models import PUBLISH
 from scheduler.config import Config
 from scheduler.drafting import check_tags, check_text
@@ -62,9 +64,12 @@ class ReviewDesk:
         with self.store.write() as conn:
             epoch = crisis_store.read_epoch(conn, exclusive=True)
             now = change.now
+            severity = {c.id: c.severity for c in crisis_store.active_crises(conn)}
+            [decision_id] = verdict_store.save_decisions(
+                conn, [approved(post.decision, epoch, severity)], now)
             # a post approved after its time goes out now, not as one that "missed" it
             values = {"approved_epoch": epoch, "run_at": max(post.run_at, now),
-                      "attempts": 0}
+                      "attempts": 0, "decision_id": decision_id}
             detail = {"override": True, "decision": post.action} if override else {}
             queue.move_one(conn, post, to=Status.QUEUED, values=values,
                            change=replace(change, action="approve",

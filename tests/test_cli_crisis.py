@@ -50,9 +50,9 @@ def test_preview_changes_nothing_and_on_applies_the_same_judgement(cli, queue):
     assert statuses(cli) == before and preview["epoch"] is None
     on = json.loads(cli("crisis", "on", *BOSTON, "--json").stdout)
     assert on["epoch"] == 1 and on["totals"] == preview["totals"]
-    assert on["totals"] == {"rewritten": 1, "paused": 1, "untouched": 2}
-    assert on["by_brand"] == {"kvasek": {"untouched": 1},
-                              "stride": {"rewritten": 1, "paused": 1, "untouched": 1}}
+    # kvasek (Prague) is out of the crisis's reach: neither judged nor listed
+    assert on["totals"] == {"rewritten": 1, "paused": 1, "untouched": 1}
+    assert on["by_brand"] == {"stride": {"rewritten": 1, "paused": 1, "untouched": 1}}
     assert statuses(cli) == {queue["promo"]: "held", queue["starter"]: "paused",
                              queue["plain"]: "queued", queue["prague"]: "queued"}
     [listed] = [p for p in json.loads(cli("post", "list", "--json").stdout)
@@ -180,14 +180,16 @@ def test_review_show_approve_edit_reject(cli, queue):
     assert rejected.exit_code == 2 and "is paused, not held" in rejected.stderr
 
 
-def test_an_approved_post_goes_out_during_the_crisis_and_is_rejudged_if_it_changes(cli,
+def test_an_approved_post_goes_out_during_the_crisis_and_is_held_again_if_it_matters(cli,
                                                                                    tmp_path):
     cli("crisis", "on", *BOSTON)
     pid = add(cli, "Marathon memories, the day after", "stride-outbox")
     assert statuses(cli)[pid] == "held"
     cli("review", "approve", str(pid), "--note", "meant as a tribute")
     assert statuses(cli)[pid] == "queued"
-    cli("crisis", "update", "1", "--keyword", "tribute")  # the crisis changed: judged again
+    cli("crisis", "update", "1", "--keyword", "Watertown")  # nothing new for this post
+    assert statuses(cli)[pid] == "queued"
+    cli("crisis", "update", "1", "--keyword", "memories")  # a word it has: judged again
     assert statuses(cli)[pid] == "held"
 
 

@@ -59,6 +59,9 @@ def test_verdicts_across_windows_move_each_post_once_and_skip_what_moved(store):
     lines = [e for e in store.audit_events() if e.action == "judge"]
     assert sorted(e.post_id for e in lines) == expected
     assert {(e.from_status, e.to_status) for e in lines} == {("queued", "paused")}
+    # each line says why: the verdict's own reason
+    assert {e.post_id: e.reason for e in lines}[ids[0]] == "pause: its own words"
+    assert {e.reason for e in lines} == {"pause: its own words", "pause: slow-automation"}
 
 
 def test_the_writer_stops_after_a_superseded_batch_and_reraises_a_failure():

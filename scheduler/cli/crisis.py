@@ -294,9 +294,13 @@ def _report(app: App, impact: Impact, as_json: bool, verb: str) -> None:
     table.add_row("[bold]all[/bold]", *(f"[bold]{totals.get(c, 0)}[/bold]" for c in COLUMNS))
     console().print(table)
     for label in COLUMNS[:-1]:
-        for example in impact.examples.get(label, []):
+        shown = impact.examples.get(label, [])
+        for example in shown:
             click.echo(f"  {label:<9} post {example['post']} ({example['channel']}): "
                        f"{_short(example['text'])}\n            {example['why']}")
+        more = totals.get(label, 0) - len(shown)
+        if more > 0:
+            click.echo(f"  {'':<9} and {more} more {label} (--json lists every post)")
     if impact.keyword_forms:
         click.echo("What the keywords matched in the posts stopped (check for words they "
                    "should not catch):")

@@ -20,7 +20,6 @@ from sqlalchemy import (
     Connection,
     Text,
     bindparam,
-    func,
     insert,
     or_,
     select,
@@ -35,6 +34,8 @@ from scheduler.store.schema import (
     TEXT_COLUMNS,
     crises,
     crisis_state,
+    decisions,
+    id_in,
     post_texts,
     posts,
     posts_with_decisions,
@@ -182,16 +183,14 @@ def posts_to_judge(conn: Connection, *, after_id: int, limit: int,
     return out
 
 
-def unjudged_by_brand(conn: Connection, brands: Collection[str]) -> dict[str, int]:
-    """How many queued and failed posts each of these brands has: the posts that
-    `posts_to_judge` leaves out for them."""
-    if not brands:
+def decisions_of(conn: Connection, post_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The latest decision of each of these posts that has one."""
+    if not post_ids:
         return {}
-    rejudged = [s.value for s in REJUDGED if s is not Status.PAUSED]
-    return dict(conn.execute(
-        select(posts.c.brand, func.count()).where(posts.c.status.in_(rejudged),
-                                                  posts.c.brand.in_(list(brands)))
-        .group_by(posts.c.brand)).all())
+    rows = conn.execute(select(posts.c.id, decisions.c.body).join(
+        decisions, posts.c.decision_id == decisions.c.id).where(
+        id_in(posts.c.id, post_ids, conn.dialect.name)))
+    return dict(rows.all())
 
 
 def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -30,7 +30,8 @@ def apply_verdicts(conn: Connection, seen: Mapping[int, Status | str],
     """Move each judged post to its verdict's status, if it is still where it was seen.
 
     `seen` maps post id -> status when judged; a post that moved since (a daemon sent
-    it, a human edited it) is left alone. Each distinct verdict's decision is stored
+    it, a human edited it) is left alone. Each audit line gives the verdict's reason
+    unless the change has its own. Each distinct verdict's decision is stored
     once. Returns (id, from, to) for the posts whose status changed.
     """
     if not verdicts:
@@ -54,7 +55,8 @@ _SQLITE_ROWS = ("(SELECT json_extract(value, '$[0]') AS id, json_extract(value, 
 _SQLITE_STALE = (f"SELECT v.id FROM {_SQLITE_ROWS} AS v LEFT JOIN posts AS p ON p.id = v.id "
                  "WHERE p.status IS NOT v.was")
 _SQLITE_AUDIT = (f"INSERT INTO audit ({', '.join(AUDIT_COLUMNS)}) "
-                 f"SELECT ?, ?, ?, ?, ?, p.id, p.status, v.dest FROM {_SQLITE_ROWS} AS v "
+                 f"SELECT ?, ?, ?, COALESCE(?, v.why), ?, p.id, p.status, v.dest "
+                 f"FROM {_SQLITE_ROWS} AS v "
                  "JOIN posts AS p ON p.id = v.id WHERE p.status = v.was AND v.was <> v.dest")
 _SQLITE_UPDATE = ("UPDATE posts SET status = v.dest, prev_status = v.was, status_reason = v.why,"
                   " decision_id = v.did, judged_epoch = ?, updated_at = ? "
@@ -78,9 +80,10 @@ _PG_MOVE = (
     " status_reason = v.why, decision_id = v.did, judged_epoch = %s, updated_at = %s"
     " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[], %s::text[])"
     " AS v(id, dest, was, did, why)"
-    " WHERE p.id = v.id AND p.status = v.was RETURNING p.id, v.was, v.dest) "
+    " WHERE p.id = v.id AND p.status = v.was RETURNING p.id, v.was, v.dest, v.why) "
     f"INSERT INTO audit ({', '.join(AUDIT_COLUMNS)}) "
-    "SELECT %s, %s, %s, %s, %s::json, id, was, dest FROM moved WHERE was <> dest ORDER BY id "
+    "SELECT %s, %s, %s, COALESCE(%s, why), %s::json, id, was, dest FROM moved"
+    " WHERE was <> dest ORDER BY id "
     "RETURNING post_id, from_status, to_status")
 
 
