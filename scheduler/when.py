@@ -63,7 +63,8 @@ def zone(name: str) -> ZoneInfo:
 
 def parse_when(text: str, *, now: datetime, tz: ZoneInfo, fold: Fold | None = None,
                what: str = "--at") -> datetime:
-    """Read WHEN: 'now', '+2h' (from now), or ISO 8601 with or without an offset.
+    """Read WHEN: 'now', '+2h' (from now), '-7d' (ago), or ISO 8601 with or without an
+    offset.
 
     Returns an aware datetime in UTC. Without an offset the time is local to `tz`.
     """
@@ -72,6 +73,8 @@ def parse_when(text: str, *, now: datetime, tz: ZoneInfo, fold: Fold | None = No
         return now.astimezone(UTC)
     if raw.startswith("+"):
         return (now + parse_duration(raw[1:], what=what)).astimezone(UTC)
+    if raw.startswith("-"):
+        return (now - parse_duration(raw[1:], what=what)).astimezone(UTC)
     parsed = _parse_iso(raw, what)
     if parsed.replace(tzinfo=None) > _LATEST.replace(tzinfo=None):
         raise WhenError(f"{what} {raw!r}: too far in the future")

@@ -166,8 +166,17 @@ def cli(config_file: Path) -> Cli:
     return Cli(config_file)
 
 
+def listed(cli: Cli, *args: str) -> list[dict]:
+    """Every post `post list` finds (history too, no cap), as JSON items."""
+    result = cli("post", "list", "--all", "--json", *args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["total"] == len(data["items"]) and not data["truncated"]
+    return data["items"]
+
+
 def queued_posts(cli: Cli) -> list[dict]:
-    return json.loads(cli("post", "list", "--json").stdout)
+    return listed(cli)
 
 
 def refused(cli: Cli, *args: str) -> str:

@@ -36,7 +36,7 @@ def status(cli: Cli, pid: int) -> str:
 
 
 def judged(cli: Cli, pid: int) -> list[dict]:
-    audit = json.loads(cli("audit", "--post", str(pid), "--json").stdout)
+    audit = json.loads(cli("audit", "--post", str(pid), "--json").stdout)["items"]
     return [e for e in audit if e["action"] == "judge"]
 
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from mastodon import Mastodon
 
-from tests.conftest import Cli, base_config, write_config
+from tests.conftest import Cli, base_config, listed, write_config
 from tests.test_cli_crisis import BOSTON
 
 TOKEN = "alice_token"
@@ -106,7 +106,7 @@ def test_a_paused_channel_sends_nothing_until_resumed_and_a_crisis_end_does_not_
     cli("daemon", "--once")
     assert sorted(s["content"] for s in statuses(server)) == \
         ["<p>Before the pause</p>", "<p>Queued while paused</p>"]
-    audit = [e["action"] for e in json.loads(cli("audit", "--json").stdout)]
+    audit = [e["action"] for e in json.loads(cli("audit", "--json").stdout)["items"]]
     assert "channel-pause" in audit and "channel-resume" in audit
     assert cli("channel", "resume", "stride-masto").exit_code == 2
 
@@ -137,7 +137,7 @@ def test_a_paused_channel_lets_nothing_through_whatever_the_batch_size(tmp_path:
     for n in range(5):
         cli("post", "add", f"Later {n}", "-c", "stride-outbox", "--at", "now")
     assert cli("daemon", "--once").exit_code == 0
-    posts = json.loads(cli("post", "list", "--json").stdout)
+    posts = listed(cli)
     assert {p["status"] for p in posts if p["channel"] == "stride-outbox"} == {"paused"}
     assert [p["status"] for p in posts if p["channel"] == "kvasek-outbox"] == ["published"]
     assert not (tmp_path / "outbox" / "stride.jsonl").exists()

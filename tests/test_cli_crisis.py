@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import Cli, base_config, write_config
+from tests.conftest import Cli, base_config, listed, write_config
 
 BOSTON = ["Boston Marathon bombing", "--category", "bombing", "--keyword", "marathon",
           "--keyword", "#BostonStrong", "--context", "marathon", "--region", "us-ma"]
@@ -29,7 +29,7 @@ def add(cli: Cli, text: str, channel: str = "stride-outbox", *extra: str) -> int
 
 
 def statuses(cli: Cli) -> dict[int, str]:
-    return {p["id"]: p["status"] for p in json.loads(cli("post", "list", "--json").stdout)}
+    return {p["id"]: p["status"] for p in listed(cli)}
 
 
 @pytest.fixture
@@ -55,14 +55,14 @@ def test_preview_changes_nothing_and_on_applies_the_same_judgement(cli, queue):
     assert on["by_brand"] == {"stride": {"rewritten": 1, "paused": 1, "untouched": 1}}
     assert statuses(cli) == {queue["promo"]: "held", queue["starter"]: "paused",
                              queue["plain"]: "queued", queue["prague"]: "queued"}
-    [listed] = [p for p in json.loads(cli("post", "list", "--json").stdout)
+    [promo] = [p for p in listed(cli)
                 if p["id"] == queue["promo"]]
-    assert listed["decision"]["action"] == "rewrite"
-    assert listed["proposed_text"] == "We support the One Fund."
-    assert {r["rule"] for r in listed["decision"]["reasons"]} >= {"sensitive-words",
+    assert promo["decision"]["action"] == "rewrite"
+    assert promo["proposed_text"] == "We support the One Fund."
+    assert {r["rule"] for r in promo["decision"]["reasons"]} >= {"sensitive-words",
                                                                  "sector-proximity"}
-    match = listed["decision"]["reasons"][0]["matches"][0]
-    assert listed["text"][match["start"]:match["end"]] == match["text"]
+    match = promo["decision"]["reasons"][0]["matches"][0]
+    assert promo["text"][match["start"]:match["end"]] == match["text"]
 
 
 def test_the_impact_report_in_words(cli, queue):
@@ -98,7 +98,8 @@ def test_off_releases_paused_and_held_posts_nothing_stops_now_at_a_paced_rate(cl
     # the rewrite the crisis held for review goes back to the queue too, paced
     assert [pid for pid, _ in result["holds_released"]] == [queue["promo"]]
     assert statuses(cli)[queue["promo"]] == "queued"
-    last = json.loads(cli("audit", "--post", str(queue["promo"]), "--json").stdout)[-1]
+    last = json.loads(cli("audit", "--post", str(queue["promo"]),
+                          "--json").stdout)["items"][-1]
     assert (last["from_status"], last["to_status"]) == ("held", "queued")
     assert last["reason"] == ("crisis 1 ended; no active crisis stops it now; released at "
                               "a paced rate")
@@ -144,7 +145,7 @@ def test_posts_added_during_a_crisis_are_judged_at_once(cli):
     result = cli("post", "add", "#BostonStrong? 20% off all shoes!", "-c", "stride-outbox",
                  "--at", "+1h")
     assert result.exit_code == 0
-    assert "Crisis policy: held (block: newsjacking" in result.stderr
+    assert "is blocked by the crisis policy: block: newsjacking" in result.stderr
     ok = cli("post", "add", "Our staff are giving blood today, so replies will be slow.",
              "-c", "stride-outbox", "--at", "+1h")
     assert "Crisis policy" not in ok.stderr
@@ -152,7 +153,7 @@ def test_posts_added_during_a_crisis_are_judged_at_once(cli):
 
 def test_review_show_approve_edit_reject(cli, queue):
     cli("crisis", "on", *BOSTON)
-    listed = json.loads(cli("review", "list", "--json").stdout)
+    listed = json.loads(cli("review", "list", "--json").stdout)["items"]
     assert [p["id"] for p in listed] == [queue["promo"]]
     shown = cli("review", "show", str(queue["promo"])).stdout
     assert "sensitive-words" in shown and "Proposed rewrite" in shown
@@ -173,7 +174,7 @@ def test_review_show_approve_edit_reject(cli, queue):
     approved = json.loads(cli("review", "approve", str(blocked), "--override", "--note",
                               "client insisted, legal agreed", "--json").stdout)
     assert approved["status"] == "queued" and approved["approved_epoch"] == 1
-    audit = json.loads(cli("audit", "--post", str(blocked), "--json").stdout)
+    audit = json.loads(cli("audit", "--post", str(blocked), "--json").stdout)["items"]
     assert audit[-1]["detail"]["override"] is True
     assert audit[-1]["reason"] == "client insisted, legal agreed"
     rejected = cli("review", "reject", str(queue["starter"]))
@@ -265,12 +266,12 @@ def test_a_held_post_whose_offer_expires_leaves_the_review_queue(cli):
     cli("crisis", "on", *BOSTON)
     assert statuses(cli)[pid] == "held"
     _age(cli, pid, "expires_at", 1)
-    assert json.loads(cli("review", "list", "--json").stdout) == []
+    assert json.loads(cli("review", "list", "--json").stdout)["items"] == []
     assert statuses(cli)[pid] == "expired"
     refused = cli("review", "approve", str(pid), "--override", "--note", "fine")
     assert refused.exit_code == 2
     assert f"post {pid} expired at" in refused.output and "cannot be approved" in refused.output
-    trail = json.loads(cli("audit", "--post", str(pid), "--json").stdout)
+    trail = json.loads(cli("audit", "--post", str(pid), "--json").stdout)["items"]
     assert trail[-1]["to_status"] == "expired" and "--expires passed" in trail[-1]["reason"]
 
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import Cli, base_config, refused, write_config
+from tests.conftest import Cli, base_config, listed, refused, write_config
 
 
 def snapshot(folder: Path) -> list:
@@ -34,8 +34,8 @@ def test_add_prints_the_id_and_list_shows_it(cli: Cli):
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == "1"
     assert "Queued post 1 on kvasek-outbox" in result.stderr
-    listed = json.loads(cli("post", "list", "--json").stdout)
-    assert [(p["id"], p["tags"], p["lang"], p["status"]) for p in listed] == [
+    posts = listed(cli)
+    assert [(p["id"], p["tags"], p["lang"], p["status"]) for p in posts] == [
         (1, ["service", "promo"], "cs", "queued")]
     table = cli("post", "list").stdout
     assert "Fresh bread" in table and "kvasek-outbox" in table
@@ -45,14 +45,14 @@ def test_add_reads_local_time_in_the_brand_zone(cli: Cli):
     july = datetime.now(UTC).year + 1
     result = cli("post", "add", "x", "-c", "stride-outbox", "--at", f"{july}-07-01T09:00")
     assert result.exit_code == 0, result.output
-    [post] = json.loads(cli("post", "list", "--json").stdout)
+    [post] = listed(cli)
     assert post["due_at"] == f"{july}-07-01T13:00:00+00:00"  # 09:00 EDT
 
 
 def test_next_slot_takes_free_slots_in_turn(cli: Cli):
     ids = [cli("post", "add", f"p{i}", "-c", "kvasek-outbox", "--next-slot").stdout.strip()
            for i in range(3)]
-    posts = json.loads(cli("post", "list", "--json").stdout)
+    posts = listed(cli)
     prague = ZoneInfo("Europe/Prague")
     dues = [datetime.fromisoformat(p["due_at"]).astimezone(prague) for p in posts]
     assert [str(p["id"]) for p in posts] == ids
@@ -64,7 +64,7 @@ def test_next_slot_takes_free_slots_in_turn(cli: Cli):
 def test_recurring_add_is_automated_by_default(cli: Cli):
     cli("post", "add", "tip", "-c", "kvasek-outbox", "--at", future(), "--every", "14d",
         "--until", future(60))
-    [post] = json.loads(cli("post", "list", "--json").stdout)
+    [post] = listed(cli)
     assert post["every_seconds"] == 14 * 86400 and post["automated"] is True
 
 
@@ -122,7 +122,7 @@ def test_show_edit_cancel_and_audit(cli: Cli):
     assert cli("post", "cancel", "1", "--reason", "offer withdrawn").exit_code == 0
     again = cli("post", "cancel", "1")
     assert again.exit_code == 2 and "post 1 is cancelled" in again.stderr
-    events = json.loads(cli("audit", "--post", "1", "--json").stdout)
+    events = json.loads(cli("audit", "--post", "1", "--json").stdout)["items"]
     assert events[-1]["reason"] == "offer withdrawn" and events[-1]["actor"] == "tester"
     assert cli("post", "show", "99").exit_code == 2
 
@@ -131,7 +131,7 @@ def test_list_filters(cli: Cli):
     cli("post", "add", "a", "-c", "stride-outbox", "--at", future(1))
     cli("post", "add", "b", "-c", "kvasek-outbox", "--at", future(3))
     def texts(*args):
-        return [p["text"] for p in json.loads(cli("post", "list", "--json", *args).stdout)]
+        return [p["text"] for p in listed(cli, *args)]
     assert texts("--brand", "kvasek") == ["b"]
     assert texts("--channel", "stride-outbox") == ["a"]
     assert texts("--due-before", "+2d") == ["a"]
@@ -187,7 +187,7 @@ def test_retry_and_mark_published_close_the_loop_for_stopped_posts(cli: Cli, tmp
     again = cli("post", "mark-published", "1")
     assert again.exit_code == 2 and "post 1 is queued; only a post that is unknown" in again.stderr
     assert cli("post", "retry", "2").exit_code == 2
-    actions = [e["action"] for e in json.loads(cli("audit", "--json").stdout)]
+    actions = [e["action"] for e in json.loads(cli("audit", "--json").stdout)["items"]]
     assert actions[-2:] == ["retry", "confirm"]
 
 

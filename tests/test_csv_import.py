@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import Cli
+from tests.conftest import Cli, listed
 from tests.test_cli_post import snapshot
 
 DAY = (datetime.now(UTC).date() + timedelta(days=2)).isoformat()
@@ -31,7 +31,7 @@ def test_a_good_file_is_queued_in_file_order(cli: Cli, tmp_path):
     result = cli("post", "import", str(write(tmp_path, body)), "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["queued"] == [1, 2, 3]
-    posts = json.loads(cli("post", "list", "--json").stdout)
+    posts = listed(cli)
     by_id = {p["id"]: p for p in posts}
     assert by_id[1]["tags"] == ["promo", "evergreen"] and by_id[1]["automated"] is False
     assert by_id[3]["text"] == "Dobré ráno,\nčerstvý chléb" and by_id[3]["automated"] is True
@@ -43,7 +43,7 @@ def test_importing_the_same_file_twice_queues_nothing_twice(cli: Cli, tmp_path):
     again = cli("post", "import", str(path))
     assert "Queued 0 posts" in again.stdout
     assert "Skipped 3 row(s) already queued (line 2 = post 1" in again.stdout
-    assert len(json.loads(cli("post", "list", "--json").stdout)) == 3
+    assert len(listed(cli)) == 3
 
 
 @pytest.mark.parametrize("row, where, problem", [
@@ -100,14 +100,14 @@ def test_next_slot_rows_avoid_fixed_rows_of_the_same_file(cli: Cli, tmp_path):
     body = ("kvasek-outbox,next-slot,first free,,,,,\n"
             f"kvasek-outbox,{(datetime.now(UTC).date() + timedelta(days=1))}T07:00,fixed,,,,,\n")
     assert cli("post", "import", str(write(tmp_path, body))).exit_code == 0
-    posts = json.loads(cli("post", "list", "--json").stdout)
+    posts = listed(cli)
     assert len({p["due_at"] for p in posts}) == 2
 
 
 def test_dry_run_queues_nothing(cli: Cli, tmp_path):
     result = cli("post", "import", str(write(tmp_path, good_rows(2))), "--dry-run")
     assert "Would queue 2 posts" in result.stdout
-    assert json.loads(cli("post", "list", "--json").stdout) == []
+    assert listed(cli) == []
 
 
 def test_a_missing_file(cli: Cli, tmp_path):
@@ -124,7 +124,7 @@ def test_a_semicolon_file_from_european_excel_and_a_tab_file_are_read(cli: Cli, 
     tabbed = write(tmp_path, f"stride-outbox\t{DAY}T08:00\tTempo run, 5 km\n",
                    name="sheet.tsv", header="channel\tat\ttext\n")
     assert cli("post", "import", str(tabbed)).exit_code == 0
-    posts = {p["text"]: p for p in json.loads(cli("post", "list", "--json").stdout)}
+    posts = {p["text"]: p for p in listed(cli)}
     assert posts["Chléb, rohlíky; koláče"]["tags"] == ["promo", "evergreen"]
     assert posts["Chléb, rohlíky; koláče"]["channel"] == "kvasek-outbox"
     assert posts["Tempo run, 5 km"]["channel"] == "stride-outbox"
@@ -148,7 +148,7 @@ def test_reimporting_a_file_of_next_slot_rows_queues_nothing_again(cli: Cli, tmp
             "kvasek-outbox,next-slot,Tip of the week,,,,,\n")  # twice on purpose: two posts
     path = write(tmp_path, body)
     assert "Queued 4 posts" in cli("post", "import", str(path)).stdout
-    first = {p["id"]: p["due_at"] for p in json.loads(cli("post", "list", "--json").stdout)}
+    first = {p["id"]: p["due_at"] for p in listed(cli)}
     assert len(set(first.values())) == 4
     again = cli("post", "import", str(path))
     assert "Queued 0 posts" in again.stdout
@@ -163,7 +163,7 @@ def test_reimporting_a_file_of_next_slot_rows_queues_nothing_again(cli: Cli, tmp
     # a post cancelled since is not brought back by importing its file again
     cli("post", "cancel", "1")
     assert json.loads(cli("post", "import", str(path), "--json").stdout)["queued"] == []
-    after = {p["id"]: p["due_at"] for p in json.loads(cli("post", "list", "--json").stdout)}
+    after = {p["id"]: p["due_at"] for p in listed(cli)}
     assert {pid: after[pid] for pid in first} == first  # nobody's slot moved
 
 
@@ -186,4 +186,4 @@ def test_dry_run_lists_each_row_with_its_channel_and_resolved_time(cli: Cli, tmp
     assert [(r["line"], r["channel"]) for r in report["rows"]] == [
         (2, "kvasek-outbox"), (3, "stride-outbox")]
     assert report["rows"][0]["due_at"] == local.astimezone(UTC).isoformat()
-    assert json.loads(cli("post", "list", "--json").stdout) == []
+    assert listed(cli) == []

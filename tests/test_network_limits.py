@@ -79,6 +79,6 @@ def test_post_edit_and_review_edit_refuse_a_text_that_no_longer_fits(cli: Cli):
     cli("post", "add", "Killer deal: 30% off race-day singlets!", "-c", "stride-masto",
         "--at", "+2h", "--tag", "promo")
     cli("crisis", "on", *BOSTON)
-    assert [p["id"] for p in json.loads(cli("review", "list", "--json").stdout)] == [2]
+    assert [p["id"] for p in json.loads(cli("review", "list", "--json").stdout)["items"]] == [2]
     message = refused(cli, "review", "edit", "2", "--text", "v" * 130)
     assert "--text: 130 characters, more than the 100" in message

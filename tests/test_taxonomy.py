@@ -9,7 +9,7 @@ import yaml
 
 from policies.playbook import default_playbook, load_playbook
 from policies.taxonomy import Taxonomy
-from tests.conftest import Cli, base_config, write_config
+from tests.conftest import Cli, base_config, listed, write_config
 
 
 @pytest.mark.parametrize(("typed", "sector"), [
@@ -196,14 +196,14 @@ def test_post_add_refuses_an_unknown_tag_naming_the_known_ones(cli):
     assert result.exit_code == 2
     assert "unknown tag 'newarival'; did you mean new-arrival?" in result.output
     assert "promotion: " in result.output and "promo" in result.output
-    assert json.loads(cli("post", "list", "--json").stdout) == []
+    assert listed(cli) == []
 
 
 def test_post_add_stores_the_tag_the_playbook_knows(cli):
     added = cli("post", "add", "Autumn is in", "-c", "stride-outbox", "--at", "+1h",
                 "--tag", "#NewArrivals", "--tag", "Promo")
     assert added.exit_code == 0, added.output
-    [post] = json.loads(cli("post", "list", "--json").stdout)
+    [post] = listed(cli)
     assert post["tags"] == ["new-arrival", "promo"]
 
 
@@ -215,7 +215,7 @@ def test_post_import_refuses_a_file_with_an_unknown_tag_and_queues_nothing(cli, 
     result = cli("post", "import", str(csv))
     assert result.exit_code == 2
     assert "week.csv:3: column 'tags': unknown tag 'zorbulate'" in result.output
-    assert json.loads(cli("post", "list", "--json").stdout) == []
+    assert listed(cli) == []
 
 
 def test_a_brand_playbook_may_add_tags(tmp_path):
@@ -272,5 +272,5 @@ def test_csv_tags_of_several_words_and_tags_separated_by_spaces(cli, tmp_path):
                    'stride-outbox,+1h,Test drive day,"test drive, promo"\n'
                    'stride-outbox,+2h,Two tags,promo sale\n', encoding="utf-8")
     assert cli("post", "import", str(csv)).exit_code == 0
-    tags = [p["tags"] for p in json.loads(cli("post", "list", "--json").stdout)]
+    tags = [p["tags"] for p in listed(cli)]
     assert tags == [["test-drive", "promo"], ["promo", "sale"]]

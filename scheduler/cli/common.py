@@ -161,6 +161,11 @@ def local_time(value: datetime | None, tz: ZoneInfo) -> str:
     return value.astimezone(tz).strftime("%a %Y-%m-%d %H:%M %Z")
 
 
+def short_time(value: datetime | None, tz: ZoneInfo) -> str:
+    """For a table column, where the zone is said once above it."""
+    return "-" if value is None else value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
 def is_terminal() -> bool:
     return sys.stderr.isatty()
 

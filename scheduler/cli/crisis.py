@@ -20,7 +20,9 @@ from scheduler.cli.common import (
     pass_app,
     print_json,
     resume_options,
+    short_time,
 )
+from scheduler.cli.listing import narrow_table
 from scheduler.crisis_desk import Impact
 from scheduler.models import CrisisSpec
 from scheduler.store import crises as crisis_store
@@ -205,8 +207,7 @@ def off(app: App, crisis_id: int | None, resume: str, rate: str | None, note: st
       tactful crisis off --resume paced --rate 4/1h
       tactful crisis off 3 --resume review
     """
-    result = app.crisis_desk.end(crisis_id, app.change(note or "crisis ended",
-                                                       action="crisis-off"),
+    result = app.crisis_desk.end(crisis_id, app.change(note, action="crisis-off"),
                                  resume=resume, rate=rate)
     if as_json:
         print_json(result)
@@ -236,12 +237,21 @@ def status(app: App, as_json: bool) -> None:
         return
     if not active:
         click.echo(f"No crisis is active (epoch {epoch}).")
+    tz = zone(app.config.timezone)
     for c in active:
-        scope = ", ".join(c.regions) or "everywhere"
+        until = f"; ends by itself {local_time(c.until, tz)}" if c.until else ""
         click.echo(f"Crisis {c.id}: {c.name} [{c.category}, {c.severity}, ops {c.ops}] "
-                   f"in {scope}; keywords: {', '.join(c.keywords) or '-'}; since "
-                   f"{local_time(c.started_at, zone(app.config.timezone))} by {c.started_by}")
+                   f"{scope_words(c)}; keywords: {', '.join(c.keywords) or '-'}; since "
+                   f"{local_time(c.started_at, tz)} by {c.started_by}{until}")
     click.echo(f"Posts paused: {data['paused']}, held for review: {data['held']}.")
+
+
+def scope_words(c: CrisisSpec) -> str:
+    """Where a crisis reaches, in words: every limit it has, or everywhere."""
+    limits = [("in", c.regions), ("for brands", c.brands), ("on channels", c.channels),
+              ("in languages", c.langs)]
+    said = [f"{words} {', '.join(values)}" for words, values in limits if values]
+    return "; ".join(said) if said else "everywhere"
 
 
 @crisis.command("list")
@@ -263,15 +273,13 @@ def list_(app: App, as_json: bool) -> None:
         err("No crisis has been flagged yet.")
         return
     tz = zone(app.config.timezone)
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("id", "name", "category", "severity", "started", "by", "ended", "by",
-                   "note"):
-        table.add_column(column)
-    for c in every:
-        table.add_row(str(c.id), c.name, c.category, c.severity, local_time(c.started_at, tz),
-                      c.started_by, local_time(c.ended_at, tz) if c.ended_at else "active",
-                      c.ended_by or "", c.note or "")
-    console().print(table)
+    rows = [(str(c.id), c.severity, short_time(c.started_at, tz),
+             short_time(c.ended_at, tz) if c.ended_at else "active",
+             c.name + (f" — {c.note}" if c.note else "")) for c in every]
+    out = console()
+    out.print(narrow_table(("id", "severity", "started", "ended", "name and note"), rows,
+                           keep=4, squeeze={}, width=out.width, title=f"Times in {tz.key}"))
+    click.echo("`tactful crisis status` shows the active ones in full; --json every field.")
 
 
 def _report(app: App, impact: Impact, as_json: bool, verb: str) -> None:

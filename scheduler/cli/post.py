@@ -9,10 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
 
 from scheduler.cli.common import (
-    LIMIT,
     POST_ID,
     App,
     console,
@@ -22,7 +20,9 @@ from scheduler.cli.common import (
     local_time,
     pass_app,
     print_json,
+    short_time,
 )
+from scheduler.cli.listing import cap, emit, list_options, narrow_table, note_cap
 from scheduler.errors import BadInput
 from scheduler.models import Post, Status
 from scheduler.when import parse_when, zone
@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from scheduler.drafting import Drafting
 
 PROGRESS_FROM = 1000
+#: how `post add` announces a post the crisis policy stopped the moment it was added
+_STOPPED_AS = {"block": "blocked", "hold": "held for review", "rewrite": "held for a rewrite",
+               "pause": "paused"}
 _OPTION = {"text": "TEXT", "channel": "--channel", "at": "--at", "tags": "--tag",
            "lang": "--lang", "expires": "--expires", "crisis_text": "--crisis-text",
            "every": "--every", "until": "--until", "automated": "--automated",
@@ -125,11 +128,16 @@ def add(app: App, text: str, channel: str, at: str | None, next_slot: bool,
         print_json(created.to_json())
         return
     click.echo(post_id)
-    err(f"Queued post {post_id} on {created.channel} for "
-        f"{local_time(created.due_at, _zone(app, created))}.")
-    if created.status is not Status.QUEUED:  # added during a crisis and judged at once
-        err(f"Crisis policy: {created.status.value} ({created.status_reason}). "
-            f"See: tactful review show {post_id}")
+    when = local_time(created.due_at, _zone(app, created))
+    if created.status is Status.QUEUED:
+        err(f"Queued post {post_id} on {created.channel} for {when}.")
+        return
+    # added during a crisis and judged at once: say what the policy did, not "queued"
+    verb = _STOPPED_AS.get(created.action, created.status.value)
+    err(f"Post {post_id} on {created.channel} (due {when}) is {verb} by the crisis "
+        f"policy: {created.status_reason}.")
+    if created.status is Status.HELD:
+        err(f"See why and decide: tactful review show {post_id}")
 
 
 @post.command("import")
@@ -205,64 +213,75 @@ def _progress(total: int) -> Iterator:
         yield lambda n: bar.advance(task, n)
 
 
+#: what is yet to go out (or to be looked at before it does): `post list` by default
+UPCOMING = (Status.QUEUED, Status.PUBLISHING, Status.FAILED, Status.PAUSED, Status.HELD,
+            Status.UNKNOWN)
+
+
 @post.command("list")
 @click.option("--status", "-s", "statuses", multiple=True,
               type=click.Choice([s.value for s in Status if s is not Status.STAGED]),
-              help="Only these statuses.")
+              help="Only these statuses (repeatable).")
 @click.option("--brand", "-b", "brands", multiple=True, metavar="ID", help="Only this brand.")
 @click.option("--channel", "-c", "channels", multiple=True, metavar="ID",
               help="Only this channel.")
-@click.option("--due-before", metavar="WHEN", help="Only posts due before WHEN.")
-@click.option("--limit", "-n", default=100, show_default=True, type=LIMIT,
-              help="At most this many.")
-@json_option
+@click.option("--since", metavar="WHEN", help="Only posts due at or after WHEN (history too).")
+@click.option("--until", "--due-before", "until", metavar="WHEN",
+              help="Only posts due before WHEN.")
+@click.option("--all", "everything", is_flag=True,
+              help="Every post, history too (published, cancelled, dead...), no cap.")
+@list_options(100, "posts")
 @pass_app
 def list_(app: App, statuses: tuple[str, ...], brands: tuple[str, ...],
-          channels: tuple[str, ...], due_before: str | None, limit: int, as_json: bool) -> None:
-    """List posts in time order.
+          channels: tuple[str, ...], since: str | None, until: str | None, everything: bool,
+          limit: int, as_json: bool, as_nl: bool) -> None:
+    """List what is upcoming (queued, held, paused, failed...), next due first.
+
+    History (published, cancelled, dead, expired) shows with --all, --since or --status.
+    Times are in the brand's zone when the list is one brand's, else in config.yaml's.
 
     \b
     Example:
-      tactful post list --status queued --brand bakery
-      tactful post list --due-before +1d --json
+      tactful post list --brand bakery
+      tactful post list --since -7d --status published
+      tactful post list --until +1d --json
+      tactful post list --all --nl | jq .text
     """
     for channel_id in channels:
         if channel_id not in app.config.channels:
             raise BadInput(f"--channel: unknown channel {channel_id!r}")
     for brand_id in brands:
         app.config.brand(brand_id)
-    filters = {"statuses": [Status(s) for s in statuses], "brands": brands,
-               "channels": channels,
-               "due_before": parse_when(due_before, now=app.now(),
-                                        tz=zone(app.config.timezone), what="--due-before")
-               if due_before else None}
-    posts = app.store.list_posts(**filters, limit=limit)
-    if as_json:
-        print_json([p.to_json() for p in posts])
+    tz, now = zone(app.config.timezone), app.now()
+    wanted = [Status(s) for s in statuses] or (
+        [] if everything or since else list(UPCOMING))
+    filters = {"statuses": wanted, "brands": brands, "channels": channels,
+               "due_after": parse_when(since, now=now, tz=tz, what="--since")
+               if since else None,
+               "due_before": parse_when(until, now=now, tz=tz, what="--until")
+               if until else None}
+    posts = app.store.list_posts(**filters, limit=None if everything else cap(limit))
+    total = app.store.count_posts(**filters) if posts and not everything else len(posts)
+    more = "--limit 0 or --all shows every one"
+    if emit([p.to_json() for p in posts], total, as_json=as_json, as_nl=as_nl, more=more):
         return
-    total = app.store.count_posts(**filters)
-    _print_table(app, posts)
-    if total > len(posts):
-        err(f"Showing {len(posts)} of {total}; use --limit to see more.")
+    _print_table(app, posts, one_brand=brands[0] if len(brands) == 1 else None)
+    note_cap(len(posts), total, more)
 
 
-def _print_table(app: App, posts: list[Post]) -> None:
+def _print_table(app: App, posts: list[Post], one_brand: str | None) -> None:
     if not posts:
         err("No posts match.")
         return
-    table = Table(show_lines=False, pad_edge=False, box=None, header_style="bold")
-    for column in ("id", "status", "due", "channel", "tags"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("text", no_wrap=True, overflow="ellipsis", min_width=20)
-    for p in posts:
-        table.add_row(str(p.id), p.status.value, local_time(p.due_at, _zone(app, p)),
-                      p.channel, ",".join(p.tags), _one_line(p.text, 60))
-    console().print(table)
-
-
-def _one_line(text: str, width: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
+    shown = {p.brand for p in posts}
+    brand = one_brand or (next(iter(shown)) if len(shown) == 1 else None)
+    tz = app.config.brand_zone(app.config.brand(brand)) if brand else zone(app.config.timezone)
+    rows = [(str(p.id), p.status.value, short_time(p.due_at, tz), p.channel, ",".join(p.tags),
+             " ".join(p.text.split())) for p in posts]
+    out = console()
+    out.print(narrow_table(("id", "status", "due", "channel", "tags", "text"), rows, keep=3,
+                           squeeze={"channel": 16, "tags": 12}, width=out.width,
+                           title=f"Times in {tz.key}"))
 
 
 def _zone(app: App, p: Post):
@@ -377,18 +396,18 @@ def retract(app: App, post_id: int, note: str | None, as_json: bool) -> None:
 
 @post.command("cancel")
 @click.argument("post_id", type=POST_ID)
-@click.option("--reason", default="cancelled by a human", show_default=True,
-              help="Why, for the audit log.")
+@click.option("--note", "--reason", "note", default="cancelled by a human", show_default=True,
+              help="Why, for the audit log (--reason is the older name).")
 @json_option
 @pass_app
-def cancel(app: App, post_id: int, reason: str, as_json: bool) -> None:
+def cancel(app: App, post_id: int, note: str, as_json: bool) -> None:
     """Cancel a post for good (it will never go out).
 
     \b
     Example:
-      tactful post cancel 42 --reason "offer withdrawn"
+      tactful post cancel 42 --note "offer withdrawn"
     """
-    _done(app.store.cancel_post(post_id, app.change(reason, action="cancel")), "Cancelled",
+    _done(app.store.cancel_post(post_id, app.change(note, action="cancel")), "Cancelled",
           as_json)
 
 

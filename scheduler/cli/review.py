@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from rich.table import Table
+from rich.padding import Padding
 from rich.text import Text
 
 from policies.rewrite import text_diff
 from scheduler.cli.common import (
-    LIMIT,
     POST_ID,
     App,
     console,
@@ -19,8 +18,10 @@ from scheduler.cli.common import (
     local_time,
     pass_app,
     print_json,
+    short_time,
 )
-from scheduler.models import Post
+from scheduler.cli.listing import cap, emit, list_options, narrow_table, note_cap
+from scheduler.models import Post, Status
 from scheduler.when import zone
 
 
@@ -37,32 +38,38 @@ def review() -> None:
 
 
 @review.command("list")
-@click.option("--limit", "-n", default=100, show_default=True, type=LIMIT,
-              help="At most this many.")
-@json_option
+@list_options(100, "posts")
 @pass_app
-def list_(app: App, limit: int, as_json: bool) -> None:
-    """Posts waiting for a human, oldest due first, with why they were held.
+def list_(app: App, limit: int, as_json: bool, as_nl: bool) -> None:
+    """Posts waiting for a human, next due first, with why they were held.
 
     \b
     Example:
+      tactful review list
       tactful review list --json
     """
-    held = app.review_desk.pending(app.now(), limit)
-    if as_json:
-        print_json([p.to_json() for p in held])
+    held = app.review_desk.pending(app.now(), cap(limit))
+    total = app.store.count_posts(statuses=[Status.HELD]) if held else 0
+    more = "--limit 0 shows every one"
+    if emit([p.to_json() for p in held], total, as_json=as_json, as_nl=as_nl, more=more):
         return
     if not held:
         err("Nothing is waiting for review.")
         return
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("id", "action", "due", "channel", "why", "text"):
-        table.add_column(column, no_wrap=column not in {"why", "text"},
-                         overflow="fold" if column == "why" else "ellipsis")
-    for p in held:
-        table.add_row(str(p.id), p.action, local_time(p.due_at, _zone(app, p)), p.channel,
-                      p.status_reason or "", " ".join(p.text.split()))
-    console().print(table)
+    tz = zone(app.config.timezone)
+    rows = [(str(p.id), p.action, short_time(p.due_at, tz), p.channel,
+             " ".join(p.text.split()), _why(p)) for p in held]
+    out = console()
+    out.print(narrow_table(("id", "action", "due", "channel", "text", "why"), rows, keep=3,
+                           squeeze={"channel": 14, "text": 24}, width=out.width,
+                           title=f"Times in {tz.key}"))
+    note_cap(len(held), total, more)
+
+
+def _why(post: Post) -> str:
+    """The held reason without its leading action, which has a column of its own."""
+    reason = post.status_reason or ""
+    return reason.removeprefix(f"{post.action}: ")
 
 
 @review.command("show")
@@ -91,7 +98,8 @@ def show(app: App, post_id: int, as_json: bool) -> None:
         words = ", ".join(f"'{m['text']}'" for m in reason.get("matches", []))
         out.print(f"\n[bold]{reason['rule']}[/bold] ({reason['action']})"
                   f"{': ' + words if words else ''}")
-        out.print(f"  {reason['advice']}", soft_wrap=True)
+        # wrapped at words, indented under its rule
+        out.print(Padding(reason["advice"], (0, 0, 0, 2)), soft_wrap=False)
     if decision.get("proposed_text"):
         out.print("\n[bold]Proposed rewrite[/bold] ([red]removed[/red], [green]added[/green]):")
         out.print(_diff_text(post.text, decision["proposed_text"]))

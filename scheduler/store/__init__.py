@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -309,6 +309,13 @@ class Store:
             stmt = stmt.limit(limit)
         with self.read() as conn:
             return [audit_from_row(r) for r in reversed(list(conn.execute(stmt)))]
+
+    def count_audit(self, *, post_id: int | None = None) -> int:
+        stmt = select(func.count()).select_from(audit)
+        if post_id is not None:
+            stmt = stmt.where(audit.c.post_id == post_id)
+        with self.read() as conn:
+            return conn.execute(stmt).scalar_one()
 
     # -- the dispatcher --------------------------------------------------------------
     def claim_due(self, *, now: datetime, worker: str, lease: timedelta, limit: int,

@@ -107,9 +107,13 @@ def update_crisis(conn: Connection, crisis_id: int, values: Mapping[str, Any],
 
 
 def end_crisis(conn: Connection, crisis_id: int, change: Change) -> None:
-    conn.execute(update(crises).where(crises.c.id == crisis_id).values(
-        active=False, ended_at=change.now, ended_by=change.actor,
-        note=change.reason))
+    """End a crisis; a note given now joins the one given when it was flagged."""
+    values: dict[str, Any] = {"active": False, "ended_at": change.now,
+                              "ended_by": change.actor}
+    if change.reason:
+        flagged = conn.execute(select(crises.c.note).where(crises.c.id == crisis_id)).scalar()
+        values["note"] = "; ".join(filter(None, [flagged, f"ended: {change.reason}"]))
+    conn.execute(update(crises).where(crises.c.id == crisis_id).values(**values))
     write_audit(conn, [(None, None, None)], Change(
         actor=change.actor, now=change.now, action="crisis-off", reason=change.reason,
         detail={"crisis": crisis_id, **change.detail}))
