@@ -37,7 +37,7 @@ COMMANDS = {
     "db": "db:db", "demo": "demo:demo", "channel": "channel:channel",
     "config": "config_cmd:config_group", "sectors": "taxonomy:sectors",
     "contexts": "taxonomy:contexts", "tags": "taxonomy:tags", "eval": "eval_cmd:eval_command",
-    "completion": "completion:completion",
+    "completion": "completion:completion", "calendar": "calendar_cmd:calendar",
 }
 
 
@@ -45,6 +45,8 @@ COMMANDS = {
 #: imports none of them (a test keeps each the first sentence of the command's own help)
 SHORT_HELP = {
     "audit": "Show who changed what, when and why (oldest first).",
+    "calendar": "Export the queue as an iCalendar file, for the calendar the team already "
+                "uses.",
     "channel": "Channels declared in config.yaml: list, test, pause and resume them.",
     "check": "Judge a draft against the active crises (or a hypothetical one); queue nothing.",
     "completion": "Print the shell completion script for bash, zsh or fish.",
