@@ -151,9 +151,11 @@ def test_daemon_once_publishes_and_reports(cli: Cli, tmp_path):
 
 
 def test_print_cron(cli: Cli, config_file: Path):
-    line = cli("daemon", "--print-cron").stdout.strip()
+    [line] = [x for x in cli("daemon", "--print-cron").stdout.splitlines()
+              if not x.startswith("#")]
     assert line.startswith("* * * * * ") and line.endswith("2>&1")
-    assert f"--config {config_file.resolve()} daemon --once" in line
+    assert f"TACTFUL_CONFIG={config_file.resolve()} exec " in line
+    assert " daemon --once >> " in line
 
 
 def test_db_upgrade_and_status(cli: Cli):

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import logging
 import os
-import shlex
-import shutil
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import click
 from rich.table import Table
 
-from scheduler.cli.common import App, console, json_option, pass_app, print_json
+from scheduler.cli.common import App, console, err, json_option, pass_app, print_json
 from scheduler.config import config_path
 from scheduler.daemon import HEARTBEAT_SECONDS, Daemon
 from scheduler.dispatch import Dispatcher
+from scheduler.errors import BadInput
 from scheduler.models import Status
 from scheduler.publishers import PublisherPool
 from scheduler.store import DaemonRecord
@@ -28,35 +26,44 @@ def _wall_clock() -> datetime:
 
 @click.group(invoke_without_command=True)
 @click.option("--once", is_flag=True, help="Do one dispatch pass and exit (for cron).")
-@click.option("--print-cron", is_flag=True, help="Print a crontab line that runs --once "
-                                                  "every minute, and exit.")
+@click.option("--print-cron", is_flag=True,
+              help="Print a crontab entry that runs --once every minute, and exit.")
+@click.option("--print-systemd", is_flag=True,
+              help="Print a systemd user unit that runs the daemon, and exit.")
 @click.option("--grace", type=click.FloatRange(0, 3600), default=30, show_default=True,
               metavar="SECONDS",
               help="On SIGTERM or Ctrl-C, wait this long for a send in progress; then exit "
                    "anyway (its lease is recovered by the next daemon).")
 @json_option
 @click.pass_context
-def daemon(ctx: click.Context, once: bool, print_cron: bool, grace: float,
-           as_json: bool) -> None:
+def daemon(ctx: click.Context, once: bool, print_cron: bool, print_systemd: bool,
+           grace: float, as_json: bool) -> None:
     """Publish queued posts when they fall due.
 
     Runs in the foreground until SIGTERM or Ctrl-C, which let the post in hand finish.
     Several daemons (or cron runs) may share one database: each post goes out once.
     `tactful daemon status` shows which daemons run and what each holds.
 
+    --print-cron and --print-systemd check config.yaml and print, with absolute paths,
+    how cron or systemd should run the daemon: the credentials the channels need come
+    from an environment file beside config.yaml, whose variables are named (never their
+    values) in comments.
+
     \b
     Example:
       tactful daemon                 # long-running
       tactful daemon --once          # one pass, e.g. from cron
       tactful daemon --print-cron >> mycrontab
+      tactful daemon --print-systemd > ~/.config/systemd/user/tactful.service
       tactful daemon status
     """
     if ctx.invoked_subcommand is not None:
         return
     app = ctx.find_object(App)
     assert app is not None
-    if print_cron:
-        click.echo(cron_line(app))
+    if print_cron or print_systemd:
+        click.echo(_run_setup_text(app, cron=print_cron, systemd=print_systemd, once=once,
+                                   grace=grace))
         return
     logger = logging.getLogger("tactful")
     if logger.level > logging.INFO:
@@ -85,13 +92,22 @@ def daemon(ctx: click.Context, once: bool, print_cron: bool, grace: float,
         pool.close()
 
 
-def cron_line(app: App) -> str:
-    config = config_path(app.config_path).resolve()
-    exe = shutil.which("tactful") or str(Path(sys.argv[0]).resolve())
-    log = config.parent / "tactful-cron.log"
-    command = (f"{shlex.quote(exe)} --config {shlex.quote(str(config))} daemon --once "
-               f">> {shlex.quote(str(log))} 2>&1")
-    return f"* * * * * {command}"
+def _run_setup_text(app: App, *, cron: bool, systemd: bool, once: bool,
+                    grace: float) -> str:
+    if cron and systemd:
+        raise BadInput("--print-systemd: give it or --print-cron, not both")
+    if systemd and once:
+        raise BadInput("--print-systemd: runs the long-lived daemon, not --once (for that, "
+                       "use --print-cron)")
+    from scheduler.daemon_setup import cron_entry, run_setup, systemd_unit
+
+    # cron or systemd would start a daemon that fails on its first run: refuse now
+    setup = run_setup(config_path(app.config_path), app.config, argv0=sys.argv[0],
+                      python=sys.executable, environ=os.environ)
+    text = cron_entry(setup) if cron else systemd_unit(setup, grace=grace)
+    if setup.variables and not setup.env_file.exists():
+        err(f"Note: {setup.env_file} does not exist yet; create it as the comments say.")
+    return text
 
 
 @daemon.command("status")
