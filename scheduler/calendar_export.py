@@ -15,16 +15,13 @@ from typing import TYPE_CHECKING
 from icalendar import Calendar, Event
 
 from scheduler.errors import BadInput
-from scheduler.models import Post, Status
+from scheduler.models import UPCOMING, Post, Status
 from scheduler.when import parse_when, zone
 
 if TYPE_CHECKING:
     from scheduler.config import Config
     from scheduler.store import Store
 
-#: what may still go out, or needs a human before it can: the default export
-UPCOMING = (Status.QUEUED, Status.PUBLISHING, Status.FAILED, Status.PAUSED, Status.HELD,
-            Status.UNKNOWN)
 #: a post is a moment, but a calendar shows a zero-length event badly or not at all
 DURATION = timedelta(minutes=15)
 SUMMARY_WIDTH = 60

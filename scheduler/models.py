@@ -27,6 +27,9 @@ class Status(StrEnum):
     STAGED = "staged"
 
 
+#: what may still go out, or needs a human before it can: what lists show by default
+UPCOMING = (Status.QUEUED, Status.PUBLISHING, Status.FAILED, Status.PAUSED, Status.HELD,
+            Status.UNKNOWN)
 #: statuses a marketer may still edit or cancel
 EDITABLE = frozenset({Status.QUEUED, Status.PAUSED, Status.HELD, Status.FAILED})
 #: statuses a human may send back to the queue (after checking why it stopped)

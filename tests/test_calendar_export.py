@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
 
-from tests.conftest import Cli, base_config, refused, write_config
+from tests.conftest import Cli, base_config, listed, refused, write_config
 
 BOSTON = ["Boston Marathon bombing", "--category", "bombing", "--keyword", "marathon",
           "--context", "marathon", "--region", "us-ma"]
@@ -69,8 +68,8 @@ def events(calendar: Calendar) -> dict[int, dict]:
     return found
 
 
-def listed(cli: Cli) -> dict[int, dict]:
-    return {p["id"]: p for p in json.loads(cli("post", "list", "--json").stdout)}
+def by_id(cli: Cli) -> dict[int, dict]:
+    return {p["id"]: p for p in listed(cli)}
 
 
 def test_by_default_one_event_per_post_still_to_go_out(cli: Cli, queue: dict[str, int]):
@@ -79,7 +78,7 @@ def test_by_default_one_event_per_post_still_to_go_out(cli: Cli, queue: dict[str
     assert set(got) == {queue["promo"], queue["starter"], queue["plain"], queue["bread"]}
     assert {got[queue[k]]["status"] for k in ("promo", "starter")} == {"TENTATIVE"}
     assert got[queue["plain"]]["status"] == "CONFIRMED"
-    posts = listed(cli)
+    posts = by_id(cli)
     for post_id, event in got.items():
         due = datetime.fromisoformat(posts[post_id]["due_at"]).replace(microsecond=0)
         assert event["start"] == due and event["start"].tzinfo is not None
@@ -93,9 +92,9 @@ def test_an_event_says_what_the_post_is_and_why_it_waits(cli: Cli, queue: dict[s
     plain = got[queue["plain"]]
     assert plain["summary"].startswith("[stride-outbox] Trail report: the river path")
     assert len(plain["summary"]) < 80 and plain["summary"].endswith("…")
-    assert plain["description"].startswith(listed(cli)[queue["plain"]]["text"])
+    assert plain["description"].startswith(by_id(cli)[queue["plain"]]["text"])
     promo = got[queue["promo"]]
-    reason = listed(cli)[queue["promo"]]["status_reason"]
+    reason = by_id(cli)[queue["promo"]]["status_reason"]
     assert reason and f"Status: held ({reason})" in promo["description"]
     assert "Brand: Stride (stride)" in promo["description"]
     assert "Channel: stride-outbox" in promo["description"]

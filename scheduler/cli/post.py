@@ -24,7 +24,7 @@ from scheduler.cli.common import (
 )
 from scheduler.cli.listing import cap, emit, list_options, narrow_table, note_cap
 from scheduler.errors import BadInput
-from scheduler.models import Post, Status
+from scheduler.models import UPCOMING, Post, Status
 from scheduler.when import parse_when, zone
 
 if TYPE_CHECKING:
@@ -211,11 +211,6 @@ def _progress(total: int) -> Iterator:
     with Progress(*columns, console=console(stderr=True), transient=True) as bar:
         task = bar.add_task("queue", total=total)
         yield lambda n: bar.advance(task, n)
-
-
-#: what is yet to go out (or to be looked at before it does): `post list` by default
-UPCOMING = (Status.QUEUED, Status.PUBLISHING, Status.FAILED, Status.PAUSED, Status.HELD,
-            Status.UNKNOWN)
 
 
 @post.command("list")
