@@ -14,6 +14,7 @@ import io
 import json
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 from scheduler.drafting import Draft, Drafting, FieldError, is_next_slot, split_tags
@@ -25,6 +26,8 @@ COLUMNS = ("channel", "at", "text", "tags", "lang", "expires", "crisis_text", "a
 #: several images (and their alt texts) in one cell are separated by this
 MEDIA_SEPARATOR = "|"
 REQUIRED = ("channel", "at", "text")
+#: the columns that hold a time, read with --date-format when one is given
+TIME_COLUMNS = ("at", "expires", "until")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
 
@@ -47,13 +50,15 @@ class _Problem:
 
 def plan_import(path: Path, drafting: Drafting,
                 existing: Callable[[Collection[str]], dict[str, int]],
-                imported: Callable[[Collection[str]], dict[str, int]] = lambda _: {}
-                ) -> ImportPlan:
+                imported: Callable[[Collection[str]], dict[str, int]] = lambda _: {},
+                date_format: str | None = None) -> ImportPlan:
     """Read and check the whole file; raise ImportRowError for the first bad row.
 
     `existing` finds live posts by content key (channel, time, text); `imported` finds
     posts by the key of the row that made them (`row_keys`): a row imported before is
-    skipped before it is read, so a `next-slot` row does not take a second slot."""
+    skipped before it is read, so a `next-slot` row does not take a second slot.
+    `date_format` (strptime) reads the time columns as a spreadsheet wrote them, such
+    as day-first `%d.%m.%Y %H:%M`; without it they must be ISO 8601 (or relative)."""
     rows = _records(path)
     header = _header(path, rows)
     plan = ImportPlan()
@@ -66,7 +71,7 @@ def plan_import(path: Path, drafting: Drafting,
     body = [(line, values) for line, values in body if keys[line] not in seen]
     for line, values in _fixed_times_first(header, body):
         try:
-            post = replace(_row_post(drafting, header, values, path.parent),
+            post = replace(_row_post(drafting, header, values, path.parent, date_format),
                            import_key=keys[line])
         except _RowError as exc:
             problems.append(_Problem(line, exc.column, exc.message))
@@ -136,11 +141,14 @@ class _RowError(Exception):
 
 
 def _row_post(drafting: Drafting, header: list[str], values: list[str],
-              folder: Path) -> NewPost:
+              folder: Path, date_format: str | None = None) -> NewPost:
     if len(values) != len(header):
         raise _RowError(None, f"{len(values)} values but the header names "
                               f"{len(header)} columns (a stray comma, or an unquoted text?)")
     cells = dict(zip(header, values, strict=True))
+    if date_format:
+        cells |= {column: _iso(cells[column], column, date_format)
+                  for column in TIME_COLUMNS if cells.get(column, "").strip()}
     for column in REQUIRED:
         if not cells[column].strip():
             raise _RowError(column, "empty, but required")
@@ -160,6 +168,19 @@ def _row_post(drafting: Drafting, header: list[str], values: list[str],
         raise _RowError(exc.field, _without_label(str(exc), exc.field)) from None
     except BadInput as exc:
         raise _RowError(None, str(exc)) from None
+
+
+def _iso(cell: str, column: str, date_format: str) -> str:
+    """A time written as `date_format` says, as ISO 8601 (still local to the brand, so
+    the daylight-saving checks apply); relative times and next-slot pass as they are."""
+    value = cell.strip()
+    if value.lower() == "now" or value.startswith(("+", "-")) or is_next_slot(value):
+        return value
+    try:
+        return datetime.strptime(value, date_format).isoformat(timespec="minutes")
+    except ValueError:
+        raise _RowError(column, f"{value!r} does not match --date-format "
+                                f"{date_format!r}") from None
 
 
 def _cells(cell: str) -> list[str]:

@@ -83,6 +83,10 @@ def parse_when(text: str, *, now: datetime, tz: ZoneInfo, fold: Fold | None = No
     return resolve_local(parsed, tz, fold=fold, what=f"{what} {text!r}")
 
 
+#: 24.11.2026, 11/24/26, 24-11-2026: which number is the day, only the writer knows
+_NUMERIC_DATE = re.compile(r"^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b")
+
+
 def _parse_iso(raw: str, what: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(raw)
@@ -95,6 +99,9 @@ def _parse_iso(raw: str, what: str) -> datetime:
 
 def _iso_problem(raw: str, exc: ValueError) -> str:
     message = str(exc)
+    if _NUMERIC_DATE.match(raw):
+        return ("a day-first or month-first date is ambiguous; write it as ISO 8601 "
+                "(2026-11-24T09:00), or give post import --date-format '%d.%m.%Y %H:%M'")
     if "Invalid isoformat" in message:
         return ("not a date and time; use ISO 8601 such as 2026-11-24T09:00, "
                 "2026-11-24T09:00+01:00, 'now' or '+2h'")

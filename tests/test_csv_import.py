@@ -187,3 +187,25 @@ def test_dry_run_lists_each_row_with_its_channel_and_resolved_time(cli: Cli, tmp
         (2, "kvasek-outbox"), (3, "stride-outbox")]
     assert report["rows"][0]["due_at"] == local.astimezone(UTC).isoformat()
     assert listed(cli) == []
+
+
+def test_day_first_dates_are_read_only_with_an_explicit_date_format(cli: Cli, tmp_path):
+    day = datetime.now(UTC).date() + timedelta(days=3)
+    path = write(tmp_path, f"kvasek-outbox;{day:%d.%m.%Y} 07:00;Vánočka je tu\n",
+                 header="channel;at;text\n")
+    before = snapshot(tmp_path)
+    guessed = cli("post", "import", str(path))
+    assert guessed.exit_code == 2 and snapshot(tmp_path) == before
+    assert "column 'at'" in guessed.stderr and "--date-format" in guessed.stderr
+    wrong = cli("post", "import", str(path), "--date-format", "%m.%d.%Y %H:%M")
+    if day.day > 12:  # cannot be a month: refused, naming the format
+        assert wrong.exit_code == 2 and "does not match --date-format" in wrong.stderr
+    assert cli("post", "import", str(path), "--date-format", "%Y").exit_code == 2
+    done = cli("post", "import", str(path), "--date-format", "%d.%m.%Y %H:%M")
+    assert done.exit_code == 0, done.output
+    [post] = [p for p in listed(cli) if p["text"] == "Vánočka je tu"]
+    local = datetime.fromisoformat(post["due_at"]).astimezone(ZoneInfo("Europe/Prague"))
+    assert (local.date(), local.time()) == (day, time(7, 0))
+    again = cli("post", "import", str(path), "--date-format", "%d.%m.%Y %H:%M")
+    assert again.exit_code == 0
+    assert [p["text"] for p in listed(cli)].count("Vánočka je tu") == 1

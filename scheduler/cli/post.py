@@ -144,29 +144,40 @@ def add(app: App, text: str, channel: str, at: str | None, next_slot: bool,
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check every row and report; queue nothing.")
 @fold_option
+@click.option("--date-format", metavar="FORMAT",
+              help="How the file writes at, expires and until, as strftime codes: "
+                   "'%d.%m.%Y %H:%M' or '%d/%m/%Y %H:%M' for a day-first spreadsheet "
+                   "(default: ISO 8601, 2026-11-24T09:00).")
 @json_option
 @pass_app
-def import_(app: App, file: Path, dry_run: bool, fold: str | None, as_json: bool) -> None:
+def import_(app: App, file: Path, dry_run: bool, fold: str | None, date_format: str | None,
+            as_json: bool) -> None:
     """Queue every row of a CSV file, or nothing if any row is wrong.
 
     Columns: channel, at, text (required); tags, lang, expires, crisis_text, automated,
     every, until (optional). `at` may be next-slot. Values may be separated by commas,
     semicolons or tabs. A row imported before (next-slot rows included) or identical to
     a post already queued is skipped, so re-importing is safe. --dry-run lists each row
-    it would queue, with its channel and the time it resolved to.
+    it would queue, with its channel and the time it resolved to. Dates such as
+    24.11.2026 are read only with --date-format, which says which number is the day.
 
     \b
     Example:
-      printf 'channel,at,text,tags\\nbakery-outbox,2026-11-24T07:00,Rye is back,promo\\n' > week.csv
+      printf 'channel,at,text,tags\\nbakery-outbox,2027-03-01T07:00,Rye is back,promo\\n' > week.csv
       tactful post import week.csv --dry-run
       tactful post import week.csv
+      tactful post import export.csv --date-format '%d.%m.%Y %H:%M'
     """
     from scheduler.csv_import import plan_import
+
+    if date_format is not None and not {"%d", "%m", "%H"} <= _codes(date_format):
+        raise BadInput(f"--date-format {date_format!r}: give the day, month and hour codes, "
+                       "for example '%d.%m.%Y %H:%M'")
 
     drafting = _drafting(app, label=lambda field: f"column {field!r}")
     plan = plan_import(file, drafting, lambda keys: app.store.live_duplicates(keys),
                        lambda keys: app.store.imported_rows(keys) if app.has_database()
-                       else {})
+                       else {}, date_format=date_format)
     ids: list[int] = []
     if plan.posts and not dry_run:
         with _progress(len(plan.posts)) as advance:
@@ -277,6 +288,11 @@ def _print_table(app: App, posts: list[Post], one_brand: str | None) -> None:
     out.print(narrow_table(("id", "status", "due", "channel", "tags", "text"), rows, keep=3,
                            squeeze={"channel": 16, "tags": 12}, width=out.width,
                            title=f"Times in {tz.key}"))
+
+
+def _codes(date_format: str) -> set[str]:
+    """The strftime codes in a format: '%d.%m.%Y %H:%M' -> {%d, %m, %Y, %H, %M}."""
+    return {"%" + part[0] for part in date_format.split("%")[1:] if part}
 
 
 def _zone(app: App, p: Post):
