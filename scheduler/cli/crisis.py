@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
@@ -301,29 +302,43 @@ def _report(app: App, impact: Impact, as_json: bool, verb: str) -> None:
     totals = impact.totals()
     table.add_row("[bold]all[/bold]", *(f"[bold]{totals.get(c, 0)}[/bold]" for c in COLUMNS))
     console().print(table)
+    width = console().width
     for label in COLUMNS[:-1]:
         shown = impact.examples.get(label, [])
         for example in shown:
-            click.echo(f"  {label:<9} post {example['post']} ({example['channel']}): "
-                       f"{_short(example['text'])}\n            {example['why']}")
+            click.echo(f"  {label:<9} post {example['post']} ({example['channel']})")
+            click.echo(_indented(_short(example["text"], width - 12), width))
+            click.echo(_indented(example["why"], width))
         more = totals.get(label, 0) - len(shown)
         if more > 0:
             click.echo(f"  {'':<9} and {more} more {label} (--json lists every post)")
     if impact.keyword_forms:
-        click.echo("What the keywords matched in the posts stopped (check for words they "
-                   "should not catch):")
+        click.echo("Keyword matches in the posts stopped (check for words they should "
+                   "not catch):")
         for keyword, forms in sorted(impact.keyword_forms.items()):
             shown = ", ".join(f"{form} ({n})" for form, n in forms.most_common(8))
             more = f", and {len(forms) - 8} more" if len(forms) > 8 else ""
-            click.echo(f"  {keyword}: {shown}{more}")
+            click.echo(textwrap.fill(f"{keyword}: {shown}{more}", width, initial_indent="  ",
+                                     subsequent_indent="    "))
+    notes = []
     if impact.in_flight:
         ids = ", ".join(str(p.id) for p in impact.in_flight)
-        click.echo(f"Already in flight when the crisis was flagged (may still go out): {ids}")
+        notes.append(f"Already in flight when the crisis was flagged (may still go out): "
+                     f"{ids}")
     if impact.notices:
-        click.echo(f"Drafted {len(impact.notices)} notice(s) of the operating change for "
-                   f"review: {', '.join(map(str, impact.notices))} (tactful review list).")
+        notes.append(f"Drafted {len(impact.notices)} notice(s) of the operating change for "
+                     f"review: {', '.join(map(str, impact.notices))} (tactful review list).")
     if impact.superseded:
-        click.echo("A newer crisis change took over while judging; it re-judges the queue.")
+        notes.append("A newer crisis change took over while judging; it re-judges the "
+                      "queue.")
+    for note in notes:
+        click.echo(textwrap.fill(note, width))
+
+
+def _indented(text: str, width: int) -> str:
+    """Under an example's first line, wrapped at words to the terminal."""
+    return textwrap.fill(text, width, initial_indent=" " * 12, subsequent_indent=" " * 12,
+                         break_on_hyphens=False)
 
 
 def _short(text: str, width: int = 70) -> str:
