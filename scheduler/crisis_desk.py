@@ -26,7 +26,7 @@ from policies.normalise import normalise
 from policies.playbook import parse_rate
 from policies.rewrite import draft_notice
 from scheduler.config import Config
-from scheduler.errors import BadInput, UnknownChannel
+from scheduler.errors import BadInput, NotFound, UnknownChannel
 from scheduler.judging import Judging, summary, to_policy
 from scheduler.models import Candidate, CrisisRecord, CrisisSpec, NewPost, Post, Status, Verdict
 from scheduler.release import Rate, plan_release
@@ -422,7 +422,7 @@ class CrisisDesk:
         with self.store.read() as conn:
             found = crisis_store.get_crisis(conn, crisis_id)
         if found is None:
-            raise BadInput(f"no crisis with id {crisis_id}")
+            raise NotFound(f"no crisis with id {crisis_id}")
         return found
 
     def _active(self, crisis_id: int) -> CrisisRecord:

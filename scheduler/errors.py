@@ -1,7 +1,9 @@
 """Domain exceptions. Each carries a one-line message that names the problem and its place.
 
-Only the CLI turns these into exit codes: `TactfulError` subclasses that describe bad
-input exit 2 and change nothing; anything else is a runtime failure.
+Each class carries the exit status the CLI gives it, and only the CLI turns them into
+exits (README, "Exit codes"): 1 something to look at (a network said no); 2 bad input,
+nothing changed (`BadInput`); 3 what the user named does not exist (`NotFound`); 4 busy
+or unavailable, nothing changed, try again later (`Unavailable`).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 class TactfulError(Exception):
     """Base of every error Tactful raises on purpose."""
 
-    #: exit status the CLI uses; 2 means "bad input, nothing changed"
+    #: exit status the CLI uses (1: something failed that a person should look at)
     exit_code = 1
 
 
@@ -48,7 +50,16 @@ class ImportRowError(BadInput):
         self.column = column
 
 
-class PostNotFound(BadInput):
+class NotFound(TactfulError):
+    """What the user named by its id (a post, a crisis) does not exist; nothing changed.
+
+    A name the user typed wrong (an unknown channel or brand) is bad input instead: those
+    come from config.yaml, and the message lists the known ones."""
+
+    exit_code = 3
+
+
+class PostNotFound(NotFound):
     def __init__(self, post_id: int) -> None:
         super().__init__(f"no post with id {post_id}")
         self.post_id = post_id
@@ -68,11 +79,15 @@ class DuplicatePost(BadInput):
         self.existing_id = existing_id
 
 
-class ImportInProgress(TactfulError):
-    """Another import, still running, is writing one of these posts."""
+class Unavailable(TactfulError):
+    """Busy or out of reach (the database, another import): nothing changed, and the
+    same command may work later."""
 
-    #: as for a busy database: nothing changed, and trying again later will work
-    exit_code = 3
+    exit_code = 4
+
+
+class ImportInProgress(Unavailable):
+    """Another import, still running, is writing one of these posts."""
 
     def __init__(self, existing_id: int) -> None:
         super().__init__(

@@ -80,10 +80,10 @@ def test_a_broken_config_file_is_one_line(tmp_path: Path, content: bytes, messag
     assert message in one_line_refusal(Cli(path)("post", "list"))
 
 
-def test_a_database_that_is_not_one_is_exit_3_in_one_line(tmp_path: Path):
+def test_a_database_that_is_not_one_is_exit_4_in_one_line(tmp_path: Path):
     (tmp_path / "notes.db").write_text("shopping list, not a database\n" * 100)
     data = {**base_config(), "database": "notes.db"}
-    error = one_line_refusal(Cli(write_config(tmp_path, data))("post", "list"), code=3)
+    error = one_line_refusal(Cli(write_config(tmp_path, data))("post", "list"), code=4)
     assert "database: file is not a database" in error
     assert (tmp_path / "notes.db").read_text().startswith("shopping list")
 
@@ -133,7 +133,7 @@ def _hold_write_lock(db: Path, seconds: float, ready: threading.Event) -> None:
     conn.close()
 
 
-@pytest.mark.parametrize(("hold", "wait", "code"), [(4, "20", 0), (30, "1", 3)])
+@pytest.mark.parametrize(("hold", "wait", "code"), [(4, "20", 0), (30, "1", 4)])
 def test_a_busy_sqlite_database_is_waited_for_visibly_then_given_up_on(
         tmp_path: Path, hold: float, wait: str, code: int):
     config = write_config(tmp_path, base_config())
@@ -152,7 +152,7 @@ def test_a_busy_sqlite_database_is_waited_for_visibly_then_given_up_on(
     assert done.returncode == code, done.stderr
     assert "Waiting for the database: another tactful command is writing" in done.stderr
     assert "Traceback" not in done.stderr
-    if code == 3:
+    if code == 4:
         assert "held it for 1 s (--wait)" in done.stderr and took < 10
 
 

@@ -216,7 +216,6 @@ def test_check_judges_a_draft_against_active_or_hypothetical_crises(cli):
      "--channel: unknown channel 'nope'"),
     (["crisis", "on", " ", "--category", "flood"], "a crisis needs a name"),
     (["crisis", "off"], "no crisis is active"),
-    (["crisis", "update", "7", "--severity", "watch"], "no crisis with id 7"),
     (["crisis", "on", "X", "--category", "flood", "--until", "2026-02-30T10:00"],
      "no such date"),
     (["check", "x", "--category", "flood"], "give it a name with --crisis NAME"),
@@ -226,6 +225,30 @@ def test_bad_crisis_input_exits_2_and_changes_nothing(cli, args, message):
     assert result.exit_code == 2, result.output
     assert message in result.stderr
     assert json.loads(cli("crisis", "list", "--json").stdout) == []
+
+
+@pytest.mark.parametrize("args", [["crisis", "update", "7", "--severity", "watch"],
+                                  ["crisis", "off", "7"]])
+def test_updating_or_ending_a_crisis_that_does_not_exist_exits_3(cli, args):
+    cli("crisis", "on", *BOSTON)
+    before = cli("crisis", "list", "--json").stdout
+    result = cli(*args)
+    assert result.exit_code == 3, result.output
+    assert result.stderr == "Error: no crisis with id 7\n"
+    assert cli("crisis", "list", "--json").stdout == before
+
+
+@pytest.mark.parametrize("args", [
+    ["review", "show", "99"], ["review", "approve", "99"], ["review", "reject", "99"],
+    ["review", "edit", "99", "--text", "Our store closes early today."],
+])
+def test_reviewing_a_post_that_does_not_exist_exits_3(cli, queue, args):
+    cli("crisis", "on", *BOSTON)
+    before = statuses(cli)
+    result = cli(*args)
+    assert result.exit_code == 3, result.output
+    assert result.stderr == "Error: no post with id 99\n"
+    assert statuses(cli) == before
 
 
 def test_two_active_crises_need_an_id_to_end_and_a_bad_rate_is_refused(cli):

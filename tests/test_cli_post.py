@@ -124,7 +124,34 @@ def test_show_edit_cancel_and_audit(cli: Cli):
     assert again.exit_code == 2 and "post 1 is cancelled" in again.stderr
     events = json.loads(cli("audit", "--post", "1", "--json").stdout)["items"]
     assert events[-1]["reason"] == "offer withdrawn" and events[-1]["actor"] == "tester"
-    assert cli("post", "show", "99").exit_code == 2
+
+
+def test_showing_a_post_that_does_not_exist_exits_3(cli: Cli):
+    cli("post", "add", "Draft", "-c", "stride-outbox", "--at", future())
+    result = cli("post", "show", "99")
+    assert result.exit_code == 3
+    assert (result.stdout, result.stderr) == ("", "Error: no post with id 99\n")
+
+
+@pytest.mark.parametrize("args", [
+    ["post", "edit", "99", "--text", "Final"], ["post", "edit", "99", "--at", "+2h"],
+    ["post", "cancel", "99"], ["post", "retry", "99"], ["post", "mark-published", "99"],
+    ["post", "retract", "99"], ["audit", "--post", "99"],
+])
+def test_changing_a_post_that_does_not_exist_exits_3_and_changes_nothing(
+        cli: Cli, tmp_path, args):
+    cli("post", "add", "Draft", "-c", "stride-outbox", "--at", future())
+    before = snapshot(tmp_path)
+    result = cli(*args)
+    assert result.exit_code == 3, result.output
+    assert result.stderr == "Error: no post with id 99\n"
+    assert snapshot(tmp_path) == before
+
+
+def test_a_channel_name_that_does_not_exist_is_still_bad_input_not_not_found(cli: Cli):
+    # a name comes from config.yaml, and the message lists the known ones: a typo, exit 2
+    assert "unknown channel 'nope'" in refused(cli, "post", "list", "--channel", "nope")
+    assert "unknown brand 'nope'" in refused(cli, "post", "list", "--brand", "nope")
 
 
 def test_list_filters(cli: Cli):

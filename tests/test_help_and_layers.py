@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -43,6 +44,15 @@ def test_every_command_has_help_with_an_example(path):
                                   "post add", "post import", "daemon"])
 def test_listing_commands_offer_json(path):
     assert "--json" in CliRunner().invoke(main, [*path.split(), "--help"]).output
+
+
+def test_tactful_help_ends_with_the_exit_codes_the_readme_lists():
+    help_codes = CliRunner().invoke(main, ["--help"]).output.split("Exit codes:")[1]
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("\n## Exit codes\n")[1].split("\n## ")[0]
+    for code, word in enumerate(["done", "decision", "bad input", "not found", "busy"]):
+        assert re.search(rf"^ +{code}  .*{word}", help_codes, re.M), help_codes
+        assert re.search(rf"^\| {code} \| .*{word}", table, re.M), table
 
 
 def test_importing_policies_pulls_in_no_database_or_http():

@@ -196,12 +196,12 @@ def test_refused_input_creates_no_database(cli: Cli, tmp_path):
     assert not (tmp_path / "tactful.db").exists()
 
 
-def test_an_unreachable_database_is_one_line(tmp_path, monkeypatch):
+def test_an_unreachable_database_is_one_line_and_exit_4(tmp_path, monkeypatch):
     monkeypatch.setenv("TACTFUL_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
     cli = Cli(write_config(tmp_path, base_config()))
     for args in (["post", "list"], ["db", "status"], ["db", "upgrade"]):
         result = cli(*args)
-        assert result.exit_code == 1
+        assert result.exit_code == 4
         assert result.stderr.startswith("Error: cannot use database postgresql+psycopg://nobody@")
         assert "Connection refused" in result.stderr
         assert result.stderr.count("\n") == 1

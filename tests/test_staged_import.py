@@ -147,7 +147,7 @@ def test_posts_an_import_still_running_is_writing_are_not_taken(store):
     before = _rows(store)
     with pytest.raises(ImportInProgress) as busy:
         store.add_posts(_posts(4)[2:], CHANGE)
-    assert busy.value.exit_code == 3 and busy.value.existing_id in ids[2:]
+    assert busy.value.exit_code == 4 and busy.value.existing_id in ids[2:]
     assert _rows(store) == before
     assert store.count_posts() == 0
 

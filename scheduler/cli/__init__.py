@@ -1,7 +1,7 @@
 """`tactful`: the command line. Thin glue: parse, call the library, print.
 
-Errors the library raises on purpose become one line on stderr; bad input exits 2 and
-changes nothing.
+Errors the library raises on purpose become one line on stderr and exit with the status
+their class carries (scheduler/errors.py); EXIT_CODES says what each means.
 """
 
 from __future__ import annotations
@@ -13,12 +13,25 @@ from typing import Any
 
 import click
 
-from scheduler.errors import TactfulError, database_problem
+from scheduler.errors import TactfulError, Unavailable, database_problem
 from scheduler.secrets import RedactingFilter
 
 #: exit status when the database cannot be used (busy, unreachable, not a database,
 #: read-only): nothing was changed; try again, or fix what the line says
-DATABASE_UNAVAILABLE = 3
+DATABASE_UNAVAILABLE = Unavailable.exit_code
+
+#: the end of `tactful --help`; README.md ("Exit codes") says the same
+EXIT_CODES = """\b
+Exit codes:
+  0  done
+  1  a decision to look at: `tactful check` would not publish the draft
+     (hold, rewrite, block or pause); or a network said no (`channel test`,
+     `post retract`)
+  2  bad input: a wrong option, date, file, channel or brand name; nothing
+     changed
+  3  not found: no post, crisis or review item with that id; nothing changed
+  4  busy or unavailable: the database is locked, unreachable or read-only,
+     or another import is writing these posts; nothing changed, try later"""
 
 
 class CliError(click.ClickException):
@@ -96,7 +109,8 @@ class TactfulGroup(click.Group):
             raise CliError(problem, DATABASE_UNAVAILABLE) from None
 
 
-@click.group(cls=TactfulGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=TactfulGroup, epilog=EXIT_CODES,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", metavar="PATH", envvar="TACTFUL_CONFIG",
               help="config.yaml to use (default: $TACTFUL_CONFIG, else ./config.yaml).")
 @click.option("--actor", metavar="NAME",
@@ -105,7 +119,7 @@ class TactfulGroup(click.Group):
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("--wait", type=click.FloatRange(0, 86400), metavar="SECONDS",
               help="How long to wait for another command writing to a SQLite database "
-                   "(a big import) before giving up with exit 3 (default 30).")
+                   "(a big import) before giving up with exit 4 (default 30).")
 @click.version_option(package_name="tactful")
 @click.pass_context
 def main(ctx: click.Context, config_path: str | None, actor: str | None, verbose: int,

@@ -26,7 +26,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from scheduler.config import check_database_url
 from scheduler.epoch_watch import PROBE_SECONDS, EpochWatch
-from scheduler.errors import ConfigError, DuplicatePost, ImportInProgress, TactfulError
+from scheduler.errors import (
+    ConfigError,
+    DuplicatePost,
+    ImportInProgress,
+    TactfulError,
+    Unavailable,
+)
 from scheduler.models import AuditEvent, NewPost, Post, Receipt, SendStart, Status
 from scheduler.store import claims, crises, queue
 from scheduler.store import daemons as daemon_rows
@@ -75,7 +81,7 @@ def _import_alive(batch: str) -> bool:
     return True
 
 
-class StoreUnavailable(TactfulError):
+class StoreUnavailable(Unavailable):
     """The database cannot be opened or reached."""
 
 
