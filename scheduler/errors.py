@@ -1,9 +1,10 @@
 """Domain exceptions. Each carries a one-line message that names the problem and its place.
 
 Each class carries the exit status the CLI gives it, and only the CLI turns them into
-exits (README, "Exit codes"): 1 something to look at (a network said no); 2 bad input,
-nothing changed (`BadInput`); 3 what the user named does not exist (`NotFound`); 4 busy
-or unavailable, nothing changed, try again later (`Unavailable`).
+exits (README, "Exit codes"): 1 something to look at (`WouldNotPublish`, a network that
+said no); 2 bad input, nothing changed (`BadInput`); 3 what the user named by its id
+does not exist (`NotFound`); 4 busy or unavailable, nothing changed, try again later
+(`Unavailable`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,18 @@ class TactfulError(Exception):
 
     #: exit status the CLI uses (1: something failed that a person should look at)
     exit_code = 1
+
+
+class WouldNotPublish(TactfulError):
+    """Not a failure: `tactful check` judged that the policy would stop the draft (hold,
+    rewrite, block or pause). Its output has said so and why; the exit status tells a
+    script to look."""
+
+    exit_code = 1
+
+    def __init__(self, action: str) -> None:
+        super().__init__(f"the crisis policy would {action} this draft, not publish it")
+        self.action = action
 
 
 class BadInput(TactfulError):

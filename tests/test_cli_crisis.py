@@ -209,6 +209,45 @@ def test_check_judges_a_draft_against_active_or_hypothetical_crises(cli):
     assert statuses(cli) == {}  # nothing was queued
 
 
+def test_checking_a_draft_the_policy_would_stop_prints_why_and_exits_1(cli):
+    cli("crisis", "on", *BOSTON)
+    told = cli("check", "Killer deal on shoes", "--brand", "stride", "--tag", "promo")
+    assert told.exit_code == 1, told.output
+    assert told.stdout.startswith("rewrite — ") and "Proposed instead: We support the One " \
+        "Fund." in told.stdout
+    assert told.stderr == ""  # the decision is the answer, not an error
+    as_json = cli("check", "Killer deal on shoes", "--brand", "stride", "--tag", "promo",
+                  "--json")
+    assert as_json.exit_code == 1 and json.loads(as_json.stdout)["action"] == "rewrite"
+
+
+def test_checking_a_draft_the_policy_would_publish_exits_0(cli):
+    cli("crisis", "on", *BOSTON)
+    told = cli("check", "Trail report: the river path is muddy today", "--brand", "stride")
+    assert told.exit_code == 0, told.output
+    assert told.stdout.startswith("publish\n")
+    as_json = cli("check", "Nový žitný chléb", "--brand", "kvasek", "--json")
+    assert as_json.exit_code == 0 and json.loads(as_json.stdout)["action"] == "publish"
+
+
+def test_checking_without_brand_judges_for_the_only_brand_and_says_which(tmp_path):
+    data = base_config()
+    data["brands"] = [data["brands"][1]]
+    cli = Cli(write_config(tmp_path, data))
+    told = cli("check", "Nový žitný chléb")
+    assert told.exit_code == 0, told.output
+    assert told.stdout.splitlines()[0] == "Judged for brand kvasek, the only brand in " \
+                                          "config.yaml."
+    assert json.loads(cli("check", "Nový žitný chléb", "--json").stdout)["brand"] == "kvasek"
+
+
+def test_checking_without_brand_when_config_has_several_is_refused_naming_them(cli):
+    told = cli("check", "Killer deal on shoes")
+    assert told.exit_code == 2 and told.stdout == ""
+    assert told.stderr == ("Error: give --brand: config.yaml has several brands (stride, "
+                           "kvasek)\n")
+
+
 @pytest.mark.parametrize("args, message", [
     (["crisis", "on", "X", "--category", "meteor"], "Invalid value for '--category'"),
     (["crisis", "on", "X", "--category", "flood", "--brand", "nope"], "unknown brand 'nope'"),
@@ -218,7 +257,8 @@ def test_check_judges_a_draft_against_active_or_hypothetical_crises(cli):
     (["crisis", "off"], "no crisis is active"),
     (["crisis", "on", "X", "--category", "flood", "--until", "2026-02-30T10:00"],
      "no such date"),
-    (["check", "x", "--category", "flood"], "give it a name with --crisis NAME"),
+    (["check", "x", "--brand", "stride", "--category", "flood"],
+     "give it a name with --crisis NAME"),
 ])
 def test_bad_crisis_input_exits_2_and_changes_nothing(cli, args, message):
     result = cli(*args)

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from scheduler.errors import TactfulError, Unavailable, database_problem
+from scheduler.errors import TactfulError, Unavailable, WouldNotPublish, database_problem
 from scheduler.secrets import RedactingFilter
 
 #: exit status when the database cannot be used (busy, unreachable, not a database,
@@ -100,6 +100,8 @@ class TactfulGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except WouldNotPublish as exc:  # the command printed the decision and its reasons
+            raise click.exceptions.Exit(exc.exit_code) from None
         except TactfulError as exc:
             raise CliError(str(exc), exc.exit_code) from None
         except Exception as exc:

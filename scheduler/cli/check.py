@@ -7,12 +7,14 @@ from typing import Any
 import click
 
 from policies.engine import Judge
-from policies.models import PostFacts
+from policies.models import Decision, PostFacts
 from scheduler.cli.common import App, console, json_option, pass_app, print_json
 from scheduler.cli.crisis import CONTEXT, KEYWORD, REGION
 from scheduler.cli.review import highlighted
+from scheduler.config import Brand
 from scheduler.crisis_desk import check_spec
 from scheduler.drafting import check_tags
+from scheduler.errors import BadInput, WouldNotPublish
 from scheduler.judging import summary, to_policy
 from scheduler.models import CrisisRecord, CrisisSpec
 from scheduler.store import crises as crisis_store
@@ -21,7 +23,7 @@ from scheduler.store import crises as crisis_store
 @click.command()
 @click.argument("text")
 @click.option("--brand", "-b", "brand_id", metavar="ID",
-              help="The brand it is for (default: the first brand in config.yaml).")
+              help="The brand it is for (needed when config.yaml has several).")
 @click.option("--channel", "-c", "channel_id", metavar="ID",
               help="The channel (default: the brand's first).")
 @click.option("--lang", metavar="CODE",
@@ -46,13 +48,16 @@ def check(app: App, text: str, brand_id: str | None, channel_id: str | None,
           as_json: bool, **crisis_opts: Any) -> None:
     """Judge a draft against the active crises (or a hypothetical one); queue nothing.
 
+    Prints the decision and its reasons, and exits 0 if the draft would be published,
+    1 if not (hold, rewrite, block or pause): a script can stop on it.
+
     \b
     Example:
       tactful check "Killer deal on race shoes!" --brand stride --tag promo
       tactful check "Nabídka, která vás smete!" --brand kvasek --crisis "Povodně" \\
           --category flood --region cz
     """
-    brand = app.config.brand(brand_id) if brand_id else _first_brand(app)
+    brand = app.config.brand(brand_id) if brand_id else _only_brand(app)
     if channel_id and channel_id not in {c.id for c in brand.channels}:
         known = ", ".join(c.id for c in brand.channels) or "none"
         raise click.BadParameter(f"{channel_id!r} is not a channel of brand {brand.id!r} "
@@ -69,23 +74,37 @@ def check(app: App, text: str, brand_id: str | None, channel_id: str | None,
             "crises": [c.id for c in judge.crises], **decision.to_json()}
     if as_json:
         print_json(data)
-        return
+    else:
+        _print(decision, judge, data, said_brand=brand_id is not None)
+    if decision.stops:
+        raise WouldNotPublish(decision.action.value)
+
+
+def _print(decision: Decision, judge: Judge, data: dict[str, Any], said_brand: bool) -> None:
     out = console()
+    if not said_brand:
+        out.print(f"Judged for brand {data['brand']}, the only brand in config.yaml.")
     if not judge.crises:
         out.print("No crisis is active (give --crisis NAME --category ... to try one).")
     out.print(f"[bold]{decision.action.value}[/bold]" +
               (f" — {summary(decision)}" if decision.stops else ""))
-    out.print(highlighted(text, data))
+    out.print(highlighted(data["text"], data))
     for reason in decision.reasons:
         out.print(f"  [bold]{reason.rule}[/bold]: {reason.advice}", soft_wrap=True)
     if decision.proposed_text:
         out.print(f"  Proposed instead: {decision.proposed_text}")
 
 
-def _first_brand(app: App):
-    if not app.config.brands:
-        raise click.UsageError("config.yaml declares no brands; give --brand")
-    return app.config.brands[0]
+def _only_brand(app: App) -> Brand:
+    """The brand to judge for when none is given: the only one. With several, guessing
+    would answer for the wrong sectors and regions, so the user must say."""
+    brands = app.config.brands
+    if len(brands) == 1:
+        return brands[0]
+    if not brands:
+        raise BadInput("config.yaml declares no brands: add the one to judge the draft for")
+    raise BadInput(f"give --brand: config.yaml has several brands "
+                   f"({', '.join(b.id for b in brands)})")
 
 
 def _judge(app: App, crisis_name: str | None, opts: dict[str, Any]) -> Judge:
