@@ -54,8 +54,8 @@ class TourLine:
     def runs_until_stopped(self) -> bool:
         """`tactful daemon` without --once (or a subcommand) runs until SIGTERM."""
         args = shlex.split(self.command)
-        return args[1:2] == ["daemon"] and not {"--once", "--print-cron", "status",
-                                                "--help", "-h"} & set(args)
+        return args[1:2] == ["daemon"] and not {
+            "--once", "--print-cron", "--print-systemd", "status", "--help", "-h"} & set(args)
 
 
 def split_comment(text: str) -> tuple[str, str]:
