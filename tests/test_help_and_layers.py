@@ -102,3 +102,23 @@ def test_completion_scripts_complete_commands_and_choices_in_a_real_bash(tmp_pat
         source = subprocess.run([f"{bin_dir}/tactful", "completion", shell],
                                 capture_output=True, text=True, timeout=60).stdout
         assert "_TACTFUL_COMPLETE" in source and f"{shell}_" in source
+
+
+@pytest.mark.parametrize(("words", "cword", "expected"), [
+    ("tactful p", "1", "plain,post"), ("tactful post li", "2", "plain,list")])
+def test_completing_a_command_loads_neither_the_database_nor_the_config_layer(words, cword,
+                                                                             expected):
+    """What makes a Tab press feel slow: SQLAlchemy and pydantic (a third of a second)."""
+    import os
+
+    code = ("import atexit, sys\n"
+            "atexit.register(lambda: print('loaded:', ','.join(m for m in ('sqlalchemy', "
+            "'pydantic') if m in sys.modules), file=sys.stderr))\n"
+            "sys.argv = ['tactful']\n"
+            "from scheduler.cli import main\n"
+            "main()\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "_TACTFUL_COMPLETE": "bash_complete",
+                               "COMP_WORDS": words, "COMP_CWORD": cword}, timeout=60)
+    assert expected in done.stdout.splitlines()
+    assert done.stderr.strip() == "loaded:"

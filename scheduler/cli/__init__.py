@@ -90,6 +90,15 @@ class TactfulGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[Any]:
+        """Command names with their short help, importing none of the commands (click
+        would import every one to ask for its help)."""
+        from click.shell_completion import CompletionItem
+
+        names = [CompletionItem(name, help=SHORT_HELP.get(name))
+                 for name in self.list_commands(ctx) if name.startswith(incomplete)]
+        return names + click.Command.shell_complete(self, ctx, incomplete)
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = COMMANDS.get(cmd_name)
         if target is None:
@@ -134,7 +143,7 @@ def main(ctx: click.Context, config_path: str | None, actor: str | None, verbose
     \b
     Example:
       tactful demo                       # a guided tour on a throwaway database
-      tactful post add "Fresh bread at 7" --channel bakery-outbox --at 2026-11-24T07:00
+      tactful post add "Fresh bread at 7" --channel bakery-outbox --at +1d
       tactful post list
       tactful daemon --once              # publish what is due, then exit (for cron)
     """

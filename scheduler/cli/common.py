@@ -15,13 +15,14 @@ from zoneinfo import ZoneInfo
 import click
 from rich.console import Console
 
-from scheduler.config import Config, load_config
-from scheduler.store import Change, Store
-
 if TYPE_CHECKING:
+    # loaded when a command first needs them: shell completion and --help load neither
+    # pydantic nor SQLAlchemy
+    from scheduler.config import Config
     from scheduler.crisis_desk import CrisisDesk
     from scheduler.judging import Judging
     from scheduler.review_desk import ReviewDesk
+    from scheduler.store import Change, Store
 
 ACTOR_ENV = "TACTFUL_ACTOR"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,11 +40,14 @@ class App:
 
     @cached_property
     def config(self) -> Config:
+        from scheduler.config import load_config
+
         return load_config(self.config_path)
 
     @property
     def store(self) -> Store:
         if self._store is None:
+            from scheduler.store import Store
             from scheduler.store.engine import write_wait
 
             if self._wait is not None:
@@ -89,6 +93,8 @@ class App:
 
     def change(self, reason: str | None = None, action: str = "status",
                **detail: Any) -> Change:
+        from scheduler.store import Change
+
         return Change(actor=self.actor, now=self.now(), reason=reason, action=action,
                       detail=detail)
 

@@ -104,7 +104,7 @@ def add(app: App, text: str, channel: str, at: str | None, next_slot: bool,
     \b
     Example:
       tactful post add "Fresh sourdough from 7am" --channel bakery-outbox \\
-          --at 2026-11-24T07:00 --tag service
+          --at +1d --tag service
       tactful post add "Tip: keep bread in linen" -c bakery-outbox --next-slot \\
           --every 14d --tag evergreen
       tactful post add "Rye is back" -c bakery-masto --at +2h \\
@@ -356,7 +356,7 @@ def edit(app: App, post_id: int, text: str | None, at: str | None, tags: tuple[s
 
     \b
     Example:
-      tactful post edit 42 --text "Rye is back tomorrow" --at 2026-11-25T07:00
+      tactful post edit 42 --text "Rye is back tomorrow" --at +1d
       tactful post edit 42 --at +2h        # two hours later than it was
     """
     from scheduler.drafting import Draft
