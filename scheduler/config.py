@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -179,12 +180,12 @@ class BlueskyChannel(ChannelBase):
     timeout_seconds: float = Field(default=10.0, gt=0)
 
 
-class EmailChannel(ChannelBase):
-    """Sends each post as an email (smtplib) to a fixed list of addresses."""
+class SmtpServer(Strict):
+    """An SMTP server and who a message goes from and to: an email channel's and an email
+    notification's."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    kind: Literal["email"]
     host: str = Field(min_length=1)
     #: 587 for starttls, 465 for tls, 25 for none when not given
     port: int | None = Field(default=None, ge=1, le=65535)
@@ -200,7 +201,7 @@ class EmailChannel(ChannelBase):
     timeout_seconds: float = Field(default=30.0, gt=0)
 
     @model_validator(mode="after")
-    def _login_whole(self) -> EmailChannel:
+    def _login_whole(self) -> SmtpServer:
         if (self.username_env is None) != (self.password_env is None):
             raise ValueError("set both username_env and password_env, or neither")
         return self
@@ -208,6 +209,12 @@ class EmailChannel(ChannelBase):
     @property
     def smtp_port(self) -> int:
         return self.port or {"starttls": 587, "tls": 465, "none": 25}[self.tls]
+
+
+class EmailChannel(SmtpServer, ChannelBase):
+    """Sends each post as an email (smtplib) to a fixed list of addresses."""
+
+    kind: Literal["email"]
 
 
 AnyChannel = OutboxChannel | WebhookChannel | MastodonChannel | BlueskyChannel | EmailChannel
@@ -266,6 +273,91 @@ class DaemonConfig(Strict):
     backoff_base: Duration = timedelta(seconds=30)
     backoff_cap: Duration = timedelta(hours=1)
     batch_size: int = Field(default=200, ge=1, le=10_000)
+    #: how often the daemon looks for something to notify (`notify:`), apart from
+    #: dispatch: a slow receiver never holds a post up
+    notify_seconds: float = Field(default=15, gt=0, le=86400)
+
+
+#: what a notification target can be told of (`notify: [{events: [...]}]`)
+NOTIFY_EVENTS = ("crisis", "held", "blocked", "dead", "unknown")
+_DIGEST = re.compile(r"^daily\s+(\S+)$")
+
+
+def _known_event(value: str) -> str:
+    if value not in NOTIFY_EVENTS:
+        raise ValueError(f"{value!r} is not an event Tactful notifies of; use "
+                         f"{', '.join(NOTIFY_EVENTS)}")
+    return value
+
+
+NotifyEvent = Annotated[str, AfterValidator(_known_event)]
+
+
+class NotifyEmail(SmtpServer):
+    """The SMTP server and addresses of an email notification target."""
+
+    #: a notification must never hold a daemon up for long
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
+
+class NotifyTarget(Strict):
+    """Someone to tell when a crisis is flagged, updated or ended, when the policy holds or
+    blocks posts, and when posts end dead or unknown: an incoming webhook (Slack, Teams
+    and the like take `{"text": ...}`) or an email list, at once or in a daily digest."""
+
+    name: str = Field(pattern=SLUG)
+    #: the variable (or secrets-file key) that holds the webhook's URL: it is a secret
+    webhook_env: str | None = Field(default=None, pattern=ENV_NAME)
+    email: NotifyEmail | None = None
+    events: list[NotifyEvent] = Field(default_factory=lambda: list(NOTIFY_EVENTS))
+    #: only events of these brands (a crisis: one whose scope reaches them); none: all
+    brands: list[str] = Field(default_factory=list)
+    #: `daily HH:MM`: one message a day at that time (config timezone) instead of one
+    #: per event
+    digest: time | None = None
+    #: for the webhook; email has its own under email:
+    timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+
+    @field_validator("events", mode="before")
+    @classmethod
+    def _known_events(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not value:
+            raise ValueError(f"list the events to notify of: {', '.join(NOTIFY_EVENTS)} "
+                             "(leave events out for all of them)")
+        return value
+
+    @field_validator("digest", mode="before")
+    @classmethod
+    def _daily_time(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        found = _DIGEST.match(value.strip()) if isinstance(value, str) else None
+        if found is None or not _HHMM.match(found.group(1)):
+            raise ValueError(f"{value!r} is not a digest time; write daily HH:MM, for "
+                             "example daily 08:00")
+        hours, minutes = found.group(1).split(":")
+        return time(int(hours), int(minutes))
+
+    @model_validator(mode="after")
+    def _one_way(self) -> NotifyTarget:
+        if (self.webhook_env is None) == (self.email is None):
+            raise ValueError("give either webhook_env (the variable holding the webhook's "
+                             "URL) or email:, not both or neither")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "webhook" if self.webhook_env else "email"
+
+    def credential_keys(self) -> list[tuple[list[str | int], str]]:
+        """(key path below this target, variable name) of each credential it reads."""
+        if self.webhook_env:
+            return [(["webhook_env"], self.webhook_env)]
+        assert self.email is not None
+        return [(["email", key], name) for key in ("username_env", "password_env")
+                if (name := getattr(self.email, key))]
 
 
 class Config(Strict):
@@ -274,6 +366,8 @@ class Config(Strict):
     secrets_file: Path | None = None
     daemon: DaemonConfig = Field(default_factory=DaemonConfig)
     brands: list[Brand] = Field(default_factory=list)
+    #: who to tell of crises, held and blocked posts, dead and unknown ones
+    notify: list[NotifyTarget] = Field(default_factory=list)
     #: directory of the config file; relative paths in it are read from here
     base_dir: Path = Field(default=Path("."), exclude=True)
 
@@ -294,6 +388,17 @@ class Config(Strict):
     def _unique_ids(self) -> Config:
         _reject_duplicates("brands", [b.id for b in self.brands])
         _reject_duplicates("channels", [c.id for b in self.brands for c in b.channels])
+        _reject_duplicates("notify", [t.name for t in self.notify])
+        return self
+
+    @model_validator(mode="after")
+    def _notify_brands_known(self) -> Config:
+        known = [b.id for b in self.brands]
+        for index, target in enumerate(self.notify):
+            for at, brand in enumerate(target.brands):
+                if brand not in known:
+                    raise ValueError(f"notify[{index}].brands[{at}]: unknown brand {brand!r}; "
+                                     f"known brands: {', '.join(known) or 'none'}")
         return self
 
     @model_validator(mode="after")
@@ -478,7 +583,7 @@ def render_validation_error(exc: ValidationError, data: Any, tree: yaml.Node | N
     message = _problem(first, keys)
     if first["type"] in {"union_tag_invalid", "union_tag_not_found"}:
         keys = [*keys, "kind"]
-    if not keys and message.startswith("brands["):
+    if not keys and message.startswith(("brands[", "notify[")):
         # a check across the whole file (a brand's playbook) names its own key path
         named, message = message.split(": ", 1)
         keys = _parse_path(named)
@@ -566,4 +671,17 @@ def _all_keys(models: Iterator[type[BaseModel]]) -> set[str]:
 
 _KNOWN_KEYS = (_all_keys(iter((Config, DaemonConfig, Brand, Slot, OutboxChannel,
                                WebhookChannel, MastodonChannel, BlueskyChannel,
-                               EmailChannel))) - {"base_dir", "sender"}) | {"from"}
+                               EmailChannel, NotifyTarget, NotifyEmail)))
+               - {"base_dir", "sender"}) | {"from"}
+
+
+def config_location(path: Path, keys: list[str | int]) -> str:
+    """`file:line` of the deepest of `keys` that the config file holds (just the file if
+    it cannot be read again), for a problem found after loading, such as a credential
+    that is not set."""
+    try:
+        tree = yaml_text.compose(yaml_text.read_text(path))
+    except (YamlProblem, OSError):
+        return str(path)
+    line = _line_of(tree, keys)
+    return f"{path}:{line}" if line else str(path)

@@ -1,4 +1,5 @@
-"""Email through the standard library's smtplib: one message per post.
+"""Email through the standard library's smtplib: one message per post (and, through
+`deliver`, the notifications of scheduler.notify).
 
 SMTP cannot de-duplicate a re-send, so the dispatcher notes each send before it starts:
 a send that broke after the message may have been taken becomes `unknown`, never a
@@ -17,7 +18,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
 
-from scheduler.config import EmailChannel
+from scheduler.config import SmtpServer
 from scheduler.models import Post
 from scheduler.publishers.base import Publisher, PublishError, Receipt, media_bytes
 from scheduler.secrets import Secret
@@ -41,7 +42,7 @@ def subject_of(post: Post, fixed: str | None) -> str:
 class EmailPublisher(Publisher):
     idempotent = False
 
-    def __init__(self, channel: EmailChannel, login: tuple[Secret, Secret] | None,
+    def __init__(self, channel: SmtpServer, login: tuple[Secret, Secret] | None,
                  ca_file: Path | None = None) -> None:
         self.channel = channel
         self._login = login
@@ -49,9 +50,18 @@ class EmailPublisher(Publisher):
 
     def publish(self, post: Post) -> Receipt:
         message = self._message(post)
+        refused = self.deliver(message)
+        if refused:
+            # some addresses took it: it went out, and a re-send would reach them twice
+            return Receipt(message["Message-ID"], f"refused by {', '.join(refused)}")
+        return Receipt(message["Message-ID"])
+
+    def deliver(self, message: EmailMessage) -> dict[str, tuple[int, bytes]]:
+        """Send one message over a session of its own; the addresses that refused it
+        while others took it. PublishError says whether it may have gone out."""
         smtp = self._session()
         try:
-            refused = smtp.send_message(message)
+            return smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             raise PublishError(f"{self._where()} refused every recipient: "
@@ -72,10 +82,6 @@ class EmailPublisher(Publisher):
                                f"({_what(exc)})", maybe_sent=True) from None
         finally:
             _quit(smtp)  # the message's fate is settled; what QUIT answers changes nothing
-        if refused:
-            # some addresses took it: it went out, and a re-send would reach them twice
-            return Receipt(message["Message-ID"], f"refused by {', '.join(refused)}")
-        return Receipt(message["Message-ID"])
 
     def check(self) -> str:
         smtp = self._session()
