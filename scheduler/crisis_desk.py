@@ -163,6 +163,7 @@ class CrisisDesk:
         impact.in_flight = flying
         if Ops(spec.ops) is not Ops.NORMAL:
             impact.notices = self._draft_notices(impact.crisis, change, epoch)
+        self._judged(crisis_id, epoch, change, impact)
         return impact
 
     def preview(self, spec: CrisisSpec, now: datetime, actor: str) -> Impact:
@@ -190,6 +191,7 @@ class CrisisDesk:
         impact.in_flight = flying
         if spec.ops != current.ops and Ops(spec.ops) is not Ops.NORMAL:
             impact.notices = self._draft_notices(impact.crisis, change, epoch)
+        self._judged(crisis_id, epoch, change, impact)
         return impact
 
     def rejudge(self, epoch: int, change: Change,
@@ -294,7 +296,12 @@ class CrisisDesk:
         result |= self.release(free, change, resume=resume, pace=pace, why=why)
         holds = self.release(cleared, change, resume=resume, pace=pace, stopped_as=Status.HELD,
                              why=f"{why}; no active crisis stops it now")
-        return result | {f"holds_{key}": value for key, value in holds.items()}
+        result |= {f"holds_{key}": value for key, value in holds.items()}
+        self.store.note(replace(change, action="crisis-judged", reason=None, detail={
+            "crisis": target.id, "epoch": epoch,
+            "outcome": {k: v if isinstance(v, int) else len(v) for k, v in result.items()
+                        if k not in ("crisis", "epoch", "resume")}}))
+        return result
 
     def _held_split(self, judge: Judge, epoch: int) -> tuple[list[Post], list[Post]]:
         """Posts the crisis policy held (for review, a rewrite, or blocked) that a crisis
@@ -418,6 +425,13 @@ class CrisisDesk:
         return rate_for
 
     # -- helpers ----------------------------------------------------------------------------
+    def _judged(self, crisis_id: int, epoch: int, change: Change, impact: Impact) -> None:
+        """Say in the audit log that a toggle's judging is done, and what it did: a
+        notification of the toggle waits for this line, to carry its counts."""
+        self.store.note(replace(change, action="crisis-judged", reason=None, detail={
+            "crisis": crisis_id, "epoch": epoch, "superseded": impact.superseded,
+            "by_brand": {b: dict(c) for b, c in sorted(impact.by_brand.items())}}))
+
     def store_crisis(self, crisis_id: int) -> CrisisRecord:
         with self.store.read() as conn:
             found = crisis_store.get_crisis(conn, crisis_id)

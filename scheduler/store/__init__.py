@@ -33,8 +33,16 @@ from scheduler.errors import (
     TactfulError,
     Unavailable,
 )
-from scheduler.models import AuditEvent, NewPost, Post, Receipt, SendStart, Status
-from scheduler.store import claims, crises, queue
+from scheduler.models import (
+    AuditEvent,
+    CrisisRecord,
+    NewPost,
+    Post,
+    Receipt,
+    SendStart,
+    Status,
+)
+from scheduler.store import claims, crises, notify, queue
 from scheduler.store import daemons as daemon_rows
 from scheduler.store.claims import Claim, ClaimJudge
 from scheduler.store.daemons import DaemonRecord
@@ -42,7 +50,7 @@ from scheduler.store.engine import make_engine
 from scheduler.store.migrate import ensure_schema
 from scheduler.store.rows import audit_from_row
 from scheduler.store.schema import audit
-from scheduler.store.transitions import Change
+from scheduler.store.transitions import Change, write_audit
 
 #: how a daemon's listening connection names itself to PostgreSQL (pg_stat_activity)
 LISTENER_NAME = "tactful-epoch-listener"
@@ -323,6 +331,11 @@ class Store:
         with self.read() as conn:
             return conn.execute(stmt).scalar_one()
 
+    def note(self, change: Change) -> None:
+        """An audit line about no one post (what a crisis toggle did, say)."""
+        with self.write() as conn:
+            write_audit(conn, [(None, None, None)], change)
+
     # -- the dispatcher --------------------------------------------------------------
     def claim_due(self, *, now: datetime, worker: str, lease: timedelta, limit: int,
                   max_lateness: timedelta, idempotent_channels: Collection[str],
@@ -502,3 +515,49 @@ class Store:
         """Every daemon that ran lately, with the posts each holds now."""
         with self.read() as conn:
             return daemon_rows.all_daemons(conn)
+
+    # -- notifications ---------------------------------------------------------------
+    def notify_start(self, targets: Mapping[str, datetime | None], now: datetime) -> list[str]:
+        """Start the targets that have no cursor yet at the end of the audit log (each
+        first due at its value: a digest's first time); the names of those started."""
+        with self.read() as conn:
+            known = set(notify.all_cursors(conn))
+        if known >= set(targets):
+            return []  # the common case, without a write
+        with self.write() as conn:
+            return notify.start(conn, targets, now)
+
+    def notify_claim(self, target: str, *, worker: str, now: datetime,
+                     lease: timedelta) -> notify.Cursor | None:
+        with self.write() as conn:
+            return notify.claim(conn, target, worker=worker, now=now, lease=lease)
+
+    def notify_window(self, first: int) -> tuple[int, list[notify.Line],
+                                                 dict[int, CrisisRecord]]:
+        """The end of what has surely committed, the crisis lines from `first` to there,
+        and the crises they name."""
+        found: list[notify.Line] = []
+        with self.read() as conn:
+            end = notify.audit_end(conn)
+            notify.read_lines(conn, first, end, found.append, toggles_only=True)
+            named = {line.detail.get("crisis") for line in found}
+            return end, found, notify.crises_by_id(
+                conn, {c for c in named if isinstance(c, int)})
+
+    def notify_lines(self, first: int, stop: int,
+                     each: Callable[[notify.Line], None]) -> None:
+        """Every line worth telling from `first` up to `stop`, in order, one at a time."""
+        with self.read() as conn:
+            notify.read_lines(conn, first, stop, each)
+
+    def notify_finish(self, target: str, **outcome: Any) -> bool:
+        with self.write() as conn:
+            return notify.finish(conn, target, **outcome)
+
+    def notify_cursors(self) -> dict[str, notify.Cursor]:
+        with self.read() as conn:
+            return notify.all_cursors(conn)
+
+    def notify_backlog(self, first: int) -> tuple[int, datetime | None]:
+        with self.read() as conn:
+            return notify.backlog(conn, first)

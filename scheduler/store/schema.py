@@ -211,8 +211,35 @@ audit = Table(
     Column("to_status", String(16)),
     Column("reason", Text),
     Column("detail", JSON(none_as_null=True)),
+    # PostgreSQL (0010): the transaction that wrote the line (DEFAULT txid_current(), set
+    # by the migration): notifications read the log by committed transaction, not by id
+    Column("xact", BigInteger),
 )
 Index("ix_audit_post", audit.c.post_id, audit.c.id)
+# PostgreSQL only in practice: on SQLite every line's xact is NULL, and the index empty
+Index("ix_audit_xact", audit.c.xact, sqlite_where=text("xact IS NOT NULL"),
+      postgresql_where=text("xact IS NOT NULL"))
+
+#: where each notification target (config `notify:`) has got to in the audit (0010)
+notify_cursors = Table(
+    "notify_cursors",
+    metadata,
+    Column("target", String(64), primary_key=True),
+    # the first position not yet handled: an audit id on SQLite, a transaction horizon on
+    # PostgreSQL (see scheduler.store.notify)
+    Column("position", BigInteger, nullable=False),
+    Column("last_id", BigInteger),
+    Column("created_at", UTCDateTime, nullable=False),
+    # not before: a retry after a failure, or the next digest
+    Column("next_at", UTCDateTime),
+    Column("claimed_by", String(128)),
+    Column("claimed_until", UTCDateTime),
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    Column("last_try_at", UTCDateTime),
+    Column("last_sent_at", UTCDateTime),
+    Column("sent", Integer, nullable=False, server_default="0"),
+)
 
 crises = Table(
     "crises",
