@@ -3,7 +3,9 @@
 Four jobs: a dispatch pass every `tick_seconds` (the safety net), a cheap poll every
 `poll_seconds` that looks up the earliest due post, a one-off wake-up planned at that
 moment, so posts go out on time rather than on the next tick, and a heartbeat every
-`HEARTBEAT_SECONDS` (`tactful daemon status` shows it). Dispatch jobs share one
+`HEARTBEAT_SECONDS` (`tactful daemon status` shows it). With `notify:` in config.yaml, a
+fifth: a notification pass every `notify_seconds`, on a thread of its own, so a receiver
+that is slow or down never delays a post (scheduler.notify). Dispatch jobs share one
 thread, so passes never overlap inside a daemon; the database claim keeps several
 daemons apart. SIGTERM or SIGINT lets the post in hand finish, gives the rest of the
 batch back to the queue, and exits; a send still going after `grace` seconds is left to
@@ -21,7 +23,7 @@ import signal
 import socket
 import threading
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -29,6 +31,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from scheduler.dispatch import Dispatcher, PassReport
 from scheduler.epoch_watch import EpochWatch
 from scheduler.errors import database_problem
+
+if TYPE_CHECKING:
+    from scheduler.notify import Notifier
 
 log = logging.getLogger("tactful.daemon")
 _WAKE = "wake-up"
@@ -51,8 +56,10 @@ FORGET_AFTER = timedelta(days=7)
 
 
 class Daemon:
-    def __init__(self, dispatcher: Dispatcher, grace: float = 30.0) -> None:
+    def __init__(self, dispatcher: Dispatcher, grace: float = 30.0,
+                 notifier: Notifier | None = None) -> None:
         self.dispatcher = dispatcher
+        self.notifier = notifier
         # the listener below tells the dispatcher of toggles, so that a send need not ask
         # the database whether one happened (see scheduler.epoch_watch)
         if dispatcher.epoch_watch is None:
@@ -73,7 +80,7 @@ class Daemon:
             # the heartbeat has a thread of its own: a write that waits for the database
             # (a big import on SQLite) never delays the poll for due posts
             executors={"dispatch": ThreadPoolExecutor(1), "default": ThreadPoolExecutor(1),
-                       "heartbeat": ThreadPoolExecutor(1)},
+                       "heartbeat": ThreadPoolExecutor(1), "notify": ThreadPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=UTC,
         )
@@ -101,6 +108,10 @@ class Daemon:
         self._announce()
         self.scheduler.add_job(self._beat, "interval", seconds=HEARTBEAT_SECONDS,
                                id="heartbeat", executor="heartbeat")
+        if self.notifier is not None:
+            self.scheduler.add_job(run_notify_pass, "interval", args=(self.notifier,),
+                                   seconds=self.settings.notify_seconds, id="notify",
+                                   executor="notify", next_run_time=datetime.now(UTC))
         # PostgreSQL: hear of a crisis toggle the moment it commits, and say so
         self._listener = threading.Thread(
             target=self.dispatcher.store.listen_for_epochs,
@@ -235,6 +246,19 @@ class Daemon:
             return
         self.scheduler.add_job(self._dispatch, "date", run_date=run_at, id=_WAKE,
                                executor="dispatch", replace_existing=True)
+
+
+def run_notify_pass(notifier: Notifier) -> None:
+    """One notification pass; nothing it meets goes further than the log."""
+    try:
+        notifier.run_pass(datetime.now(UTC))
+    except Exception as exc:
+        problem = database_problem(exc)
+        if problem is None:
+            log.exception("notification pass failed")
+        else:
+            log.warning("notification pass stopped: %s; trying again at the next one",
+                        problem)
 
 
 def _log_report(report: PassReport) -> None:

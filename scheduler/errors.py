@@ -118,6 +118,13 @@ class SecretError(ConfigError):
     """A credential named in config.yaml is missing or its file is unsafe."""
 
 
+class NotifyError(TactfulError):
+    """A notification could not be sent (a pass tries it again later)."""
+
+    #: `tactful notify test`: a target did not take its message
+    exit_code = 4
+
+
 def database_problem(exc: BaseException) -> str | None:
     """One line for an error of the database itself (cut, busy, read-only, not a
     database), or None for any other error. Looks at the module first, so that telling

@@ -51,6 +51,7 @@ COMMANDS = {
     "config": "config_cmd:config_group", "sectors": "taxonomy:sectors",
     "contexts": "taxonomy:contexts", "tags": "taxonomy:tags", "eval": "eval_cmd:eval_command",
     "completion": "completion:completion", "calendar": "calendar_cmd:calendar",
+    "notify": "notify:notify",
 }
 
 
@@ -71,6 +72,7 @@ SHORT_HELP = {
     "db": "Create, upgrade and inspect the database schema.",
     "demo": "Play a week of posts for three example brands on a simulated clock.",
     "eval": "Judge every labelled case in the corpus and report agreement.",
+    "notify": "Tell people of crises, held and blocked posts, and dead or unknown ones.",
     "post": "Queue, import, list, show, edit and cancel posts.",
     "review": "Approve, edit or reject the posts the crisis policy held.",
     "sectors": "List the sectors brands can declare, with their names and what each is close "

@@ -54,6 +54,12 @@ class App:
                 write_wait.seconds = self._wait
             write_wait.notify = _say_waiting
             self._store = Store.open(self.config.database_url)
+            if self.config.notify:
+                # a target added to config.yaml hears of what happens from its first
+                # command on: `crisis on` right after adding it is told of
+                from scheduler.notify import start_targets
+
+                start_targets(self._store, self.config, self.now())
         return self._store
 
     def has_database(self) -> bool:

@@ -7,7 +7,8 @@ from sqlalchemy.engine import make_url
 
 from policies.playbook import Playbook
 from scheduler.cli.common import App, err, json_option, pass_app, print_json
-from scheduler.config import config_path
+from scheduler.config import config_location, config_path, format_path
+from scheduler.errors import ConfigError
 from scheduler.publishers import missing_credentials
 
 
@@ -35,6 +36,7 @@ def check(app: App, as_json: bool) -> None:
       tactful --config staging.yaml config check
     """
     config = app.config
+    _check_notify(app)
     channels = sum(len(b.channels) for b in config.brands)
     database = make_url(config.database_url).render_as_string(hide_password=True)
     resolved = {b.id: [config.playbook_for(b.id).resolve_sector(typed) for typed in b.sectors]
@@ -51,10 +53,18 @@ def check(app: App, as_json: bool) -> None:
                     "brands": len(config.brands), "channels": channels,
                     "database": database, "sectors": sectors,
                     "ignored_words": {b: w for b, w in ignored.items() if w},
-                    "languages": screened, "warnings": problems})
+                    "languages": screened, "warnings": problems,
+                    "notify": [{"name": t.name, "kind": t.kind, "events": t.events,
+                                "brands": t.brands,
+                                "digest": f"daily {t.digest:%H:%M}" if t.digest else None}
+                               for t in config.notify]})
         return
     click.echo(f"{config_path(app.config_path)}: OK ({len(config.brands)} brands, "
                f"{channels} channels, database {database}).")
+    for target in config.notify:
+        click.echo(f"  notify {target.name}: {target.kind}, {', '.join(target.events)}"
+                   + (f", brands {', '.join(target.brands)}" if target.brands else "")
+                   + (f", daily digest at {target.digest:%H:%M}" if target.digest else ""))
     for brand, resolved in sectors.items():
         if resolved:
             click.echo(f"  {brand}: sectors " + "; ".join(
@@ -70,6 +80,19 @@ def check(app: App, as_json: bool) -> None:
                 "playbook can add one)")
     for problem in problems:
         err(f"warning: {problem}")
+
+
+def _check_notify(app: App) -> None:
+    """A notification credential that is not set is an error here, not a warning: the
+    daemon would find out only when it has something to say."""
+    from scheduler.notify import credential_problems
+
+    problems = credential_problems(app.config)
+    if problems:
+        keys, problem = problems[0]
+        where = config_location(config_path(app.config_path), keys)
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ConfigError(f"{where}: {format_path(keys)}: {problem}{more}")
 
 
 def _screening(languages: list[str]) -> dict[str, list[str]]:
