@@ -124,3 +124,13 @@ def test_a_preview_honours_approvals_as_the_toggle_would(cli):
                              "--severity", "watch", "--keyword", "Watertown", "--region",
                              "us-ma", "--json").stdout)
     assert preview["posts"] == [] and preview["totals"].get("held", 0) == 0
+
+
+def test_editing_an_approved_post_voids_the_approval(cli, approved_promo):
+    moved = cli("post", "edit", str(approved_promo), "--at", "+1h")
+    assert moved.exit_code == 0, moved.output
+    cli("crisis", "update", "1", "--keyword", "Watertown")
+    assert status(cli, approved_promo) == "queued"  # a new time is not new words
+    cli("post", "edit", str(approved_promo), "--text", "Killer deal: 40% off singlets!")
+    cli("crisis", "update", "1", "--keyword", "Cambridge")
+    assert status(cli, approved_promo) == "held"  # the reviewer never read this text

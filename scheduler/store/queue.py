@@ -209,6 +209,9 @@ def edit_post(conn: Connection, post_id: int, change: Change, *, text: str | Non
         values |= {"due_at": due_at, "run_at": due_at}
     if tags is not None:
         values["tags"] = list(tags)
+    if words or tags is not None:
+        # an approval was of the words and tags the reviewer read, not of these
+        values["approved_epoch"] = None
     if expires_at is not None:
         values["expires_at"] = expires_at
     key = content_key(post.channel, values.get("due_at", post.due_at),
@@ -217,8 +220,8 @@ def edit_post(conn: Connection, post_id: int, change: Change, *, text: str | Non
     if clash and clash[key] != post_id:
         raise DuplicatePost(clash[key])
     values["content_key"] = key
-    fields = sorted(k for k in [*values, *words]
-                    if k not in {"run_at", "content_key", "text_norm", "norm_version"})
+    fields = sorted(k for k in [*values, *words] if k not in {
+        "run_at", "content_key", "text_norm", "norm_version", "approved_epoch"})
     edited = dict(change.detail, fields=fields)
     change = Change(actor=change.actor, now=change.now, reason=change.reason or "edited",
                     action="edit", detail=edited)
