@@ -482,6 +482,11 @@ class Config(Strict):
     def brand_zone(self, brand: Brand) -> ZoneInfo:
         return zone(brand.timezone or self.timezone)
 
+    def zone_for(self, channel_id: str) -> ZoneInfo:
+        """The zone a channel's posts read in: its brand's (the config's if unknown)."""
+        entry = self.channels.get(channel_id)
+        return self.brand_zone(entry[0]) if entry else zone(self.timezone)
+
     def resolve(self, path: Path) -> Path:
         return path if path.is_absolute() else self.base_dir / path
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from policies.approval import approval_of
 from policies.engine import Judge, regions_overlap
@@ -29,6 +29,7 @@ from scheduler.config import Config
 from scheduler.errors import BadInput, NotFound, UnknownChannel
 from scheduler.judging import Judging, summary, to_policy
 from scheduler.models import Candidate, CrisisRecord, CrisisSpec, NewPost, Post, Status, Verdict
+from scheduler.outcomes import ChannelPaused, ChannelResumed, CrisisStatus, Ending, Released
 from scheduler.release import Rate, plan_release
 from scheduler.store import Change, Store, queue
 from scheduler.store import channels as channel_store
@@ -144,14 +145,64 @@ class Impact:
 _HELD_BY_POLICY = frozenset({"hold", "rewrite", "block"})
 
 
+class Who(Protocol):
+    """Who acts, and when: what a change needs when the caller gives none."""
+
+    actor: str
+
+    def now(self) -> datetime: ...
+
+    def change(self, reason: str | None = None, action: str = "status",
+               **detail: Any) -> Change: ...
+
+
 class CrisisDesk:
-    def __init__(self, store: Store, config: Config, judging: Judging | None = None) -> None:
+    """Flags, previews, updates and ends crises, and pauses and resumes channels; each
+    toggle commits first and then judges the queue it can reach.
+
+    Every method takes the `change` to record (who, when, why) or, with a `clock` (a
+    Tactful) given, makes one from `note`.
+    """
+
+    def __init__(self, store: Store, config: Config, judging: Judging | None = None,
+                 clock: Who | None = None) -> None:
         self.store = store
         self.config = config
         self.judging = judging or Judging(config)
+        self.clock = clock
+
+    def _change(self, change: Change | None, note: str | None, action: str) -> Change:
+        if change is not None:
+            return change
+        if self.clock is None:
+            raise TypeError("give a change, or make the desk with a clock")
+        return self.clock.change(note, action=action)
+
+    # -- what is in force ---------------------------------------------------------------
+    def active(self) -> list[CrisisRecord]:
+        """The crises in force now, oldest first."""
+        with self.store.read() as conn:
+            return crisis_store.active_crises(conn)
+
+    def history(self) -> list[CrisisRecord]:
+        """Every crisis, active or ended, oldest first."""
+        with self.store.read() as conn:
+            return crisis_store.all_crises(conn)
+
+    def status(self) -> CrisisStatus:
+        """The active crises, the epoch, and how many posts are paused or held."""
+        with self.store.read() as conn:
+            active = crisis_store.active_crises(conn)
+            epoch = crisis_store.read_epoch(conn)
+        counts = self.store.status_counts()
+        return CrisisStatus(epoch=epoch, active=active, paused=counts.get("paused", 0),
+                            held=counts.get("held", 0))
 
     # -- flag, preview, update ----------------------------------------------------------
-    def flag(self, spec: CrisisSpec, change: Change) -> Impact:
+    def flag(self, spec: CrisisSpec, change: Change | None = None) -> Impact:
+        """Flag a crisis: commit it (from then on every claim judges under it), then
+        judge the queue it can reach and report what that did."""
+        change = self._change(change, spec.note, "crisis-on")
         spec = check_spec(self.config, spec)
         with self.store.write() as conn:
             epoch = crisis_store.bump_epoch(conn, change.now)
@@ -166,8 +217,12 @@ class CrisisDesk:
         self._judged(crisis_id, epoch, change, impact)
         return impact
 
-    def preview(self, spec: CrisisSpec, now: datetime, actor: str) -> Impact:
+    def preview(self, spec: CrisisSpec, now: datetime | None = None,
+                actor: str | None = None) -> Impact:
         """Judge today's queue as if this crisis were flagged too; change nothing."""
+        if now is None or actor is None:
+            who = self._change(None, None, "preview")
+            now, actor = now or who.now, actor or who.actor
         spec = check_spec(self.config, spec)
         with self.store.read() as conn:
             active = crisis_store.active_crises(conn)
@@ -177,7 +232,34 @@ class CrisisDesk:
         impact.crisis = drill
         return impact
 
+    def revise(self, crisis_id: int, *, category: str | None = None,
+               severity: str | None = None, ops: str | None = None,
+               keywords: Sequence[str] = (), contexts: Sequence[str] = (),
+               regions: Sequence[str] = (), brands: Sequence[str] = (),
+               channels: Sequence[str] = (), langs: Sequence[str] = (),
+               until: datetime | None = None, note: str | None = None,
+               change: Change | None = None) -> Impact:
+        """Change an active crisis as the story develops, and judge again at once.
+        Keywords and contexts given are added to the crisis's; regions, brands, channels
+        and languages given replace its scope; the rest replace what they name."""
+        current = self.store_crisis(crisis_id)
+        changes: dict[str, Any] = {key: value for key, value in (
+            ("category", category), ("severity", severity), ("ops", ops),
+            ("until", until)) if value}
+        for key, added in (("keywords", keywords), ("contexts", contexts)):
+            if added:
+                changes[key] = (*getattr(current, key), *added)
+        for key, given in (("regions", regions), ("brands", brands), ("channels", channels),
+                           ("langs", langs)):
+            if given:
+                changes[key] = tuple(given)
+        if not changes:
+            raise BadInput("nothing to change: give --keyword, --severity, --ops, ...")
+        return self.update(crisis_id, changes, self._change(change, note, "crisis-update"))
+
     def update(self, crisis_id: int, changes: dict[str, Any], change: Change) -> Impact:
+        """Replace fields of an active crisis (`revise` adds keywords instead) and judge
+        the posts it reached before or reaches now."""
         current = self._active(crisis_id)
         spec = check_spec(self.config, replace(current.spec, **changes))
         with self.store.write() as conn:
@@ -277,9 +359,12 @@ class CrisisDesk:
         return True
 
     # -- end ------------------------------------------------------------------------------
-    def end(self, crisis_id: int | None, change: Change, *, resume: Resume = "paced",
-            rate: str | None = None) -> dict[str, Any]:
-        """End a crisis; paused posts come back paced, go to review, or stay paused."""
+    def end(self, crisis_id: int | None = None, change: Change | None = None, *,
+            resume: Resume = "paced", rate: str | None = None,
+            note: str | None = None) -> Ending:
+        """End a crisis (the only active one, or `crisis_id`); paused posts and the posts
+        it held that nothing stops now come back paced, go to review, or stay (`hold`)."""
+        change = self._change(change, note, "crisis-off")
         target = self._one_to_end(crisis_id)
         pace = self._rate_for(rate)
         with self.store.write() as conn:
@@ -291,17 +376,19 @@ class CrisisDesk:
         still, free = self._paused_split(judge, epoch, change)
         held, cleared = self._held_split(judge, epoch)
         why = f"crisis {target.id} ended"
-        result: dict[str, Any] = {"crisis": target.id, "epoch": epoch, "resume": resume,
-                                  "still_paused": len(still), "still_held": len(held)}
-        result |= self.release(free, change, resume=resume, pace=pace, why=why)
-        holds = self.release(cleared, change, resume=resume, pace=pace, stopped_as=Status.HELD,
-                             why=f"{why}; no active crisis stops it now")
-        result |= {f"holds_{key}": value for key, value in holds.items()}
+        ending = Ending(
+            crisis=target.id, epoch=epoch, resume=resume, still_paused=len(still),
+            still_held=len(held),
+            posts=self.release(free, change, resume=resume, pace=pace, why=why),
+            holds=self.release(cleared, change, resume=resume, pace=pace,
+                               stopped_as=Status.HELD,
+                               why=f"{why}; no active crisis stops it now"))
         self.store.note(replace(change, action="crisis-judged", reason=None, detail={
-            "crisis": target.id, "epoch": epoch,
-            "outcome": {k: v if isinstance(v, int) else len(v) for k, v in result.items()
-                        if k not in ("crisis", "epoch", "resume")}}))
-        return result
+            "crisis": target.id, "epoch": epoch, "outcome": {
+                "still_paused": ending.still_paused, "still_held": ending.still_held,
+                **ending.posts.counts(),
+                **{f"holds_{k}": n for k, n in ending.holds.counts().items()}}}))
+        return ending
 
     def _held_split(self, judge: Judge, epoch: int) -> tuple[list[Post], list[Post]]:
         """Posts the crisis policy held (for review, a rewrite, or blocked) that a crisis
@@ -315,37 +402,34 @@ class CrisisDesk:
         return still, cleared
 
     def release(self, free: Sequence[Post], change: Change, *, resume: Resume,
-                pace, why: str, stopped_as: Status = Status.PAUSED) -> dict[str, Any]:
+                pace, why: str, stopped_as: Status = Status.PAUSED) -> Released:
         """Let paused posts (or held ones, `stopped_as`) that nothing stops any more go:
         at a paced rate per channel, to review first (a held post stays there, without
         the crisis's verdict, so a block no longer asks for an override), or not yet
         (`hold`)."""
-        result: dict[str, Any] = {"released": [], "expired": [], "to_review": [],
-                                  "kept_paused": []}
         if not free:
-            return result
+            return Released()
         if resume == "review":
             ids = [p.id for p in free]
             with self.store.write() as conn:
-                result["to_review"] = crisis_store.move_paused(
+                to_review = crisis_store.move_paused(
                     conn, ids, Status.HELD, replace(
                         change, action="resume", reason=f"{why}; review before it goes out")
                 ) if stopped_as is Status.PAUSED else crisis_store.clear_holds(
                     conn, ids, replace(change, action="resume",
                                        reason=f"{why}: approve it to send it"))
-        elif resume == "hold":
-            result["kept_paused"] = [p.id for p in free]
-        else:
-            plan = plan_release(free, now=change.now, rate_for=pace)
-            with self.store.write() as conn:
-                released, expired = crisis_store.release_paused(
-                    conn, plan.schedule, plan.expired, replace(
-                        change, action="resume", reason=f"{why}; released at a paced rate"),
-                    stopped_as=stopped_as)
-            result["released"] = [(pid, at.isoformat()) for pid, at in plan.schedule
-                                  if pid in set(released)]
-            result["expired"] = expired
-        return result
+            return Released(to_review=to_review)
+        if resume == "hold":
+            return Released(kept_paused=[p.id for p in free])
+        plan = plan_release(free, now=change.now, rate_for=pace)
+        with self.store.write() as conn:
+            released, expired = crisis_store.release_paused(
+                conn, plan.schedule, plan.expired, replace(
+                    change, action="resume", reason=f"{why}; released at a paced rate"),
+                stopped_as=stopped_as)
+        went = set(released)
+        return Released(released=[(pid, at) for pid, at in plan.schedule if pid in went],
+                        expired=expired)
 
     def _paused_split(self, judge: Judge, epoch: int, change: Change,
                       channel: str | None = None) -> tuple[list[Post], list[Post]]:
@@ -364,20 +448,24 @@ class CrisisDesk:
         return still, free
 
     # -- channels -------------------------------------------------------------------------
-    def pause_channel(self, channel: str, change: Change) -> dict[str, Any]:
+    def pause_channel(self, channel: str, change: Change | None = None,
+                      note: str | None = None) -> ChannelPaused:
         """Stop one channel: what waits on it is paused until `resume_channel`."""
+        change = self._change(change, note, "channel-pause")
         self._known_channel(channel)
         with self.store.write() as conn:
             if channel in channel_store.paused_channels(conn):
                 raise BadInput(f"channel {channel} is already paused")
             paused = channel_store.pause(conn, channel, change)
             flying = channel_store.in_flight(conn, channel)
-        return {"channel": channel, "paused": paused, "in_flight": flying}
+        return ChannelPaused(channel=channel, paused=paused, in_flight=flying)
 
-    def resume_channel(self, channel: str, change: Change, *, resume: Resume = "paced",
-                       rate: str | None = None) -> dict[str, Any]:
+    def resume_channel(self, channel: str, change: Change | None = None, *,
+                       resume: Resume = "paced", rate: str | None = None,
+                       note: str | None = None) -> ChannelResumed:
         """Lift a channel's pause: its paused posts that no crisis stops come back
         paced, go to review, or stay paused (`hold`)."""
+        change = self._change(change, note or "channel resumed", "channel-resume")
         self._known_channel(channel)
         pace = self._rate_for(rate)
         with self.store.write() as conn:
@@ -389,15 +477,15 @@ class CrisisDesk:
             active = crisis_store.active_crises(conn)
         judge = self.judging.judge_for(epoch, active)
         still, free = self._paused_split(judge, epoch, change, channel=channel)
-        return {"channel": channel, "resume": resume, "still_paused": len(still),
-                **self.release(free, change, resume=resume, pace=pace,
-                               why=f"channel {channel} resumed")}
+        return ChannelResumed(channel=channel, resume=resume, still_paused=len(still),
+                              posts=self.release(free, change, resume=resume, pace=pace,
+                                                 why=f"channel {channel} resumed"))
 
     def _known_channel(self, channel: str) -> None:
         if channel not in self.config.channels:
             raise UnknownChannel(channel, list(self.config.channels))
 
-    def upkeep(self, now: datetime) -> list[dict[str, Any]]:
+    def upkeep(self, now: datetime) -> list[Ending]:
         """Before each daemon pass: end crises whose --until has passed, and let held posts
         whose --expires has passed leave the review queue as `expired`."""
         with self.store.write() as conn:

@@ -222,7 +222,7 @@ class CrisisSpec:
 
     name: str
     category: str
-    severity: str
+    severity: str = "serious"
     ops: str = "normal"
     keywords: tuple[str, ...] = ()
     contexts: tuple[str, ...] = ()

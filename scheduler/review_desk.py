@@ -14,26 +14,43 @@ from datetime import datetime
 from policies.approval import approved
 from policies.models import PUBLISH
 from scheduler.config import Config
+from scheduler.crisis_desk import Who
 from scheduler.drafting import check_tags, check_text
 from scheduler.errors import BadInput, InvalidTransition
 from scheduler.judging import Judging, verdict
 from scheduler.models import Post, Status
 from scheduler.network_limits import check_fits
+from scheduler.post_desk import Page
 from scheduler.store import Change, Store, queue
 from scheduler.store import crises as crisis_store
 from scheduler.store import verdicts as verdict_store
 
 
 class ReviewDesk:
-    def __init__(self, store: Store, config: Config, judging: Judging | None = None) -> None:
+    """The review queue: list what waits, and approve, edit or reject it. Each method
+    takes the `change` to record or, with a `clock` (a Tactful), makes one from `note`."""
+
+    def __init__(self, store: Store, config: Config, judging: Judging | None = None,
+                 clock: Who | None = None) -> None:
         self.store = store
         self.config = config
         self.judging = judging or Judging(config)
+        self.clock = clock
 
-    def pending(self, now: datetime, limit: int | None = None) -> list[Post]:
-        """What waits for a human, once posts whose offer ended have left."""
-        self.expire_stale(now)
-        return self.store.list_posts(statuses=[Status.HELD], limit=limit)
+    def _change(self, change: Change | None, note: str | None, action: str) -> Change:
+        if change is not None:
+            return change
+        if self.clock is None:
+            raise TypeError("give a change, or make the desk with a clock")
+        return self.clock.change(note, action=action)
+
+    def pending(self, now: datetime | None = None, limit: int | None = None) -> Page:
+        """What waits for a human, next due first, once posts whose offer ended have
+        left: at most `limit` (None: all), with how many wait in all."""
+        self.expire_stale(now or self._change(None, None, "expire").now)
+        held = self.store.list_posts(statuses=[Status.HELD], limit=limit)
+        total = self.store.count_posts(statuses=[Status.HELD]) if held and limit else len(held)
+        return Page(held, total)
 
     def expire_stale(self, now: datetime, actor: str = "tactful") -> list[int]:
         """Held posts whose --expires passed become `expired`."""
@@ -56,7 +73,10 @@ class ReviewDesk:
                                     "review")
         return post
 
-    def approve(self, post_id: int, change: Change, *, override: bool = False) -> Post:
+    def approve(self, post_id: int, change: Change | None = None, *, override: bool = False,
+                note: str | None = None) -> Post:
+        """Let a held post go out as it is. A blocked one needs `override` and a note."""
+        change = self._change(change, note, "approve")
         post = self.held(post_id, change.now)
         if post.action == "block" and not (override and change.reason):
             raise BadInput(f"post {post_id} is blocked ({_rules(post)}); approving it needs "
@@ -76,9 +96,10 @@ class ReviewDesk:
                                           detail={**change.detail, **detail}))
             return queue.get_post(conn, post_id)
 
-    def edit(self, post_id: int, text: str, change: Change,
+    def edit(self, post_id: int, text: str, change: Change | None = None,
              tags: list[str] | None = None) -> Post:
         """Change the text, then judge it again: fit to publish goes back to the queue."""
+        change = self._change(change, None, "edit")
         post = self.held(post_id, change.now)
         text = check_text(text, "--text")
         entry = self.config.channels.get(post.channel)
@@ -107,7 +128,10 @@ class ReviewDesk:
                             "run_at": max(edited.run_at, change.now)})
             return queue.get_post(conn, post_id)
 
-    def reject(self, post_id: int, change: Change) -> Post:
+    def reject(self, post_id: int, change: Change | None = None,
+               note: str | None = None) -> Post:
+        """Cancel a held post for good."""
+        change = self._change(change, note, "reject")
         post = self.held(post_id)
         with self.store.write() as conn:
             queue.move_one(conn, post, to=Status.CANCELLED,

@@ -24,10 +24,8 @@ def audit(app: App, post_id: int | None, limit: int, as_json: bool, as_nl: bool)
       tactful audit --limit 20 --json
       tactful audit --limit 0 --nl > audit.ndjson
     """
-    if post_id is not None:
-        app.store.get_post(post_id)  # a clear error for an unknown id
-    events = app.store.audit_events(post_id=post_id, limit=cap(limit))
-    total = app.store.count_audit(post_id=post_id) if cap(limit) else len(events)
+    page = app.posts.audit(post_id, limit=cap(limit))
+    events, total = page.items, page.total
     more = "the earlier ones with --limit 0"
     if emit([e.to_json() for e in events], total, as_json=as_json, as_nl=as_nl, more=more):
         return

@@ -124,14 +124,14 @@ def pause(app: App, channel_id: str, note: str | None, as_json: bool) -> None:
     Example:
       tactful channel pause stride-masto --note "token leaked; rotating it"
     """
-    result = app.crisis_desk.pause_channel(channel_id, app.change(note, action="channel-pause"))
+    done = app.crises.pause_channel(channel_id, note=note)
     if as_json:
-        print_json(result)
+        print_json(done.to_json())
         return
-    click.echo(f"Paused channel {channel_id}: {len(result['paused'])} post(s) paused.")
-    if result["in_flight"]:
-        click.echo(f"{len(result['in_flight'])} post(s) were in a daemon's hands "
-                   f"({', '.join(map(str, result['in_flight']))}): one not yet being sent is "
+    click.echo(f"Paused channel {channel_id}: {len(done.paused)} post(s) paused.")
+    if done.in_flight:
+        click.echo(f"{len(done.in_flight)} post(s) were in a daemon's hands "
+                   f"({', '.join(map(str, done.in_flight))}): one not yet being sent is "
                    "given back and paused; one whose send had begun may still go out "
                    "(`tactful post show ID` tells).")
 
@@ -150,11 +150,9 @@ def resume(app: App, channel_id: str, resume: str, rate: str | None, note: str |
     Example:
       tactful channel resume stride-masto --resume paced --rate 6/1h
     """
-    result = app.crisis_desk.resume_channel(
-        channel_id, app.change(note or "channel resumed", action="channel-resume"),
-        resume=resume, rate=rate)
+    done = app.crises.resume_channel(channel_id, resume=resume, rate=rate, note=note)
     if as_json:
-        print_json(result)
+        print_json(done.to_json())
         return
     click.echo(f"Resumed channel {channel_id}.")
-    echo_release(result, still="a crisis still stops them")
+    echo_release(done.posts, done.still_paused, still="a crisis still stops them")

@@ -2,123 +2,42 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
-from functools import cached_property
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
 
-if TYPE_CHECKING:
-    # loaded when a command first needs them: shell completion and --help load neither
-    # pydantic nor SQLAlchemy
-    from scheduler.config import Config
-    from scheduler.crisis_desk import CrisisDesk
-    from scheduler.judging import Judging
-    from scheduler.review_desk import ReviewDesk
-    from scheduler.store import Change, Store
+from scheduler.tactful import Tactful
 
-ACTOR_ENV = "TACTFUL_ACTOR"
+if TYPE_CHECKING:
+    from scheduler.outcomes import Ending, Released
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class App:
-    """Lazily opened config and store for one CLI invocation."""
+class App(Tactful):
+    """The library's front door for one CLI invocation: the same object a script uses,
+    saying on stderr when it waits for another writer."""
 
     def __init__(self, config_path: str | None, actor: str | None,
                  wait: float | None = None) -> None:
-        self.config_path = config_path
-        self._actor = actor
-        self._wait = wait
-        self._store: Store | None = None
+        super().__init__(config_path, actor=actor, wait=wait)
 
-    @cached_property
-    def config(self) -> Config:
-        from scheduler.config import load_config
+    def _before_open(self) -> None:
+        from scheduler.store.engine import write_wait
 
-        return load_config(self.config_path)
-
-    @property
-    def store(self) -> Store:
-        if self._store is None:
-            from scheduler.store import Store
-            from scheduler.store.engine import write_wait
-
-            if self._wait is not None:
-                write_wait.seconds = self._wait
-            write_wait.notify = _say_waiting
-            self._store = Store.open(self.config.database_url)
-            if self.config.notify:
-                # a target added to config.yaml hears of what happens from its first
-                # command on: `crisis on` right after adding it is told of
-                from scheduler.notify import start_targets
-
-                start_targets(self._store, self.config, self.now())
-        return self._store
-
-    def has_database(self) -> bool:
-        """Whether the database is there already (without making it): a SQLite file that
-        does not exist yet holds no posts, and a refused command must not create it."""
-        if self._store is not None:
-            return True
-        from scheduler.store import sqlite_file
-
-        file = sqlite_file(self.config.database_url)
-        return file is None or file.exists()
-
-    @cached_property
-    def judging(self) -> Judging:
-        from scheduler.judging import Judging
-
-        return Judging(self.config)
-
-    @property
-    def crisis_desk(self) -> CrisisDesk:
-        from scheduler.crisis_desk import CrisisDesk
-
-        return CrisisDesk(self.store, self.config, self.judging)
-
-    @property
-    def review_desk(self) -> ReviewDesk:
-        from scheduler.review_desk import ReviewDesk
-
-        return ReviewDesk(self.store, self.config, self.judging)
-
-    @property
-    def actor(self) -> str:
-        return self._actor or os.environ.get(ACTOR_ENV) or _os_user()
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-    def change(self, reason: str | None = None, action: str = "status",
-               **detail: Any) -> Change:
-        from scheduler.store import Change
-
-        return Change(actor=self.actor, now=self.now(), reason=reason, action=action,
-                      detail=detail)
-
-    def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
+        write_wait.notify = _say_waiting
 
 
 def _say_waiting(left: float) -> None:
     err(f"Waiting for the database: another tactful command is writing to it (up to "
         f"{left:.0f} s more; --wait SECONDS sets how long).")
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return f"uid:{os.getuid()}"
 
 
 pass_app = click.make_pass_decorator(App)
@@ -183,38 +102,43 @@ def is_terminal() -> bool:
 
 
 #: what became of held posts that no active crisis stops when a crisis ended (the paced
-#: release aside), by the key of the result that lists them
+#: release aside), by the field of the result that lists them
 _HELD_OUTCOMES = (
-    ("holds_expired", "Dropped {n} held post(s) whose offer expired."),
-    ("holds_to_review", "{n} held post(s) stay in review with no crisis verdict: approve "
-                        "them to send them (tactful review list)."),
-    ("holds_kept_paused", "{n} held post(s) that no active crisis stops stay held "
-                          "(--resume hold)."))
+    ("expired", "Dropped {n} held post(s) whose offer expired."),
+    ("to_review", "{n} held post(s) stay in review with no crisis verdict: approve "
+                  "them to send them (tactful review list)."),
+    ("kept_paused", "{n} held post(s) that no active crisis stops stay held "
+                    "(--resume hold)."))
 
 
-def echo_release(result: dict[str, Any], *, still: str) -> None:
+def echo_release(done: Released, still_paused: int, *, still: str) -> None:
     """What became of paused posts when a crisis ended or a channel resumed."""
-    if result["released"]:
-        first, last = result["released"][0][1], result["released"][-1][1]
-        click.echo(f"Released {len(result['released'])} paused post(s) at a paced rate, "
-                   f"from {first} to {last}.")
-    if result["expired"]:
-        click.echo(f"Dropped {len(result['expired'])} paused post(s) whose offer expired.")
-    if result["to_review"]:
-        click.echo(f"Sent {len(result['to_review'])} paused post(s) to review "
+    if done.released:
+        first, last = done.released[0][1], done.released[-1][1]
+        click.echo(f"Released {len(done.released)} paused post(s) at a paced rate, "
+                   f"from {first.isoformat()} to {last.isoformat()}.")
+    if done.expired:
+        click.echo(f"Dropped {len(done.expired)} paused post(s) whose offer expired.")
+    if done.to_review:
+        click.echo(f"Sent {len(done.to_review)} paused post(s) to review "
                    "(tactful review list).")
-    if result["kept_paused"]:
-        click.echo(f"Kept {len(result['kept_paused'])} post(s) paused; release them with "
+    if done.kept_paused:
+        click.echo(f"Kept {len(done.kept_paused)} post(s) paused; release them with "
                    "tactful post retry ID.")
-    if result["still_paused"]:
-        click.echo(f"{result['still_paused']} post(s) stay paused: {still}.")
-    if result.get("holds_released"):
-        first, last = result["holds_released"][0][1], result["holds_released"][-1][1]
-        click.echo(f"Released {len(result['holds_released'])} held post(s) that no active "
-                   f"crisis stops, at a paced rate, from {first} to {last}.")
-    for key, message in _HELD_OUTCOMES:
-        if result.get(key):
-            click.echo(message.format(n=len(result[key])))
-    if result.get("still_held"):
-        click.echo(f"{result['still_held']} held post(s) stay held: a crisis still active "
+    if still_paused:
+        click.echo(f"{still_paused} post(s) stay paused: {still}.")
+
+
+def echo_holds(ending: Ending) -> None:
+    """What became of the posts a crisis held, once it ended."""
+    holds = ending.holds
+    if holds.released:
+        first, last = holds.released[0][1], holds.released[-1][1]
+        click.echo(f"Released {len(holds.released)} held post(s) that no active crisis "
+                   f"stops, at a paced rate, from {first.isoformat()} to {last.isoformat()}.")
+    for field, message in _HELD_OUTCOMES:
+        if getattr(holds, field):
+            click.echo(message.format(n=len(getattr(holds, field))))
+    if ending.still_held:
+        click.echo(f"{ending.still_held} held post(s) stay held: a crisis still active "
                    "stops them.")

@@ -14,6 +14,7 @@ from policies.models import Ops, Severity
 from scheduler.cli.common import (
     App,
     console,
+    echo_holds,
     echo_release,
     err,
     json_option,
@@ -26,7 +27,6 @@ from scheduler.cli.common import (
 from scheduler.cli.listing import narrow_table
 from scheduler.crisis_desk import Impact
 from scheduler.models import CrisisSpec
-from scheduler.store import crises as crisis_store
 from scheduler.when import parse_when, zone
 
 COLUMNS = ("paused", "held", "rewritten", "blocked", "untouched")
@@ -130,8 +130,7 @@ def on(app: App, name: str, as_json: bool, **opts: Any) -> None:
           --keyword marathon --keyword Boston --keyword '#BostonStrong' \\
           --context marathon --region us-ma --ops reduced
     """
-    impact = app.crisis_desk.flag(_spec(app, name, **opts),
-                                  app.change(opts.get("note"), action="crisis-on"))
+    impact = app.crises.flag(_spec(app, name, **opts))
     _report(app, impact, as_json, verb="Flagged")
 
 
@@ -148,7 +147,7 @@ def preview(app: App, name: str, as_json: bool, **opts: Any) -> None:
     Example:
       tactful crisis preview "Flooding in Prague" --category flood --region cz --severity severe
     """
-    impact = app.crisis_desk.preview(_spec(app, name, **opts), app.now(), app.actor)
+    impact = app.crises.preview(_spec(app, name, **opts))
     _report(app, impact, as_json, verb="Preview of")
 
 
@@ -173,23 +172,8 @@ def update(app: App, crisis_id: int, as_json: bool, **opts: Any) -> None:
     Example:
       tactful crisis update 3 --keyword Watertown --severity severe
     """
-    current = app.crisis_desk.store_crisis(crisis_id)
-    changes: dict[str, Any] = {}
-    for key in ("category", "severity", "ops"):
-        if opts.get(key):
-            changes[key] = opts[key]
-    for key in ("keywords", "contexts"):
-        if opts.get(key):
-            changes[key] = [*getattr(current, key), *opts[key]]
-    for key in ("regions", "brands", "channels", "langs"):
-        if opts.get(key):
-            changes[key] = list(opts[key])
-    if opts.get("until"):
-        changes["until"] = _until(app, opts["until"])
-    if not changes:
-        raise click.UsageError("nothing to change: give --keyword, --severity, --ops, ...")
-    impact = app.crisis_desk.update(crisis_id, changes,
-                                    app.change(opts.get("note"), action="crisis-update"))
+    until = opts.pop("until", None)
+    impact = app.crises.revise(crisis_id, until=_until(app, until), **opts)
     _report(app, impact, as_json, verb="Updated")
 
 
@@ -208,13 +192,14 @@ def off(app: App, crisis_id: int | None, resume: str, rate: str | None, note: st
       tactful crisis off --resume paced --rate 4/1h
       tactful crisis off 3 --resume review
     """
-    result = app.crisis_desk.end(crisis_id, app.change(note, action="crisis-off"),
-                                 resume=resume, rate=rate)
+    ending = app.crises.end(crisis_id, resume=resume, rate=rate, note=note)
     if as_json:
-        print_json(result)
+        print_json(ending.to_json())
         return
-    click.echo(f"Ended crisis {result['crisis']} (epoch {result['epoch']}).")
-    echo_release(result, still="another crisis or a paused channel still stops them")
+    click.echo(f"Ended crisis {ending.crisis} (epoch {ending.epoch}).")
+    echo_release(ending.posts, ending.still_paused,
+                 still="another crisis or a paused channel still stops them")
+    echo_holds(ending)
 
 
 @crisis.command("status")
@@ -227,14 +212,10 @@ def status(app: App, as_json: bool) -> None:
     Example:
       tactful crisis status --json
     """
-    with app.store.read() as conn:
-        active = crisis_store.active_crises(conn)
-        epoch = crisis_store.read_epoch(conn)
-    counts = app.store.status_counts()
-    data = {"epoch": epoch, "active": [c.to_json() for c in active],
-            "paused": counts.get("paused", 0), "held": counts.get("held", 0)}
+    now = app.crises.status()
+    active, epoch = now.active, now.epoch
     if as_json:
-        print_json(data)
+        print_json(now.to_json())
         return
     if not active:
         click.echo(f"No crisis is active (epoch {epoch}).")
@@ -244,7 +225,7 @@ def status(app: App, as_json: bool) -> None:
         click.echo(f"Crisis {c.id}: {c.name} [{c.category}, {c.severity}, ops {c.ops}] "
                    f"{scope_words(c)}; keywords: {', '.join(c.keywords) or '-'}; since "
                    f"{local_time(c.started_at, tz)} by {c.started_by}{until}")
-    click.echo(f"Posts paused: {data['paused']}, held for review: {data['held']}.")
+    click.echo(f"Posts paused: {now.paused}, held for review: {now.held}.")
 
 
 def scope_words(c: CrisisSpec) -> str:
@@ -265,8 +246,7 @@ def list_(app: App, as_json: bool) -> None:
     Example:
       tactful crisis list
     """
-    with app.store.read() as conn:
-        every = crisis_store.all_crises(conn)
+    every = app.crises.history()
     if as_json:
         print_json([c.to_json() for c in every])
         return

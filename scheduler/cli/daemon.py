@@ -13,15 +13,13 @@ from rich.table import Table
 
 from scheduler.cli.common import App, console, err, json_option, pass_app, print_json
 from scheduler.config import config_path
-from scheduler.daemon import HEARTBEAT_SECONDS, Daemon, run_notify_pass
-from scheduler.dispatch import Dispatcher
+from scheduler.daemon import HEARTBEAT_SECONDS
 from scheduler.errors import BadInput
 from scheduler.models import Status
-from scheduler.publishers import PublisherPool
 from scheduler.store import DaemonRecord
 
 if TYPE_CHECKING:
-    from scheduler.notify import Notifier
+    pass
 
 
 def _wall_clock() -> datetime:
@@ -72,38 +70,22 @@ def daemon(ctx: click.Context, once: bool, print_cron: bool, print_systemd: bool
     logger = logging.getLogger("tactful")
     if logger.level > logging.INFO:
         logger.setLevel(logging.INFO)
-    pool = PublisherPool(app.config)
-    notifier: Notifier | None = None
-    try:
-        dispatcher = Dispatcher(app.store, app.config.daemon, pool, clock=_wall_clock,
-                                judge=app.judging.verdicts,
-                                before_pass=app.crisis_desk.upkeep)
-        if app.config.notify:
-            from scheduler.notify import Notifier
-
-            notifier = Notifier(app.store, app.config, worker=dispatcher.worker,
-                                stop=dispatcher.stop)
+    with app.daemon(grace=grace, clock=_wall_clock) as runner:
         if once:
-            report = dispatcher.run_pass()
-            if notifier is not None:  # after the posts: a slow receiver holds none up
-                run_notify_pass(notifier)  # what fails is logged; the exit stays 0
+            report = runner.run_once()
             if as_json:
-                print_json({"worker": dispatcher.worker, **report.counts(),
+                print_json({"worker": runner.worker, **report.counts(),
                             "events": report.events})
             else:
                 click.echo(f"Dispatch pass: {report.summary()}.")
             return
-        running = Daemon(dispatcher, grace=grace, notifier=notifier)
-        running.run()
-        if running.abandoned:
+        runner.run()
+        if runner.abandoned:
             # a send still runs in a worker thread, which Python would wait for at exit
+            # (its client is left open under it)
             logging.shutdown()
             sys.stdout.flush()
             os._exit(0)
-    finally:
-        pool.close()
-        if notifier is not None:
-            notifier.close()
 
 
 def _run_setup_text(app: App, *, cron: bool, systemd: bool, once: bool,

@@ -6,7 +6,6 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -23,12 +22,8 @@ from scheduler.cli.common import (
     short_time,
 )
 from scheduler.cli.listing import cap, emit, list_options, narrow_table, note_cap
-from scheduler.errors import BadInput
-from scheduler.models import UPCOMING, Post, Status
-from scheduler.when import parse_when, zone
-
-if TYPE_CHECKING:
-    from scheduler.drafting import Drafting
+from scheduler.models import Post, Status
+from scheduler.when import zone
 
 PROGRESS_FROM = 1000
 #: how `post add` announces a post the crisis policy stopped the moment it was added
@@ -55,14 +50,9 @@ def post() -> None:
     """
 
 
-def _drafting(app: App, label=lambda field: _OPTION.get(field, field)) -> Drafting:
-    # drafting (media, network limits, slots) is imported by the commands that write
-    # posts, not by `post list`: start-up time is most of a quick command's time
-    from scheduler.drafting import Drafting
-
-    # the store is opened only if a --next-slot needs it: a refused command creates nothing
-    return Drafting(app.config, now=app.now(), label=label,
-                    taken=lambda channel, since: app.store.taken_times(channel, since))
+def _label(field: str) -> str:
+    """How an error names a post's field: as the option that sets it."""
+    return _OPTION.get(field, field)
 
 
 @post.command("add")
@@ -112,23 +102,16 @@ def add(app: App, text: str, channel: str, at: str | None, next_slot: bool,
     """
     if bool(at) == next_slot:
         raise click.UsageError("give exactly one of --at WHEN or --next-slot")
-    from scheduler.drafting import NEXT_SLOT, Draft
-
-    if text == "-":
-        text = sys.stdin.read()
-    draft = Draft(text=text, channel=channel, at=NEXT_SLOT if next_slot else at,
-                  tags=tags, lang=lang, expires=expires, crisis_text=crisis_text,
-                  automated=automated, every=every, until=until, fold=fold,
-                  media=media, alts=alts)
-    new = _drafting(app).build(draft)
-    [post_id] = app.store.add_posts([new], app.change("queued", action="create"),
-                                    judge=app.judging.verdicts)
-    created = app.store.get_post(post_id)
+    created = app.posts.add(
+        sys.stdin.read() if text == "-" else text, channel, at=at, next_slot=next_slot,
+        tags=tags, lang=lang, expires=expires, crisis_text=crisis_text, automated=automated,
+        every=every, until=until, media=media, alts=alts, fold=fold, label=_label)
+    post_id = created.id
     if as_json:
         print_json(created.to_json())
         return
     click.echo(post_id)
-    when = local_time(created.due_at, _zone(app, created))
+    when = local_time(created.due_at, app.config.zone_for(created.channel))
     if created.status is Status.QUEUED:
         err(f"Queued post {post_id} on {created.channel} for {when}.")
         return
@@ -168,47 +151,26 @@ def import_(app: App, file: Path, dry_run: bool, fold: str | None, date_format: 
       tactful post import week.csv
       tactful post import export.csv --date-format '%d.%m.%Y %H:%M'
     """
-    from scheduler.csv_import import plan_import
-
-    if date_format is not None and not {"%d", "%m", "%H"} <= _codes(date_format):
-        raise BadInput(f"--date-format {date_format!r}: give the day, month and hour codes, "
-                       "for example '%d.%m.%Y %H:%M'")
-
-    drafting = _drafting(app, label=lambda field: f"column {field!r}")
-    plan = plan_import(file, drafting, lambda keys: app.store.live_duplicates(keys),
-                       lambda keys: app.store.imported_rows(keys) if app.has_database()
-                       else {}, date_format=date_format)
-    ids: list[int] = []
-    if plan.posts and not dry_run:
-        with _progress(len(plan.posts)) as advance:
-            ids = app.store.add_posts(plan.posts, app.change(f"imported from {file.name}",
-                                                             action="create"), advance,
-                                      judge=app.judging.verdicts)
+    done = app.posts.import_csv(file, dry_run=dry_run, date_format=date_format,
+                                progress=_progress)
     if as_json:
-        print_json({"file": str(file), "dry_run": dry_run, "queued": ids,
-                    "would_queue": len(plan.posts) if dry_run else None,
-                    "rows": [{"line": ln, "channel": p.channel, "due_at": p.due_at.isoformat(),
-                              "text": p.text} for ln, p in zip(plan.lines, plan.posts,
-                                                               strict=True)]
-                    if dry_run else None,
-                    "already_queued": [{"line": ln, "post": pid}
-                                       for ln, pid in plan.already_queued]})
+        print_json(done.to_json())
         return
     verb = "Would queue" if dry_run else "Queued"
-    click.echo(f"{verb} {len(plan.posts)} post{'s' if len(plan.posts) != 1 else ''} "
-               f"from {file}{':' if dry_run and plan.posts else '.'}")
+    count = len(done.rows)
+    click.echo(f"{verb} {count} post{'s' if count != 1 else ''} "
+               f"from {file}{':' if dry_run and count else '.'}")
     if dry_run:
-        for line, new in zip(plan.lines, plan.posts, strict=True):
-            brand, _ = app.config.channels[new.channel]
+        for line, new in done.rows:
             first = new.text.splitlines()[0] if new.text else ""
             more = "..." if len(first) > 50 or first != new.text else ""
             click.echo(f"  line {line}: {new.channel}, "
-                       f"{local_time(new.due_at, app.config.brand_zone(brand))}: "
+                       f"{local_time(new.due_at, app.config.zone_for(new.channel))}: "
                        f"{first[:50]}{more}")
-    if plan.already_queued:
-        sample = ", ".join(f"line {ln} = post {pid}" for ln, pid in plan.already_queued[:5])
-        click.echo(f"Skipped {len(plan.already_queued)} row(s) already queued ({sample}"
-                   f"{', ...' if len(plan.already_queued) > 5 else ''}).")
+    if done.already_queued:
+        sample = ", ".join(f"line {ln} = post {pid}" for ln, pid in done.already_queued[:5])
+        click.echo(f"Skipped {len(done.already_queued)} row(s) already queued ({sample}"
+                   f"{', ...' if len(done.already_queued) > 5 else ''}).")
 
 
 @contextmanager
@@ -253,21 +215,10 @@ def list_(app: App, statuses: tuple[str, ...], brands: tuple[str, ...],
       tactful post list --until +1d --json
       tactful post list --all --nl | jq .text
     """
-    for channel_id in channels:
-        if channel_id not in app.config.channels:
-            raise BadInput(f"--channel: unknown channel {channel_id!r}")
-    for brand_id in brands:
-        app.config.brand(brand_id)
-    tz, now = zone(app.config.timezone), app.now()
-    wanted = [Status(s) for s in statuses] or (
-        [] if everything or since else list(UPCOMING))
-    filters = {"statuses": wanted, "brands": brands, "channels": channels,
-               "due_after": parse_when(since, now=now, tz=tz, what="--since")
-               if since else None,
-               "due_before": parse_when(until, now=now, tz=tz, what="--until")
-               if until else None}
-    posts = app.store.list_posts(**filters, limit=None if everything else cap(limit))
-    total = app.store.count_posts(**filters) if posts and not everything else len(posts)
+    page = app.posts.list(statuses=statuses, brands=brands, channels=channels, since=since,
+                          until=until, history=everything,
+                          limit=None if everything else cap(limit))
+    posts, total = page.items, page.total
     more = "--limit 0 or --all shows every one"
     if emit([p.to_json() for p in posts], total, as_json=as_json, as_nl=as_nl, more=more):
         return
@@ -290,16 +241,6 @@ def _print_table(app: App, posts: list[Post], one_brand: str | None) -> None:
                            title=f"Times in {tz.key}"))
 
 
-def _codes(date_format: str) -> set[str]:
-    """The strftime codes in a format: '%d.%m.%Y %H:%M' -> {%d, %m, %Y, %H, %M}."""
-    return {"%" + part[0] for part in date_format.split("%")[1:] if part}
-
-
-def _zone(app: App, p: Post):
-    entry = app.config.channels.get(p.channel)
-    return app.config.brand_zone(entry[0]) if entry else zone(app.config.timezone)
-
-
 @post.command("show")
 @click.argument("post_id", type=POST_ID)
 @json_option
@@ -311,12 +252,12 @@ def show(app: App, post_id: int, as_json: bool) -> None:
     Example:
       tactful post show 42
     """
-    p = app.store.get_post(post_id)
-    events = app.store.audit_events(post_id=post_id)
+    p = app.posts.get(post_id)
+    events = app.posts.audit(post_id, limit=None).items
     if as_json:
         print_json({**p.to_json(), "audit": [e.to_json() for e in events]})
         return
-    tz = _zone(app, p)
+    tz = app.config.zone_for(p.channel)
     rows = [("post", str(p.id)), ("status", p.status.value + (f" ({p.status_reason})"
                                                                if p.status_reason else "")),
             ("brand", p.brand), ("channel", p.channel), ("due", local_time(p.due_at, tz)),
@@ -359,27 +300,12 @@ def edit(app: App, post_id: int, text: str | None, at: str | None, tags: tuple[s
       tactful post edit 42 --text "Rye is back tomorrow" --at +1d
       tactful post edit 42 --at +2h        # two hours later than it was
     """
-    from scheduler.drafting import Draft
-
-    current = app.store.get_post(post_id)
-    if text == "-":
-        text = sys.stdin.read()
-    draft = Draft(text=text if text is not None else current.text, channel=current.channel,
-                  at=at, due_at=None if at else current.due_at, tags=tags or current.tags,
-                  lang=current.lang, expires=expires, crisis_text=crisis_text, fold=fold,
-                  expires_at=current.expires_at, until_at=current.until,
-                  every_span=current.every, media_items=current.media,
-                  moved_from=current.due_at)
-    checked = _drafting(app).build(draft)
-    changed = app.store.edit_post(
-        post_id, app.change(), text=checked.text if text is not None else None,
-        due_at=checked.due_at if at else None, tags=checked.tags if tags else None,
-        expires_at=checked.expires_at if expires else None,
-        crisis_text=checked.crisis_text if crisis_text else None)
+    changed = app.posts.edit(post_id, text=sys.stdin.read() if text == "-" else text, at=at,
+                             tags=tags, expires=expires, crisis_text=crisis_text, fold=fold,
+                             label=_label)
     if at and not as_json:
-        brand, _ = app.config.channels[changed.channel]
         click.echo(f"Edited post {changed.id} ({changed.status.value}): now due "
-                   f"{local_time(changed.due_at, app.config.brand_zone(brand))}.")
+                   f"{local_time(changed.due_at, app.config.zone_for(changed.channel))}.")
         return
     _done(changed, "Edited", as_json)
 
@@ -398,11 +324,7 @@ def retract(app: App, post_id: int, note: str | None, as_json: bool) -> None:
     Example:
       tactful post retract 42 --note "went out an hour after the flood warning"
     """
-    from scheduler.retraction import retract as take_back
-
-    done = take_back(app.store, app.config, post_id,
-                     app.change(note or "retracted by a human", action="retract"))
-    _done(done, "Retracted", as_json)
+    _done(app.posts.retract(post_id, note), "Retracted", as_json)
 
 
 @post.command("cancel")
@@ -418,8 +340,7 @@ def cancel(app: App, post_id: int, note: str, as_json: bool) -> None:
     Example:
       tactful post cancel 42 --note "offer withdrawn"
     """
-    _done(app.store.cancel_post(post_id, app.change(note, action="cancel")), "Cancelled",
-          as_json)
+    _done(app.posts.cancel(post_id, note), "Cancelled", as_json)
 
 
 @post.command("retry")
@@ -440,11 +361,7 @@ def retry(app: App, post_id: int, at: str, note: str | None, fold: str | None,
       tactful post retry 42                    # missed its time: send it now
       tactful post retry 43 --at +1h --note "network back up"
     """
-    current = app.store.get_post(post_id)
-    when = parse_when(at, now=app.now(), tz=_zone(app, current), fold=fold, what="--at")
-    reason = note or "sent back to the queue by a human"
-    _done(app.store.retry_post(post_id, app.change(reason, action="retry"), run_at=when),
-          "Re-queued", as_json)
+    _done(app.posts.retry(post_id, at=at, note=note, fold=fold), "Re-queued", as_json)
 
 
 @post.command("mark-published")
@@ -459,8 +376,7 @@ def mark_published(app: App, post_id: int, remote_id: str | None, as_json: bool)
     Example:
       tactful post mark-published 43 --remote-id 1098234
     """
-    change = app.change("a human confirmed it went out", action="confirm")
-    _done(app.store.mark_published(post_id, change, remote_id=remote_id), "Marked", as_json)
+    _done(app.posts.mark_published(post_id, remote_id), "Marked", as_json)
 
 
 def _done(p: Post, verb: str, as_json: bool) -> None:

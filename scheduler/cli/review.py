@@ -21,7 +21,7 @@ from scheduler.cli.common import (
     short_time,
 )
 from scheduler.cli.listing import cap, emit, list_options, narrow_table, note_cap
-from scheduler.models import Post, Status
+from scheduler.models import Post
 from scheduler.when import zone
 
 
@@ -48,8 +48,8 @@ def list_(app: App, limit: int, as_json: bool, as_nl: bool) -> None:
       tactful review list
       tactful review list --json
     """
-    held = app.review_desk.pending(app.now(), cap(limit))
-    total = app.store.count_posts(statuses=[Status.HELD]) if held else 0
+    page = app.review.pending(limit=cap(limit))
+    held, total = page.items, page.total
     more = "--limit 0 shows every one"
     if emit([p.to_json() for p in held], total, as_json=as_json, as_nl=as_nl, more=more):
         return
@@ -84,15 +84,15 @@ def show(app: App, post_id: int, as_json: bool) -> None:
     Example:
       tactful review show 42
     """
-    post = app.review_desk.held(post_id, app.now())
+    post = app.review.held(post_id, app.now())
     decision = post.decision or {"action": "hold", "reasons": []}
     if as_json:
         print_json({**post.to_json(), "diff": _diff(post, decision)})
         return
     out = console()
-    out.print(f"[bold]Post {post.id}[/bold] on {post.channel}, due "
-              f"{local_time(post.due_at, _zone(app, post))}: [bold]{decision['action']}"
-              f"[/bold]")
+    due = local_time(post.due_at, app.config.zone_for(post.channel))
+    out.print(f"[bold]Post {post.id}[/bold] on {post.channel}, due {due}: "
+              f"[bold]{decision['action']}[/bold]")
     out.print(highlighted(post.text, decision))
     for reason in decision.get("reasons", []):
         words = ", ".join(f"'{m['text']}'" for m in reason.get("matches", []))
@@ -149,8 +149,7 @@ def approve(app: App, post_id: int, note: str | None, override: bool, as_json: b
       tactful review approve 42 --note "the word is about our product, not the event"
       tactful review approve 43 --override --note "approved by the CEO after review"
     """
-    post = app.review_desk.approve(post_id, app.change(note, action="approve"),
-                                   override=override)
+    post = app.review.approve(post_id, override=override, note=note)
     _done(post, "Approved", as_json)
 
 
@@ -169,8 +168,7 @@ def edit(app: App, post_id: int, text: str, tags: tuple[str, ...], as_json: bool
     Example:
       tactful review edit 42 --text "Our Boylston Street store is closed today."
     """
-    post = app.review_desk.edit(post_id, text, app.change(action="edit"),
-                                tags=list(tags) or None)
+    post = app.review.edit(post_id, text, tags=list(tags) or None)
     _done(post, "Edited", as_json)
 
 
@@ -186,8 +184,7 @@ def reject(app: App, post_id: int, note: str | None, as_json: bool) -> None:
     Example:
       tactful review reject 42 --note "not appropriate this week"
     """
-    _done(app.review_desk.reject(post_id, app.change(note, action="reject")), "Rejected",
-          as_json)
+    _done(app.review.reject(post_id, note=note), "Rejected", as_json)
 
 
 def _done(post: Post, verb: str, as_json: bool) -> None:
@@ -196,8 +193,3 @@ def _done(post: Post, verb: str, as_json: bool) -> None:
         return
     where = f" ({post.status_reason})" if post.status_reason else ""
     click.echo(f"{verb} post {post.id}: now {post.status.value}{where}.")
-
-
-def _zone(app: App, post: Post):
-    entry = app.config.channels.get(post.channel)
-    return app.config.brand_zone(entry[0]) if entry else zone(app.config.timezone)

@@ -22,18 +22,16 @@ from rich.console import Console
 from rich.table import Table
 
 from scheduler.config import Config, load_config
-from scheduler.crisis_desk import CrisisDesk, Impact
+from scheduler.crisis_desk import Impact
 from scheduler.demo.week import NEXT, WEEK
-from scheduler.dispatch import Dispatcher
 from scheduler.drafting import Draft, Drafting
 from scheduler.errors import BadInput
-from scheduler.judging import Judging
 from scheduler.loopback import WebhookReceiver
 from scheduler.models import CrisisSpec, Status
 from scheduler.network_limits import mastodon_length
-from scheduler.publishers import PublisherPool, credential_status
-from scheduler.review_desk import ReviewDesk
-from scheduler.store import Change, Store
+from scheduler.publishers import credential_status
+from scheduler.store import Change
+from scheduler.tactful import Tactful
 
 ACTOR = "demo-marketer"
 SECRET_NAME = "STRIDE_WEBHOOK_SECRET"
@@ -80,17 +78,16 @@ class Story:
                  monday: date) -> None:
         self.out = out
         self.monday = monday
-        self.config = load_config(write_demo_config(workdir, receiver.url, secret))
-        self.store = Store.open(self.config.database_url)
         self.clock = SimClock(self.at(0, "00:00"))
-        judging = Judging(self.config)
-        self.crises = CrisisDesk(self.store, self.config, judging)
-        self.review = ReviewDesk(self.store, self.config, judging)
-        self.pool = PublisherPool(self.config)
-        self.daemon = Dispatcher(self.store, self.config.daemon, self.pool, clock=self.clock,
-                                 worker="demo-daemon", judge=judging.verdicts,
-                                 before_pass=self.crises.upkeep)
-        self.judging = judging
+        # the library's front door, as a script would use it, on a simulated clock
+        self.tactful = Tactful(load_config(write_demo_config(workdir, receiver.url, secret)),
+                               actor=ACTOR, clock=self.clock)
+        self.config = self.tactful.config
+        self.store = self.tactful.store
+        self.crises = self.tactful.crises
+        self.review = self.tactful.review
+        self.runner = self.tactful.daemon(worker="demo-daemon")
+        self.daemon = self.runner.dispatcher
         self.outcomes: Counter[str] = Counter()
 
     def at(self, day: int, hhmm: str) -> datetime:
@@ -98,23 +95,20 @@ class Story:
         return local.replace(tzinfo=BOSTON).astimezone(UTC)
 
     def change(self, reason: str | None = None, action: str = "status") -> Change:
-        return Change(actor=ACTOR, now=self.clock.now, reason=reason, action=action)
+        return self.tactful.change(reason, action=action)
 
     def close(self) -> None:
-        self.pool.close()
-        self.store.close()
+        self.runner.close()
+        self.tactful.close()
 
     # -- scenes -------------------------------------------------------------------------
     def queue_week(self) -> int:
-        drafting = Drafting(self.config, now=self.clock.now, taken=self.store.taken_times,
-                            label=lambda name: name)
         drafts = [Draft(channel=ch, text=text, tags=tags, automated=auto,
                         at=at if at == NEXT else f"{self.monday + timedelta(days=d)}T{at}")
                   for ch, d, at, text, tags, auto in WEEK]
-        new = drafting.build_all(drafts)
-        self.store.add_posts(new, self.change("the week's plan", "create"))
-        self.out.print(f"Queued {len(new)} posts for the week of {self.monday:%d %b %Y}.")
-        return len(new)
+        ids = self.tactful.posts.add_all(drafts, note="the week's plan")
+        self.out.print(f"Queued {len(ids)} posts for the week of {self.monday:%d %b %Y}.")
+        return len(ids)
 
     def play_until(self, until: datetime, title: str) -> None:
         table = Table(title=title, box=None, header_style="bold", title_justify="left")
@@ -153,13 +147,9 @@ class Story:
                            f"post {', '.join(map(str, impact.notices))}")
 
     def add_now(self, channel: str, text: str, tags: tuple[str, ...] = ()) -> None:
-        drafting = Drafting(self.config, now=self.clock.now, taken=self.store.taken_times,
-                            label=lambda name: name)
-        new = drafting.build(Draft(channel=channel, text=text, tags=tags, at="now"))
-        [pid] = self.store.add_posts([new], self.change("written during the crisis",
-                                                        "create"),
-                                     judge=self.judging.verdicts)
-        post = self.store.get_post(pid)
+        [pid] = self.tactful.posts.add_all([Draft(channel=channel, text=text, tags=tags,
+                                                  at="now")], note="written during the crisis")
+        post = self.tactful.posts.get(pid)
         verdict = post.status_reason if post.status is not Status.QUEUED else "may go out"
         self.out.print(f"  post {pid}: \"{text}\"\n      -> {post.status.value}: {verdict}",
                        soft_wrap=True)
@@ -229,8 +219,8 @@ def _tell(story: Story, out: Console) -> int:
     story.clock.now = story.at(4, "18:00")
     result = story.crises.end(crisis_id, story.change("suspect in custody", "crisis-off"),
                               resume="paced", rate="1/1h")
-    out.print(f"Released {len(result['released'])} paused post(s), at most 1 per channel "
-              f"per hour; dropped {len(result['expired'])} expired.")
+    out.print(f"Released {len(result.posts.released)} paused post(s), at most 1 per channel "
+              f"per hour; dropped {len(result.posts.expired)} expired.")
     story.play_until(story.at(7, "00:00"), "The weekend")
     out.print("Outcomes this week: " + ", ".join(
         f"{n} {o}" for o, n in sorted(story.outcomes.items())))
@@ -271,7 +261,7 @@ def _networks(story: Story, out: Console) -> None:
 
 def _review_round(story: Story, out: Console) -> None:
     rewritten = False
-    for post in story.review.pending(story.clock()):
+    for post in story.review.pending(story.clock()).items:
         decision = post.decision or {}
         action = decision.get("action")
         if decision.get("reasons", [{}])[0].get("rule") == "follow-the-business" and \
