@@ -6,7 +6,6 @@ Validated by pydantic with unknown keys forbidden; every error is reported as
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Iterator
@@ -16,7 +15,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -39,6 +37,7 @@ from policies.playbook import (
     load_playbook,
 )
 from policies.yaml_text import YamlProblem
+from scheduler.config_errors import render_validation_error
 from scheduler.errors import BadInput, ConfigError
 from scheduler.when import parse_duration, zone
 
@@ -576,98 +575,9 @@ def parse_config(text: str, *, source: str = "config.yaml", base_dir: Path = Pat
     try:
         return Config.model_validate({**data, "base_dir": base_dir})
     except ValidationError as exc:
-        raise ConfigError(render_validation_error(exc, data, tree, source)) from None
-
-
-def render_validation_error(exc: ValidationError, data: Any, tree: yaml.Node | None,
-                            source: str) -> str:
-    """The first error as `source:line: key.path: problem`, with a count of the rest."""
-    errors = exc.errors(include_url=False)
-    first = errors[0]
-    keys = _data_path(first["loc"], data)
-    message = _problem(first, keys)
-    if first["type"] in {"union_tag_invalid", "union_tag_not_found"}:
-        keys = [*keys, "kind"]
-    if not keys and message.startswith(("brands[", "notify[")):
-        # a check across the whole file (a brand's playbook) names its own key path
-        named, message = message.split(": ", 1)
-        keys = _parse_path(named)
-    line = _line_of(tree, keys)
-    where = f"{source}:{line}" if line else source
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{where}: {format_path(keys) or '(top level)'}: {message}{more}"
-
-
-def format_path(keys: list[str | int]) -> str:
-    out = ""
-    for key in keys:
-        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
-    return out
-
-
-def _parse_path(path: str) -> list[str | int]:
-    keys: list[str | int] = []
-    for part in path.replace("]", "").replace("[", ".").split("."):
-        if part:
-            keys.append(int(part) if part.isdigit() else part)
-    return keys
-
-
-def _data_path(loc: tuple[Any, ...], data: Any) -> list[str | int]:
-    """Drop the pydantic-inserted union tags, which are not keys in the user's file."""
-    keys: list[str | int] = []
-    node = data
-    for part in loc:
-        if isinstance(node, dict) and isinstance(part, str) and part not in node \
-                and node.get("kind") == part:
-            continue
-        keys.append(part)
-        if isinstance(node, dict):
-            node = node.get(part)
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
-        else:
-            node = None
-    return keys
-
-
-def _problem(error: dict[str, Any], keys: list[str | int]) -> str:
-    kind = error["type"]
-    ctx = error.get("ctx", {})
-    if kind in {"union_tag_invalid", "union_tag_not_found"}:
-        got = f" (got {ctx['tag']!r})" if "tag" in ctx else " (missing)"
-        return f"must be one of {', '.join(CHANNEL_KINDS)}{got}"
-    if kind == "missing":
-        return "required but missing"
-    if kind == "extra_forbidden":
-        guess = difflib.get_close_matches(str(keys[-1]), sorted(_KNOWN_KEYS), n=1)
-        hint = f"; did you mean {guess[0]!r}?" if guess else ""
-        return f"unknown key{hint}"
-    message = error["msg"]
-    return message.removeprefix("Value error, ")
-
-
-def _line_of(tree: yaml.Node | None, keys: list[str | int]) -> int | None:
-    """Line (1-based) of the deepest YAML node along `keys` that exists."""
-    node = tree
-    line = node.start_mark.line + 1 if node is not None else None
-    for key in keys:
-        child = _child(node, key)
-        if child is None:
-            break
-        node, line = child, child.start_mark.line + 1
-    return line
-
-
-def _child(node: yaml.Node | None, key: str | int) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            if k.value == key:
-                # an unknown key is the problem itself: point at the key, not its value
-                return k if not isinstance(v, yaml.CollectionNode) else v
-    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-        return node.value[key]
-    return None
+        raise ConfigError(render_validation_error(exc, data, tree, source,
+                                                  known_keys=_KNOWN_KEYS,
+                                                  kinds=CHANNEL_KINDS)) from None
 
 
 def _all_keys(models: Iterator[type[BaseModel]]) -> set[str]:
@@ -678,15 +588,3 @@ _KNOWN_KEYS = (_all_keys(iter((Config, DaemonConfig, Brand, Slot, OutboxChannel,
                                WebhookChannel, MastodonChannel, BlueskyChannel,
                                EmailChannel, NotifyTarget, NotifyEmail)))
                - {"base_dir", "sender"}) | {"from"}
-
-
-def config_location(path: Path, keys: list[str | int]) -> str:
-    """`file:line` of the deepest of `keys` that the config file holds (just the file if
-    it cannot be read again), for a problem found after loading, such as a credential
-    that is not set."""
-    try:
-        tree = yaml_text.compose(yaml_text.read_text(path))
-    except (YamlProblem, OSError):
-        return str(path)
-    line = _line_of(tree, keys)
-    return f"{path}:{line}" if line else str(path)

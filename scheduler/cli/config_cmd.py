@@ -7,7 +7,8 @@ from sqlalchemy.engine import make_url
 
 from policies.playbook import Playbook
 from scheduler.cli.common import App, err, json_option, pass_app, print_json
-from scheduler.config import config_location, config_path, format_path
+from scheduler.config import config_path
+from scheduler.config_errors import config_location, format_path
 from scheduler.errors import ConfigError
 from scheduler.publishers import missing_credentials
 
