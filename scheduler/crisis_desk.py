@@ -193,7 +193,7 @@ class CrisisDesk:
         """The active crises, the epoch, and how many posts are paused or held."""
         with self.store.read() as conn:
             active = crisis_store.active_crises(conn)
-            epoch = crisis_store.read_epoch(conn)
+            epoch = crisis_store.lock_epoch_shared(conn)
         counts = self.store.status_counts()
         return CrisisStatus(epoch=epoch, active=active, paused=counts.get("paused", 0),
                             held=counts.get("held", 0))
@@ -352,7 +352,7 @@ class CrisisDesk:
                change: Change) -> bool:
         """Apply verdicts in one transaction, unless a newer toggle has taken over."""
         with self.store.write() as conn:
-            if crisis_store.read_epoch(conn, exclusive=True) != epoch:
+            if crisis_store.lock_epoch_exclusive(conn) != epoch:
                 return False
             verdict_store.apply_verdicts(conn, seen, verdicts, epoch=epoch, change=Change(
                 actor=change.actor, now=change.now, action="judge"))
@@ -473,7 +473,7 @@ class CrisisDesk:
                 raise BadInput(f"channel {channel} is not paused")
             channel_store.resume(conn, channel, replace(
                 change, detail={"resume": resume, "rate": rate}))
-            epoch = crisis_store.read_epoch(conn)
+            epoch = crisis_store.lock_epoch_shared(conn)
             active = crisis_store.active_crises(conn)
         judge = self.judging.judge_for(epoch, active)
         still, free = self._paused_split(judge, epoch, change, channel=channel)

@@ -82,7 +82,7 @@ class ReviewDesk:
             raise BadInput(f"post {post_id} is blocked ({_rules(post)}); approving it needs "
                            "--override --note WHY, which the audit log keeps")
         with self.store.write() as conn:
-            epoch = crisis_store.read_epoch(conn, exclusive=True)
+            epoch = crisis_store.lock_epoch_exclusive(conn)
             now = change.now
             severity = {c.id: c.severity for c in crisis_store.active_crises(conn)}
             [decision_id] = verdict_store.save_decisions(
@@ -111,7 +111,7 @@ class ReviewDesk:
             queue.edit_post(conn, post_id, replace(change, action="edit"), text=text,
                             tags=tags)
             edited = queue.get_post(conn, post_id)
-            epoch = crisis_store.read_epoch(conn, exclusive=True)
+            epoch = crisis_store.lock_epoch_exclusive(conn)
             active = crisis_store.active_crises(conn)
             decision = self.judging.judge_for(epoch, active).judge(
                 self.judging.facts(edited)) if active else None

@@ -501,7 +501,7 @@ class Store:
             if forget_before is not None:
                 daemon_rows.forget_stopped(conn, forget_before)
             daemon_rows.started(conn, worker=worker, host=host, pid=pid, now=now,
-                                epoch=crises.read_epoch(conn))
+                                epoch=crises.lock_epoch_shared(conn))
 
     def daemon_beat(self, *, worker: str, host: str, pid: int, now: datetime,
                     passes: int = 0, published: int = 0, epoch: int | None = None,

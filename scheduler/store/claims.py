@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, or_, se
 
 from scheduler.models import CrisisRecord, NewPost, Post, Receipt, SendStart, Status, Verdict
 from scheduler.store.channels import pause_reason, paused_channels
-from scheduler.store.crises import active_crises, read_epoch
+from scheduler.store.crises import active_crises, lock_epoch_shared
 from scheduler.store.queue import insert_posts, live_duplicates
 from scheduler.store.rows import post_from_row
 from scheduler.store.schema import (
@@ -63,7 +63,7 @@ def claim_due(conn: Connection, *, now: datetime, worker: str, lease: timedelta,
     long after a post's first try (Mastodon forgets an Idempotency-Key after an hour)."""
     requeued, unknown, dead = _recover(conn, now, worker, idempotent_channels, max_attempts,
                                        remembers_for or {})
-    epoch = read_epoch(conn)
+    epoch = lock_epoch_shared(conn)
     crises = active_crises(conn) if judge else []
     # Sweep only the head of the line (the posts this claim would take), so a claim costs
     # the same with a backlog of a hundred or a million; every due post reaches the head.
@@ -291,7 +291,7 @@ def mark_sending(conn: Connection, post_id: int, *, worker: str, now: datetime,
     """Note that a send is about to start, and the first try's time and `key` if this is
     the first; what is kept, or None if this worker no longer holds the post or the
     crisis epoch is no longer `epoch` (a crisis or a channel pause came since the claim)."""
-    if epoch is not None and read_epoch(conn) != epoch:
+    if epoch is not None and lock_epoch_shared(conn) != epoch:
         return None
     stmt = (update(posts).where(posts.c.id == post_id, _leased_by(worker))
             .values(send_started_at=now,

@@ -48,11 +48,21 @@ from scheduler.store.verdicts import apply_verdicts
 REJUDGED = (Status.QUEUED, Status.FAILED, Status.PAUSED)
 
 
-def read_epoch(conn: Connection, *, exclusive: bool = False) -> int:
-    """The current epoch, locked until the transaction ends (shared, or exclusive for a
-    toggle)."""
+def lock_epoch_shared(conn: Connection) -> int:
+    """The current epoch, read under a shared lock held until the transaction ends: no
+    toggle can change it meanwhile (a claim, a check before a send)."""
+    return _locked_epoch(conn, "SHARE")
+
+
+def lock_epoch_exclusive(conn: Connection) -> int:
+    """The current epoch, read under an exclusive lock held until the transaction ends:
+    what a toggle takes, so no claim or other toggle interleaves with it."""
+    return _locked_epoch(conn, "EXCLUSIVE")
+
+
+def _locked_epoch(conn: Connection, mode: str) -> int:
+    # on SQLite the writer's BEGIN IMMEDIATE is the lock already
     if conn.dialect.name == "postgresql":
-        mode = "EXCLUSIVE" if exclusive else "SHARE"
         conn.exec_driver_sql(f"LOCK TABLE crisis_state IN {mode} MODE")
     stmt = select(crisis_state.c.epoch).where(crisis_state.c.id == 1)
     return conn.execute(stmt).scalar_one()
@@ -63,10 +73,10 @@ EPOCH_CHANNEL = "tactful_epoch"
 
 
 def bump_epoch(conn: Connection, now: datetime) -> int:
-    read_epoch(conn, exclusive=True)
+    lock_epoch_exclusive(conn)
     conn.execute(update(crisis_state).where(crisis_state.c.id == 1)
                  .values(epoch=crisis_state.c.epoch + 1, updated_at=now))
-    epoch = read_epoch(conn, exclusive=True)
+    epoch = lock_epoch_exclusive(conn)
     if conn.dialect.name == "postgresql":
         # delivered when the toggle commits, never if it rolls back: daemons listening
         # hear of the new crisis state at once (see Store.listen_for_epochs)
@@ -126,7 +136,7 @@ def judge_new(conn: Connection, post_ids: list[int],
     active = active_crises(conn)
     if not active or not post_ids:
         return
-    epoch = read_epoch(conn)
+    epoch = lock_epoch_shared(conn)
     fresh = [post_from_row(r) for r in conn.execute(
         posts_with_decisions().where(posts.c.id.in_(post_ids)))]
     verdicts = judge(epoch, active, fresh)
