@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import sqlite3
+import subprocess
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -11,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy
 import yaml
 from click.testing import CliRunner, Result
 
 from scheduler.cli import main
 from scheduler.config import Config, load_config
 from scheduler.store import Store
+from scheduler.store import engine as store_engine
 from scheduler.store.migrate import upgrade
 
 PG_ADMIN_URL = os.environ.get("TACTFUL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -70,6 +75,33 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _cache_home: Path
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(_cache_home))
     monkeypatch.chdir(tmp_path)
+
+
+#: the test tiers, lightest first (README.md, "Tests"); each test has exactly one
+TIERS = ("unit", "store", "cli", "acceptance")
+
+
+@pytest.fixture(autouse=True)
+def _unit_stays_pure(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `unit` test that opens a database, starts a process, runs the CLI or opens a
+    socket fails, saying so: `pytest -m unit` stays pure and fast because it cannot
+    quietly grow heavier."""
+    if request.node.get_closest_marker("unit") is None:
+        return
+
+    def refuse(what: str) -> Any:
+        def refused(*_: Any, **__: Any) -> None:
+            pytest.fail(f"this unit test {what}: mark it store, cli or acceptance",
+                        pytrace=False)
+        return refused
+
+    monkeypatch.setattr(store_engine, "create_engine", refuse("opened a database"))
+    monkeypatch.setattr(sqlalchemy, "create_engine", refuse("opened a database"))
+    monkeypatch.setattr(sqlite3, "connect", refuse("opened a database"))
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse("started a process"))
+    monkeypatch.setattr(CliRunner, "invoke", refuse("ran the CLI"))
+    for method in ("connect", "connect_ex", "bind"):
+        monkeypatch.setattr(socket.socket, method, refuse("opened a socket"))
 
 
 def _pg_admin():

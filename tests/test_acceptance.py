@@ -19,6 +19,8 @@ from scheduler.models import NewPost, Status
 from scheduler.store import Change, Store
 from tests.conftest import base_config, write_config
 
+pytestmark = pytest.mark.acceptance
+
 TACTFUL = str(Path(sys.executable).parent / "tactful")
 
 

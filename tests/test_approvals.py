@@ -10,6 +10,8 @@ import pytest
 
 from tests.conftest import Cli, base_config, write_config
 
+pytestmark = pytest.mark.cli
+
 BOSTON = ["Boston Marathon bombing", "--category", "bombing", "--keyword", "marathon",
           "--context", "marathon", "--region", "us-ma"]
 PRAGUE_FLOOD = ["Povodně v Praze", "--category", "flood", "--keyword", "povodeň",

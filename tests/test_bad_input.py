@@ -18,6 +18,8 @@ import pytest
 from tests.conftest import Cli, base_config, write_config
 from tests.test_cli_post import snapshot
 
+pytestmark = pytest.mark.cli
+
 TACTFUL = str(Path(sys.executable).parent / "tactful")
 
 

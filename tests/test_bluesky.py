@@ -26,6 +26,8 @@ from tests.images import png, queue_with_image
 from tests.local_pds import Account, LocalNetwork, NotInstalled, local_network
 from tests.netfaults import AnswerDroppingProxy, http_answer
 
+pytestmark = pytest.mark.acceptance
+
 T0 = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 CREATE = "/xrpc/com.atproto.repo.createRecord"
 

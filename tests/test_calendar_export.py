@@ -9,6 +9,8 @@ from icalendar import Calendar
 
 from tests.conftest import Cli, base_config, listed, refused, write_config
 
+pytestmark = pytest.mark.cli
+
 BOSTON = ["Boston Marathon bombing", "--category", "bombing", "--keyword", "marathon",
           "--context", "marathon", "--region", "us-ma"]
 

@@ -14,6 +14,8 @@ from mastodon import Mastodon
 from tests.conftest import Cli, base_config, listed, write_config
 from tests.test_cli_crisis import BOSTON
 
+pytestmark = pytest.mark.cli
+
 TOKEN = "alice_token"
 
 

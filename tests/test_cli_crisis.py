@@ -10,6 +10,8 @@ import pytest
 
 from tests.conftest import Cli, base_config, listed, write_config
 
+pytestmark = pytest.mark.cli
+
 BOSTON = ["Boston Marathon bombing", "--category", "bombing", "--keyword", "marathon",
           "--keyword", "#BostonStrong", "--context", "marathon", "--region", "us-ma"]
 

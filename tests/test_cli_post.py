@@ -12,6 +12,8 @@ import pytest
 
 from tests.conftest import Cli, base_config, listed, refused, write_config
 
+pytestmark = pytest.mark.cli
+
 
 def snapshot(folder: Path) -> list:
     """Every row of every table, to prove a refused command changed nothing."""

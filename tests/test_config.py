@@ -12,6 +12,7 @@ from tests.conftest import base_config, write_config
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.unit
 def test_the_shipped_example_config_is_valid():
     config = load_config(REPO / "config.yaml")
     kinds = {ch.kind for _, ch in config.channels.values()}
@@ -29,6 +30,7 @@ def _error(data: dict) -> str:
     return message
 
 
+@pytest.mark.unit
 def test_an_unknown_channel_kind_names_the_key_path_line_and_choices():
     data = base_config()
     data["brands"][1]["channels"][0]["kind"] = "fax"
@@ -40,18 +42,21 @@ def test_an_unknown_channel_kind_names_the_key_path_line_and_choices():
     assert message.startswith(f"config.yaml:{line}:")
 
 
+@pytest.mark.unit
 def test_a_field_error_inside_a_channel_skips_the_union_tag():
     data = base_config()
     data["brands"][0]["channels"][1]["url"] = "ftp://nope"
     assert "brands[0].channels[1].url: String should match pattern" in _error(data)
 
 
+@pytest.mark.unit
 def test_unknown_keys_are_refused_with_a_suggestion():
     data = base_config()
     data["brands"][0]["timezon"] = "UTC"
     assert "brands[0].timezon: unknown key; did you mean 'timezone'?" in _error(data)
 
 
+@pytest.mark.unit
 def test_bad_values_are_explained():
     data = base_config()
     data["brands"][0]["timezone"] = "Mars/Olympus"
@@ -64,17 +69,20 @@ def test_bad_values_are_explained():
     assert "'someday' is not a day" in _error(data)
 
 
+@pytest.mark.unit
 def test_duplicate_channel_ids_are_refused():
     data = base_config()
     data["brands"][1]["channels"][0]["id"] = "stride-outbox"
     assert "channels: id 'stride-outbox' is used twice" in _error(data)
 
 
+@pytest.mark.unit
 def test_broken_yaml_names_the_line():
     with pytest.raises(ConfigError, match=r"^config.yaml:3: not valid YAML \(found character"):
         parse_config("timezone: UTC\nbrands:\n\t- id: a\n", source="config.yaml")
 
 
+@pytest.mark.unit
 def test_config_path_precedence(tmp_path, monkeypatch):
     explicit = write_config(tmp_path, base_config())
     other = tmp_path / "other"
@@ -87,11 +95,13 @@ def test_config_path_precedence(tmp_path, monkeypatch):
     assert load_config(None).timezone == "UTC"  # ./config.yaml (tmp_path is the cwd)
 
 
+@pytest.mark.unit
 def test_missing_config_says_how_to_fix_it(tmp_path):
     with pytest.raises(ConfigError, match="config file not found; pass --config"):
         load_config(tmp_path / "nope.yaml")
 
 
+@pytest.mark.unit
 def test_database_defaults_beside_the_config_and_env_overrides(tmp_path, monkeypatch):
     config = load_config(write_config(tmp_path, base_config()))
     assert config.database_url == f"sqlite:///{tmp_path / 'tactful.db'}"
@@ -101,6 +111,7 @@ def test_database_defaults_beside_the_config_and_env_overrides(tmp_path, monkeyp
     assert config.database_url == "postgresql://x@127.0.0.1/y"
 
 
+@pytest.mark.cli
 def test_config_check_says_which_languages_are_screened_and_warns_for_the_rest(tmp_path):
     import json
 

@@ -15,6 +15,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -36,6 +37,7 @@ def _outbox(folder: Path) -> list[dict]:
         else []
 
 
+@pytest.mark.acceptance
 def test_no_stopped_post_goes_out_after_crisis_on_returns(db_url, tmp_path):
     config = write_config(tmp_path, base_config(tick_seconds=1, poll_seconds=0.1,
                                                 batch_size=5))
@@ -92,6 +94,7 @@ def _stream_and_flag(store: Store, config: Path, env: dict, tmp_path: Path) -> N
     assert len(lines) == len({line["id"] for line in lines})
 
 
+@pytest.mark.store
 @settings(max_examples=30, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(texts=st.lists(st.tuples(st.sampled_from(["plain", "Marathon", "MARATHONS",
@@ -147,6 +150,7 @@ def _flag_and_dispatch(store: Store, config, judging: Judging, now: datetime) ->
         pool.close()
 
 
+@pytest.mark.store
 def test_a_crisis_flagged_mid_batch_stops_the_rest_of_the_batch(store, config):
     """The check right before each send: posts claimed before the toggle are judged again."""
     from scheduler.crisis_desk import CrisisDesk

@@ -31,6 +31,7 @@ def _pause(reason: str) -> Verdict:
                    decision={"action": "pause", "proposed_text": None, "reasons": []})
 
 
+@pytest.mark.store
 def test_verdicts_across_windows_move_each_post_once_and_skip_what_moved(store):
     ids = _queue(store, _WINDOW + 7)
     moved_away, already_paused = ids[3], ids[_WINDOW + 2]
@@ -64,6 +65,7 @@ def test_verdicts_across_windows_move_each_post_once_and_skip_what_moved(store):
     assert {e.reason for e in lines} == {"pause: its own words", "pause: slow-automation"}
 
 
+@pytest.mark.unit
 def test_the_writer_stops_after_a_superseded_batch_and_reraises_a_failure():
     landed: list[int] = []
 
@@ -87,6 +89,7 @@ def test_the_writer_stops_after_a_superseded_batch_and_reraises_a_failure():
             writer.wait()
 
 
+@pytest.mark.store
 def test_batches_are_written_off_the_judging_thread(store, config, monkeypatch):
     import scheduler.crisis_desk as desk_module
 
@@ -109,6 +112,7 @@ def test_batches_are_written_off_the_judging_thread(store, config, monkeypatch):
     assert writers and threading.current_thread().name not in writers
 
 
+@pytest.mark.store
 def test_brands_out_of_reach_are_counted_and_their_paused_posts_go_free(store, config):
     """A worldwide crisis narrowed to stride: kvasek's posts are no longer its business."""
     stride = _queue(store, 2, "stride", "marathon day")

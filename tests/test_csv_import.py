@@ -11,6 +11,8 @@ import pytest
 from tests.conftest import Cli, listed
 from tests.test_cli_post import snapshot
 
+pytestmark = pytest.mark.cli
+
 DAY = (datetime.now(UTC).date() + timedelta(days=2)).isoformat()
 HEADER = "channel,at,text,tags,lang,expires,crisis_text,automated\n"
 

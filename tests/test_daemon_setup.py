@@ -16,6 +16,8 @@ import pytest
 from scheduler.loopback import WebhookReceiver
 from tests.conftest import Cli, base_config, write_config
 
+pytestmark = pytest.mark.cli
+
 HOOK_KEY = "hook-signing-key-d41d8cd9"
 
 

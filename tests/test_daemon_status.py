@@ -6,6 +6,8 @@ import json
 import signal
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from scheduler.cli.daemon import _status_row
 from scheduler.models import NewPost, Status
 from scheduler.store import Change, DaemonRecord
@@ -21,6 +23,7 @@ def _status(config) -> dict:
     return json.loads(shown.stdout)
 
 
+@pytest.mark.acceptance
 def test_a_running_daemon_beats_counts_what_it_published_and_says_when_it_stopped(tmp_path):
     config = write_config(tmp_path, base_config(tick_seconds=3600, poll_seconds=0.2))
     db_url = f"sqlite:///{tmp_path / 'tactful.db'}"
@@ -43,6 +46,7 @@ def test_a_running_daemon_beats_counts_what_it_published_and_says_when_it_stoppe
     assert "stopped" in shown.stdout and "0 post(s) due now" in shown.stdout
 
 
+@pytest.mark.store
 def test_posts_a_daemon_holds_are_shown_as_its_own(store):
     store.daemon_started(worker="w1", host="h", pid=1, now=NOW)
     store.add_posts([NewPost(brand="stride", channel="stride-outbox", text=f"p{i}",
@@ -58,6 +62,7 @@ def test_posts_a_daemon_holds_are_shown_as_its_own(store):
     assert (record.passes, record.published, record.epoch_seen) == (1, 2, 7)
 
 
+@pytest.mark.store
 def test_a_daemon_whose_start_was_not_recorded_appears_at_its_first_beat(store):
     # its start fell in a database outage: the beats that follow still make it visible
     store.daemon_beat(worker="w2", host="h", pid=2, now=NOW, passes=3, published=4, epoch=1)
@@ -74,6 +79,7 @@ def _record(beat_at: datetime, stopped_at: datetime | None = None) -> DaemonReco
                         in_flight=0)
 
 
+@pytest.mark.unit
 def test_a_daemon_not_heard_from_for_three_beats_is_silent():
     assert _status_row(_record(NOW), NOW + timedelta(seconds=14), 3)["state"] == "alive"
     assert _status_row(_record(NOW), NOW + timedelta(seconds=16), 3)["state"] == "silent"
@@ -81,6 +87,7 @@ def test_a_daemon_not_heard_from_for_three_beats_is_silent():
     assert stopped["state"] == "stopped" and not stopped["epoch_current"]
 
 
+@pytest.mark.store
 def test_a_daemon_on_postgresql_hears_a_toggle_the_moment_it_commits(pg_url, config):
     import threading
     import time
@@ -113,6 +120,7 @@ def test_a_daemon_on_postgresql_hears_a_toggle_the_moment_it_commits(pg_url, con
         store.close()
 
 
+@pytest.mark.store
 def test_on_sqlite_there_is_nothing_to_listen_to(tmp_path):
     import threading
 
@@ -125,6 +133,7 @@ def test_on_sqlite_there_is_nothing_to_listen_to(tmp_path):
     store.close()
 
 
+@pytest.mark.unit
 def test_a_pass_that_runs_long_is_not_reported_every_second(caplog):
     import logging
 
@@ -138,6 +147,7 @@ def test_a_pass_that_runs_long_is_not_reported_every_second(caplog):
     assert [r.getMessage() for r in caplog.records] == ["Run time of job tick was missed"]
 
 
+@pytest.mark.store
 def test_due_now_counts_what_a_daemon_would_take(store):
     store.add_posts([NewPost(brand="stride", channel="stride-outbox", text=f"p{i}",
                              due_at=NOW - timedelta(minutes=1)) for i in range(3)] +

@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from scheduler.config import Config, load_config
 from scheduler.dispatch import Dispatcher
 from scheduler.loopback import WebhookReceiver
@@ -15,6 +17,8 @@ from scheduler.publishers import PublisherPool
 from scheduler.retry import retry_time
 from scheduler.store import Change, Store
 from tests.conftest import base_config, write_config
+
+pytestmark = pytest.mark.store
 
 T0 = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 

@@ -26,6 +26,8 @@ from scheduler.store import Change, Store
 from tests.conftest import base_config, write_config
 from tests.images import png, queue_with_image
 
+pytestmark = pytest.mark.acceptance
+
 T0 = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 USER, PASSWORD = "stride-news", "correct horse battery staple"
 

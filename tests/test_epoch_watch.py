@@ -7,6 +7,7 @@ import threading
 from datetime import UTC, datetime
 
 import psycopg
+import pytest
 
 from scheduler.crisis_desk import CrisisDesk
 from scheduler.dispatch import Dispatcher
@@ -25,6 +26,7 @@ class _Clock:
         return self.now
 
 
+@pytest.mark.unit
 def test_memory_answers_only_for_the_session_that_listened_since_the_claim():
     clock = _Clock()
     watch = EpochWatch(clock)
@@ -51,6 +53,7 @@ def test_memory_answers_only_for_the_session_that_listened_since_the_claim():
     assert watch.moved_since(2, ticket) is True
 
 
+@pytest.mark.unit
 def test_a_listener_that_stopped_answering_vouches_for_nothing():
     clock = _Clock()
     watch = EpochWatch(clock)
@@ -71,6 +74,7 @@ def _flag(store: Store, config, name: str = "x") -> None:
         Change(actor="t", now=datetime.now(UTC)))
 
 
+@pytest.mark.store
 def test_the_listener_keeps_the_watch_true_through_toggles_and_cut_connections(pg_url,
                                                                                 config):
     store = Store.open(pg_url)
@@ -120,6 +124,7 @@ class _CountingStore(Store):
         return super().current_epoch()
 
 
+@pytest.mark.store
 def test_a_daemon_that_listens_sends_without_asking_and_stops_at_a_toggle(pg_url, config):
     store = _CountingStore.open(pg_url)
     stop = threading.Event()

@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 from tests.conftest import Cli, base_config, write_config
 from tests.test_cli_post import snapshot
 
+pytestmark = pytest.mark.cli
+
 EXAMPLES = int(os.environ.get("TACTFUL_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,

@@ -29,11 +29,13 @@ def _commands(group: click.Group, path=()):
 ALL = [(" ".join(path), command) for path, command in _commands(main)]
 
 
+@pytest.mark.unit
 def test_there_are_commands():
     expected = {"post add", "post import", "post list", "daemon", "audit", "demo"}
     assert expected <= {p for p, _ in ALL}
 
 
+@pytest.mark.cli
 @pytest.mark.parametrize("path", [p for p, _ in ALL] + [""])
 def test_every_command_has_help_with_an_example(path):
     result = CliRunner().invoke(main, [*path.split(), "--help"])
@@ -43,12 +45,14 @@ def test_every_command_has_help_with_an_example(path):
     assert re.search(r"tactful( --?[a-z-]+ \S+)* " + re.escape(path), example + " "), example
 
 
+@pytest.mark.cli
 @pytest.mark.parametrize("path", ["post list", "post show", "audit", "channel list",
                                   "post add", "post import", "daemon"])
 def test_listing_commands_offer_json(path):
     assert "--json" in CliRunner().invoke(main, [*path.split(), "--help"]).output
 
 
+@pytest.mark.cli
 def test_tactful_help_ends_with_the_exit_codes_the_readme_lists():
     help_codes = CliRunner().invoke(main, ["--help"]).output.split("Exit codes:")[1]
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
@@ -71,6 +75,7 @@ def _policy_modules() -> list[str]:
     return found
 
 
+@pytest.mark.unit
 def test_the_layer_check_finds_every_policy_module():
     found = _policy_modules()
     on_disk = {f"policies.{p.stem}" for p in (ROOT / "policies").glob("*.py")
@@ -78,6 +83,7 @@ def test_the_layer_check_finds_every_policy_module():
     assert on_disk <= set(found), sorted(on_disk - set(found))
 
 
+@pytest.mark.cli
 @pytest.mark.parametrize("module", _policy_modules())
 def test_no_policy_module_pulls_in_the_scheduler_the_database_or_the_network(module):
     code = (f"import sys, importlib; importlib.import_module({module!r}); "
@@ -89,6 +95,7 @@ def test_no_policy_module_pulls_in_the_scheduler_the_database_or_the_network(mod
     assert out.stdout.strip() == "", f"importing {module} loads {out.stdout.strip()}"
 
 
+@pytest.mark.unit
 def test_the_short_help_of_every_command_is_the_first_sentence_of_its_own_help():
     from scheduler.cli import COMMANDS, SHORT_HELP, TactfulGroup
 
@@ -101,6 +108,7 @@ def test_the_short_help_of_every_command_is_the_first_sentence_of_its_own_help()
         assert first is not None and SHORT_HELP[name] == first.group(1), name
 
 
+@pytest.mark.cli
 def test_top_level_help_loads_no_command_and_no_database_library():
     code = ("import sys; from click.testing import CliRunner; from scheduler.cli import main; "
             "CliRunner().invoke(main, ['--help']); "
@@ -110,6 +118,7 @@ def test_top_level_help_loads_no_command_and_no_database_library():
     assert out.stdout.strip() == ""
 
 
+@pytest.mark.cli
 def test_completion_scripts_complete_commands_and_choices_in_a_real_bash(tmp_path):
     import os
     from pathlib import Path
@@ -131,6 +140,7 @@ def test_completion_scripts_complete_commands_and_choices_in_a_real_bash(tmp_pat
         assert "_TACTFUL_COMPLETE" in source and f"{shell}_" in source
 
 
+@pytest.mark.cli
 @pytest.mark.parametrize(("words", "cword", "expected"), [
     ("tactful p", "1", "plain,post"), ("tactful post li", "2", "plain,list")])
 def test_completing_a_command_loads_neither_the_database_nor_the_config_layer(words, cword,

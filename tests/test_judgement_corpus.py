@@ -13,6 +13,8 @@ import pytest
 from policies.lexicon import CATEGORIES
 from scheduler.evaluation import PUBLISH_RULES, STOP_RULES, Report, evaluate
 
+pytestmark = pytest.mark.unit
+
 EVALS = Path(__file__).resolve().parents[1] / "evals"
 LANGS = ("en", "id", "ar", "az", "cs", "ru")
 MIN_STOP_RECALL = 0.98

@@ -32,6 +32,8 @@ from policies.lexicon import (
 from policies.normalise import normalise
 from policies.playbook import default_playbook
 
+pytestmark = pytest.mark.unit
+
 LANGS = ("en", "id", "ar", "az", "cs", "ru")
 SAMPLES = Path(__file__).parent / "data" / "lexicon_samples"
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"

@@ -8,6 +8,8 @@ import pytest
 
 from tests.conftest import Cli, base_config, listed, write_config
 
+pytestmark = pytest.mark.cli
+
 LONG = ("Our winter trail shoe is here: light, warm and grippy on ice, snow and the muddy "
         "river path, with a lugged sole that sheds mud and a gaiter that keeps snow out")
 

@@ -26,6 +26,8 @@ from tests.conftest import base_config, write_config
 from tests.images import png, queue_with_image
 from tests.netfaults import AnswerDroppingProxy
 
+pytestmark = pytest.mark.acceptance
+
 T0 = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 TOKEN = "alice_token"  # the mock's seeded account
 

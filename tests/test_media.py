@@ -11,6 +11,8 @@ import pytest
 from tests.conftest import Cli, base_config, queued_posts, refused, write_config
 from tests.images import png
 
+pytestmark = pytest.mark.cli
+
 
 @pytest.fixture
 def cli(tmp_path: Path) -> Cli:

@@ -17,6 +17,7 @@ FAMILY = "👨‍👩‍👧‍👦"  # one grapheme of seven code points
 FLAG = "🇦🇿"
 
 
+@pytest.mark.unit
 def test_graphemes_count_what_a_reader_sees():
     assert graphemes(FAMILY) == 1 and len(FAMILY) == 7
     assert graphemes(FLAG * 3) == 3
@@ -25,6 +26,7 @@ def test_graphemes_count_what_a_reader_sees():
     assert graphemes("Привет, мир") == 11
 
 
+@pytest.mark.unit
 def test_mastodon_counts_links_as_23_and_remote_mentions_by_name():
     link = "https://example.com/" + "a" * 200
     assert mastodon_length(f"See {link}") == 4 + 23
@@ -47,6 +49,7 @@ def cli(tmp_path: Path) -> Cli:
 
 
 
+@pytest.mark.cli
 def test_post_add_refuses_a_post_over_the_limit_naming_count_and_limit(cli: Cli):
     message = refused(cli, "post", "add", "x" * 101, "-c", "stride-masto", "--at", "+1h")
     assert "TEXT: 101 characters, more than the 100 a post on Mastodon channel " \
@@ -58,12 +61,14 @@ def test_post_add_refuses_a_post_over_the_limit_naming_count_and_limit(cli: Cli)
     assert "305 characters, more than the 300 a post on Bluesky channel" in message
 
 
+@pytest.mark.cli
 def test_the_crisis_text_must_fit_too(cli: Cli):
     message = refused(cli, "post", "add", "Short", "-c", "stride-masto", "--at", "+1h",
                       "--crisis-text", "y" * 150)
     assert message.startswith("Error: --crisis-text: 150 characters")
 
 
+@pytest.mark.cli
 def test_an_import_with_one_long_row_queues_nothing(cli: Cli, tmp_path: Path):
     csv = tmp_path / "posts.csv"
     csv.write_text("text,channel,at\nFits,stride-masto,+1h\n" + "z" * 120 +
@@ -72,6 +77,7 @@ def test_an_import_with_one_long_row_queues_nothing(cli: Cli, tmp_path: Path):
     assert "posts.csv:3: column 'text': 120 characters" in message
 
 
+@pytest.mark.cli
 def test_post_edit_and_review_edit_refuse_a_text_that_no_longer_fits(cli: Cli):
     cli("post", "add", "Fits", "-c", "stride-masto", "--at", "+1h")
     message = refused(cli, "post", "edit", "1", "--text", "w" * 101)

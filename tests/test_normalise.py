@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from policies.normalise import normalise, normalise_with_offsets
 
+pytestmark = pytest.mark.unit
+
 # Characters the normaliser treats specially, so that hypothesis meets them far more often
 # than it would by drawing from the whole of Unicode.
 TRICKY = list(

@@ -26,6 +26,8 @@ from scheduler.store import Change, Store
 from tests.conftest import Cli, base_config, write_config
 from tests.test_email import Inbox, free_port
 
+pytestmark = pytest.mark.acceptance
+
 HOOK_ENV = "TACTFUL_TEST_SLACK_WEBHOOK"
 #: the part of the webhook URL that is the credential: it must never be shown
 SECRET_PATH = "/services/T0TACTFUL/B0SECRET/xoxSecretPathValue42"

@@ -20,6 +20,8 @@ from scheduler.config import load_config
 from scheduler.errors import ConfigError
 from tests.conftest import base_config, write_config
 
+pytestmark = pytest.mark.unit
+
 
 def test_the_default_playbook_names_every_rule_category_and_the_design_sectors():
     playbook = default_playbook()

@@ -31,6 +31,7 @@ def hook(url: str, **kw) -> WebhookChannel:
     return WebhookChannel(id="h", kind="webhook", url=url, **kw)
 
 
+@pytest.mark.unit
 def test_two_outbox_writers_never_write_the_same_post_twice(tmp_path):
     path = tmp_path / "out.jsonl"
     first, second = OutboxPublisher(path), OutboxPublisher(path)
@@ -42,6 +43,7 @@ def test_two_outbox_writers_never_write_the_same_post_twice(tmp_path):
     first.close(), second.close()
 
 
+@pytest.mark.unit
 def test_outbox_recovers_from_a_half_written_line(tmp_path):
     path = tmp_path / "out.jsonl"
     path.write_text('{"idempotency_key": "tactful-post-1"}\n{"idempotency_key": "tac')
@@ -53,6 +55,7 @@ def test_outbox_recovers_from_a_half_written_line(tmp_path):
     publisher.close()
 
 
+@pytest.mark.acceptance
 def test_a_full_disk_leaves_no_half_line_and_the_post_unsent(tmp_path):
     """The file may grow only 300 bytes more (RLIMIT_FSIZE, in a child process): the line
     does not fit, the write comes up short, and it is cut back off."""
@@ -79,6 +82,7 @@ except PublishError as exc:
     assert path.read_text() == '{"idempotency_key": "tactful-post-1"}\n'
 
 
+@pytest.mark.unit
 def test_outbox_line_carries_the_post_and_the_write_time(tmp_path):
     publisher = OutboxPublisher(tmp_path / "sub" / "out.jsonl")
     publisher.publish(a_post(7, "Ahoj světe"))
@@ -88,6 +92,7 @@ def test_outbox_line_carries_the_post_and_the_write_time(tmp_path):
     publisher.close()
 
 
+@pytest.mark.acceptance
 @pytest.mark.parametrize("fmt, key", [("slack", "text"), ("discord", "content")])
 def test_chat_formats(fmt, key):
     with WebhookReceiver() as receiver:
@@ -97,6 +102,7 @@ def test_chat_formats(fmt, key):
     assert receiver.received[0].json == {key: "Hi team"}
 
 
+@pytest.mark.acceptance
 def test_signature_verifies_and_a_wrong_secret_does_not():
     with WebhookReceiver(secret="right") as receiver:
         for secret in ("right", "wrong"):
@@ -106,6 +112,7 @@ def test_signature_verifies_and_a_wrong_secret_does_not():
     assert [r.signature_ok for r in receiver.received] == [True, False]
 
 
+@pytest.mark.acceptance
 def test_5xx_is_retried_inside_the_publisher_4xx_is_not():
     with WebhookReceiver(failures=[502, 503]) as receiver:
         publisher = WebhookPublisher(hook(receiver.url, retries=2))
@@ -119,6 +126,7 @@ def test_5xx_is_retried_inside_the_publisher_4xx_is_not():
     assert caught.value.permanent and len(receiver.received) == 1
 
 
+@pytest.mark.acceptance
 def test_429_asks_for_later_and_keeps_retry_after():
     with WebhookReceiver(failures=[429], retry_after="120") as receiver:
         publisher = WebhookPublisher(hook(receiver.url, retries=0))
@@ -129,6 +137,7 @@ def test_429_asks_for_later_and_keeps_retry_after():
     assert caught.value.retry_after == 120
 
 
+@pytest.mark.acceptance
 def test_connection_refused_is_a_plain_retryable_failure():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -140,6 +149,7 @@ def test_connection_refused_is_a_plain_retryable_failure():
     assert not caught.value.permanent and not caught.value.maybe_sent
 
 
+@pytest.mark.acceptance
 def test_errors_do_not_leak_the_url_path_or_the_secret():
     with WebhookReceiver(failures=[500]) as receiver:
         url = receiver.url + "/token/abcdef123456"
@@ -150,6 +160,7 @@ def test_errors_do_not_leak_the_url_path_or_the_secret():
     assert "abcdef123456" not in str(caught.value) and "topsecret" not in str(caught.value)
 
 
+@pytest.mark.unit
 def test_a_new_outbox_is_readable_by_its_owner_only(tmp_path):
     publisher = OutboxPublisher(tmp_path / "new" / "out.jsonl")
     publisher.publish(a_post(1))

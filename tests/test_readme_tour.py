@@ -23,6 +23,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+pytestmark = pytest.mark.acceptance
+
 ROOT = Path(__file__).parent.parent
 README = ROOT / "README.md"
 TOUR_HEADING = "## A tour of the command line"

@@ -26,6 +26,7 @@ from tests.conftest import Cli, base_config, write_config
 T0 = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 
 
+@pytest.mark.store
 def test_a_human_cancel_waits_for_a_daemon_lock_instead_of_doing_nothing(store: Store):
     [pid] = store.add_posts([NewPost(brand="stride", channel="stride-outbox", text="x",
                                      due_at=T0 + timedelta(hours=1))],
@@ -48,6 +49,7 @@ def test_a_human_cancel_waits_for_a_daemon_lock_instead_of_doing_nothing(store: 
     assert store.get_post(pid).status is Status.CANCELLED
 
 
+@pytest.mark.cli
 def test_retrying_a_post_that_missed_its_time_sends_it(cli: Cli, tmp_path):
     cli("post", "add", "late", "-c", "stride-outbox", "--at", "now")
     store = Store.open(f"sqlite:///{tmp_path / 'tactful.db'}")
@@ -60,6 +62,7 @@ def test_retrying_a_post_that_missed_its_time_sends_it(cli: Cli, tmp_path):
     assert json.loads(cli("daemon", "--once", "--json").stdout)["published"] == 1
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("change, message", [
     (lambda d: d["brands"][1]["channels"][0]["slots"][0].update(times=[900]),
      'is not a time of day; write it quoted as "HH:MM"'),
@@ -79,6 +82,7 @@ def test_config_refuses_settings_that_would_misbehave_later(change, message):
     assert message in str(caught.value) and "\n" not in str(caught.value)
 
 
+@pytest.mark.unit
 def test_an_unquoted_slot_time_in_yaml_is_refused_with_its_line():
     raw = "brands:\n- id: b\n  channels:\n  - id: c\n    kind: outbox\n    slots:\n" \
           "    - times: [15:00]\n"
@@ -87,6 +91,7 @@ def test_an_unquoted_slot_time_in_yaml_is_refused_with_its_line():
         parse_config(raw, source="config.yaml")
 
 
+@pytest.mark.cli
 def test_config_check_hides_the_database_password_and_warns_of_missing_credentials(
         tmp_path, monkeypatch):
     data = base_config()
@@ -99,6 +104,7 @@ def test_config_check_hides_the_database_password_and_warns_of_missing_credentia
     assert "credential NOT_SET_HERE is not set" in result.stderr
 
 
+@pytest.mark.store
 def test_a_full_disk_in_one_send_fails_that_post_only(tmp_path):
     data = base_config()
     data["brands"][0]["channels"][0]["path"] = "/dev/full"  # every write: disk full
@@ -117,6 +123,7 @@ def test_a_full_disk_in_one_send_fails_that_post_only(tmp_path):
     store.close()
 
 
+@pytest.mark.store
 def test_a_post_that_kills_its_daemon_every_time_is_given_up(store: Store, config):
     [pid] = store.add_posts([NewPost(brand="stride", channel="stride-outbox", text="x",
                                      due_at=T0)], Change(actor="t", now=T0, action="create"))
@@ -136,6 +143,7 @@ def test_a_post_that_kills_its_daemon_every_time_is_given_up(store: Store, confi
     assert store.get_post(pid).status is Status.DEAD
 
 
+@pytest.mark.unit
 def test_an_outbox_moved_away_by_log_rotation_is_started_afresh(tmp_path):
     path = tmp_path / "out.jsonl"
     publisher = OutboxPublisher(path)
@@ -152,6 +160,7 @@ def _post(pid: int, **kw) -> Post:
     return Post(**{**base, **kw})
 
 
+@pytest.mark.unit
 def test_a_weekly_post_keeps_its_wall_clock_time_across_dst():
     ny = ZoneInfo("America/New_York")
     friday_9am = datetime(2027, 3, 12, 9, 0, tzinfo=ny)
@@ -163,6 +172,7 @@ def test_a_weekly_post_keeps_its_wall_clock_time_across_dst():
     assert hourly.due_at == T0 + timedelta(hours=2)
 
 
+@pytest.mark.cli
 @pytest.mark.parametrize("args, message", [
     (["post", "add", "a\x00b", "-c", "stride-outbox", "--at", "now"],
      "contains the control character U+0000"),
@@ -181,6 +191,7 @@ def test_out_of_range_input_is_refused_in_one_line(cli: Cli, args, message):
     assert message in result.stderr
 
 
+@pytest.mark.cli
 def test_editing_a_post_past_its_own_expiry_is_refused(cli: Cli):
     cli("post", "add", "x", "-c", "stride-outbox", "--at", "+1h", "--expires", "+2h")
     result = cli("post", "edit", "1", "--at", "+3h")
@@ -188,6 +199,7 @@ def test_editing_a_post_past_its_own_expiry_is_refused(cli: Cli):
     assert "would come before its new time" in result.stderr
 
 
+@pytest.mark.cli
 def test_refused_input_creates_no_database(cli: Cli, tmp_path):
     assert cli("post", "add", "x", "-c", "nope", "--at", "now").exit_code == 2
     bad = tmp_path / "bad.csv"
@@ -196,6 +208,7 @@ def test_refused_input_creates_no_database(cli: Cli, tmp_path):
     assert not (tmp_path / "tactful.db").exists()
 
 
+@pytest.mark.cli
 def test_an_unreachable_database_is_one_line_and_exit_4(tmp_path, monkeypatch):
     monkeypatch.setenv("TACTFUL_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
     cli = Cli(write_config(tmp_path, base_config()))
@@ -207,6 +220,7 @@ def test_an_unreachable_database_is_one_line_and_exit_4(tmp_path, monkeypatch):
         assert result.stderr.count("\n") == 1
 
 
+@pytest.mark.store
 def test_a_duplicate_that_races_past_the_check_is_still_a_clean_refusal(store: Store,
                                                                         monkeypatch):
     from scheduler.errors import DuplicatePost
@@ -226,6 +240,7 @@ def test_a_duplicate_that_races_past_the_check_is_still_a_clean_refusal(store: S
         store.add_posts([post], Change(actor="t", now=T0, action="create"))
 
 
+@pytest.mark.cli
 def test_sqlite_database_file_is_not_touched_by_a_refused_import(cli: Cli, tmp_path):
     cli("post", "add", "seed", "-c", "stride-outbox", "--at", "+1d")
     before = sqlite3.connect(tmp_path / "tactful.db").execute(

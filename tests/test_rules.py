@@ -7,6 +7,8 @@ import pytest
 from policies.engine import Judge, in_scope, regions_overlap
 from policies.models import Action, BrandFacts, Crisis, Ops, PostFacts, Severity
 
+pytestmark = pytest.mark.unit
+
 BOSTON = dict(id=1, name="Boston Marathon bombing", category="bombing",
               keywords=("marathon", "Boston", "#BostonStrong"), contexts=("marathon",),
               regions=("us-ma",))

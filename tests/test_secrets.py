@@ -11,6 +11,7 @@ from scheduler.secrets import RedactingFilter, Secret, SecretStore, redact
 from tests.conftest import Cli, base_config, write_config
 
 
+@pytest.mark.unit
 def test_environment_wins_then_a_private_file(tmp_path, monkeypatch):
     secrets = tmp_path / "secrets.env"
     secrets.write_text("# comment\nexport API_TOKEN='from-file'\nOTHER=x\n")
@@ -21,6 +22,7 @@ def test_environment_wins_then_a_private_file(tmp_path, monkeypatch):
     assert store.get("API_TOKEN").reveal() == "from-env"
 
 
+@pytest.mark.unit
 def test_a_readable_secrets_file_is_refused(tmp_path):
     secrets = tmp_path / "secrets.env"
     secrets.write_text("A=b\n")
@@ -29,11 +31,13 @@ def test_a_readable_secrets_file_is_refused(tmp_path):
         SecretStore(secrets).get("A")
 
 
+@pytest.mark.unit
 def test_a_missing_secret_names_the_variable_only(tmp_path):
     with pytest.raises(SecretError, match=r"credential NOPE is not set: export NOPE=\.\.\."):
         SecretStore(None).get("NOPE")
 
 
+@pytest.mark.unit
 def test_secrets_never_print_and_are_masked_in_logs(caplog):
     secret = Secret("TOKEN", "hunter2-very-secret")
     assert "hunter2" not in repr(secret) and "hunter2" not in f"{secret}"
@@ -52,6 +56,7 @@ def test_secrets_never_print_and_are_masked_in_logs(caplog):
     assert record.getMessage() == "sent with ********"
 
 
+@pytest.mark.cli
 def test_a_webhook_secret_never_reaches_the_database(tmp_path, monkeypatch):
     from scheduler.loopback import WebhookReceiver
 

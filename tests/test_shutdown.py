@@ -13,6 +13,8 @@ from scheduler.loopback import WebhookReceiver
 from tests.conftest import base_config, write_config
 from tests.test_acceptance import queue_now, start
 
+pytestmark = pytest.mark.acceptance
+
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_the_daemon_exits_within_its_grace_while_a_send_hangs(db_url: str, tmp_path: Path,

@@ -3,11 +3,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from scheduler.config import WEEKDAYS, Slot
 from scheduler.slots import next_free_slot, slot_times
+
+pytestmark = pytest.mark.unit
 
 NY = ZoneInfo("America/New_York")
 WEEKDAY_SLOTS = [Slot(days=["weekdays"], times=[time(9), time(15)])]

@@ -15,6 +15,8 @@ from scheduler.models import CrisisSpec, NewPost, Status
 from scheduler.store import Change, queue
 from scheduler.store.schema import audit, post_texts, posts
 
+pytestmark = pytest.mark.store
+
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 CHANGE = Change(actor="importer", now=NOW, action="create")
 

@@ -19,6 +19,8 @@ from scheduler.store import Change, Store
 from scheduler.store.migrate import current_revision, head_revision
 from scheduler.store.schema import metadata
 
+pytestmark = pytest.mark.store
+
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 ME = Change(actor="tester", now=NOW, action="create")
 

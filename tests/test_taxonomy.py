@@ -12,6 +12,7 @@ from policies.taxonomy import Taxonomy
 from tests.conftest import Cli, base_config, listed, write_config
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(("typed", "sector"), [
     ("childrens-clothing", "childrens-clothing"),
     ("kids clothing", "childrens-clothing"),
@@ -36,20 +37,24 @@ def test_a_sector_typed_any_which_way_resolves(typed, sector):
     assert default_playbook().resolve_sector(typed).ids == (sector,)
 
 
+@pytest.mark.unit
 def test_a_sector_above_one_found_is_left_out():
     # "auto" alone would be automotive, but car-repair is within automotive already
     assert default_playbook().resolve_sector("auto repair").ids == ("car-repair",)
 
 
+@pytest.mark.unit
 def test_two_businesses_in_one_name_resolve_to_both():
     assert set(default_playbook().resolve_sector("bakery & cafe").ids) == {"bakery", "cafe"}
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("typed", ["widgets", "xyz", "blockchain synergy"])
 def test_a_sector_of_no_known_words_resolves_to_nothing(typed):
     assert default_playbook().resolve_sector(typed).ids == ()
 
 
+@pytest.mark.unit
 def test_closeness_is_inherited_down_the_tree():
     playbook = default_playbook()
     contexts = playbook.contexts_of("shooting", ["school"])
@@ -61,6 +66,7 @@ def test_closeness_is_inherited_down_the_tree():
     assert not playbook.sector_is_close("bakery", "flood", playbook.contexts_of("flood"))
 
 
+@pytest.mark.unit
 def test_contexts_resolve_and_imply_broader_ones():
     playbook = default_playbook()
     assert playbook.resolve_context("concert hall").ids == ("concert",)
@@ -70,6 +76,7 @@ def test_contexts_resolve_and_imply_broader_ones():
     assert "children" in playbook.contexts_of("shooting", ["school"])
 
 
+@pytest.mark.unit
 def test_concepts_make_word_choice_and_order_irrelevant():
     taxonomy = Taxonomy({"kidswear": ["child clothing"]},
                         {"child": ["kid", "kids", "children"], "clothing": ["clothes", "wear"]})
@@ -78,6 +85,7 @@ def test_concepts_make_word_choice_and_order_irrelevant():
     assert taxonomy.resolve("clothes").ids == ()
 
 
+@pytest.mark.unit
 def test_a_brand_playbook_adds_a_sector_and_names(tmp_path):
     path = tmp_path / "brand.yaml"
     path.write_text(yaml.safe_dump({
@@ -88,6 +96,7 @@ def test_a_brand_playbook_adds_a_sector_and_names(tmp_path):
     assert playbook.resolve_sector("ohňostroje").ids == ("fireworks",)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(("change", "message"), [
     ({"sectors": {"x": {"parent": "nowhere"}}}, "sectors.x.parent: unknown sector 'nowhere'"),
     ({"sectors": {"x": {"contexts": ["moon"]}}}, "sectors.x: unknown context(s) moon"),
@@ -106,6 +115,7 @@ def test_a_broken_taxonomy_in_a_playbook_is_refused(tmp_path, change, message):
 # -- tags ------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(("typed", "tag"), [
     ("promo", "promo"), ("#NewArrivals", "new-arrival"), ("new_arrival", "new-arrival"),
     ("New Collection", "new-collection"), ("Sleva", "discount"), ("скидка", "discount"),
@@ -115,6 +125,7 @@ def test_tags_are_matched_by_spelling_plural_and_language(typed, tag):
     assert default_playbook().tags.canonical(typed) == tag
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(("typed", "tag"), [
     ("auto-repost", "repost"), ("summer-new-arrivals", "new-arrival"),
     ("black-friday-deals", "deal"), ("flash_sale_2026", "flash-sale"),
@@ -125,6 +136,7 @@ def test_a_tag_of_several_words_means_what_its_last_known_words_mean(typed, tag)
     assert default_playbook().tags.canonical(typed) == tag
 
 
+@pytest.mark.unit
 def test_an_unknown_tag_is_none_with_a_suggestion():
     tags = default_playbook().tags
     assert tags.canonical("newarival") is None
@@ -142,6 +154,7 @@ def cli(tmp_path) -> Cli:
     return Cli(write_config(tmp_path, data))
 
 
+@pytest.mark.cli
 def test_config_check_says_what_each_sector_resolved_to(cli):
     result = cli("config", "check")
     assert result.exit_code == 0, result.output
@@ -150,6 +163,7 @@ def test_config_check_says_what_each_sector_resolved_to(cli):
     assert data["sectors"]["kvasek"] == {"bakery & cafe": ["cafe", "bakery"]}
 
 
+@pytest.mark.cli
 def test_a_sector_that_resolves_to_nothing_is_an_error_with_its_line(tmp_path):
     data = base_config()
     data["brands"][1]["sectors"] = ["bakery", "quantum widgets"]
@@ -161,6 +175,7 @@ def test_a_sector_that_resolves_to_nothing_is_an_error_with_its_line(tmp_path):
     assert "tactful sectors" in line
 
 
+@pytest.mark.cli
 def test_sectors_lists_the_taxonomy_and_resolves_text(cli):
     rows = json.loads(cli("sectors", "--json").stdout)
     assert len(rows) >= 60
@@ -172,6 +187,7 @@ def test_sectors_lists_the_taxonomy_and_resolves_text(cli):
     assert "childrens-clothing ->" not in cli("sectors").stdout  # a table, not a resolution
 
 
+@pytest.mark.cli
 def test_contexts_and_tags_list_what_is_known(cli):
     contexts = {r["id"] for r in json.loads(cli("contexts", "--json").stdout)}
     assert {"concert", "festival", "stadium", "school", "hospital", "hotel", "bridge",
@@ -180,6 +196,7 @@ def test_contexts_and_tags_list_what_is_known(cli):
     assert tags["new-arrival"] == "promotion" and tags["evergreen"] == "automated_sequence"
 
 
+@pytest.mark.cli
 def test_crisis_on_refuses_an_unknown_context_and_stores_resolved_ones(cli):
     bad = cli("crisis", "on", "X", "--category", "bombing", "--context", "moonbase")
     assert bad.exit_code == 2
@@ -190,6 +207,7 @@ def test_crisis_on_refuses_an_unknown_context_and_stores_resolved_ones(cli):
     assert good["crisis"]["contexts"] == ["concert"]
 
 
+@pytest.mark.cli
 def test_post_add_refuses_an_unknown_tag_naming_the_known_ones(cli):
     result = cli("post", "add", "Hello", "-c", "stride-outbox", "--at", "+1h", "--tag",
                  "newarival")
@@ -199,6 +217,7 @@ def test_post_add_refuses_an_unknown_tag_naming_the_known_ones(cli):
     assert listed(cli) == []
 
 
+@pytest.mark.cli
 def test_post_add_stores_the_tag_the_playbook_knows(cli):
     added = cli("post", "add", "Autumn is in", "-c", "stride-outbox", "--at", "+1h",
                 "--tag", "#NewArrivals", "--tag", "Promo")
@@ -207,6 +226,7 @@ def test_post_add_stores_the_tag_the_playbook_knows(cli):
     assert post["tags"] == ["new-arrival", "promo"]
 
 
+@pytest.mark.cli
 def test_post_import_refuses_a_file_with_an_unknown_tag_and_queues_nothing(cli, tmp_path):
     csv = tmp_path / "week.csv"
     csv.write_text("channel,at,text,tags\n"
@@ -218,6 +238,7 @@ def test_post_import_refuses_a_file_with_an_unknown_tag_and_queues_nothing(cli, 
     assert listed(cli) == []
 
 
+@pytest.mark.cli
 def test_a_brand_playbook_may_add_tags(tmp_path):
     (tmp_path / "stride.yaml").write_text("tags:\n  other+: [crew-spotlight]\n", encoding="utf-8")
     data = base_config()
@@ -237,6 +258,7 @@ def _pairs() -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
+@pytest.mark.unit
 def test_hundreds_of_typed_sectors_and_contexts_in_six_languages_resolve():
     playbook = default_playbook()
     pairs = _pairs()
@@ -248,6 +270,7 @@ def test_hundreds_of_typed_sectors_and_contexts_in_six_languages_resolve():
     assert not wrong
 
 
+@pytest.mark.unit
 def test_unrelated_words_resolve_to_nothing():
     playbook = default_playbook()
     wrong = [(text, playbook.resolve_sector(text).ids, playbook.resolve_context(text).ids)
@@ -256,6 +279,7 @@ def test_unrelated_words_resolve_to_nothing():
     assert not wrong
 
 
+@pytest.mark.unit
 def test_a_plus_key_with_one_item_without_brackets_adds_that_item(tmp_path):
     path = tmp_path / "brand.yaml"
     path.write_text("sectors:\n  fireworks: {names+: pyrotechnika}\ntags:\n"
@@ -266,6 +290,7 @@ def test_a_plus_key_with_one_item_without_brackets_adds_that_item(tmp_path):
     assert playbook.resolve_sector("t shirts").ids == ("apparel",)
 
 
+@pytest.mark.cli
 def test_csv_tags_of_several_words_and_tags_separated_by_spaces(cli, tmp_path):
     csv = tmp_path / "week.csv"
     csv.write_text('channel,at,text,tags\n'

@@ -13,6 +13,8 @@ from policies.taxonomy import Taxonomy
 from scheduler import taxonomy_cache
 from scheduler.errors import ConfigError
 
+pytestmark = pytest.mark.unit
+
 TYPED = ["kids clothing", "детская одежда", "home insurance", "rail travel",
          "event ticketing", "coffee shop", "hunting and fishing", "spaceship repair"]
 

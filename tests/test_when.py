@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from scheduler.errors import BadInput, WhenError
 from scheduler.when import format_duration, parse_duration, parse_when
 
+pytestmark = pytest.mark.unit
+
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 

@@ -28,11 +28,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from scheduler.models import NewPost, Status
 from scheduler.store import Change, Store
 from tests.conftest import base_config, write_config
 from tests.test_acceptance import TACTFUL, run, start
+
+pytestmark = pytest.mark.acceptance
 
 SECONDS = float(os.environ.get("TACTFUL_SOAK_SECONDS", "20"))
 DAEMONS = int(os.environ.get("TACTFUL_SOAK_DAEMONS", "4"))
