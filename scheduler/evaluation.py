@@ -318,11 +318,5 @@ def _case(path: Path, where: str, raw: dict[str, Any], config: Config, judging: 
                 rule=rule, why=str(raw.get("why", "")), text=post.text, post=post, judge=judge)
 
 
-def checksums(root: Path) -> dict[str, str]:
-    """sha256 of every case file, by its path under `root` (what `FROZEN` records)."""
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in case_files(root)}
-
-
 def counts(report: Report) -> Counter[str]:
     return Counter(o.decision.action.value for o in report.outcomes)

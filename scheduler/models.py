@@ -37,8 +37,6 @@ RETRYABLE = frozenset({Status.HELD, Status.FAILED, Status.DEAD, Status.UNKNOWN,
                        Status.PAUSED})
 #: statuses the dispatcher picks up when their run time comes
 DISPATCHABLE = frozenset({Status.QUEUED, Status.FAILED})
-#: statuses that never change again
-FINAL = frozenset({Status.CANCELLED, Status.EXPIRED, Status.DEAD, Status.RETRACTED})
 #: a post in one of these is gone for good, so an identical new one is not a duplicate
 RETIRED = frozenset({Status.CANCELLED, Status.EXPIRED, Status.DEAD})
 

@@ -8,7 +8,7 @@ refused unless the user says which of the two candidate instants they mean.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -128,8 +128,3 @@ def resolve_local(local: datetime, tz: ZoneInfo, *, fold: Fold | None = None,
         "daylight-saving change); pass --fold earlier for the first or --fold later for "
         "the second"
     )
-
-
-def local_day_start(day: date, tz: ZoneInfo) -> datetime:
-    """Midnight of `day` in `tz`, as UTC (midnight itself may be skipped by DST)."""
-    return resolve_local(datetime.combine(day, datetime.min.time()), tz, fold="later")
