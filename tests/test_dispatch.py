@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from scheduler.config import Config, load_config
 from scheduler.dispatch import Dispatcher
+from scheduler.errors import database_problem
 from scheduler.loopback import WebhookReceiver
 from scheduler.models import NewPost, Receipt, Status
 from scheduler.publishers import PublisherPool
@@ -218,6 +223,57 @@ def test_a_stale_post_whose_send_never_started_is_simply_sent(store, tmp_path):
         report = make(store, config, Clock(T0 + timedelta(seconds=31))).run_pass()
     assert report.requeued == [pid] and report.published == [pid]
     assert len(receiver.received) == 1
+
+
+@contextmanager
+def refusing_to_note_a_send(store: Store, post_id: int) -> Iterator[None]:
+    """The database refuses the write that notes `post_id`'s send is about to start (as
+    a full disk would), and takes every other write."""
+    refuse = f"NEW.id = {post_id} AND NEW.send_started_at IS NOT NULL"
+    if store.backend == "sqlite":
+        create = [f"CREATE TRIGGER refuse_send BEFORE UPDATE OF send_started_at ON posts "
+                  f"WHEN {refuse} BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"]
+        drop = ["DROP TRIGGER refuse_send"]
+    else:
+        create = ["CREATE FUNCTION refuse_send() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                  "BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' "
+                  "USING ERRCODE = 'disk_full'; END $$",
+                  f"CREATE TRIGGER refuse_send BEFORE UPDATE OF send_started_at ON posts "
+                  f"FOR EACH ROW WHEN ({refuse}) EXECUTE FUNCTION refuse_send()"]
+        drop = ["DROP TRIGGER refuse_send ON posts", "DROP FUNCTION refuse_send()"]
+    with store.write() as conn:
+        for statement in create:
+            conn.execute(text(statement))
+    try:
+        yield
+    finally:
+        with store.write() as conn:
+            for statement in drop:
+                conn.execute(text(statement))
+
+
+def test_a_database_error_before_a_send_sends_nothing_and_leaves_the_post_to_retry(
+        store, tmp_path):
+    # a channel that cannot de-duplicate: the post in hand when the database fails must
+    # not end `unknown` (that asks a person to check a network it never reached)
+    with WebhookReceiver() as receiver:
+        config = with_hook(tmp_path, receiver)
+        sent, refused = queue(store, post("first", channel="stride-hook"),
+                              post("second", channel="stride-hook"))
+        with refusing_to_note_a_send(store, refused), pytest.raises(DBAPIError) as error:
+            make(store, config, Clock(T0)).run_pass()
+        # the daemon logs this one line and tries again at its next pass
+        assert database_problem(error.value) is not None
+        assert [r.json["id"] for r in receiver.received] == [sent]
+        assert store.get_post(sent).status is Status.PUBLISHED
+        assert store.get_post(refused).status is Status.PUBLISHING  # leased, never started
+        # its lease runs out, and the next pass gives it back and sends it, once
+        report = make(store, config, Clock(T0 + timedelta(seconds=31))).run_pass()
+    assert report.unknown == [] and report.requeued == [refused]
+    assert report.published == [refused]
+    assert [r.json["id"] for r in receiver.received] == [sent, refused]
+    reasons = [e.reason for e in store.audit_events(post_id=refused) if e.action == "recover"]
+    assert reasons == ["its daemon stopped before sending it"]
 
 
 def test_stopping_mid_batch_gives_unsent_posts_back(store, config):
