@@ -108,11 +108,31 @@ class _Plan:
 
 
 class Judge:
-    """Decides posts under one set of active crises (one crisis epoch).
+    """Decides what the crisis policy does with posts, under one set of active crises.
 
-    Build one per epoch and reuse it for every post: what depends on the brand, channel
-    and language (scope, playbook, matchers) and the decision for a post in which no
-    words matched are worked out once and shared.
+    Build one for the crises active at a moment (one crisis epoch) and call `judge(post)`
+    for every post; each call returns a `Decision`. What depends only on the brand,
+    channel and language (scope, playbook, matchers) and the decision for a post in which
+    no words matched are worked out once and shared, so judging a whole queue is cheap;
+    when the crises change, build a new Judge. Pure: no I/O, no clock, no database.
+    `playbook_for(brand_id)` gives a brand's playbook (default: the shipped one).
+
+    Example:
+
+        >>> from policies.models import BrandFacts, Crisis, PostFacts, Severity
+        >>> judge = Judge([Crisis(id=1, name="Boston Marathon bombing", category="bombing",
+        ...                       severity=Severity.SEVERE, keywords=("marathon",),
+        ...                       regions=("us-ma",))])
+        >>> stride = BrandFacts(id="stride", sectors=frozenset({"athletic-apparel"}),
+        ...                     regions=("us-ma",), languages=("en",))
+        >>> decision = judge.judge(PostFacts(text="Our marathon sale is da bomb!",
+        ...                                  brand=stride, channel="stride-outbox",
+        ...                                  lang="en"))
+        >>> decision.action, [reason.rule for reason in decision.reasons]
+        (<Action.BLOCK: 'block'>, ['newsjacking', 'sensitive-words'])
+        >>> judge.judge(PostFacts(text="Fresh socks in store.", brand=stride,
+        ...                       channel="stride-outbox", lang="en")).action
+        <Action.PUBLISH: 'publish'>
     """
 
     def __init__(self, crises: Sequence[Crisis], playbook_for: PlaybookFor = _default) -> None:

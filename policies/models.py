@@ -109,6 +109,34 @@ class Reason:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Decision:
+    """What the crisis policy does with one post, and why; `Judge.judge` returns one.
+
+    `action` is the strictest action among the reasons: publish; pause (the post goes
+    out by itself when the crisis ends); hold (a person decides); rewrite (a hold with a
+    text to send instead, in `proposed_text`); block (only an override lets it out).
+    `reasons` holds every rule that fired, strictest first, each with its advice and the
+    words it matched; rules that let the post through are kept too, so a decision
+    explains itself either way. `stops` is True for anything but publish, and
+    `to_json()` gives what `--json` prints.
+
+    Example:
+
+        >>> from policies.engine import Judge
+        >>> boston = Crisis(id=1, name="Boston Marathon bombing", category="bombing",
+        ...                 severity=Severity.SERIOUS, contexts=("marathon",),
+        ...                 regions=("us-ma",))
+        >>> stride = BrandFacts(id="stride", sectors=frozenset({"athletic-apparel"}),
+        ...                     regions=("us-ma",), languages=("en",),
+        ...                     alternatives={"en": "We support the One Fund for the victims."})
+        >>> decision = Judge([boston]).judge(PostFacts(
+        ...     text="New racing flats: 15% off this week", brand=stride,
+        ...     channel="stride-outbox", tags=frozenset({"promo"}), lang="en"))
+        >>> decision.action, decision.stops, decision.proposed_text
+        (<Action.REWRITE: 'rewrite'>, True, 'We support the One Fund for the victims.')
+        >>> decision.reasons[0].rule
+        'sector-proximity'
+    """
+
     action: Action
     reasons: tuple[Reason, ...] = ()
     proposed_text: str | None = None

@@ -90,6 +90,37 @@ class PassReport:
 
 
 class Dispatcher:
+    """Sends what is due: claims due posts from the store, sends each through its
+    channel's publisher, and records what came of it (published; failed, to be retried
+    at a later time; held; dead; or unknown, when it may have gone out), with the audit.
+
+    `run_pass()` sends everything that was due when it began, batch by batch, and
+    returns a `PassReport` of what became of each post; the daemon calls it on every
+    tick, `tactful daemon --once` once. The time comes from `clock`, so the demo and
+    tests can drive a simulated one. Any number of dispatchers, in one process or on
+    many machines, may share a database: the claim leases each post to one `worker`.
+    Set `stop` to finish the post in hand and give the rest back to the queue.
+
+    Pass `judge` (`Judging(config).verdicts`): without it, posts are claimed without
+    being judged against the active crises. `before_pass` runs first in every pass (the
+    daemon's crisis upkeep); `epoch_watch` lets a daemon that listens for crisis toggles
+    answer the check made before each send from memory; `spread` draws how much each
+    retry's wait is lengthened.
+
+    Example (one pass by the wall clock, as `tactful daemon --once` does)::
+
+        config = load_config("config.yaml")
+        store = Store.open(config.database_url)
+        pool = PublisherPool(config)
+        dispatcher = Dispatcher(store, config.daemon, pool, clock=lambda: datetime.now(UTC),
+                                judge=Judging(config).verdicts)
+        try:
+            print(dispatcher.run_pass().summary())  # "2 published, 1 failed"
+        finally:
+            pool.close()
+            store.close()
+    """
+
     def __init__(self, store: Store, settings: DaemonConfig, pool: PublisherPool, *,
                  clock: Clock, worker: str | None = None,
                  stop: threading.Event | None = None, judge: ClaimJudge | None = None,
@@ -166,7 +197,10 @@ class Dispatcher:
                 self._give_back([post], report, f"{post.channel} is rate limited",
                                 run_at=resting[post.channel])
                 continue
-            try:  # nothing has been sent yet here: a failure cannot have posted anything
+            # Nothing has been sent yet here: a failure cannot have posted anything. A
+            # database error is not caught: it ends the pass, and as no send was noted,
+            # the claim gives the post back when its lease runs out.
+            try:
                 publisher = self.pool.get(post.channel)
                 if (spent := publisher.rests_until()) is not None:
                     # its rate limit is spent: wait for the reset rather than earn a 429

@@ -96,6 +96,16 @@ def test_no_policy_module_pulls_in_the_scheduler_the_database_or_the_network(mod
 
 
 @pytest.mark.unit
+@pytest.mark.parametrize("module", _policy_modules())
+def test_the_examples_in_the_policy_docstrings_hold(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.failed == 0, f"{result.failed} example(s) in {module} no longer hold"
+
+
+@pytest.mark.unit
 def test_the_short_help_of_every_command_is_the_first_sentence_of_its_own_help():
     from scheduler.cli import COMMANDS, SHORT_HELP, TactfulGroup
 
