@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pkgutil
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -13,8 +14,10 @@ import pytest
 from click.testing import CliRunner
 
 from scheduler.cli import main
+from tests.test_readme_tour import CRISIS_HEADING, TOUR_HEADING, tour_lines
 
 ROOT = Path(__file__).parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def _commands(group: click.Group, path=()):
@@ -43,6 +46,47 @@ def test_every_command_has_help_with_an_example(path):
     assert "Example:" in result.output, f"`tactful {path} --help` shows no example"
     example = result.output.split("Example:")[1].split("Options:")[0]
     assert re.search(r"tactful( --?[a-z-]+ \S+)* " + re.escape(path), example + " "), example
+
+
+def _command_path(args: list[str], where: str) -> str:
+    """The command a `tactful ...` line runs (`post add`), as click resolves it; fails,
+    naming the word, when there is no such command."""
+    group: click.Command = main
+    path: list[str] = []
+    words = iter(args)
+    for word in words:
+        if word.startswith("-"):
+            option = next((o for o in group.params if word.split("=")[0] in o.opts), None)
+            if option is not None and not option.is_flag and "=" not in word:
+                next(words, None)  # its value
+            continue
+        if not isinstance(group, click.Group):
+            break  # an argument of the command
+        command = group.get_command(click.Context(group), word)
+        if command is None:
+            if any(isinstance(p, click.Argument) for p in group.params):
+                break
+            pytest.fail(f"{where}: `tactful {' '.join(path)}` has no command {word!r}")
+        path.append(word)
+        group = command
+    return " ".join(path)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("heading", [TOUR_HEADING, CRISIS_HEADING])
+def test_every_command_line_of_the_readme_names_a_command_that_exists(heading):
+    for line in tour_lines(README, heading):
+        path = _command_path(shlex.split(line.command)[1:], f"README.md:{line.line}")
+        assert path, f"README.md:{line.line}: {line.command!r} names no command"
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("path", [p for p, _ in ALL])
+def test_every_command_is_in_the_readme(path):
+    """Named as it is typed (`tactful post retry`), in the tour, an example or prose."""
+    words = r"\s+".join(map(re.escape, path.split()))
+    assert re.search(rf"tactful\s+(--?[a-z-]+\s+\S+\s+)*{words}(?![\w-])", README), \
+        f"README.md does not mention `tactful {path}`"
 
 
 @pytest.mark.cli
