@@ -15,6 +15,9 @@ from scheduler.errors import BadInput, PostNotFound
 from scheduler.outcomes import Ending
 from tests.conftest import base_config, write_config
 
+#: a script's use of the library: real SQLite through the front door
+pytestmark = pytest.mark.store
+
 README = Path(__file__).parents[1] / "README.md"
 
 
