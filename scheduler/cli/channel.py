@@ -19,7 +19,6 @@ from scheduler.errors import TactfulError, UnknownChannel
 from scheduler.publishers import PublisherPool, PublishError, credential_status
 from scheduler.secrets import redact
 from scheduler.slots import next_free_slot
-from scheduler.store import channels as channel_store
 
 
 class CheckFailed(TactfulError):
@@ -53,8 +52,7 @@ def list_channels(app: App, as_json: bool) -> None:
     now = app.now()
     config = app.config
     credentials = credential_status(config)
-    with app.store.read() as conn:
-        paused = channel_store.paused_channels(conn)
+    paused = app.store.paused_channels()
     rows = []
     for channel_id, (brand, ch) in config.channels.items():
         tz = config.brand_zone(brand)

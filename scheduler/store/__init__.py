@@ -42,7 +42,7 @@ from scheduler.models import (
     SendStart,
     Status,
 )
-from scheduler.store import claims, crises, notify, queue
+from scheduler.store import channels, claims, crises, notify, queue
 from scheduler.store import daemons as daemon_rows
 from scheduler.store.claims import Claim, ClaimJudge
 from scheduler.store.daemons import DaemonRecord
@@ -308,6 +308,11 @@ class Store:
     def mark_published(self, post_id: int, change: Change, *, remote_id: str | None) -> Post:
         with self.write() as conn:
             return queue.mark_published(conn, post_id, change, remote_id=remote_id)
+
+    def paused_channels(self) -> dict[str, channels.ChannelPause]:
+        """The channels paused now, with who paused them, when and why."""
+        with self.read() as conn:
+            return channels.paused_channels(conn)
 
     def taken_times(self, channel: str, since: datetime) -> set[datetime]:
         with self.read() as conn:
