@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from policies.engine import Judge
 from policies.models import Decision, PostFacts
-from scheduler.crisis_desk import check_spec
+from scheduler.crisis_spec import check_spec
 from scheduler.drafting import check_tags
 from scheduler.errors import BadInput
 from scheduler.judging import to_policy

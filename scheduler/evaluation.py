@@ -27,7 +27,7 @@ import yaml
 from policies.engine import Judge
 from policies.models import Action, Decision, PostFacts
 from scheduler.config import Config, parse_config
-from scheduler.crisis_desk import check_spec
+from scheduler.crisis_spec import check_spec
 from scheduler.drafting import check_tags
 from scheduler.errors import BadInput, ConfigError
 from scheduler.judging import Judging, summary, to_policy

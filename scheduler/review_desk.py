@@ -14,7 +14,6 @@ from datetime import datetime
 from policies.approval import approved
 from policies.models import PUBLISH
 from scheduler.config import Config
-from scheduler.crisis_desk import Who
 from scheduler.drafting import check_tags, check_text
 from scheduler.errors import BadInput, InvalidTransition
 from scheduler.judging import Judging, verdict
@@ -24,6 +23,7 @@ from scheduler.post_desk import Page
 from scheduler.store import Change, Store, queue
 from scheduler.store import crises as crisis_store
 from scheduler.store import verdicts as verdict_store
+from scheduler.who import Who, change_for
 
 
 class ReviewDesk:
@@ -38,11 +38,7 @@ class ReviewDesk:
         self.clock = clock
 
     def _change(self, change: Change | None, note: str | None, action: str) -> Change:
-        if change is not None:
-            return change
-        if self.clock is None:
-            raise TypeError("give a change, or make the desk with a clock")
-        return self.clock.change(note, action=action)
+        return change_for(self.clock, change, note, action)
 
     def pending(self, now: datetime | None = None, limit: int | None = None) -> Page:
         """What waits for a human, next due first, once posts whose offer ended have

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from scheduler.channel_desk import ChannelDesk
     from scheduler.checking import Check
     from scheduler.config import Config
     from scheduler.crisis_desk import CrisisDesk
@@ -130,10 +131,17 @@ class Tactful:
 
     @property
     def crises(self) -> CrisisDesk:
-        """Preview, flag, update and end crises; pause and resume channels."""
+        """Preview, flag, update and end crises."""
         from scheduler.crisis_desk import CrisisDesk
 
         return CrisisDesk(self.store, self.config, self.judging, clock=self)
+
+    @property
+    def channels(self) -> ChannelDesk:
+        """Pause a channel (a leaked token) and resume it."""
+        from scheduler.channel_desk import ChannelDesk
+
+        return ChannelDesk(self.store, self.config, self.judging, clock=self)
 
     @property
     def review(self) -> ReviewDesk:

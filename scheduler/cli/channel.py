@@ -122,7 +122,7 @@ def pause(app: App, channel_id: str, note: str | None, as_json: bool) -> None:
     Example:
       tactful channel pause stride-masto --note "token leaked; rotating it"
     """
-    done = app.crises.pause_channel(channel_id, note=note)
+    done = app.channels.pause(channel_id, note=note)
     if as_json:
         print_json(done.to_json())
         return
@@ -148,7 +148,7 @@ def resume(app: App, channel_id: str, resume: str, rate: str | None, note: str |
     Example:
       tactful channel resume stride-masto --resume paced --rate 6/1h
     """
-    done = app.crises.resume_channel(channel_id, resume=resume, rate=rate, note=note)
+    done = app.channels.resume(channel_id, resume=resume, rate=rate, note=note)
     if as_json:
         print_json(done.to_json())
         return

@@ -25,7 +25,7 @@ from scheduler.cli.common import (
     short_time,
 )
 from scheduler.cli.listing import narrow_table
-from scheduler.crisis_desk import Impact
+from scheduler.impact import Impact
 from scheduler.models import CrisisSpec
 from scheduler.when import parse_when, zone
 

@@ -22,10 +22,10 @@ from rich.console import Console
 from rich.table import Table
 
 from scheduler.config import Config, load_config
-from scheduler.crisis_desk import Impact
 from scheduler.demo.week import NEXT, WEEK
 from scheduler.drafting import Draft, Drafting
 from scheduler.errors import BadInput
+from scheduler.impact import Impact
 from scheduler.loopback import WebhookReceiver
 from scheduler.models import CrisisSpec, Status
 from scheduler.network_limits import mastodon_length
