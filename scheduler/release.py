@@ -7,6 +7,7 @@ out per channel per period, the first N at once.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,17 +38,31 @@ def plan_release(posts: Sequence[Post], *, now: datetime,
     """When each paused post goes out: at its own time if that is still ahead, but never
     more than the rate allows per channel in any window of one period."""
     expired = {p.id for p in posts if p.expires_at is not None and p.expires_at <= now}
-    sent: dict[str, list[datetime]] = {}
+    paces: dict[str, _Pace] = {}
     schedule = []
     for post in sorted(posts, key=lambda p: (p.due_at, p.id)):
         if post.id in expired:
             continue
-        rate = rate_for(post.channel)
-        times = sent.setdefault(post.channel, [])
-        at = max(post.due_at, now)
-        while len(recent := [t for t in times if at - rate.period < t <= at]) >= rate.posts:
-            at = min(recent) + rate.period
-        times.append(at)
-        schedule.append((post.id, at))
+        pace = paces.get(post.channel)
+        if pace is None:
+            pace = paces[post.channel] = _Pace(rate_for(post.channel))
+        schedule.append((post.id, pace.take(max(post.due_at, now))))
     return ReleasePlan(expired=sorted(expired),
                        schedule=sorted(schedule, key=lambda s: (s[1], s[0])))
+
+
+class _Pace:
+    """One channel's times so far. Posts come in due order, so the times it hands out
+    never go backwards: only the last `rate.posts` of them can share a window with the
+    next, and the next must wait until the oldest of those is a period old."""
+
+    def __init__(self, rate: Rate) -> None:
+        self.period = rate.period
+        self.last: deque[datetime] = deque(maxlen=rate.posts)
+
+    def take(self, earliest: datetime) -> datetime:
+        at = earliest
+        if len(self.last) == self.last.maxlen:
+            at = max(at, self.last[0] + self.period)
+        self.last.append(at)
+        return at

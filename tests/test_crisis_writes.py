@@ -4,14 +4,17 @@ second thread, leaving alone what moved meanwhile, and skipping brands no crisis
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import Engine, event, select, update
 
 from scheduler.crisis_desk import CrisisDesk
-from scheduler.models import CrisisSpec, NewPost, Status, Verdict
+from scheduler.models import CrisisSpec, NewPost, Status, Verdict, content_key
 from scheduler.store import Change
+from scheduler.store.crises import release_paused
 from scheduler.store.schema import posts
 from scheduler.store.verdicts import _WINDOW, apply_verdicts
 from scheduler.verdict_writer import VerdictWriter
@@ -133,3 +136,82 @@ def test_brands_out_of_reach_are_counted_and_their_paused_posts_go_free(store, c
     assert store.get_post(kvasek[2]).status == Status.HELD  # held posts wait for a human
     assert narrowed.by_brand["kvasek"]["untouched"] == 2
     assert narrowed.judged == 2  # stride's posts are held, so not re-judged
+
+
+def _paused(store, n: int, text: str) -> list[int]:
+    ids = _queue(store, n, text=text)
+    with store.write() as conn:
+        conn.execute(update(posts).where(posts.c.id.in_(ids)).values(status="paused"))
+    return ids
+
+
+@contextmanager
+def _statements(engine: Engine) -> Iterator[list[tuple[str, int]]]:
+    """Each statement sent to the driver, with how many sets of parameters it took."""
+    seen: list[tuple[str, int]] = []
+
+    def count(_conn, _cursor, statement, parameters, _context, executemany) -> None:
+        seen.append((statement, len(parameters) if executemany else 1))
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def test_a_release_takes_as_many_statements_for_many_posts_as_for_few(store):
+    counts = []
+    for n in (3, 300):
+        ids = _paused(store, n, f"batch of {n}")
+        schedule = [(pid, NOW + timedelta(minutes=15 * i)) for i, pid in enumerate(ids)]
+        with _statements(store.engine) as seen, store.write() as conn:
+            released, expired = release_paused(conn, schedule, ids[:1],
+                                               Change(actor="t", now=NOW, reason="paced"))
+        assert expired == ids[:1] and sorted(released) == ids[1:]
+        counts.append(len(seen))
+        # an UPDATE run once per post would be a driver step (a round trip) each
+        assert [sets for sql, sets in seen if sql.lstrip().upper().startswith("UPDATE")
+                ] == [1, 1]
+    assert counts[0] == counts[1]
+
+
+def test_released_posts_take_their_planned_time_and_what_moved_meanwhile_stays(store):
+    ids = _paused(store, 3, "release me")
+    with store.write() as conn:  # a human sent the last one back to the queue already
+        conn.execute(update(posts).where(posts.c.id == ids[2]).values(status="queued"))
+    before = store.get_post(ids[2])
+    # whole seconds: SQLite must still store them as SQLAlchemy does, or comparisons of
+    # times in SQL (the claim's) would see a different text
+    schedule = [(pid, NOW + timedelta(hours=5, minutes=20 * i)) for i, pid in enumerate(ids)]
+    with store.write() as conn:
+        released, _ = release_paused(conn, schedule, [], Change(
+            actor="t", now=NOW, action="resume", reason="paced"))
+    assert sorted(released) == ids[:2]
+    for pid, at in schedule[:2]:
+        post = store.get_post(pid)
+        assert (post.status, post.due_at, post.run_at) == (Status.QUEUED, at, at)
+        assert (post.status_reason, post.updated_at) == ("paced", NOW)
+        with store.read() as conn:
+            key, found = conn.execute(select(posts.c.content_key, posts.c.id).where(
+                posts.c.run_at == at)).one()
+        assert (key, found) == (content_key(post.channel, at, post.text), pid)
+        last = store.audit_events(post_id=pid, limit=1)[0]
+        assert (last.from_status, last.to_status, last.reason) == (
+            Status.PAUSED, Status.QUEUED, "paced")
+    assert store.get_post(ids[2]) == before
+    assert store.audit_events(post_id=ids[2], limit=1)[0].action != "resume"
+
+
+def test_ending_a_crisis_releases_every_paused_post_at_the_pace_it_reports(store, config):
+    ids = _queue(store, 40, text="New arrivals this week")
+    desk = CrisisDesk(store, config)
+    desk.flag(CrisisSpec(name="closure", category="flood", severity="watch", ops="closed"),
+              Change(actor="t", now=NOW))
+    assert {store.get_post(i).status for i in ids} == {Status.PAUSED}
+    result = desk.end(None, Change(actor="t", now=NOW + timedelta(hours=2)), rate="4/1h")
+    planned = {pid: datetime.fromisoformat(at) for pid, at in result["released"]}
+    assert set(planned) == set(ids)
+    assert all(store.get_post(pid).run_at == at for pid, at in planned.items())
+    assert sorted(planned.values())[:5] == [NOW + timedelta(hours=2)] * 4 + [
+        NOW + timedelta(hours=3)]

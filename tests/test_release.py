@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -142,6 +143,17 @@ def test_expired_offers_are_dropped_and_take_no_place_in_the_pace():
 def test_nothing_to_release():
     assert plan_release([], now=NOW, rate_for=every(Rate(4, HOUR))) == \
         ReleasePlan(expired=[], schedule=[])
+
+
+def test_a_long_queue_on_one_channel_is_paced_throughout():
+    # when each post rescanned its channel's whole plan, a period at a time while the rate
+    # held it back, this took more than ten minutes
+    posts = [paused(i, NOW - HOUR + timedelta(minutes=7 * i)) for i in range(1, 20_001)]
+    plan = plan_release(posts, now=NOW, rate_for=every(Rate(4, HOUR)))
+    times = [at for _, at in plan.schedule]
+    assert len(times) == 20_000 and times[:4] == [NOW] * 4
+    assert all(b - a >= HOUR for a, b in zip(times[:-4], times[4:], strict=True))
+    assert all(a <= b for a, b in itertools.pairwise(times))
 
 
 def test_rates_read_as_the_playbook_writes_them():

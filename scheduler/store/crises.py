@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Text,
-    bindparam,
     insert,
     or_,
     select,
@@ -27,6 +26,7 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
+from sqlalchemy.engine import Dialect
 
 from scheduler.models import Candidate, CrisisRecord, Post, Status, Verdict, content_key
 from scheduler.store.rows import crisis_from_row, post_from_row
@@ -229,17 +229,53 @@ def release_paused(conn: Connection, schedule: list[tuple[int, datetime]],
     when = dict(schedule)
     rows = conn.execute(select(posts.c.id, posts.c.channel, post_texts.c.text)
                         .select_from(with_texts()).where(
-        posts.c.id.in_(list(when)), posts.c.status == stopped_as.value)
+        id_in(posts.c.id, list(when), conn.dialect.name), posts.c.status == stopped_as.value)
         .with_for_update(of=posts)).all()
-    params = [{"pid": r.id, "at": when[r.id], "key": content_key(r.channel, when[r.id], r.text)}
+    # the rows are locked (PostgreSQL) or every other writer is held off (SQLite's BEGIN
+    # IMMEDIATE): exactly these are moved by the one UPDATE below
+    stamp = _driver_time(conn.dialect)
+    moving = [(r.id, stamp(when[r.id]), content_key(r.channel, when[r.id], r.text))
               for r in rows]
-    if params:
-        conn.execute(update(posts).where(posts.c.id == bindparam("pid")).values(
-            status=Status.QUEUED.value, prev_status=stopped_as.value,
-            status_reason=change.reason, due_at=bindparam("at"), run_at=bindparam("at"),
-            content_key=bindparam("key"), updated_at=change.now), params)
-    write_audit(conn, ((p["pid"], stopped_as, Status.QUEUED) for p in params), change)
-    return [p["pid"] for p in params], [r.id for r in dropped]
+    if moving:
+        requeue = _requeue_postgresql if conn.dialect.name == "postgresql" else _requeue_sqlite
+        requeue(conn, moving, stopped_as, change.reason, stamp(change.now))
+    write_audit(conn, ((pid, stopped_as, Status.QUEUED) for pid, _, _ in moving), change)
+    return [pid for pid, _, _ in moving], [r.id for r in dropped]
+
+
+# a whole release in one statement, the per-post values (id, time, content key) passed as
+# one JSON array or as arrays: one driver step, not one per post
+_SQLITE_REQUEUE = (
+    "UPDATE posts SET status = ?, prev_status = ?, status_reason = ?, due_at = v.at,"
+    " run_at = v.at, content_key = v.key, updated_at = ?"
+    " FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS at,"
+    " json_extract(value, '$[2]') AS key FROM json_each(?)) AS v"
+    " WHERE posts.id = v.id AND posts.status = ?")
+_PG_REQUEUE = (
+    "UPDATE posts SET status = %s, prev_status = %s, status_reason = %s, due_at = v.at,"
+    " run_at = v.at, content_key = v.key, updated_at = %s"
+    " FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[]) AS v(id, at, key)"
+    " WHERE posts.id = v.id AND posts.status = %s")
+
+
+def _driver_time(dialect: Dialect) -> Callable[[datetime], Any]:
+    """A time as SQLAlchemy itself hands a post's time to this driver: on SQLite the
+    text whose order is time order, microseconds always written out."""
+    process = posts.c.due_at.type.dialect_impl(dialect).bind_processor(dialect)
+    return process or (lambda at: at)
+
+
+def _requeue_sqlite(conn: Connection, moving: list[tuple[int, Any, str]], was: Status,
+                    reason: str | None, now: Any) -> None:
+    conn.exec_driver_sql(_SQLITE_REQUEUE, (Status.QUEUED.value, was.value, reason, now,
+                                           json.dumps(moving), was.value))
+
+
+def _requeue_postgresql(conn: Connection, moving: list[tuple[int, Any, str]], was: Status,
+                        reason: str | None, now: Any) -> None:
+    ids, times, keys = (list(column) for column in zip(*moving, strict=True))
+    conn.exec_driver_sql(_PG_REQUEUE, (Status.QUEUED.value, was.value, reason, now, ids,
+                                       times, keys, was.value))
 
 
 def clear_holds(conn: Connection, post_ids: list[int], change: Change) -> list[int]:

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Connection, Row, case, literal, select, tr
 from sqlalchemy.engine import Dialect
 
 from scheduler.models import Status
-from scheduler.store.schema import UTCDateTime, posts
+from scheduler.store.schema import UTCDateTime, id_in, posts
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -103,7 +103,8 @@ def move_routed(conn: Connection, condition: ColumnElement[bool], routes: Sequen
 def move(conn: Connection, post_ids: Iterable[int], *, allowed_from: Iterable[Status],
          to: Status, change: Change, values: dict[str, Any] | None = None) -> list[Row[Any]]:
     """Move the given posts, but only those currently in one of `allowed_from`."""
-    condition = posts.c.id.in_(list(post_ids)) & posts.c.status.in_(
+    # one parameter however many posts: a crisis may release a hundred thousand at once
+    condition = id_in(posts.c.id, list(post_ids), conn.dialect.name) & posts.c.status.in_(
         [s.value for s in allowed_from])
     return move_where(conn, condition, to=to, change=change, values=values)
 
