@@ -160,6 +160,7 @@ def _statements(engine: Engine) -> Iterator[list[tuple[str, int]]]:
         event.remove(engine, "before_cursor_execute", count)
 
 
+@pytest.mark.store
 def test_a_release_takes_as_many_statements_for_many_posts_as_for_few(store):
     counts = []
     for n in (3, 300):
@@ -176,6 +177,7 @@ def test_a_release_takes_as_many_statements_for_many_posts_as_for_few(store):
     assert counts[0] == counts[1]
 
 
+@pytest.mark.store
 def test_released_posts_take_their_planned_time_and_what_moved_meanwhile_stays(store):
     ids = _paused(store, 3, "release me")
     with store.write() as conn:  # a human sent the last one back to the queue already
@@ -203,6 +205,7 @@ def test_released_posts_take_their_planned_time_and_what_moved_meanwhile_stays(s
     assert store.audit_events(post_id=ids[2], limit=1)[0].action != "resume"
 
 
+@pytest.mark.store
 def test_ending_a_crisis_releases_every_paused_post_at_the_pace_it_reports(store, config):
     ids = _queue(store, 40, text="New arrivals this week")
     desk = CrisisDesk(store, config)

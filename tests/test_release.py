@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,9 @@ from scheduler.retry import retry_time
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
+
+#: pure planning and backoff rules: no database, no process
+pytestmark = pytest.mark.unit
 
 
 def paused(pid: int, due: datetime, channel: str = "x",
