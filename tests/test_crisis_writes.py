@@ -213,7 +213,7 @@ def test_ending_a_crisis_releases_every_paused_post_at_the_pace_it_reports(store
               Change(actor="t", now=NOW))
     assert {store.get_post(i).status for i in ids} == {Status.PAUSED}
     result = desk.end(None, Change(actor="t", now=NOW + timedelta(hours=2)), rate="4/1h")
-    planned = {pid: datetime.fromisoformat(at) for pid, at in result["released"]}
+    planned = dict(result.posts.released)
     assert set(planned) == set(ids)
     assert all(store.get_post(pid).run_at == at for pid, at in planned.items())
     assert sorted(planned.values())[:5] == [NOW + timedelta(hours=2)] * 4 + [
