@@ -42,21 +42,61 @@ LANGUAGES = ("en", "id", "ar", "az", "cs", "ru")
 #: 50 words and hashtags of the event, in the six languages
 KEYWORDS: tuple[str, ...] = (
     # English (22)
-    "marathon", "Boston", "#BostonStrong", "#BostonMarathon", "#PrayForBoston",
-    "Boston Marathon", "explosion", "explosions", "finish line", "Boylston",
-    "Copley Square", "Back Bay", "bombing", "bomber", "pressure cooker", "blast",
-    "Marathon Monday", "Patriots' Day", "Watertown", "manhunt", "victims",
+    "marathon",
+    "Boston",
+    "#BostonStrong",
+    "#BostonMarathon",
+    "#PrayForBoston",
+    "Boston Marathon",
+    "explosion",
+    "explosions",
+    "finish line",
+    "Boylston",
+    "Copley Square",
+    "Back Bay",
+    "bombing",
+    "bomber",
+    "pressure cooker",
+    "blast",
+    "Marathon Monday",
+    "Patriots' Day",
+    "Watertown",
+    "manhunt",
+    "victims",
     "first responders",
     # Russian (7)
-    "бостон", "марафон", "взрыв", "теракт", "финиш", "Бостонский марафон", "пострадавшие",
+    "бостон",
+    "марафон",
+    "взрыв",
+    "теракт",
+    "финиш",
+    "Бостонский марафон",
+    "пострадавшие",
     # Czech (6)
-    "maraton", "výbuch", "exploze", "cílová rovina", "bombový útok", "oběti",
+    "maraton",
+    "výbuch",
+    "exploze",
+    "cílová rovina",
+    "bombový útok",
+    "oběti",
     # Azerbaijani (5)
-    "marafon", "partlayış", "terror aktı", "finiş xətti", "qurbanlar",
+    "marafon",
+    "partlayış",
+    "terror aktı",
+    "finiş xətti",
+    "qurbanlar",
     # Arabic (6)
-    "بوسطن", "ماراثون", "انفجار", "تفجير", "خط النهاية", "ضحايا",
+    "بوسطن",
+    "ماراثون",
+    "انفجار",
+    "تفجير",
+    "خط النهاية",
+    "ضحايا",
     # Indonesian (4)
-    "ledakan", "bom Boston", "garis finis", "korban jiwa",
+    "ledakan",
+    "bom Boston",
+    "garis finis",
+    "korban jiwa",
 )
 assert len(KEYWORDS) == len(set(KEYWORDS)) == 50
 
@@ -96,11 +136,16 @@ class BrandSpec:
     def config(self, folder: str = "outbox") -> dict[str, Any]:
         """This brand as a config.yaml entry (outbox channels, so no network)."""
         entry: dict[str, Any] = {
-            "id": self.id, "name": self.name, "timezone": self.timezone,
-            "sectors": list(self.sectors), "regions": list(self.regions),
+            "id": self.id,
+            "name": self.name,
+            "timezone": self.timezone,
+            "sectors": list(self.sectors),
+            "regions": list(self.regions),
             "languages": self.langs,
-            "channels": [{"id": c, "kind": "outbox", "path": f"{folder}/{c}.jsonl"}
-                         for c in self.channels]}
+            "channels": [
+                {"id": c, "kind": "outbox", "path": f"{folder}/{c}.jsonl"} for c in self.channels
+            ],
+        }
         if self.alternative:
             entry["crisis_alternative"] = dict(self.alternative)
         return entry
@@ -108,148 +153,313 @@ class BrandSpec:
 
 BRANDS: tuple[BrandSpec, ...] = (
     BrandSpec(
-        id="stride", name="Stride Running Co.", timezone="America/New_York",
-        sectors=("athletic-apparel", "sports-events"), regions=("us-ma",),
-        languages=(("en", 1),), weight=9, channels=("stride-x", "stride-insta"),
+        id="stride",
+        name="Stride Running Co.",
+        timezone="America/New_York",
+        sectors=("athletic-apparel", "sports-events"),
+        regions=("us-ma",),
+        languages=(("en", 1),),
+        weight=9,
+        channels=("stride-x", "stride-insta"),
         hashtags=("#StrideRunning", "#RunHappy", "#TrailLife", "#RunningCommunity"),
-        products={"en": ("trail running shoes", "merino running socks", "rain shell",
-                         "running vest", "recovery sandals", "reflective cap",
-                         "compression tights")},
+        products={
+            "en": (
+                "trail running shoes",
+                "merino running socks",
+                "rain shell",
+                "running vest",
+                "recovery sandals",
+                "reflective cap",
+                "compression tights",
+            )
+        },
         places={"en": ("Cambridge", "Newbury Street", "Brookline", "Somerville", "Quincy")},
-        alternative={"en": "Our thoughts are with our neighbours today. If you want to help, "
-                           "the Red Cross needs blood donors: redcrossblood.org"}),
+        alternative={
+            "en": "Our thoughts are with our neighbours today. If you want to help, "
+            "the Red Cross needs blood donors: redcrossblood.org"
+        },
+    ),
     BrandSpec(
-        id="spangle", name="Spangle Pyrotechnics", timezone="America/Chicago",
-        sectors=("fireworks",), regions=("us-tx",), languages=(("en", 1),), weight=2,
+        id="spangle",
+        name="Spangle Pyrotechnics",
+        timezone="America/Chicago",
+        sectors=("fireworks",),
+        regions=("us-tx",),
+        languages=(("en", 1),),
+        weight=2,
         channels=("spangle-fb",),
         hashtags=("#SpangleNights", "#BackyardShow", "#SafeSparkle"),
-        products={"en": ("sparkler pack", "backyard fountain kit", "party popper box",
-                         "ground spinner set", "glow stick bundle")},
-        places={"en": ("Austin", "San Antonio", "Dallas", "Houston")}),
+        products={
+            "en": (
+                "sparkler pack",
+                "backyard fountain kit",
+                "party popper box",
+                "ground spinner set",
+                "glow stick bundle",
+            )
+        },
+        places={"en": ("Austin", "San Antonio", "Dallas", "Houston")},
+    ),
     BrandSpec(
-        id="harbor", name="Harbor Mutual", timezone="America/New_York",
-        sectors=("insurance",), regions=("us", "ca"), languages=(("en", 1),), weight=5,
+        id="harbor",
+        name="Harbor Mutual",
+        timezone="America/New_York",
+        sectors=("insurance",),
+        regions=("us", "ca"),
+        languages=(("en", 1),),
+        weight=5,
         channels=("harbor-x", "harbor-linkedin"),
         hashtags=("#HarborMutual", "#CoveredTogether"),
-        products={"en": ("home insurance", "renters cover", "car insurance", "travel cover",
-                         "pet insurance")},
-        places={"en": ("Portland", "Providence", "Hartford", "Toronto")}),
+        products={
+            "en": (
+                "home insurance",
+                "renters cover",
+                "car insurance",
+                "travel cover",
+                "pet insurance",
+            )
+        },
+        places={"en": ("Portland", "Providence", "Hartford", "Toronto")},
+    ),
     BrandSpec(
-        id="kvasek", name="Pekárna Kvásek", timezone="Europe/Prague",
-        sectors=("food", "retail"), regions=("cz",), languages=(("cs", 1),), weight=8,
+        id="kvasek",
+        name="Pekárna Kvásek",
+        timezone="Europe/Prague",
+        sectors=("food", "retail"),
+        regions=("cz",),
+        languages=(("cs", 1),),
+        weight=8,
         channels=("kvasek-fb", "kvasek-insta"),
         hashtags=("#Kvásek", "#ČerstvýChléb", "#PekárnaKvásek"),
-        products={"cs": ("kváskový chléb", "máslový croissant", "žitný chléb",
-                         "tvarohový koláč", "makový závin", "špaldový rohlík")},
-        places={"cs": ("Praha – Vinohrady", "Brno", "Olomouc", "Praha – Karlín")}),
+        products={
+            "cs": (
+                "kváskový chléb",
+                "máslový croissant",
+                "žitný chléb",
+                "tvarohový koláč",
+                "makový závin",
+                "špaldový rohlík",
+            )
+        },
+        places={"cs": ("Praha – Vinohrady", "Brno", "Olomouc", "Praha – Karlín")},
+    ),
     BrandSpec(
-        id="bezec", name="Běžec Praha", timezone="Europe/Prague",
-        sectors=("athletic-apparel", "sports-events"), regions=("cz", "sk"),
-        languages=(("cs", 4), ("en", 1)), weight=5, channels=("bezec-fb",),
+        id="bezec",
+        name="Běžec Praha",
+        timezone="Europe/Prague",
+        sectors=("athletic-apparel", "sports-events"),
+        regions=("cz", "sk"),
+        languages=(("cs", 4), ("en", 1)),
+        weight=5,
+        channels=("bezec-fb",),
         hashtags=("#BěžecPraha", "#Běháme", "#RunPrague"),
-        products={"cs": ("trailový batoh", "běžecký dres", "funkční triko",
-                         "reflexní pásek"),
-                  "en": ("trail backpack", "running jersey", "tech tee", "reflective band")},
-        places={"cs": ("Praha", "Brno", "Bratislava"),
-                "en": ("Prague", "Brno", "Bratislava")},
-        alternative={"cs": "Myslíme na všechny, kterých se to týká. Pomoci můžete darováním "
-                           "krve, více na krevni-banka.cz"}),
+        products={
+            "cs": ("trailový batoh", "běžecký dres", "funkční triko", "reflexní pásek"),
+            "en": ("trail backpack", "running jersey", "tech tee", "reflective band"),
+        },
+        places={"cs": ("Praha", "Brno", "Bratislava"), "en": ("Prague", "Brno", "Bratislava")},
+        alternative={
+            "cs": "Myslíme na všechny, kterých se to týká. Pomoci můžete darováním "
+            "krve, více na krevni-banka.cz"
+        },
+    ),
     BrandSpec(
-        id="tekerlek", name="Təkərlək Avto Servis", timezone="Asia/Baku",
-        sectors=("automotive",), regions=("az",), languages=(("az", 4), ("ru", 1)),
-        weight=7, channels=("tekerlek-fb", "tekerlek-tg"),
+        id="tekerlek",
+        name="Təkərlək Avto Servis",
+        timezone="Asia/Baku",
+        sectors=("automotive",),
+        regions=("az",),
+        languages=(("az", 4), ("ru", 1)),
+        weight=7,
+        channels=("tekerlek-fb", "tekerlek-tg"),
         hashtags=("#Təkərlək", "#AvtoServis", "#BakıAvto"),
-        products={"az": ("yay təkərləri", "motor yağı", "əyləc bəndləri", "akkumulyator",
-                         "şüşə silən"),
-                  "ru": ("летние шины", "моторное масло", "тормозные колодки", "аккумулятор",
-                         "щётки стеклоочистителя")},
-        places={"az": ("Bakı", "Sumqayıt", "Gəncə"), "ru": ("Баку", "Сумгаит", "Гянджа")}),
+        products={
+            "az": ("yay təkərləri", "motor yağı", "əyləc bəndləri", "akkumulyator", "şüşə silən"),
+            "ru": (
+                "летние шины",
+                "моторное масло",
+                "тормозные колодки",
+                "аккумулятор",
+                "щётки стеклоочистителя",
+            ),
+        },
+        places={"az": ("Bakı", "Sumqayıt", "Gəncə"), "ru": ("Баку", "Сумгаит", "Гянджа")},
+    ),
     BrandSpec(
-        id="caspian", name="Caspian Voyages", timezone="Asia/Baku",
-        sectors=("travel",), regions=("az", "us"),
-        languages=(("az", 2), ("ru", 2), ("en", 2)), weight=6,
+        id="caspian",
+        name="Caspian Voyages",
+        timezone="Asia/Baku",
+        sectors=("travel",),
+        regions=("az", "us"),
+        languages=(("az", 2), ("ru", 2), ("en", 2)),
+        weight=6,
         channels=("caspian-insta", "caspian-fb"),
         hashtags=("#CaspianVoyages", "#VisitAzerbaijan", "#Xəzər"),
-        products={"az": ("Qəbələ turu", "Şəki səyahəti", "Xəzər kruizi", "Şahdağ xizək turu"),
-                  "ru": ("тур в Габалу", "поездка в Шеки", "круиз по Каспию",
-                         "лыжный тур в Шахдаг"),
-                  "en": ("Gabala getaway", "Sheki day trip", "Caspian cruise",
-                         "Shahdag ski weekend")},
-        places={"az": ("Bakı", "Nyu-York"), "ru": ("Баку", "Нью-Йорк"),
-                "en": ("Baku", "New York")}),
+        products={
+            "az": ("Qəbələ turu", "Şəki səyahəti", "Xəzər kruizi", "Şahdağ xizək turu"),
+            "ru": ("тур в Габалу", "поездка в Шеки", "круиз по Каспию", "лыжный тур в Шахдаг"),
+            "en": ("Gabala getaway", "Sheki day trip", "Caspian cruise", "Shahdag ski weekend"),
+        },
+        places={"az": ("Bakı", "Nyu-York"), "ru": ("Баку", "Нью-Йорк"), "en": ("Baku", "New York")},
+    ),
     BrandSpec(
-        id="matryoshka", name="Matryoshka Kids", timezone="America/New_York",
-        sectors=("childrens-clothing", "toys"), regions=("ru", "us-ny"),
-        languages=(("ru", 3), ("en", 2)), weight=7, channels=("matryoshka-vk", "matryoshka-x"),
+        id="matryoshka",
+        name="Matryoshka Kids",
+        timezone="America/New_York",
+        sectors=("childrens-clothing", "toys"),
+        regions=("ru", "us-ny"),
+        languages=(("ru", 3), ("en", 2)),
+        weight=7,
+        channels=("matryoshka-vk", "matryoshka-x"),
         hashtags=("#Matryoshka", "#МатрёшкаKids", "#KidsStyle"),
-        products={"ru": ("детский комбинезон", "вязаная шапка", "деревянный конструктор",
-                         "плюшевый медведь", "пижама для малышей"),
-                  "en": ("kids' snowsuit", "knitted hat", "wooden building set", "plush bear",
-                         "baby pajamas")},
-        places={"ru": ("Москва", "Санкт-Петербург", "Брайтон-Бич"),
-                "en": ("Brighton Beach", "Brooklyn", "Moscow")}),
+        products={
+            "ru": (
+                "детский комбинезон",
+                "вязаная шапка",
+                "деревянный конструктор",
+                "плюшевый медведь",
+                "пижама для малышей",
+            ),
+            "en": (
+                "kids' snowsuit",
+                "knitted hat",
+                "wooden building set",
+                "plush bear",
+                "baby pajamas",
+            ),
+        },
+        places={
+            "ru": ("Москва", "Санкт-Петербург", "Брайтон-Бич"),
+            "en": ("Brighton Beach", "Brooklyn", "Moscow"),
+        },
+    ),
     BrandSpec(
-        id="sibir", name="Sibir Telecom", timezone="Asia/Novosibirsk",
-        sectors=("telecom",), regions=("ru", "kz"), languages=(("ru", 1),), weight=6,
+        id="sibir",
+        name="Sibir Telecom",
+        timezone="Asia/Novosibirsk",
+        sectors=("telecom",),
+        regions=("ru", "kz"),
+        languages=(("ru", 1),),
+        weight=6,
         channels=("sibir-vk", "sibir-tg"),
         hashtags=("#СибирьТелеком", "#НаСвязи"),
-        products={"ru": ("тариф «Безлимит»", "домашний интернет", "eSIM",
-                         "роутер Wi-Fi 6", "семейный тариф")},
-        places={"ru": ("Новосибирск", "Томск", "Алматы", "Омск")}),
+        products={
+            "ru": (
+                "тариф «Безлимит»",
+                "домашний интернет",
+                "eSIM",
+                "роутер Wi-Fi 6",
+                "семейный тариф",
+            )
+        },
+        places={"ru": ("Новосибирск", "Томск", "Алматы", "Омск")},
+    ),
     BrandSpec(
-        id="souq", name="Souq Al Bayt", timezone="Asia/Dubai",
-        sectors=("home", "retail"), regions=("ae", "sa", "us"),
-        languages=(("ar", 3), ("en", 2)), weight=9, channels=("souq-x", "souq-insta"),
+        id="souq",
+        name="Souq Al Bayt",
+        timezone="Asia/Dubai",
+        sectors=("home", "retail"),
+        regions=("ae", "sa", "us"),
+        languages=(("ar", 3), ("en", 2)),
+        weight=9,
+        channels=("souq-x", "souq-insta"),
         hashtags=("#سوق_البيت", "#SouqAlBayt", "#ديكور"),
-        products={"ar": ("طقم فناجين قهوة", "سجادة صلاة", "مبخرة", "وسائد مطرزة",
-                         "طقم أواني طبخ"),
-                  "en": ("coffee cup set", "prayer rug", "incense burner", "embroidered cushions",
-                         "cookware set")},
-        places={"ar": ("دبي", "الرياض", "ديربورن"), "en": ("Dubai", "Riyadh", "Dearborn")}),
+        products={
+            "ar": ("طقم فناجين قهوة", "سجادة صلاة", "مبخرة", "وسائد مطرزة", "طقم أواني طبخ"),
+            "en": (
+                "coffee cup set",
+                "prayer rug",
+                "incense burner",
+                "embroidered cushions",
+                "cookware set",
+            ),
+        },
+        places={"ar": ("دبي", "الرياض", "ديربورن"), "en": ("Dubai", "Riyadh", "Dearborn")},
+    ),
     BrandSpec(
-        id="nakhla", name="Nakhla Dates", timezone="Asia/Riyadh",
-        sectors=("food",), regions=("sa", "eg"), languages=(("ar", 1),), weight=6,
+        id="nakhla",
+        name="Nakhla Dates",
+        timezone="Asia/Riyadh",
+        sectors=("food",),
+        regions=("sa", "eg"),
+        languages=(("ar", 1),),
+        weight=6,
         channels=("nakhla-x",),
         hashtags=("#نخلة", "#تمور", "#NakhlaDates"),
-        products={"ar": ("تمر سكري", "تمر مجدول", "معمول بالتمر", "دبس التمر",
-                         "علبة هدايا رمضان")},
-        places={"ar": ("الرياض", "جدة", "القاهرة", "المدينة المنورة")}),
+        products={"ar": ("تمر سكري", "تمر مجدول", "معمول بالتمر", "دبس التمر", "علبة هدايا رمضان")},
+        places={"ar": ("الرياض", "جدة", "القاهرة", "المدينة المنورة")},
+    ),
     BrandSpec(
-        id="kopi", name="Kopi Kita", timezone="Asia/Jakarta",
-        sectors=("food", "cafe"), regions=("id",), languages=(("id", 1),), weight=8,
+        id="kopi",
+        name="Kopi Kita",
+        timezone="Asia/Jakarta",
+        sectors=("food", "cafe"),
+        regions=("id",),
+        languages=(("id", 1),),
+        weight=8,
         channels=("kopi-insta", "kopi-tiktok"),
         hashtags=("#KopiKita", "#NgopiDulu", "#KopiLokal"),
-        products={"id": ("es kopi susu", "kopi tubruk", "roti bakar", "kopi gula aren",
-                         "pisang goreng")},
-        places={"id": ("Jakarta Selatan", "Bandung", "Yogyakarta", "Surabaya")}),
+        products={
+            "id": ("es kopi susu", "kopi tubruk", "roti bakar", "kopi gula aren", "pisang goreng")
+        },
+        places={"id": ("Jakarta Selatan", "Bandung", "Yogyakarta", "Surabaya")},
+    ),
     BrandSpec(
-        id="batik", name="Batik Nusa", timezone="Asia/Jakarta",
-        sectors=("fashion",), regions=("id", "us-ca"), languages=(("id", 3), ("en", 2)),
-        weight=6, channels=("batik-insta",),
+        id="batik",
+        name="Batik Nusa",
+        timezone="Asia/Jakarta",
+        sectors=("fashion",),
+        regions=("id", "us-ca"),
+        languages=(("id", 3), ("en", 2)),
+        weight=6,
+        channels=("batik-insta",),
         hashtags=("#BatikNusa", "#BanggaBerbatik", "#WearBatik"),
-        products={"id": ("kemeja batik", "kain tenun", "tas anyaman", "gaun batik"),
-                  "en": ("batik shirt", "woven sarong", "rattan bag", "batik dress")},
-        places={"id": ("Solo", "Pekalongan", "Los Angeles"),
-                "en": ("Los Angeles", "San Francisco", "Solo")}),
+        products={
+            "id": ("kemeja batik", "kain tenun", "tas anyaman", "gaun batik"),
+            "en": ("batik shirt", "woven sarong", "rattan bag", "batik dress"),
+        },
+        places={
+            "id": ("Solo", "Pekalongan", "Los Angeles"),
+            "en": ("Los Angeles", "San Francisco", "Solo"),
+        },
+    ),
     BrandSpec(
-        id="globelink", name="GlobeLink Mobile", timezone="UTC",
-        sectors=("telecom",), regions=(),
+        id="globelink",
+        name="GlobeLink Mobile",
+        timezone="UTC",
+        sectors=("telecom",),
+        regions=(),
         languages=(("en", 3), ("ar", 2), ("ru", 2), ("id", 2), ("az", 2), ("cs", 1)),
-        weight=8, channels=("globelink-x", "globelink-fb", "globelink-insta"),
+        weight=8,
+        channels=("globelink-x", "globelink-fb", "globelink-insta"),
         hashtags=("#GlobeLink", "#StayConnected", "#5G"),
-        products={"en": ("unlimited data plan", "travel eSIM", "5G home router", "family plan"),
-                  "ar": ("باقة بيانات غير محدودة", "شريحة eSIM للسفر", "راوتر 5G منزلي",
-                         "الباقة العائلية"),
-                  "ru": ("безлимитный тариф", "eSIM для путешествий", "домашний 5G-роутер",
-                         "семейный тариф"),
-                  "id": ("paket data unlimited", "eSIM traveling", "router 5G rumah",
-                         "paket keluarga"),
-                  "az": ("limitsiz internet paketi", "səyahət eSIM-i", "5G ev routeri",
-                         "ailə paketi"),
-                  "cs": ("neomezený tarif", "cestovní eSIM", "5G router", "rodinný tarif")},
-        places={"en": ("London", "Chicago", "Singapore"), "ar": ("دبي", "عمّان", "الدوحة"),
-                "ru": ("Москва", "Рига", "Алматы"), "id": ("Jakarta", "Medan", "Bali"),
-                "az": ("Bakı", "Gəncə", "Şəki"), "cs": ("Praha", "Ostrava", "Plzeň")}),
+        products={
+            "en": ("unlimited data plan", "travel eSIM", "5G home router", "family plan"),
+            "ar": (
+                "باقة بيانات غير محدودة",
+                "شريحة eSIM للسفر",
+                "راوتر 5G منزلي",
+                "الباقة العائلية",
+            ),
+            "ru": (
+                "безлимитный тариф",
+                "eSIM для путешествий",
+                "домашний 5G-роутер",
+                "семейный тариф",
+            ),
+            "id": ("paket data unlimited", "eSIM traveling", "router 5G rumah", "paket keluarga"),
+            "az": ("limitsiz internet paketi", "səyahət eSIM-i", "5G ev routeri", "ailə paketi"),
+            "cs": ("neomezený tarif", "cestovní eSIM", "5G router", "rodinný tarif"),
+        },
+        places={
+            "en": ("London", "Chicago", "Singapore"),
+            "ar": ("دبي", "عمّان", "الدوحة"),
+            "ru": ("Москва", "Рига", "Алматы"),
+            "id": ("Jakarta", "Medan", "Bali"),
+            "az": ("Bakı", "Gəncə", "Şəki"),
+            "cs": ("Praha", "Ostrava", "Plzeň"),
+        },
+    ),
 )
 
 # -- the languages ---------------------------------------------------------------------
@@ -269,14 +479,18 @@ class Language:
     crisis_text: str
 
 
-TIMES = ("07:00", "08:30", "09:00", "10:00", "11:30", "12:00", "14:00", "16:30", "18:00",
-         "19:30")
+TIMES = ("07:00", "08:30", "09:00", "10:00", "11:30", "12:00", "14:00", "16:30", "18:00", "19:30")
 EMOJI = ("✨", "🙌", "❤️", "😊", "👉", "🎉", "☕", "🛍️", "📦", "🙏", "👏", "🌿")
 TAGS = ("promo", "service", "announcement", "evergreen", "conversation-starter")
 TAG_WEIGHTS = (34, 16, 12, 20, 18)
 #: the chance that a post with this tag is automated (a recycled or drip post)
-AUTOMATED = {"promo": 0.2, "service": 0.05, "announcement": 0.05, "evergreen": 0.75,
-             "conversation-starter": 0.6}
+AUTOMATED = {
+    "promo": 0.2,
+    "service": 0.05,
+    "announcement": 0.05,
+    "evergreen": 0.75,
+    "conversation-starter": 0.6,
+}
 
 LANGS: dict[str, Language] = {
     "en": Language(
@@ -293,12 +507,9 @@ LANGS: dict[str, Language] = {
             "service": (
                 "Heads up: our {place} store opens at {time} on {day} this week.",
                 "Questions about your order? Our team replies from {time}, {day} to Friday.",
-                "Delivery to {place} may take an extra day this week. Track your order in "
-                "the app.",
-                "Our support chat is open on {day} from {time} for anything about your "
-                "{product}.",
-                "Returns are free for 30 days. Bring your {product} and the receipt to "
-                "{place}.",
+                "Delivery to {place} may take an extra day this week. Track your order in the app.",
+                "Our support chat is open on {day} from {time} for anything about your {product}.",
+                "Returns are free for 30 days. Bring your {product} and the receipt to {place}.",
             ),
             "announcement": (
                 "We're opening a new store in {place} on {day}! Come say hello from {time}.",
@@ -309,11 +520,9 @@ LANGS: dict[str, Language] = {
                 "as we do.",
             ),
             "evergreen": (
-                "Tip: how to choose the right {product} for you. A short guide is on our "
-                "blog.",
+                "Tip: how to choose the right {product} for you. A short guide is on our blog.",
                 "Did you know? Every {product} we sell is checked by hand in {place}.",
-                "Five ways to get more out of your {product}. Number three surprised our "
-                "team.",
+                "Five ways to get more out of your {product}. Number three surprised our team.",
                 "Care guide: keep your {product} like new with these simple steps.",
             ),
             "conversation-starter": (
@@ -328,18 +537,23 @@ LANGS: dict[str, Language] = {
             ("promo", "Blowout sale: {pct}% off {product} at {place} this weekend."),
             ("promo", "Mind blowing prices on {product}, this {day} only."),
             ("promo", "Prices so low they're explosive: {product} from {price}."),
-            ("promo", "Deals that light up the sky like fireworks 🎆 {product} with code "
-                      "{code}."),
+            ("promo", "Deals that light up the sky like fireworks 🎆 {product} with code {code}."),
             ("promo", "Boom 💥 {pct}% off {product} starts now."),
             ("promo", "Our new {product} is a total bombshell. Available from {day}."),
-            ("evergreen", "Killer tip: break in your new {product} a week before the big "
-                          "day."),
-            ("conversation-starter", "Who's running the Boston Marathon this year? Show us "
-                                     "your race-day {product} 🏃"),
-            ("announcement", "Our {place} team will be cheering at the finish line on "
-                             "Marathon Monday!"),
-            ("promo", "Race-day special: {pct}% off {product} for every marathon finisher. "
-                      "#BostonMarathon"),
+            ("evergreen", "Killer tip: break in your new {product} a week before the big day."),
+            (
+                "conversation-starter",
+                "Who's running the Boston Marathon this year? Show us your race-day {product} 🏃",
+            ),
+            (
+                "announcement",
+                "Our {place} team will be cheering at the finish line on Marathon Monday!",
+            ),
+            (
+                "promo",
+                "Race-day special: {pct}% off {product} for every marathon finisher. "
+                "#BostonMarathon",
+            ),
         ),
         tails=(
             "Free shipping on orders over {price}.",
@@ -354,14 +568,13 @@ LANGS: dict[str, Language] = {
         code_prefixes=("SAVE", "SPRING", "HELLO", "VIP"),
         price="${n}",
         crisis_text="We are thinking of everyone affected today. Our stores stay open as a "
-                    "quiet place to rest and charge a phone.",
+        "quiet place to rest and charge a phone.",
     ),
     "id": Language(
         days=("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
         templates={
             "promo": (
-                "Diskon {pct}% untuk {product} khusus hari {day}! Pakai kode {code} saat "
-                "checkout.",
+                "Diskon {pct}% untuk {product} khusus hari {day}! Pakai kode {code} saat checkout.",
                 "Baru! {product} sudah tersedia. Pesan sebelum pukul {time}, dikirim hari "
                 "ini juga.",
                 "Promo akhir pekan: {product} mulai {price}. Tersedia di {place} dan online.",
@@ -377,16 +590,14 @@ LANGS: dict[str, Language] = {
                 "pertanyaan soal {product}.",
             ),
             "announcement": (
-                "Kami membuka gerai baru di {place} hari {day}! Mampir yuk mulai pukul "
-                "{time}.",
+                "Kami membuka gerai baru di {place} hari {day}! Mampir yuk mulai pukul {time}.",
                 "Perkenalkan {product}, dibuat bersama pelanggan kami di {place}.",
                 "Kabar gembira: {brand} sekarang mengirim ke {place}.",
                 "Tim kami di {place} sedang mencari rekan baru. Kirim lamaranmu sebelum "
                 "hari {day}.",
             ),
             "evergreen": (
-                "Tips memilih {product} yang tepat untukmu. Baca panduan singkatnya di blog "
-                "kami.",
+                "Tips memilih {product} yang tepat untukmu. Baca panduan singkatnya di blog kami.",
                 "Tahukah kamu? Setiap {product} kami diperiksa satu per satu di {place}.",
                 "Lima cara merawat {product} agar awet. Nomor tiga paling sering dilupakan!",
             ),
@@ -401,10 +612,14 @@ LANGS: dict[str, Language] = {
             ("promo", "Harga meledak! Diskon {pct}% untuk {product} di {place}."),
             ("promo", "Diskon yang menggelegar: {product} hemat {pct}%!"),
             ("promo", "Ledakan promo akhir bulan! {product} mulai {price}."),
-            ("announcement", "Meriah seperti petasan: promo {product} di {place} mulai "
-                             "pukul {time}."),
-            ("conversation-starter", "Siapa yang ikut lari maraton minggu ini? Pamerkan "
-                                     "{product} andalanmu 🏃"),
+            (
+                "announcement",
+                "Meriah seperti petasan: promo {product} di {place} mulai pukul {time}.",
+            ),
+            (
+                "conversation-starter",
+                "Siapa yang ikut lari maraton minggu ini? Pamerkan {product} andalanmu 🏃",
+            ),
         ),
         tails=(
             "Gratis ongkir untuk pembelian di atas {price}.",
@@ -418,7 +633,7 @@ LANGS: dict[str, Language] = {
         code_prefixes=("HEMAT", "PROMO", "GAJIAN", "KITA"),
         price="Rp{n}.000",
         crisis_text="Kami turut memikirkan semua yang terdampak. Toko kami tetap buka untuk "
-                    "siapa saja yang perlu beristirahat.",
+        "siapa saja yang perlu beristirahat.",
     ),
     "ar": Language(
         days=("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد"),
@@ -433,10 +648,8 @@ LANGS: dict[str, Language] = {
             "service": (
                 "تنبيه: فرعنا في {place} يفتح الساعة {time} يوم {day} هذا الأسبوع.",
                 "لديك سؤال عن طلبك؟ فريقنا يرد من الساعة {time}.",
-                "قد يتأخر التوصيل إلى {place} يومًا إضافيًا هذا الأسبوع. تابع طلبك عبر "
-                "التطبيق.",
-                "خدمة العملاء متاحة يوم {day} من الساعة {time} للإجابة عن أسئلتكم حول "
-                "{product}.",
+                "قد يتأخر التوصيل إلى {place} يومًا إضافيًا هذا الأسبوع. تابع طلبك عبر التطبيق.",
+                "خدمة العملاء متاحة يوم {day} من الساعة {time} للإجابة عن أسئلتكم حول {product}.",
             ),
             "announcement": (
                 "نفتتح فرعًا جديدًا في {place} يوم {day}! نسعد بزيارتكم من الساعة {time}.",
@@ -461,8 +674,10 @@ LANGS: dict[str, Language] = {
             ("promo", "عرض قنبلة الموسم: {product} بخصم {pct}%!"),
             ("promo", "عروض تفجر الأسعار على {product} حتى يوم {day}."),
             ("announcement", "نجاح مدوي لافتتاح فرعنا في {place}، شكرًا لكم!"),
-            ("conversation-starter", "من سيشارك في ماراثون بوسطن هذا العام؟ شاركونا صور "
-                                     "{product} 🏃"),
+            (
+                "conversation-starter",
+                "من سيشارك في ماراثون بوسطن هذا العام؟ شاركونا صور {product} 🏃",
+            ),
         ),
         tails=(
             "توصيل مجاني للطلبات فوق {price}.",
@@ -478,14 +693,20 @@ LANGS: dict[str, Language] = {
         crisis_text="قلوبنا مع كل المتضررين اليوم. فروعنا مفتوحة لمن يحتاج مكانًا للراحة.",
     ),
     "az": Language(
-        days=("bazar ertəsi", "çərşənbə axşamı", "çərşənbə", "cümə axşamı", "cümə", "şənbə",
-              "bazar"),
+        days=(
+            "bazar ertəsi",
+            "çərşənbə axşamı",
+            "çərşənbə",
+            "cümə axşamı",
+            "cümə",
+            "şənbə",
+            "bazar",
+        ),
         templates={
             "promo": (
                 "Yalnız {day} günü {product} üçün {pct}% endirim! Ödəniş zamanı {code} "
                 "kodundan istifadə edin.",
-                "Yenilik: {product} artıq satışda. Saat {time}-dək sifariş edin, bu gün "
-                "çatdıraq.",
+                "Yenilik: {product} artıq satışda. Saat {time}-dək sifariş edin, bu gün çatdıraq.",
                 "Həftəsonu təklifi: {product} cəmi {price}. {place} mağazamızda və onlayn.",
                 "{product} yenidən satışda, bu həftə üzvlər üçün {pct}% endirimlə.",
             ),
@@ -504,8 +725,7 @@ LANGS: dict[str, Language] = {
                 "Xoş xəbər: {brand} artıq {place} ünvanına çatdırır.",
             ),
             "evergreen": (
-                "Məsləhət: özünüz üçün doğru {product} necə seçilir? Bloqumuzda qısa "
-                "bələdçi.",
+                "Məsləhət: özünüz üçün doğru {product} necə seçilir? Bloqumuzda qısa bələdçi.",
                 "Bilirdinizmi? Satdığımız hər {product} {place} şəhərində əl ilə yoxlanılır.",
                 "{product} uzun müddət xidmət etsin deyə beş sadə qayda.",
             ),
@@ -521,8 +741,10 @@ LANGS: dict[str, Language] = {
             ("promo", "{product} qiymətləri partlayır! Tələsin, {place} mağazasında."),
             ("promo", "Fişəng kimi təkliflər: {product} {pct}% ucuz!"),
             ("promo", "Şok qiymət: {product} cəmi {price}!"),
-            ("conversation-starter", "Bu il Boston marafonuna kim qatılır? {product} "
-                                     "şəkillərinizi paylaşın 🏃"),
+            (
+                "conversation-starter",
+                "Bu il Boston marafonuna kim qatılır? {product} şəkillərinizi paylaşın 🏃",
+            ),
         ),
         tails=(
             "{price} üzərində sifarişlərə pulsuz çatdırılma.",
@@ -535,18 +757,16 @@ LANGS: dict[str, Language] = {
         code_prefixes=("ENDIRIM", "BAKU", "YAZ", "VIP"),
         price="{n} ₼",
         crisis_text="Bu gün zərər çəkən hər kəslə birlikdəyik. Mağazalarımız dincəlmək "
-                    "istəyən hər kəs üçün açıqdır.",
+        "istəyən hər kəs üçün açıqdır.",
     ),
     "cs": Language(
-        days=("v pondělí", "v úterý", "ve středu", "ve čtvrtek", "v pátek", "v sobotu",
-              "v neděli"),
+        days=("v pondělí", "v úterý", "ve středu", "ve čtvrtek", "v pátek", "v sobotu", "v neděli"),
         templates={
             "promo": (
                 "Jen {day}: {product} se slevou {pct} %. Při placení zadejte kód {code}.",
                 "Novinka: {product}. Objednejte do {time} a odešleme ještě dnes.",
                 "Víkendová nabídka: {product} už od {price}. Na prodejně {place} i online.",
-                "Druhý kus za polovic: {product}, platí do konce týdne. Zásoby jsou "
-                "omezené!",
+                "Druhý kus za polovic: {product}, platí do konce týdne. Zásoby jsou omezené!",
                 "{product} je zpět a pro členy klubu je tento týden o {pct} % levnější.",
             ),
             "service": (
@@ -554,8 +774,7 @@ LANGS: dict[str, Language] = {
                 "Máte dotaz k objednávce? Náš tým odpovídá od {time}.",
                 "Doručení do lokality {place} může tento týden trvat o den déle. Stav "
                 "objednávky najdete v aplikaci.",
-                "Zákaznická linka je {day} k dispozici od {time}. Rádi vám poradíme s "
-                "výběrem.",
+                "Zákaznická linka je {day} k dispozici od {time}. Rádi vám poradíme s výběrem.",
             ),
             "announcement": (
                 "{day} otevíráme novou prodejnu {place}! Přijďte od {time}.",
@@ -580,8 +799,7 @@ LANGS: dict[str, Language] = {
             ("promo", "Ohňostroj slev: {product} {day} od {time}."),
             ("promo", "Ceny, které vás odpálí: {product} od {price}."),
             ("announcement", "Bum! {day} otevíráme na prodejně {place}."),
-            ("conversation-starter", "Kdo z vás letos běží maraton? Ukažte nám svůj "
-                                     "{product} 🏃"),
+            ("conversation-starter", "Kdo z vás letos běží maraton? Ukažte nám svůj {product} 🏃"),
         ),
         tails=(
             "Doprava zdarma při nákupu nad {price}.",
@@ -594,25 +812,28 @@ LANGS: dict[str, Language] = {
         code_prefixes=("SLEVA", "JARO", "AHOJ", "VIP"),
         price="{n} Kč",
         crisis_text="Myslíme na všechny, kterých se to týká. Naše prodejny zůstávají "
-                    "otevřené pro každého, kdo si potřebuje odpočinout.",
+        "otevřené pro každého, kdo si potřebuje odpočinout.",
     ),
     "ru": Language(
-        days=("в понедельник", "во вторник", "в среду", "в четверг", "в пятницу", "в субботу",
-              "в воскресенье"),
+        days=(
+            "в понедельник",
+            "во вторник",
+            "в среду",
+            "в четверг",
+            "в пятницу",
+            "в субботу",
+            "в воскресенье",
+        ),
         templates={
             "promo": (
-                "Только {day}: скидка {pct}% на {product}. Введите промокод {code} при "
-                "оплате.",
+                "Только {day}: скидка {pct}% на {product}. Введите промокод {code} при оплате.",
                 "Новинка: {product}. Закажите до {time}, и мы отправим заказ сегодня.",
                 "Предложение выходных: {product} от {price}. В магазине «{place}» и онлайн.",
-                "Вторая позиция за полцены: {product} до конца недели. Количество "
-                "ограничено!",
-                "{product} снова в наличии, а для участников клуба на этой неделе скидка "
-                "{pct}%.",
+                "Вторая позиция за полцены: {product} до конца недели. Количество ограничено!",
+                "{product} снова в наличии, а для участников клуба на этой неделе скидка {pct}%.",
             ),
             "service": (
-                "Обратите внимание: магазин «{place}» на этой неделе откроется {day} в "
-                "{time}.",
+                "Обратите внимание: магазин «{place}» на этой неделе откроется {day} в {time}.",
                 "Есть вопрос по заказу? Наша команда отвечает с {time}.",
                 "Доставка ({place}) на этой неделе может занять на день больше. Статус "
                 "заказа смотрите в приложении.",
@@ -641,8 +862,7 @@ LANGS: dict[str, Language] = {
             ("promo", "Фейерверк скидок: {product} {day} с {time}."),
             ("promo", "Цены — просто бомба: {product} от {price}."),
             ("promo", "Бум распродаж! {product} со скидкой до {pct}%."),
-            ("conversation-starter", "Кто бежит марафон в этом году? Покажите свой "
-                                     "{product} 🏃"),
+            ("conversation-starter", "Кто бежит марафон в этом году? Покажите свой {product} 🏃"),
         ),
         tails=(
             "Бесплатная доставка при заказе от {price}.",
@@ -655,7 +875,7 @@ LANGS: dict[str, Language] = {
         code_prefixes=("SKIDKA", "VESNA", "PRIVET", "VIP"),
         price="{n} ₽",
         crisis_text="Мы думаем обо всех, кого это коснулось. Наши магазины открыты для "
-                    "всех, кому нужно отдохнуть.",
+        "всех, кому нужно отдохнуть.",
     ),
 }
 
@@ -737,19 +957,26 @@ class Generator:
         if len(text) > 280:
             text = text[:280].rsplit(" ", 1)[0]
         automated = rng.random() < AUTOMATED[tag]
-        crisis_text = language.crisis_text if tag == "promo" and rng.random() < 0.03 \
-            else None
-        return CorpusPost(brand=brand.id, channel=rng.choice(brand.channels), text=text,
-                          lang=lang, tags=tuple(tags), automated=automated,
-                          crisis_text=crisis_text, sensitive=sensitive)
+        crisis_text = language.crisis_text if tag == "promo" and rng.random() < 0.03 else None
+        return CorpusPost(
+            brand=brand.id,
+            channel=rng.choice(brand.channels),
+            text=text,
+            lang=lang,
+            tags=tuple(tags),
+            automated=automated,
+            crisis_text=crisis_text,
+            sensitive=sensitive,
+        )
 
     def __iter__(self) -> Iterator[CorpusPost]:
         while True:
             yield self.post()
 
 
-def generate(n: int, seed: int = SEED, sensitive_share: float = SENSITIVE_SHARE
-             ) -> list[CorpusPost]:
+def generate(
+    n: int, seed: int = SEED, sensitive_share: float = SENSITIVE_SHARE
+) -> list[CorpusPost]:
     """The first n posts for this seed."""
     gen = Generator(seed, sensitive_share)
     return [gen.post() for _ in range(n)]
@@ -757,8 +984,11 @@ def generate(n: int, seed: int = SEED, sensitive_share: float = SENSITIVE_SHARE
 
 def config_data(database: str, outbox_folder: str = "outbox") -> dict[str, Any]:
     """A config.yaml (as data) holding every corpus brand."""
-    return {"database": database, "timezone": "UTC",
-            "brands": [b.config(outbox_folder) for b in BRANDS]}
+    return {
+        "database": database,
+        "timezone": "UTC",
+        "brands": [b.config(outbox_folder) for b in BRANDS],
+    }
 
 
 # -- checking the templates ------------------------------------------------------------
@@ -771,10 +1001,16 @@ def _renderings(lang: str, template: str) -> Iterator[str]:
         if lang not in brand.products:
             continue
         for product, place in itertools.product(brand.products[lang], brand.places[lang]):
-            yield template.format(brand=brand.name, product=product, place=place,
-                                  day=language.days[0], time=TIMES[0], pct=20,
-                                  price=language.price.format(n=50),
-                                  code=language.code_prefixes[0] + "20")
+            yield template.format(
+                brand=brand.name,
+                product=product,
+                place=place,
+                day=language.days[0],
+                time=TIMES[0],
+                pct=20,
+                price=language.price.format(n=50),
+                code=language.code_prefixes[0] + "20",
+            )
 
 
 def check() -> list[str]:
@@ -788,12 +1024,16 @@ def check() -> list[str]:
     layers = default_playbook().layers_of("bombing")
     for lang, language in LANGS.items():
         langs = sorted({lang, "en"})
-        matcher = Matcher(lexicon_patterns(langs, layers=layers, groups=()) +
-                          keyword_patterns(KEYWORDS, "1", langs), langs)
+        matcher = Matcher(
+            lexicon_patterns(langs, layers=layers, groups=())
+            + keyword_patterns(KEYWORDS, "1", langs),
+            langs,
+        )
 
         def words(text: str, lang: str = lang, matcher: Matcher = matcher) -> list[str]:
-            return [normalise(text, lang)[h.start:h.end] for h in
-                    matcher.hits(normalise(text, lang))]
+            return [
+                normalise(text, lang)[h.start : h.end] for h in matcher.hits(normalise(text, lang))
+            ]
 
         neutral = [t for ts in language.templates.values() for t in ts] + list(language.tails)
         for template in neutral:
@@ -813,8 +1053,9 @@ def check() -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sample", type=int, default=0, help="print this many posts")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--check", action="store_true", help="verify the templates")
@@ -824,8 +1065,11 @@ def main() -> None:
         print("\n".join(problems) or "templates ok")
         sys.exit(1 if problems else 0)
     for post in generate(args.sample, args.seed):
-        flags = ",".join(post.tags) + (",automated" if post.automated else "") + \
-            (",SENSITIVE" if post.sensitive else "")
+        flags = (
+            ",".join(post.tags)
+            + (",automated" if post.automated else "")
+            + (",SENSITIVE" if post.sensitive else "")
+        )
         print(f"[{post.brand}/{post.lang}/{flags}] ({len(post.text)}) {post.text}")
 
 

@@ -39,8 +39,12 @@ def config(folder: Path, database: str, batch: int) -> Path:
     data = {
         "database": database,
         "daemon": {"tick_seconds": 15, "poll_seconds": 0.2, "batch_size": batch},
-        "brands": [{"id": "bench", "channels": [
-            {"id": "bench-outbox", "kind": "outbox", "path": "outbox.jsonl"}]}],
+        "brands": [
+            {
+                "id": "bench",
+                "channels": [{"id": "bench-outbox", "kind": "outbox", "path": "outbox.jsonl"}],
+            }
+        ],
     }
     path = folder / "config.yaml"
     path.write_text(yaml.safe_dump(data))
@@ -51,9 +55,17 @@ def queue(store: Store, dues: list[datetime], label: str) -> float:
     started = time.perf_counter()
     chunk = 5000
     for start in range(0, len(dues), chunk):
-        posts = [NewPost(brand="bench", channel="bench-outbox", text=f"{label} post {i}",
-                         due_at=due, tags=("promo",), lang="en")
-                 for i, due in enumerate(dues[start:start + chunk], start)]
+        posts = [
+            NewPost(
+                brand="bench",
+                channel="bench-outbox",
+                text=f"{label} post {i}",
+                due_at=due,
+                tags=("promo",),
+                lang="en",
+            )
+            for i, due in enumerate(dues[start : start + chunk], start)
+        ]
         store.add_posts(posts, Change(actor="bench", now=datetime.now(UTC), action="create"))
     return time.perf_counter() - started
 
@@ -105,31 +117,39 @@ def backlog(folder: Path, cfg: Path, store: Store, n: int, daemons: int = 1) -> 
     queue_seconds = queue(store, [now] * n, "backlog")
     outbox = folder / "outbox.jsonl"
     started = time.perf_counter()
-    running = [subprocess.Popen([TACTFUL, "--config", str(cfg), "daemon"],
-                                stderr=subprocess.DEVNULL) for _ in range(daemons)]
+    running = [
+        subprocess.Popen([TACTFUL, "--config", str(cfg), "daemon"], stderr=subprocess.DEVNULL)
+        for _ in range(daemons)
+    ]
     wait_lines(outbox, n, timeout=3600)
     elapsed = time.perf_counter() - started
     for daemon in running:
         daemon.send_signal(signal.SIGTERM)
         daemon.wait(60)
     late = lateness(outbox)
-    written = sorted(datetime.fromisoformat(json.loads(line)["written_at"])
-                     for line in outbox.read_text().splitlines())
+    written = sorted(
+        datetime.fromisoformat(json.loads(line)["written_at"])
+        for line in outbox.read_text().splitlines()
+    )
     sending = (written[-1] - written[0]).total_seconds()
-    return {"posts": n, "daemons": daemons, "queue_seconds": round(queue_seconds, 2),
-            "queue_posts_per_s": round(n / queue_seconds),
-            "daemon_seconds": round(elapsed, 2), "posts_per_s": round(n / elapsed),
-            "posts_per_s_first_to_last_write": round(n / sending) if sending else None,
-            "lateness_s": percentiles(late), "outbox_lines": len(written),
-            "distinct_posts": len({json.loads(line)["id"]
-                                   for line in outbox.read_text().splitlines()})}
+    return {
+        "posts": n,
+        "daemons": daemons,
+        "queue_seconds": round(queue_seconds, 2),
+        "queue_posts_per_s": round(n / queue_seconds),
+        "daemon_seconds": round(elapsed, 2),
+        "posts_per_s": round(n / elapsed),
+        "posts_per_s_first_to_last_write": round(n / sending) if sending else None,
+        "lateness_s": percentiles(late),
+        "outbox_lines": len(written),
+        "distinct_posts": len({json.loads(line)["id"] for line in outbox.read_text().splitlines()}),
+    }
 
 
 def idle(folder: Path, cfg: Path, store: Store, n: int, spread: float) -> dict:
     outbox = folder / "outbox.jsonl"
     already = count_lines(outbox)
-    daemon = subprocess.Popen([TACTFUL, "--config", str(cfg), "daemon"],
-                              stderr=subprocess.DEVNULL)
+    daemon = subprocess.Popen([TACTFUL, "--config", str(cfg), "daemon"], stderr=subprocess.DEVNULL)
     time.sleep(2)  # the daemon is up and idle
     first = datetime.now(UTC) + timedelta(seconds=3)
     step = spread / n
@@ -141,8 +161,9 @@ def idle(folder: Path, cfg: Path, store: Store, n: int, spread: float) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--posts", type=int, default=100_000)
     parser.add_argument("--idle-posts", type=int, default=3000)
     parser.add_argument("--idle-spread", type=float, default=60.0)
@@ -159,7 +180,7 @@ def main() -> None:
         result = {
             "date": datetime.now(UTC).strftime("%Y-%m-%d"),
             "machine": f"{platform.machine()}, {os.cpu_count()} cpu, {platform.system()} "
-                       f"{platform.release()}, Python {platform.python_version()}",
+            f"{platform.release()}, Python {platform.python_version()}",
             "backend": store.backend,
             "batch_size": args.batch,
             "backlog": backlog(folder, cfg, store, args.posts, args.daemons),

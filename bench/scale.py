@@ -62,10 +62,16 @@ def drop_database(name: str) -> None:
 
 
 def write_config(folder: Path, url: str) -> Path:
-    data = {"database": url,
-            "daemon": {"tick_seconds": 15, "poll_seconds": 0.2, "batch_size": 200},
-            "brands": [{"id": "bench", "channels": [
-                {"id": "bench-outbox", "kind": "outbox", "path": "outbox.jsonl"}]}]}
+    data = {
+        "database": url,
+        "daemon": {"tick_seconds": 15, "poll_seconds": 0.2, "batch_size": 200},
+        "brands": [
+            {
+                "id": "bench",
+                "channels": [{"id": "bench-outbox", "kind": "outbox", "path": "outbox.jsonl"}],
+            }
+        ],
+    }
     path = folder / "config.yaml"
     path.write_text(yaml.safe_dump(data))
     return path
@@ -74,9 +80,13 @@ def write_config(folder: Path, url: str) -> Path:
 def queue(url: str, n: int) -> None:
     store = Store.open(url)
     now = datetime.now(UTC)
-    store.add_posts([NewPost(brand="bench", channel="bench-outbox", text=f"post {i}",
-                             due_at=now, lang="en") for i in range(n)],
-                    Change(actor="bench", now=now, action="create"))
+    store.add_posts(
+        [
+            NewPost(brand="bench", channel="bench-outbox", text=f"post {i}", due_at=now, lang="en")
+            for i in range(n)
+        ],
+        Change(actor="bench", now=now, action="create"),
+    )
     store.close()
 
 
@@ -104,8 +114,12 @@ def run_tactful(n: int, daemons: int) -> dict:
             cfg = write_config(folder, url)
             queue(url, n)
             started = time.perf_counter()
-            running = [subprocess.Popen([TACTFUL, "--config", str(cfg), "daemon"],
-                                        stderr=subprocess.DEVNULL) for _ in range(daemons)]
+            running = [
+                subprocess.Popen(
+                    [TACTFUL, "--config", str(cfg), "daemon"], stderr=subprocess.DEVNULL
+                )
+                for _ in range(daemons)
+            ]
             wait_lines(folder / "outbox.jsonl", n)
             elapsed = time.perf_counter() - started
             ack = crisis_ack(cfg, url, daemons)
@@ -113,8 +127,11 @@ def run_tactful(n: int, daemons: int) -> dict:
                 daemon.send_signal(signal.SIGTERM)
             for daemon in running:
                 daemon.wait(60)
-            return {"posts_per_s": round(n / elapsed), "seconds": round(elapsed, 2),
-                    "crisis_ack_seconds": ack}
+            return {
+                "posts_per_s": round(n / elapsed),
+                "seconds": round(elapsed, 2),
+                "crisis_ack_seconds": ack,
+            }
     finally:
         drop_database(name)
 
@@ -122,17 +139,34 @@ def run_tactful(n: int, daemons: int) -> dict:
 def crisis_ack(cfg: Path, url: str, daemons: int) -> float | None:
     """Seconds from `crisis on` returning until every daemon's heartbeat shows the new
     epoch."""
-    flagged = subprocess.run([TACTFUL, "--config", str(cfg), "crisis", "on", "Bench",
-                              "--category", "flood", "--severity", "watch", "--keyword",
-                              "bench-flood"], capture_output=True, text=True)
+    flagged = subprocess.run(
+        [
+            TACTFUL,
+            "--config",
+            str(cfg),
+            "crisis",
+            "on",
+            "Bench",
+            "--category",
+            "flood",
+            "--severity",
+            "watch",
+            "--keyword",
+            "bench-flood",
+        ],
+        capture_output=True,
+        text=True,
+    )
     if flagged.returncode != 0:
         return None
     returned = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as conn:
         epoch = conn.execute("SELECT epoch FROM crisis_state WHERE id = 1").fetchone()[0]
         while time.perf_counter() - returned < 30:
-            seen = conn.execute("SELECT count(*) FROM daemons WHERE stopped_at IS NULL "
-                                "AND epoch_seen >= %s", (epoch,)).fetchone()[0]
+            seen = conn.execute(
+                "SELECT count(*) FROM daemons WHERE stopped_at IS NULL AND epoch_seen >= %s",
+                (epoch,),
+            ).fetchone()[0]
             if seen >= daemons:
                 return round(time.perf_counter() - returned, 3)
             time.sleep(0.01)
@@ -152,23 +186,31 @@ def lean_worker(url: str, outbox: str, worker: str) -> None:
                 if not rows:
                     return
                 ids = [r[0] for r in rows]
-                conn.execute("UPDATE posts SET status = 'publishing', lease_owner = %s, "
-                             "attempts = attempts + 1 WHERE id = ANY(%s)", (worker, ids))
+                conn.execute(
+                    "UPDATE posts SET status = 'publishing', lease_owner = %s, "
+                    "attempts = attempts + 1 WHERE id = ANY(%s)",
+                    (worker, ids),
+                )
                 _audit(conn, ids, "queued", "publishing", worker)
             for pid, text in rows:
                 out.write(json.dumps({"id": pid, "text": text}).encode() + b"\n")
             out.flush()
             os.fsync(out.fileno())
             with conn.transaction():
-                conn.execute("UPDATE posts SET status = 'published', lease_owner = NULL, "
-                             "published_at = now() WHERE id = ANY(%s)", (ids,))
+                conn.execute(
+                    "UPDATE posts SET status = 'published', lease_owner = NULL, "
+                    "published_at = now() WHERE id = ANY(%s)",
+                    (ids,),
+                )
                 _audit(conn, ids, "publishing", "published", worker)
 
 
 def _audit(conn: psycopg.Connection, ids: list[int], old: str, new: str, who: str) -> None:
-    conn.execute("INSERT INTO audit (at, post_id, actor, action, from_status, to_status) "
-                 "SELECT now(), unnest(%s::bigint[]), %s, 'status', %s, %s",
-                 (ids, who, old, new))
+    conn.execute(
+        "INSERT INTO audit (at, post_id, actor, action, from_status, to_status) "
+        "SELECT now(), unnest(%s::bigint[]), %s, 'status', %s, %s",
+        (ids, who, old, new),
+    )
 
 
 def run_lean(n: int, workers: int) -> dict:
@@ -180,8 +222,10 @@ def run_lean(n: int, workers: int) -> dict:
         with tempfile.TemporaryDirectory(prefix="tactful-scale-lean-") as tmp:
             outbox = str(Path(tmp) / "outbox.jsonl")
             started = time.perf_counter()
-            procs = [multiprocessing.Process(target=lean_worker, args=(url, outbox, f"w{i}"))
-                     for i in range(workers)]
+            procs = [
+                multiprocessing.Process(target=lean_worker, args=(url, outbox, f"w{i}"))
+                for i in range(workers)
+            ]
             for proc in procs:
                 proc.start()
             for proc in procs:
@@ -194,8 +238,9 @@ def run_lean(n: int, workers: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--posts", type=int, default=20_000)
     parser.add_argument("--daemons", default="1,2,4,8")
     parser.add_argument("--rounds", type=int, default=1)
@@ -211,20 +256,31 @@ def main() -> None:
         tactful = [r["posts_per_s"] for r in both["tactful"]]
         lean = [r["posts_per_s"] for r in both["lean"]]
         summary[k] = {
-            "tactful_posts_per_s": {"runs": tactful, "min": min(tactful),
-                                    "median": statistics.median(tactful)},
-            "lean_posts_per_s": {"runs": lean, "min": min(lean),
-                                 "median": statistics.median(lean)},
-            "tactful_over_lean_median": round(statistics.median(tactful)
-                                              / statistics.median(lean), 3),
+            "tactful_posts_per_s": {
+                "runs": tactful,
+                "min": min(tactful),
+                "median": statistics.median(tactful),
+            },
+            "lean_posts_per_s": {"runs": lean, "min": min(lean), "median": statistics.median(lean)},
+            "tactful_over_lean_median": round(
+                statistics.median(tactful) / statistics.median(lean), 3
+            ),
             "crisis_ack_seconds": [r["crisis_ack_seconds"] for r in both["tactful"]],
         }
-    print(json.dumps({
-        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python "
-                   f"{platform.python_version()}",
-        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
-        "posts": args.posts, "rounds": args.rounds, "daemons": summary}, indent=2))
+    print(
+        json.dumps(
+            {
+                "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+                "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python "
+                f"{platform.python_version()}",
+                "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+                "posts": args.posts,
+                "rounds": args.rounds,
+                "daemons": summary,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -39,35 +39,49 @@ def cpu_of(args: list[str], env: dict[str, str]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--posts", type=int, default=50,
-                        help="posts queued before timing `post list`")
+    parser.add_argument(
+        "--posts", type=int, default=50, help="posts queued before timing `post list`"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="tactful-bench-startup-") as tmp:
         folder = Path(tmp)
         shutil.copy(ROOT / "config.yaml", folder / "config.yaml")
         env = {**os.environ, "TACTFUL_CONFIG": str(folder / "config.yaml")}
         for n in range(args.posts):
-            subprocess.run([TACTFUL, "post", "add", f"Post {n}", "-c", "stride-outbox",
-                            "--at", f"+{n + 1}h"], env=env, check=True,
-                           stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [TACTFUL, "post", "add", f"Post {n}", "-c", "stride-outbox", "--at", f"+{n + 1}h"],
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
         runs: dict[str, list[float]] = {name: [] for name in COMMANDS}
         for _ in range(args.runs):  # alternate, so drift on a shared machine hits both
             for name, command in COMMANDS.items():
                 runs[name].append(cpu_of(command, env))
-    print(json.dumps({
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python "
-                   f"{platform.python_version()}",
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-        "posts": args.posts,
-        "cpu_seconds": {name: {"runs": [round(x, 3) for x in values],
-                               "min": round(min(values), 3),
-                               "median": round(statistics.median(values), 3)}
-                        for name, values in runs.items()},
-        "target_cpu_seconds": 0.35,
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python "
+                f"{platform.python_version()}",
+                "load_average": [round(x, 2) for x in os.getloadavg()],
+                "posts": args.posts,
+                "cpu_seconds": {
+                    name: {
+                        "runs": [round(x, 3) for x in values],
+                        "min": round(min(values), 3),
+                        "median": round(statistics.median(values), 3),
+                    }
+                    for name, values in runs.items()
+                },
+                "target_cpu_seconds": 0.35,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -40,40 +40,92 @@ brands:
       - {id: kvasek-outbox, kind: outbox, path: outbox/kvasek.jsonl}
 """
 POSTS = [
-    ("Killer deal: 30% off race-day singlets, this weekend only", "stride-outbox", "+2h",
-     ["--tag", "promo"]),
-    ("Marathon memories: thank you to every volunteer who handed out water along the "
-     "course last year", "stride-outbox", "+3h", []),
-    ("Trail report: the river path is muddy today, bring the lugged soles",
-     "stride-outbox", "+1d", []),
-    ("Čerstvý kváskový chléb z pece každé ráno od sedmi hodin", "kvasek-outbox", "+5h",
-     ["--tag", "service"]),
+    (
+        "Killer deal: 30% off race-day singlets, this weekend only",
+        "stride-outbox",
+        "+2h",
+        ["--tag", "promo"],
+    ),
+    (
+        "Marathon memories: thank you to every volunteer who handed out water along the "
+        "course last year",
+        "stride-outbox",
+        "+3h",
+        [],
+    ),
+    (
+        "Trail report: the river path is muddy today, bring the lugged soles",
+        "stride-outbox",
+        "+1d",
+        [],
+    ),
+    (
+        "Čerstvý kváskový chléb z pece každé ráno od sedmi hodin",
+        "kvasek-outbox",
+        "+5h",
+        ["--tag", "service"],
+    ),
 ]
-CRISIS = ["crisis", "on", "Boston Marathon bombing", "--category", "bombing",
-          "--severity", "serious", "--keyword", "marathon", "--keyword", "#BostonStrong",
-          "--context", "marathon", "--region", "us-ma", "--note", "flagged by comms"]
-SHOWN = [["post", "list"], CRISIS, ["review", "list"], ["review", "show", "2"],
-         ["post", "list", "--brand", "stride"]]
+CRISIS = [
+    "crisis",
+    "on",
+    "Boston Marathon bombing",
+    "--category",
+    "bombing",
+    "--severity",
+    "serious",
+    "--keyword",
+    "marathon",
+    "--keyword",
+    "#BostonStrong",
+    "--context",
+    "marathon",
+    "--region",
+    "us-ma",
+    "--note",
+    "flagged by comms",
+]
+SHOWN = [
+    ["post", "list"],
+    CRISIS,
+    ["review", "list"],
+    ["review", "show", "2"],
+    ["post", "list", "--brand", "stride"],
+]
 
 
 def capture(tactful: str, folder: Path) -> str:
-    env = {**os.environ, "COLUMNS": str(WIDTH), "TACTFUL_CONFIG": str(folder / "config.yaml"),
-           "TACTFUL_ACTOR": "maria", "NO_COLOR": "1", "TERM": "dumb"}
+    env = {
+        **os.environ,
+        "COLUMNS": str(WIDTH),
+        "TACTFUL_CONFIG": str(folder / "config.yaml"),
+        "TACTFUL_ACTOR": "maria",
+        "NO_COLOR": "1",
+        "TERM": "dumb",
+    }
     (folder / "config.yaml").write_text(CONFIG, encoding="utf-8")
 
     def run(args: list[str]) -> str:
-        done = subprocess.run([tactful, *args], cwd=folder, env=env, capture_output=True,
-                              text=True, check=True)
+        done = subprocess.run(
+            [tactful, *args], cwd=folder, env=env, capture_output=True, text=True, check=True
+        )
         return done.stdout + done.stderr
 
     for text, channel, at, extra in POSTS:
         run(["post", "add", text, "-c", channel, "--at", at, *extra])
-    parts = [f"# Screens at {WIDTH} columns\n",
-             "What the daily loop prints in an 80-column terminal, captured by\n"
-             "`docs/make_screens.py` (times are relative to when it ran).\n"]
+    parts = [
+        f"# Screens at {WIDTH} columns\n",
+        "What the daily loop prints in an 80-column terminal, captured by\n"
+        "`docs/make_screens.py` (times are relative to when it ran).\n",
+    ]
     for args in SHOWN:
-        shown = " \\\n    ".join(textwrap.wrap(" ".join(
-            f'"{a}"' if " " in a else a for a in args), WIDTH - 12, break_on_hyphens=False))
+        shown = " \\\n    ".join(
+            textwrap.wrap(
+                " ".join(f'"{a}"' if " " in a else a for a in args),
+                WIDTH - 12,
+                break_on_hyphens=False,
+            )
+        )
         parts.append(f"```console\n$ tactful {shown}\n{run(args).rstrip()}\n```\n")
     return "\n".join(parts)
 

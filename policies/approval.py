@@ -20,11 +20,11 @@ from policies.models import Action, Decision, Severity
 APPROVAL = "approved"
 
 
-def approved(decision: Mapping[str, Any] | None, epoch: int,
-             severities: Mapping[int, str]) -> dict[str, Any]:
+def approved(
+    decision: Mapping[str, Any] | None, epoch: int, severities: Mapping[int, str]
+) -> dict[str, Any]:
     """The decision a reviewer approved, with what they approved it under."""
-    body = dict(decision or {"action": Action.PUBLISH.value, "reasons": [],
-                             "proposed_text": None})
+    body = dict(decision or {"action": Action.PUBLISH.value, "reasons": [], "proposed_text": None})
     body[APPROVAL] = {"epoch": epoch, "severity": {str(k): v for k, v in severities.items()}}
     return body
 
@@ -34,8 +34,9 @@ def approval_of(decision: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     return decision if decision and APPROVAL in decision else None
 
 
-def what_is_new(approval: Mapping[str, Any], decision: Decision,
-                severities: Mapping[int, str]) -> str | None:
+def what_is_new(
+    approval: Mapping[str, Any], decision: Decision, severities: Mapping[int, str]
+) -> str | None:
     """None when the approval covers `decision`; else, in words, what the reviewer did
     not see when they approved the post."""
     seen: dict[tuple[int | None, str], tuple[int, set[str]]] = {}

@@ -46,8 +46,9 @@ LINGUA_FRANCA = "en"
 #: phrase groups that change a decision without being quoted in it (a sale's wording
 #: makes a post promotion; a pointer to help keeps a condolence from being empty; a
 #: notice is said to be one, its words are not listed)
-_UNCITED = frozenset({("phrase", "promotion"), ("phrase", "offer"), ("phrase", "help"),
-                      ("phrase", "operational")})
+_UNCITED = frozenset(
+    {("phrase", "promotion"), ("phrase", "offer"), ("phrase", "help"), ("phrase", "operational")}
+)
 _NO_GROUPS: frozenset[tuple[str, str]] = frozenset()
 _NO_COMBOS: Mapping[str, frozenset[str]] = {}
 #: the phrase groups a reason quotes, read in every post (see `Judge.judge`)
@@ -140,8 +141,7 @@ class Judge:
         self._playbook_for = playbook_for
         self._languages = frozenset(available_languages())
         self._plans: dict[tuple[str, str, str | None], _Plan | None] = {}
-        self._matchers: dict[tuple[tuple[str, ...], frozenset[str], tuple[str, ...]],
-                             Matcher] = {}
+        self._matchers: dict[tuple[tuple[str, ...], frozenset[str], tuple[str, ...]], Matcher] = {}
         self._playbooks: dict[str, Playbook] = {}
         self._rule_lists: dict[tuple[int, Severity], list[Rule]] = {}
         self._combos: dict[tuple[str, ...], dict[str, list[frozenset[str]]]] = {}
@@ -162,10 +162,17 @@ class Judge:
         lean = not plan.selling or bool(post.tags & plan.sale_tags)
         matcher = plan.lean if lean else plan.full
         hits = self._read(matcher, post, plan, norm)
-        if hits and lean and (
-                not self._groups(plan, hits, norm)[0] <= _UNCITED or
-                any(h.pattern.label[0] == "cue" and h.pattern.label[1] in plan.triggers
-                    for h in hits)):
+        if (
+            hits
+            and lean
+            and (
+                not self._groups(plan, hits, norm)[0] <= _UNCITED
+                or any(
+                    h.pattern.label[0] == "cue" and h.pattern.label[1] in plan.triggers
+                    for h in hits
+                )
+            )
+        ):
             # Words that stop posts, or the first word of a combo that might: whether the
             # post is also a notice (which may name the event) now matters, so read it
             # again with everything. Most posts find nothing and are read once.
@@ -186,7 +193,8 @@ class Judge:
         decision = self._wordless.get(key)
         if decision is None:
             decision = self._wordless[key] = combine(
-                self._reasons(post, plan, matcher, hits, norm, groups, combos))
+                self._reasons(post, plan, matcher, hits, norm, groups, combos)
+            )
         return decision
 
     @staticmethod
@@ -224,31 +232,47 @@ class Judge:
         langs = self._lexicon_langs(lang)
         own = (lang or "").split("-")[0]
         layers = frozenset().union(*(playbook.layers_of(c.category) for c in self.crises))
-        close_to = frozenset(c.id for c in crises if any(
-            playbook.sector_is_close(s, c.category, playbook.contexts_of(c.category,
-                                                                         c.contexts))
-            for s in brand.sectors))
+        close_to = frozenset(
+            c.id
+            for c in crises
+            if any(
+                playbook.sector_is_close(
+                    s, c.category, playbook.contexts_of(c.category, c.contexts)
+                )
+                for s in brand.sectors
+            )
+        )
         # Whether a post with no word that stops posts could still be stopped for what it
         # sells: operations are not normal, or the brand is close to an event at a
         # severity where that counts (rules 1 and 3).
-        selling = any(c.ops is not Ops.NORMAL or (
-            c.id in close_to and playbook.applies("sector-proximity", c.severity))
-            for c in crises)
-        return _Plan(crises=crises, playbook=playbook, langs=langs,
-                     full=self._matcher(langs, layers, PHRASE_GROUPS),
-                     lean=self._matcher(langs, layers, _CITED_GROUPS),
-                     selling=selling, sale_tags=playbook.tags.promotion,
-                     triggers=first_cue_names(langs, _CITED_GROUPS),
-                     layers=frozenset().union(*(playbook.layers_of(c.category)
-                                                for c in crises)),
-                     telling=(playbook.tags.promotion | playbook.tags.automated_sequence |
-                              playbook.tags.service),
-                     closed=any(c.ops is Ops.CLOSED for c in crises), close_to=close_to,
-                     borrows=own != LINGUA_FRANCA, own_lang=own,
-                     accents=own in langs and load_lexicon(own).morphology.accents)
+        selling = any(
+            c.ops is not Ops.NORMAL
+            or (c.id in close_to and playbook.applies("sector-proximity", c.severity))
+            for c in crises
+        )
+        return _Plan(
+            crises=crises,
+            playbook=playbook,
+            langs=langs,
+            full=self._matcher(langs, layers, PHRASE_GROUPS),
+            lean=self._matcher(langs, layers, _CITED_GROUPS),
+            selling=selling,
+            sale_tags=playbook.tags.promotion,
+            triggers=first_cue_names(langs, _CITED_GROUPS),
+            layers=frozenset().union(*(playbook.layers_of(c.category) for c in crises)),
+            telling=(
+                playbook.tags.promotion | playbook.tags.automated_sequence | playbook.tags.service
+            ),
+            closed=any(c.ops is Ops.CLOSED for c in crises),
+            close_to=close_to,
+            borrows=own != LINGUA_FRANCA,
+            own_lang=own,
+            accents=own in langs and load_lexicon(own).morphology.accents,
+        )
 
-    def _groups(self, plan: _Plan, hits: list[Hit], norm: str
-                ) -> tuple[frozenset[Label], Mapping[str, frozenset[str]]]:
+    def _groups(
+        self, plan: _Plan, hits: list[Hit], norm: str
+    ) -> tuple[frozenset[Label], Mapping[str, frozenset[str]]]:
         """What the hits tell the rules: keywords, the idioms and event words of layers
         these crises make sensitive, and phrase groups (a combo's cues all present);
         with, for each group a combo gave, the combo."""
@@ -296,16 +320,30 @@ class Judge:
             if possible:
                 choices.append((group, tuple(possible)))
         fixed = all(not needed for _, possible in choices for _, needed in possible)
-        return _Reading(frozenset(groups), tuple(choices),
-                        {g: possible[0][0] for g, possible in choices} if fixed else None)
+        return _Reading(
+            frozenset(groups),
+            tuple(choices),
+            {g: possible[0][0] for g, possible in choices} if fixed else None,
+        )
 
-    def _reasons(self, post: PostFacts, plan: _Plan, matcher: Matcher, hits: list[Hit],
-                 norm: str, groups: frozenset[Label], combos: Mapping[str, frozenset[str]]
-                 ) -> list[Reason]:
+    def _reasons(
+        self,
+        post: PostFacts,
+        plan: _Plan,
+        matcher: Matcher,
+        hits: list[Hit],
+        norm: str,
+        groups: frozenset[Label],
+        combos: Mapping[str, frozenset[str]],
+    ) -> list[Reason]:
         grouped = group_by_label(hits)
         combo_hits = _combo_hits(grouped, combos)
-        phrases = {g: (*grouped.get(("phrase", g), ()), *combo_hits.get(g, ()))
-                   if ("phrase", g) in groups else () for g in PHRASE_GROUPS}
+        phrases = {
+            g: (*grouped.get(("phrase", g), ()), *combo_hits.get(g, ()))
+            if ("phrase", g) in groups
+            else ()
+            for g in PHRASE_GROUPS
+        }
 
         def locate(wanted: Sequence[Hit]) -> tuple[Found, ...]:
             # only the hits a reason quotes are placed in the text: most hits are cues
@@ -314,22 +352,30 @@ class Judge:
                 return ()
             keys = {(h.pattern.label, h.pattern.text) for h in wanted}
             chosen = [h for h in hits if (h.pattern.label, h.pattern.text) in keys]
-            return _outermost([f for f in matcher.locate(post.text, post.lang, chosen, norm)
-                               if (f.label, f.pattern) in keys])
+            return _outermost(
+                [
+                    f
+                    for f in matcher.locate(post.text, post.lang, chosen, norm)
+                    if (f.label, f.pattern) in keys
+                ]
+            )
 
         playbook = plan.playbook
         reasons: list[Reason] = []
         for crisis in plan.crises:
             layers = playbook.layers_of(crisis.category)
-            ctx = Context(post=post, crisis=crisis, playbook=playbook,
-                          keywords=grouped.get(("keyword", str(crisis.id)), ()),
-                          idioms=[h for layer in layers
-                                  for h in grouped.get(("idiom", layer), ())],
-                          literal=[h for layer in layers
-                                   for h in grouped.get(("event", layer), ())],
-                          phrases=phrases, close=crisis.id in plan.close_to, locate=locate)
-            reasons += [r for rule in self._rules(playbook, crisis)
-                        if (r := rule(ctx)) is not None]
+            ctx = Context(
+                post=post,
+                crisis=crisis,
+                playbook=playbook,
+                keywords=grouped.get(("keyword", str(crisis.id)), ()),
+                idioms=[h for layer in layers for h in grouped.get(("idiom", layer), ())],
+                literal=[h for layer in layers for h in grouped.get(("event", layer), ())],
+                phrases=phrases,
+                close=crisis.id in plan.close_to,
+                locate=locate,
+            )
+            reasons += [r for rule in self._rules(playbook, crisis) if (r := rule(ctx)) is not None]
         return reasons
 
     def _combo_table(self, langs: tuple[str, ...]) -> dict[str, list[frozenset[str]]]:
@@ -350,8 +396,10 @@ class Judge:
         rules = self._rule_lists.get(key)
         if rules is None:
             rules = self._rule_lists[key] = [
-                rule for rule_id, rule in RULES.items()
-                if playbook.applies(rule_id, crisis.severity)]
+                rule
+                for rule_id, rule in RULES.items()
+                if playbook.applies(rule_id, crisis.severity)
+            ]
         return rules
 
     def _lexicon_langs(self, lang: str | None) -> tuple[str, ...]:
@@ -360,8 +408,9 @@ class Judge:
             return tuple(sorted({base, LINGUA_FRANCA}))
         return tuple(sorted(self._languages))  # unknown language: every lexicon
 
-    def _matcher(self, langs: tuple[str, ...], layers: frozenset[str],
-                 groups: tuple[str, ...]) -> Matcher:
+    def _matcher(
+        self, langs: tuple[str, ...], layers: frozenset[str], groups: tuple[str, ...]
+    ) -> Matcher:
         """The automaton for posts in these languages: the layers the crises make
         sensitive (under the brand's playbook), every crisis's keywords, the phrase
         `groups` with their combos' cues (of condolence and donation only the first cue
@@ -370,10 +419,12 @@ class Judge:
         matcher = self._matchers.get(key)
         if matcher is None:
             first = () if groups == PHRASE_GROUPS else _CITED_GROUPS
-            tables = [lexicon_table(lang, tuple(sorted(layers)), groups, first)
-                      for lang in langs]
-            patterns = [p for crisis in self.crises
-                        for p in keyword_patterns(crisis.keywords, str(crisis.id), langs)]
+            tables = [lexicon_table(lang, tuple(sorted(layers)), groups, first) for lang in langs]
+            patterns = [
+                p
+                for crisis in self.crises
+                for p in keyword_patterns(crisis.keywords, str(crisis.id), langs)
+            ]
             matcher = self._matchers[key] = Matcher(patterns, langs, tables=tables)
         return matcher
 
@@ -381,18 +432,22 @@ class Judge:
 _UNPLANNED = object()
 
 
-def _combo_hits(grouped: Mapping[Label, list[Hit]], combos: Mapping[str, frozenset[str]]
-                ) -> dict[str, list[Hit]]:
+def _combo_hits(
+    grouped: Mapping[Label, list[Hit]], combos: Mapping[str, frozenset[str]]
+) -> dict[str, list[Hit]]:
     """For each phrase group a combo gave the post, the cue words that met it."""
     if not combos:
         return {}
     cues = {name: found for (kind, name), found in grouped.items() if kind == "cue"}
-    return {group: [h for c in sorted(combo & cues.keys()) for h in cues[c]]
-            for group, combo in combos.items()}
+    return {
+        group: [h for c in sorted(combo & cues.keys()) for h in cues[c]]
+        for group, combo in combos.items()
+    }
 
 
-def met_combos(table: Mapping[str, list[frozenset[str]]], cues: set[str],
-               builtin: frozenset[str]) -> dict[str, frozenset[str]]:
+def met_combos(
+    table: Mapping[str, list[frozenset[str]]], cues: set[str], builtin: frozenset[str]
+) -> dict[str, frozenset[str]]:
     """The phrase groups whose combos these cues (and the built-in cues found in the
     text) complete, each with the first combo that did."""
     met = {}

@@ -49,24 +49,49 @@ from policies import yaml_text
 from policies.morphology import NO_ENDINGS, SNOWBALL, Endings, stem_variants
 from policies.normalise import located, normalise, one_to_one
 
-CATEGORIES = ("bombing", "shooting", "flood", "hurricane", "earthquake", "wildfire",
-              "transport-accident", "pandemic", "death-of-public-figure", "unrest")
-LAYERS = ("death", "explosion", "weapons", "violence", "fire", "water", "wind", "quake",
-          "collapse", "crash", "disease")
+CATEGORIES = (
+    "bombing",
+    "shooting",
+    "flood",
+    "hurricane",
+    "earthquake",
+    "wildfire",
+    "transport-accident",
+    "pandemic",
+    "death-of-public-figure",
+    "unrest",
+)
+LAYERS = (
+    "death",
+    "explosion",
+    "weapons",
+    "violence",
+    "fire",
+    "water",
+    "wind",
+    "quake",
+    "collapse",
+    "crash",
+    "disease",
+)
 PHRASE_GROUPS = ("condolence", "donation", "operational", "promotion", "offer", "help")
 # Each begins with a digit and looks behind it only then: a pattern that opens with a
 # character class is scanned for it in C, one that opens with a lookbehind is tried at
 # every position (5x slower on a post). Only whether each matches is ever asked.
 #: cues every lexicon may use in combos without listing them, found by pattern rather
 #: than by word: any digit, and a time of day (9:00, 18.30, 8:00-22:00)
-BUILTIN_CUES = {"number": re.compile(r"\d"),
-                # 9:00, 18:30 (an hour not run on from a number or a price); with a dot
-                # only on the quarter hours (18.00), since 12.50 and 9.99 are prices
-                "time": re.compile(r"\d(?<![\d.,]\d)(?:(?<=[01])\d|(?<=2)[0-3])?"
-                                   r"(?::[0-5]\d|\.(?:00|15|30|45))(?!\d)(?![.,]\d)"),
-                # a phone number: at least six digits in groups (0800 555 123, +62 812-555,
-                # 116 111), or a short number after a word for it is the lexicons' business
-                "phone": re.compile(r"\d(?<![\d.,]\d)(?:[ -]?\d){5,}(?![\d.,]\d)")}
+BUILTIN_CUES = {
+    "number": re.compile(r"\d"),
+    # 9:00, 18:30 (an hour not run on from a number or a price); with a dot
+    # only on the quarter hours (18.00), since 12.50 and 9.99 are prices
+    "time": re.compile(
+        r"\d(?<![\d.,]\d)(?:(?<=[01])\d|(?<=2)[0-3])?"
+        r"(?::[0-5]\d|\.(?:00|15|30|45))(?!\d)(?![.,]\d)"
+    ),
+    # a phone number: at least six digits in groups (0800 555 123, +62 812-555,
+    # 116 111), or a short number after a word for it is the lexicons' business
+    "phone": re.compile(r"\d(?<![\d.,]\d)(?:[ -]?\d){5,}(?![\d.,]\d)"),
+}
 #: Latin letters with accents, and combining marks: what folding turns into plain letters
 _ACCENTED = re.compile("[\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f]")
 ARABIC_CLITICS = ("و", "ف", "ب", "ل", "ك", "ال", "وال", "بال", "فال", "كال", "لل")
@@ -108,8 +133,9 @@ class Morphology(_Strict):
     @classmethod
     def _known_stemmer(cls, value: str | None) -> str | None:
         if value is not None and value not in SNOWBALL:
-            raise ValueError(f"unknown Snowball stemmer {value!r}; known: "
-                             f"{', '.join(sorted(SNOWBALL))}")
+            raise ValueError(
+                f"unknown Snowball stemmer {value!r}; known: {', '.join(sorted(SNOWBALL))}"
+            )
         return value
 
 
@@ -145,8 +171,10 @@ class Lexicon(_Strict):
             for combo in combos:
                 unknown = [c for c in combo if c not in known]
                 if unknown or not combo:
-                    raise ValueError(f"combos.{group}: unknown cue(s) {unknown}; cues are "
-                                     f"{', '.join(sorted(known))}")
+                    raise ValueError(
+                        f"combos.{group}: unknown cue(s) {unknown}; cues are "
+                        f"{', '.join(sorted(known))}"
+                    )
 
     @property
     def endings(self) -> Endings:
@@ -185,8 +213,7 @@ def load_lexicon(lang: str) -> Lexicon:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         message = first["msg"].removeprefix("Value error, ")
-        raise LexiconError(f"lexicons/{lang}.yaml: {where or '(top level)'}: {message}") \
-            from None
+        raise LexiconError(f"lexicons/{lang}.yaml: {where or '(top level)'}: {message}") from None
 
 
 @cache
@@ -282,8 +309,13 @@ class Found:
     origin: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        out = {"text": self.text, "start": self.start, "end": self.end,
-               "source": ":".join(self.label), "pattern": self.pattern}
+        out = {
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "source": ":".join(self.label),
+            "pattern": self.pattern,
+        }
         if self.origin is not None:
             out["keyword"] = self.origin
         return out
@@ -305,8 +337,13 @@ class Matcher:
     keyword) takes the endings of any of them.
     """
 
-    def __init__(self, patterns: Iterable[Pattern], langs: Iterable[str] = (), *,
-                 tables: Iterable[Mapping[str, _Value]] = ()) -> None:
+    def __init__(
+        self,
+        patterns: Iterable[Pattern],
+        langs: Iterable[str] = (),
+        *,
+        tables: Iterable[Mapping[str, _Value]] = (),
+    ) -> None:
         """`tables` are patterns already keyed (`lexicon_table`), read before `patterns`."""
         self._automaton = ahocorasick.Automaton()
         langs = tuple(langs)
@@ -366,22 +403,28 @@ class Matcher:
                     stop = end + 1
                     while stop < size and norm[stop].isalnum():
                         stop += 1
-                    if not endings.accepts(norm[end + 1:stop]):
+                    if not endings.accepts(norm[end + 1 : stop]):
                         continue
                 out.append(new(Hit, (pattern, begin, end + 1)))
                 if hashtag and pattern.in_hashtag:
                     hashtags = True
         if hashtags:
-            out = self._in_hashtags(text, out) if text is not None and "#" in text else \
-                [h for h in out if not h.pattern.in_hashtag]
+            out = (
+                self._in_hashtags(text, out)
+                if text is not None and "#" in text
+                else [h for h in out if not h.pattern.in_hashtag]
+            )
         return out
 
     def _in_hashtags(self, text: str, hits: list[Hit]) -> list[Hit]:
         """Keep a hashtag-only match only where a hashtag starts with it: a keyword
         begins #BostonMarathon, not Bostonka."""
         where = located(text)[1]
-        return [h for h in hits if not h.pattern.in_hashtag or
-                (where[h.start] > 0 and text[where[h.start] - 1] == "#")]
+        return [
+            h
+            for h in hits
+            if not h.pattern.in_hashtag or (where[h.start] > 0 and text[where[h.start] - 1] == "#")
+        ]
 
     def spelled(self, text: str, foreign: str, hits: list[Hit]) -> list[Hit]:
         """Drop matches of `foreign` patterns (English ones in a Czech post) where the
@@ -395,7 +438,7 @@ class Matcher:
             if hit.pattern.lang == foreign and hit.pattern.core.isascii():
                 if where is None:
                     where = located(text)[1]
-                if not text[where[hit.start]:where[hit.end - 1] + 1].isascii():
+                if not text[where[hit.start] : where[hit.end - 1] + 1].isascii():
                     continue
             kept.append(hit)
         return kept
@@ -415,14 +458,15 @@ class Matcher:
             if typed and typed not in folded:  # spelled as typed somewhere: agrees
                 if where is None:
                     where = located(text)[1]
-                found = text[where[hit.start]:where[hit.end - 1] + 1]
+                found = text[where[hit.start] : where[hit.end - 1] + 1]
                 if not _agree(typed, unicodedata.normalize("NFC", found).casefold()):
                     continue
             kept.append(hit)
         return kept
 
-    def locate(self, text: str, lang: str | None, hits: list[Hit],
-               norm: str | None = None) -> list[Found]:
+    def locate(
+        self, text: str, lang: str | None, hits: list[Hit], norm: str | None = None
+    ) -> list[Found]:
         """Map hits in `norm` (the text normalised) back to the original text."""
         norm = norm if norm is not None else normalise(text, lang)
         where: Sequence[int]
@@ -443,8 +487,16 @@ class Matcher:
             if hit.pattern.stem:
                 while end < len(text) and (text[end].isalnum() or _continues(text[end])):
                     end += 1
-            out.append(Found(hit.pattern.label, hit.pattern.text, text[start:end],
-                             start, end, hit.pattern.origin))
+            out.append(
+                Found(
+                    hit.pattern.label,
+                    hit.pattern.text,
+                    text[start:end],
+                    start,
+                    end,
+                    hit.pattern.origin,
+                )
+            )
         return out
 
 
@@ -453,8 +505,9 @@ class Matcher:
 _Entry = tuple["Pattern", int, int, Endings]
 
 
-def _add_entries(entries: dict[str, list[_Entry]], patterns: Iterable[Pattern],
-                 shared: Endings, names: Endings) -> None:
+def _add_entries(
+    entries: dict[str, list[_Entry]], patterns: Iterable[Pattern], shared: Endings, names: Endings
+) -> None:
     """Key `patterns` into `entries`; a pattern of no language takes `shared` endings
     (`names` for a keyword)."""
     for pattern in patterns:
@@ -484,19 +537,28 @@ def _value(key: str, found: Sequence[_Entry]) -> _Value:
     all share, checked once per occurrence (most occurrences, `rice` in `price`, fail at
     the word start of every pattern): all need a word start, all end at a word end, one
     counts only at a hashtag's start."""
-    return (len(key), tuple(found), all(entry[1] == _WORD_START for entry in found),
-            all(entry[2] == _WORD_END for entry in found),
-            any(entry[0].in_hashtag for entry in found))
+    return (
+        len(key),
+        tuple(found),
+        all(entry[1] == _WORD_START for entry in found),
+        all(entry[2] == _WORD_END for entry in found),
+        any(entry[0].in_hashtag for entry in found),
+    )
 
 
 @lru_cache(maxsize=256)
-def lexicon_table(lang: str, layers: tuple[str, ...], groups: tuple[str, ...],
-                  first_cues: tuple[str, ...] = ()) -> Mapping[str, _Value]:
+def lexicon_table(
+    lang: str, layers: tuple[str, ...], groups: tuple[str, ...], first_cues: tuple[str, ...] = ()
+) -> Mapping[str, _Value]:
     """One language's `lexicon_patterns`, keyed for a Matcher: worked out once per
     process, since every Judge (one per crisis epoch) reads the same lexicons."""
     entries: dict[str, list[_Entry]] = {}
-    _add_entries(entries, lexicon_patterns([lang], layers=layers, groups=groups,
-                                           first_cues=first_cues), NO_ENDINGS, NO_ENDINGS)
+    _add_entries(
+        entries,
+        lexicon_patterns([lang], layers=layers, groups=groups, first_cues=first_cues),
+        NO_ENDINGS,
+        NO_ENDINGS,
+    )
     return {key: _value(key, found) for key, found in entries.items()}
 
 
@@ -559,9 +621,13 @@ def _is_arabic(char: str) -> bool:
     return "\u0600" <= char <= "\u06ff"
 
 
-def lexicon_patterns(langs: Iterable[str], *, layers: Iterable[str] = LAYERS,
-                     groups: Iterable[str] = PHRASE_GROUPS,
-                     first_cues: Iterable[str] = ()) -> list[Pattern]:
+def lexicon_patterns(
+    langs: Iterable[str],
+    *,
+    layers: Iterable[str] = LAYERS,
+    groups: Iterable[str] = PHRASE_GROUPS,
+    first_cues: Iterable[str] = (),
+) -> list[Pattern]:
     """Patterns for these languages: the literal words and idioms of `layers`, the phrase
     `groups` and the cue words of their combos; for the groups in `first_cues`, only the
     first cue of each combo (enough to tell that a combo may be complete: a giving verb,
@@ -577,8 +643,12 @@ def lexicon_patterns(langs: Iterable[str], *, layers: Iterable[str] = LAYERS,
                 out += [Pattern(p, ("idiom", name), lang) for p in layer.idioms]
         for group in groups:
             out += [Pattern(p, ("phrase", group), lang) for p in lexicon.phrases.get(group, ())]
-        wanted = {c for g in groups for combo in lexicon.combos.get(g, ())
-                  for c in (combo[:1] if g in first else combo)}
+        wanted = {
+            c
+            for g in groups
+            for combo in lexicon.combos.get(g, ())
+            for c in (combo[:1] if g in first else combo)
+        }
         for cue in sorted(wanted & set(lexicon.cues)):
             out += [Pattern(p, ("cue", cue), lang) for p in lexicon.cues[cue]]
     return out
@@ -586,8 +656,13 @@ def lexicon_patterns(langs: Iterable[str], *, layers: Iterable[str] = LAYERS,
 
 def first_cue_names(langs: Iterable[str], groups: Iterable[str]) -> frozenset[str]:
     """The cue that opens each combo of these groups, in these languages."""
-    return frozenset(combo[0] for lang in langs for g in groups
-                     for combo in load_lexicon(lang).combos.get(g, ()) if combo)
+    return frozenset(
+        combo[0]
+        for lang in langs
+        for g in groups
+        for combo in load_lexicon(lang).combos.get(g, ())
+        if combo
+    )
 
 
 def combos_for(langs: Iterable[str]) -> dict[str, list[frozenset[str]]]:
@@ -606,8 +681,9 @@ def combos_for(langs: Iterable[str]) -> dict[str, list[frozenset[str]]]:
 _SHORT = 3
 
 
-def keyword_patterns(keywords: Iterable[str], label: str,
-                     langs: Iterable[str] = ()) -> list[Pattern]:
+def keyword_patterns(
+    keywords: Iterable[str], label: str, langs: Iterable[str] = ()
+) -> list[Pattern]:
     """The event's own words. A keyword matches at a word start and may take the endings
     of the post's language (Boston -> Bostonu, Bostonian); in each of `langs` it also
     matches under its Snowball stem and that language's stem changes (Praha -> Praze).
@@ -622,15 +698,15 @@ def keyword_patterns(keywords: Iterable[str], label: str,
             out.append(Pattern(text, ("keyword", label), None, text))  # NYC is not NYCE
             continue
         out.append(Pattern(text + "~", ("keyword", label), None, text))
-        out.append(Pattern(text.lstrip("#") + "*", ("keyword", label), None, text,
-                           in_hashtag=True))
+        out.append(Pattern(text.lstrip("#") + "*", ("keyword", label), None, text, in_hashtag=True))
         whole = normalise(text.lstrip("#"))
         for lang in langs:
             morphology = load_lexicon(lang).morphology
             if not morphology.name_stems:
                 continue
-            for variant in stem_variants(text.lstrip("#"), morphology.stemmer,
-                                         morphology.alternations, morphology.fleeting):
+            for variant in stem_variants(
+                text.lstrip("#"), morphology.stemmer, morphology.alternations, morphology.fleeting
+            ):
                 if variant != whole:
                     out.append(Pattern(variant + "~", ("keyword", label), lang, text))
     return out

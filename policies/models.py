@@ -48,8 +48,13 @@ class Action(StrEnum):
         return _ACTION_RANK[self]
 
 
-_ACTION_RANK = {Action.PUBLISH: 0, Action.PAUSE: 1, Action.HOLD: 2, Action.REWRITE: 2,
-                Action.BLOCK: 3}
+_ACTION_RANK = {
+    Action.PUBLISH: 0,
+    Action.PAUSE: 1,
+    Action.HOLD: 2,
+    Action.REWRITE: 2,
+    Action.BLOCK: 3,
+}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -103,8 +108,13 @@ class Reason:
     proposed_text: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"rule": self.rule, "action": self.action.value, "advice": self.advice,
-                "crisis": self.crisis, "matches": [m.to_json() for m in self.matches]}
+        return {
+            "rule": self.rule,
+            "action": self.action.value,
+            "advice": self.advice,
+            "crisis": self.crisis,
+            "matches": [m.to_json() for m in self.matches],
+        }
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -146,8 +156,11 @@ class Decision:
         return self.action is not Action.PUBLISH
 
     def to_json(self) -> dict[str, Any]:
-        return {"action": self.action.value, "reasons": [r.to_json() for r in self.reasons],
-                "proposed_text": self.proposed_text}
+        return {
+            "action": self.action.value,
+            "reasons": [r.to_json() for r in self.reasons],
+            "proposed_text": self.proposed_text,
+        }
 
 
 PUBLISH = Decision(action=Action.PUBLISH)
@@ -164,8 +177,9 @@ def combine(reasons: list[Reason]) -> Decision:
     if top == 0:
         return Decision(action=Action.PUBLISH, reasons=ordered)
     if top == Action.HOLD.rank:
-        proposal = next((r.proposed_text for r in ordered
-                         if r.action.rank == top and r.proposed_text), None)
+        proposal = next(
+            (r.proposed_text for r in ordered if r.action.rank == top and r.proposed_text), None
+        )
         action = Action.REWRITE if proposal else Action.HOLD
         return Decision(action=action, reasons=ordered, proposed_text=proposal)
     return Decision(action=ordered[0].action, reasons=ordered)

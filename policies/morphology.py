@@ -49,8 +49,10 @@ class Endings:
             return True
         if budget == 0 or len(rest) > self._longest * budget:
             return False
-        return any(rest[:n] in self.suffixes and self._split(rest[n:], budget - 1)
-                   for n in range(1, min(len(rest), self._longest) + 1))
+        return any(
+            rest[:n] in self.suffixes and self._split(rest[n:], budget - 1)
+            for n in range(1, min(len(rest), self._longest) + 1)
+        )
 
     def __or__(self, other: Endings) -> Endings:
         return Endings(self.suffixes | other.suffixes, max(self.stack, other.stack))
@@ -70,9 +72,12 @@ def stem(word: str, algorithm: str | None) -> str:
     return found.stemWord(word) if found is not None else word
 
 
-def stem_variants(word: str, algorithm: str | None,
-                  alternations: Mapping[str, Iterable[str]] = {},
-                  fleeting: Iterable[str] = ()) -> set[str]:
+def stem_variants(
+    word: str,
+    algorithm: str | None,
+    alternations: Mapping[str, Iterable[str]] = {},
+    fleeting: Iterable[str] = (),
+) -> set[str]:
     """Normalised stems under which a name's inflected forms may appear.
 
     The Snowball stem of each word; where the language alternates the stem's last
@@ -86,7 +91,7 @@ def stem_variants(word: str, algorithm: str | None,
     *head, last = words
     whole = normalise(last)
     base = stem(last, algorithm)
-    cut = whole[len(normalise(base)):]
+    cut = whole[len(normalise(base)) :]
     if not whole.startswith(normalise(base)) or any(c not in _VOWELS for c in cut):
         # Only a final vowel is an ending to take off a name (Praha, Москва, Казань): a
         # stemmer that also cut consonants (Ростов -> рост, the word for growth) or

@@ -32,19 +32,38 @@ _WORD = re.compile(r"\S+")
 # marks and format characters: accents, harakat, stress marks, tatweel, ZWJ, VS16
 # marks and format characters folding drops: accents, harakat, stress marks, tatweel,
 # soft hyphen, zero-width and direction marks, variation selectors, BOM
-_DROP_RANGES = [(0x0300, 0x036F), (0x0483, 0x0489), (0x0591, 0x05C7), (0x0610, 0x061A),
-                (0x064B, 0x065F), (0x0670, 0x0670), (0x06D6, 0x06ED), (0x0640, 0x0640),
-                (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F),
-                (0x00AD, 0x00AD), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064),
-                (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF)]
+_DROP_RANGES = [
+    (0x0300, 0x036F),
+    (0x0483, 0x0489),
+    (0x0591, 0x05C7),
+    (0x0610, 0x061A),
+    (0x064B, 0x065F),
+    (0x0670, 0x0670),
+    (0x06D6, 0x06ED),
+    (0x0640, 0x0640),
+    (0x1AB0, 0x1AFF),
+    (0x1DC0, 0x1DFF),
+    (0x20D0, 0x20FF),
+    (0xFE20, 0xFE2F),
+    (0x00AD, 0x00AD),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x2064),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+]
 _DROP = re.compile("[" + "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in _DROP_RANGES) + "]")
 #: the same characters as a set, for checks one character at a time
 _DROPPED = frozenset(chr(c) for a, b in _DROP_RANGES for c in range(a, b + 1))
 #: NFKD splits й into и and a breve, which is a letter of its own here; other marks on
 #: the same letter may come between them (canonical order), so look past those
 _BREVE = re.compile("([\u0438\u0418])((?:(?!\u0306)" + _DROP.pattern + ")*)\u0306")
-_REPLACE = {**{c: " " for c in _SPACE_LIKE}, **{c: "'" for c in _APOSTROPHES},
-            "\u0671": "\u0627", "\u0649": "\u064a"}
+_REPLACE = {
+    **{c: " " for c in _SPACE_LIKE},
+    **{c: "'" for c in _APOSTROPHES},
+    "\u0671": "\u0627",
+    "\u0649": "\u064a",
+}
 _ASCII_REPLACE = [(c, r) for c, r in _REPLACE.items() if c.isascii()]
 
 
@@ -126,7 +145,7 @@ def _located(text: str, lang: str | None) -> tuple[str, Sequence[int]]:
                 parts.append(" ")
                 where.append(positions[part.start()])
             parts.append(part.group())
-            where.extend(positions[part.start():part.end()])
+            where.extend(positions[part.start() : part.end()])
     return "".join(parts), where
 
 
@@ -143,8 +162,11 @@ def word_offsets(folded: str) -> Sequence[int]:
     shifts = [removed] if removed else []
     # a text whose only whitespace is the space (no newline, no NBSP) has its runs found
     # with `str.find`, several times faster than a `\s` pattern
-    runs = _space_runs(folded, removed) if body.isprintable() else \
-        (run.span() for run in _WHITESPACE_RUNS.finditer(folded, removed))
+    runs = (
+        _space_runs(folded, removed)
+        if body.isprintable()
+        else (run.span() for run in _WHITESPACE_RUNS.finditer(folded, removed))
+    )
     for begin, end in runs:
         removed += end - begin - 1
         starts.append(end - removed)  # where the text after the run lands in the norm
@@ -173,8 +195,7 @@ class _Shifted(Sequence[int]):
     bisection over the few places where runs were cut); a space points at the word
     after it."""
 
-    def __init__(self, folded: str, length: int, starts: list[int], shifts: list[int]
-                 ) -> None:
+    def __init__(self, folded: str, length: int, starts: list[int], shifts: list[int]) -> None:
         self._folded = folded
         self._length = length
         self._starts = starts

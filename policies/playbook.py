@@ -30,8 +30,16 @@ DEFAULT = PLAYBOOKS / "default.yaml"
 PARTS = (PLAYBOOKS / "sectors.yaml", PLAYBOOKS / "contexts.yaml")
 #: every file the default playbook is read from
 DEFAULT_FILES = (DEFAULT, *PARTS)
-RULES = ("follow-the-business", "sensitive-words", "sector-proximity", "empty-condolence",
-         "newsjacking", "donation-boast", "operational-notice", "slow-automation")
+RULES = (
+    "follow-the-business",
+    "sensitive-words",
+    "sector-proximity",
+    "empty-condolence",
+    "newsjacking",
+    "donation-boast",
+    "operational-notice",
+    "slow-automation",
+)
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -58,8 +66,10 @@ class Tags(_Strict):
     def model_post_init(self, _context: Any) -> None:
         unknown = sorted(set(self.aliases) - set(self.vocabulary))
         if unknown:
-            raise ValueError(f"tags.aliases: {', '.join(unknown)} is not a tag of "
-                             "promotion, service, automated_sequence or other")
+            raise ValueError(
+                f"tags.aliases: {', '.join(unknown)} is not a tag of "
+                "promotion, service, automated_sequence or other"
+            )
 
     @cached_property
     def vocabulary(self) -> dict[str, str]:
@@ -108,8 +118,25 @@ class Tags(_Strict):
         return list(dict.fromkeys(self.known[c] for c in close))[:n]
 
 
-_NEGATIONS = frozenset({"no", "non", "not", "without", "anti", "ne", "bez", "не", "без",
-                        "tanpa", "bukan", "yox", "deyil", "لا", "بدون"})
+_NEGATIONS = frozenset(
+    {
+        "no",
+        "non",
+        "not",
+        "without",
+        "anti",
+        "ne",
+        "bez",
+        "не",
+        "без",
+        "tanpa",
+        "bukan",
+        "yox",
+        "deyil",
+        "لا",
+        "بدون",
+    }
+)
 
 
 def fold_tag(tag: str) -> str:
@@ -128,8 +155,9 @@ class CategorySpec(_Strict):
     def _known_layers(cls, value: frozenset[str]) -> frozenset[str]:
         unknown = sorted(value - set(LAYERS))
         if unknown:
-            raise ValueError(f"unknown layer(s) {', '.join(unknown)}; layers are "
-                             f"{', '.join(LAYERS)}")
+            raise ValueError(
+                f"unknown layer(s) {', '.join(unknown)}; layers are {', '.join(LAYERS)}"
+            )
         return value
 
 
@@ -188,9 +216,11 @@ class Playbook(_Strict):
         unknown = sorted(set(value) - set(CATEGORIES))
         missing = sorted(set(CATEGORIES) - set(value))
         if unknown or missing:
-            raise ValueError(f"categories must be exactly {', '.join(CATEGORIES)}"
-                             f"{'; unknown: ' + ', '.join(unknown) if unknown else ''}"
-                             f"{'; missing: ' + ', '.join(missing) if missing else ''}")
+            raise ValueError(
+                f"categories must be exactly {', '.join(CATEGORIES)}"
+                f"{'; unknown: ' + ', '.join(unknown) if unknown else ''}"
+                f"{'; missing: ' + ', '.join(missing) if missing else ''}"
+            )
         return value
 
     @field_validator("rules", mode="before")
@@ -199,8 +229,7 @@ class Playbook(_Strict):
         # before the entries are checked, so a misspelt rule reads as one
         unknown = sorted(set(value) - set(RULES)) if isinstance(value, dict) else []
         if unknown:
-            raise ValueError(f"unknown rule(s) {', '.join(unknown)}; rules are "
-                             f"{', '.join(RULES)}")
+            raise ValueError(f"unknown rule(s) {', '.join(unknown)}; rules are {', '.join(RULES)}")
         return value
 
     @field_validator("rules")
@@ -224,8 +253,10 @@ class Playbook(_Strict):
         for key, sector in self.sectors.items():
             unknown = sorted(set(sector.categories) - set(CATEGORIES))
             if unknown:
-                raise ValueError(f"sectors.{key}.categories: unknown {', '.join(unknown)}; "
-                                 f"categories are {', '.join(CATEGORIES)}")
+                raise ValueError(
+                    f"sectors.{key}.categories: unknown {', '.join(unknown)}; "
+                    f"categories are {', '.join(CATEGORIES)}"
+                )
 
     def _check_tree(self) -> None:
         for key in self.sectors:
@@ -235,8 +266,9 @@ class Playbook(_Strict):
                 if parent not in self.sectors:
                     raise ValueError(f"sectors.{seen[-1]}.parent: unknown sector {parent!r}")
                 if parent in seen:
-                    raise ValueError(f"sectors.{key}.parent: a loop ({' -> '.join(seen)} "
-                                     f"-> {parent})")
+                    raise ValueError(
+                        f"sectors.{key}.parent: a loop ({' -> '.join(seen)} -> {parent})"
+                    )
                 seen.append(parent)
                 parent = self.sectors[parent].parent
 
@@ -274,8 +306,10 @@ class Playbook(_Strict):
 
     def sector_is_close(self, sector: str, category: str, contexts: frozenset[str]) -> bool:
         """Rule 3: the sector, or one above it, is close to this kind of event."""
-        return any(category in self.sectors[s].categories or self.sectors[s].contexts & contexts
-                   for s in self.lineage(sector))
+        return any(
+            category in self.sectors[s].categories or self.sectors[s].contexts & contexts
+            for s in self.lineage(sector)
+        )
 
     @cached_property
     def sector_names(self) -> Taxonomy:

@@ -37,8 +37,7 @@ class Context:
     @cached_property
     def selling(self) -> bool:
         """Tagged as promotion, or selling in so many words: a sale, a price, a discount."""
-        return bool(self.post.tags & self.playbook.tags.promotion or
-                    self.phrases.get("promotion"))
+        return bool(self.post.tags & self.playbook.tags.promotion or self.phrases.get("promotion"))
 
     @cached_property
     def promotion(self) -> bool:
@@ -48,9 +47,12 @@ class Context:
         booking is not, and 100 000 Kč given to a fund is a boast, not a price."""
         if self.selling:
             return True
-        return bool(self.phrases.get("offer")) and not self.phrases.get("operational") and \
-            not self.phrases.get("donation") and \
-            not self.post.tags & self.playbook.tags.service
+        return (
+            bool(self.phrases.get("offer"))
+            and not self.phrases.get("operational")
+            and not self.phrases.get("donation")
+            and not self.post.tags & self.playbook.tags.service
+        )
 
     @cached_property
     def informs(self) -> bool:
@@ -66,12 +68,23 @@ class Context:
     def sequence(self) -> bool:
         return bool(self.post.tags & self.playbook.tags.automated_sequence)
 
-    def reason(self, rule: str, hits: Sequence[Hit] = (), *, action: Action | None = None,
-               proposed_text: str | None = None) -> Reason:
+    def reason(
+        self,
+        rule: str,
+        hits: Sequence[Hit] = (),
+        *,
+        action: Action | None = None,
+        proposed_text: str | None = None,
+    ) -> Reason:
         spec = self.playbook.rule(rule)
-        return Reason(rule=rule, action=action or spec.action, advice=spec.advice,
-                      matches=self.locate(hits), crisis=self.crisis.id,
-                      proposed_text=proposed_text)
+        return Reason(
+            rule=rule,
+            action=action or spec.action,
+            advice=spec.advice,
+            matches=self.locate(hits),
+            crisis=self.crisis.id,
+            proposed_text=proposed_text,
+        )
 
 
 def follow_the_business(ctx: Context) -> Reason | None:
@@ -80,8 +93,9 @@ def follow_the_business(ctx: Context) -> Reason | None:
     all that and everything else but the operational notices a person writes."""
     ops = ctx.crisis.ops
     automated = ctx.post.automated or ctx.sequence
-    if (ops is Ops.CLOSED and (automated or not ctx.notice)) or \
-            (ops is Ops.REDUCED and (ctx.promotion or automated)):
+    if (ops is Ops.CLOSED and (automated or not ctx.notice)) or (
+        ops is Ops.REDUCED and (ctx.promotion or automated)
+    ):
         return ctx.reason("follow-the-business")
     return None
 
@@ -115,9 +129,11 @@ def newsjacking(ctx: Context) -> Reason | None:
     if not ctx.keywords or not ctx.selling:
         return None
     words = [*ctx.idioms, *ctx.literal]
-    named = [k for k in ctx.keywords
-             if not any(w.start < k.end and k.start < w.end for w in words) and
-             _named_as_typed(ctx, k)]
+    named = [
+        k
+        for k in ctx.keywords
+        if not any(w.start < k.end and k.start < w.end for w in words) and _named_as_typed(ctx, k)
+    ]
     if named:
         return ctx.reason("newsjacking", [*named, *ctx.phrases.get("promotion", ())])
     return None
@@ -139,7 +155,7 @@ def _named_as_typed(ctx: Context, keyword: Hit) -> bool:
         return True
     typed = (keyword.pattern.origin or "").lstrip("#")
     stem = normalise(typed, ctx.post.lang)
-    rest = normalise(match.text, ctx.post.lang)[len(stem):]
+    rest = normalise(match.text, ctx.post.lang)[len(stem) :]
     if rest and (len(stem) < _NAME_WITH_ENDINGS or not one_name_ending(rest, ctx.post.lang)):
         return False
     if typed[:1].isupper():
@@ -184,8 +200,11 @@ def operational_notice(ctx: Context) -> Reason | None:
 def slow_automation(ctx: Context) -> Reason | None:
     """Rule 5: automated sequences pause; from `all_automated_from`, every automated post."""
     spec = ctx.playbook.rule("slow-automation")
-    every = spec.all_automated_from is not None and ctx.post.automated and \
-        ctx.crisis.severity.at_least(spec.all_automated_from)
+    every = (
+        spec.all_automated_from is not None
+        and ctx.post.automated
+        and ctx.crisis.severity.at_least(spec.all_automated_from)
+    )
     return ctx.reason("slow-automation") if ctx.sequence or every else None
 
 

@@ -37,18 +37,84 @@ from policies.normalise import normalise
 STEMMERS = ("english", "russian", "czech", "indonesian", "turkish", "arabic")
 #: a stem shorter than this is too likely to be another word's stem too (care -> car)
 _MIN_STEM = 4
-_SMALL_WORDS = frozenset(normalise(w) for w in (
-    "and", "or", "of", "for", "the", "a", "an", "to", "in", "with", "n",
-    "и", "или", "для", "в", "с", "i", "pro", "na", "v", "s", "se", "dan", "atau",
-    "untuk", "di", "və", "ve", "ya", "üçün", "و", "في", "لل", "من",
-))
+_SMALL_WORDS = frozenset(
+    normalise(w)
+    for w in (
+        "and",
+        "or",
+        "of",
+        "for",
+        "the",
+        "a",
+        "an",
+        "to",
+        "in",
+        "with",
+        "n",
+        "и",
+        "или",
+        "для",
+        "в",
+        "с",
+        "i",
+        "pro",
+        "na",
+        "v",
+        "s",
+        "se",
+        "dan",
+        "atau",
+        "untuk",
+        "di",
+        "və",
+        "ve",
+        "ya",
+        "üçün",
+        "و",
+        "في",
+        "لل",
+        "من",
+    )
+)
 #: words that say "a business" rather than which one
-GENERIC = frozenset(normalise(w) for w in (
-    "shop", "shops", "store", "stores", "retailer", "retail", "boutique", "company", "co",
-    "ltd", "inc", "llc", "group", "business", "services", "online", "local", "brand",
-    "outlet", "studio", "center", "centre", "house", "provider", "chain", "magazin",
-    "магазин", "obchod", "prodejna", "toko", "mağaza", "متجر", "محل",
-))
+GENERIC = frozenset(
+    normalise(w)
+    for w in (
+        "shop",
+        "shops",
+        "store",
+        "stores",
+        "retailer",
+        "retail",
+        "boutique",
+        "company",
+        "co",
+        "ltd",
+        "inc",
+        "llc",
+        "group",
+        "business",
+        "services",
+        "online",
+        "local",
+        "brand",
+        "outlet",
+        "studio",
+        "center",
+        "centre",
+        "house",
+        "provider",
+        "chain",
+        "magazin",
+        "магазин",
+        "obchod",
+        "prodejna",
+        "toko",
+        "mağaza",
+        "متجر",
+        "محل",
+    )
+)
 _ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال", "و")
 _SPLIT = re.compile(r"[^\w]+")
 
@@ -68,7 +134,7 @@ def forms_of(word: str) -> frozenset[str]:
     out = {word}
     for prefix in _ARABIC_PREFIXES:
         if word.startswith(prefix) and len(word) - len(prefix) >= 3:
-            out.add(word[len(prefix):])
+            out.add(word[len(prefix) :])
             break
     for base in list(out):
         for algorithm in STEMMERS:
@@ -95,9 +161,12 @@ class Taxonomy:
     `concepts` maps a concept to the words that mean it in any language.
     """
 
-    def __init__(self, entries: Mapping[str, Iterable[str]],
-                 concepts: Mapping[str, Iterable[str]] | None = None,
-                 depth: Mapping[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        entries: Mapping[str, Iterable[str]],
+        concepts: Mapping[str, Iterable[str]] | None = None,
+        depth: Mapping[str, int] | None = None,
+    ) -> None:
         self.entries = {key: tuple(names) for key, names in entries.items()}
         self.concepts = {key: tuple(words) for key, words in (concepts or {}).items()}
         #: how deep an entry sits in its tree: on a tie the more specific entry wins
@@ -158,8 +227,11 @@ class Taxonomy:
                 if used is None:
                     continue
                 used_words = [left[i] for i in used]
-                rank = (sum(words[i] not in GENERIC for i in used_words), len(wanted),
-                        self.depth.get(key, 0))
+                rank = (
+                    sum(words[i] not in GENERIC for i in used_words),
+                    len(wanted),
+                    self.depth.get(key, 0),
+                )
                 if best is None or rank > best[3]:
                     best = (key, wanted, used_words, rank)
             if best is None or (found and all(words[i] in GENERIC for i in best[2])):
@@ -177,19 +249,30 @@ class Taxonomy:
         stemmers' version)."""
         digest = hashlib.sha256(code.encode())
         # in their order: the index lists names in the order of the entries
-        digest.update(json.dumps([list(self.entries.items()), list(self.concepts.items()),
-                                  list(self.depth.items()), STEMMERS],
-                                 ensure_ascii=False).encode())
+        digest.update(
+            json.dumps(
+                [
+                    list(self.entries.items()),
+                    list(self.concepts.items()),
+                    list(self.depth.items()),
+                    STEMMERS,
+                ],
+                ensure_ascii=False,
+            ).encode()
+        )
         return digest.hexdigest()[:32]
 
     def index(self) -> dict[str, Any]:
         """What reading every name costs (thousands of words under six stemmers), as
         plain JSON data."""
         exact, stems = self._concept_of
-        return {"exact": {w: sorted(c) for w, c in exact.items()},
-                "stems": {w: sorted(c) for w, c in stems.items()},
-                "names": [[key, name, [sorted(t) for t in tokens]]
-                          for key, name, tokens in self._names]}
+        return {
+            "exact": {w: sorted(c) for w, c in exact.items()},
+            "stems": {w: sorted(c) for w, c in stems.items()},
+            "names": [
+                [key, name, [sorted(t) for t in tokens]] for key, name, tokens in self._names
+            ],
+        }
 
     @property
     def indexed(self) -> bool:
@@ -200,9 +283,11 @@ class Taxonomy:
         """Take an index made by `index()` of a taxonomy with the same fingerprint."""
         self.__dict__["_concept_of"] = (
             {w: set(c) for w, c in index["exact"].items()},
-            {w: set(c) for w, c in index["stems"].items()})
-        self.__dict__["_names"] = [(key, name, [frozenset(t) for t in tokens])
-                                   for key, name, tokens in index["names"]]
+            {w: set(c) for w, c in index["stems"].items()},
+        )
+        self.__dict__["_names"] = [
+            (key, name, [frozenset(t) for t in tokens]) for key, name, tokens in index["names"]
+        ]
 
     def nearest(self, text: str, n: int = 3) -> list[str]:
         """Entries whose names look most like `text`, for a did-you-mean."""

@@ -35,8 +35,12 @@ class _StrictLoader(_BASE):  # type: ignore[misc, valid-type]
             line = key_node.start_mark.line + 1
             if key in seen:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"the key {key!r} is given twice (first on line "
-                    f"{seen[key]}); the second would replace the first", key_node.start_mark)
+                    None,
+                    None,
+                    f"the key {key!r} is given twice (first on line "
+                    f"{seen[key]}); the second would replace the first",
+                    key_node.start_mark,
+                )
             seen[key] = line
         return super().construct_mapping(node, deep=deep)
 
@@ -47,9 +51,10 @@ def read_text(path: Path) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise YamlProblem(f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
-                          "save the file as UTF-8") from None
+        line = data[: exc.start].count(b"\n") + 1
+        raise YamlProblem(
+            f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
+        ) from None
 
 
 def load(text: str, source: str) -> Any:
@@ -60,8 +65,9 @@ def load(text: str, source: str) -> Any:
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, ...)
         line = _line_at(text, exc.position)
         char = exc.character if isinstance(exc.character, str) else chr(exc.character)
-        raise YamlProblem(f"{source}:{line}: not valid YAML (the character "
-                          f"U+{ord(char):04X} is not allowed)") from None
+        raise YamlProblem(
+            f"{source}:{line}: not valid YAML (the character U+{ord(char):04X} is not allowed)"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark else source

@@ -29,10 +29,17 @@ PRODID = "-//Tactful//tactful calendar export//EN"
 #: iCalendar has three event statuses; a post that cannot go out any more is CANCELLED
 #: (dead, expired, retracted too), one waiting on a crisis or a human is TENTATIVE
 _EVENT_STATUS = {
-    Status.QUEUED: "CONFIRMED", Status.PUBLISHING: "CONFIRMED",
-    Status.PUBLISHED: "CONFIRMED", Status.FAILED: "TENTATIVE", Status.PAUSED: "TENTATIVE",
-    Status.HELD: "TENTATIVE", Status.UNKNOWN: "TENTATIVE", Status.CANCELLED: "CANCELLED",
-    Status.DEAD: "CANCELLED", Status.EXPIRED: "CANCELLED", Status.RETRACTED: "CANCELLED",
+    Status.QUEUED: "CONFIRMED",
+    Status.PUBLISHING: "CONFIRMED",
+    Status.PUBLISHED: "CONFIRMED",
+    Status.FAILED: "TENTATIVE",
+    Status.PAUSED: "TENTATIVE",
+    Status.HELD: "TENTATIVE",
+    Status.UNKNOWN: "TENTATIVE",
+    Status.CANCELLED: "CANCELLED",
+    Status.DEAD: "CANCELLED",
+    Status.EXPIRED: "CANCELLED",
+    Status.RETRACTED: "CANCELLED",
 }
 
 
@@ -55,9 +62,16 @@ class CalendarFile:
     events: int
 
 
-def select(config: Config, *, brands: Sequence[str] = (), channels: Sequence[str] = (),
-           since: str | None = None, until: str | None = None, history: bool = False,
-           now: datetime) -> Selection:
+def select(
+    config: Config,
+    *,
+    brands: Sequence[str] = (),
+    channels: Sequence[str] = (),
+    since: str | None = None,
+    until: str | None = None,
+    history: bool = False,
+    now: datetime,
+) -> Selection:
     """Check what the user typed; BadInput naming the option for anything unknown.
     WHEN without an offset is read in config.yaml's time zone, as `post list` does."""
     for brand_id in brands:
@@ -74,15 +88,20 @@ def select(config: Config, *, brands: Sequence[str] = (), channels: Sequence[str
     end = parse_when(until, now=now, tz=tz, what="--until") if until else None
     if start is not None and end is not None and start >= end:
         raise BadInput(f"--until {until!r}: is not after --since {since!r}")
-    return Selection(brands=tuple(brands), channels=tuple(channels), since=start,
-                     until=end, history=history)
+    return Selection(
+        brands=tuple(brands), channels=tuple(channels), since=start, until=end, history=history
+    )
 
 
 def export(store: Store, config: Config, selection: Selection) -> CalendarFile:
     """The selected posts, in time order, as an iCalendar file."""
-    posts = store.list_posts(statuses=() if selection.history else UPCOMING,
-                             brands=selection.brands, channels=selection.channels,
-                             due_after=selection.since, due_before=selection.until)
+    posts = store.list_posts(
+        statuses=() if selection.history else UPCOMING,
+        brands=selection.brands,
+        channels=selection.channels,
+        due_after=selection.since,
+        due_before=selection.until,
+    )
     calendar = build_calendar(posts, config, calendar_name(config, selection))
     return CalendarFile(calendar.to_ical(), len(posts))
 
@@ -90,8 +109,9 @@ def export(store: Store, config: Config, selection: Selection) -> CalendarFile:
 def calendar_name(config: Config, selection: Selection) -> str:
     """'Tactful: Stride, Kvasek' for the brands chosen, by --brand or through the
     --channel given, else every brand in config.yaml."""
-    ids = list(selection.brands) or list(dict.fromkeys(
-        config.channels[c][0].id for c in selection.channels))
+    ids = list(selection.brands) or list(
+        dict.fromkeys(config.channels[c][0].id for c in selection.channels)
+    )
     chosen = [b for b in config.brands if b.id in ids] if ids else config.brands
     return "Tactful: " + (", ".join(b.name or b.id for b in chosen) or "no brands")
 
@@ -133,8 +153,13 @@ def post_event(post: Post, brand_name: str) -> Event:
 
 def describe(post: Post, brand_name: str) -> str:
     status = post.status.value + (f" ({post.status_reason})" if post.status_reason else "")
-    lines = [post.text, "", f"Brand: {brand_name} ({post.brand})",
-             f"Channel: {post.channel}", f"Status: {status}"]
+    lines = [
+        post.text,
+        "",
+        f"Brand: {brand_name} ({post.brand})",
+        f"Channel: {post.channel}",
+        f"Status: {status}",
+    ]
     if post.status in (Status.FAILED, Status.QUEUED) and post.run_at != post.due_at:
         lines.append(f"Next try: {post.run_at:%Y-%m-%d %H:%M} UTC")
     if post.tags:

@@ -42,30 +42,55 @@ class Check:
         return not self.decision.stops
 
     def to_json(self) -> dict[str, Any]:
-        return {"brand": self.brand, "channel": self.channel, "text": self.text,
-                "crises": list(self.crises), **self.decision.to_json()}
+        return {
+            "brand": self.brand,
+            "channel": self.channel,
+            "text": self.text,
+            "crises": list(self.crises),
+            **self.decision.to_json(),
+        }
 
 
-def check(t: Tactful, text: str, *, brand: str | None = None, channel: str | None = None,
-          lang: str | None = None, tags: Sequence[str] = (), automated: bool = False,
-          crisis: CrisisSpec | None = None) -> Check:
+def check(
+    t: Tactful,
+    text: str,
+    *,
+    brand: str | None = None,
+    channel: str | None = None,
+    lang: str | None = None,
+    tags: Sequence[str] = (),
+    automated: bool = False,
+    crisis: CrisisSpec | None = None,
+) -> Check:
     """Judge `text` as a post of `brand` on `channel` (default: the brand's first), in
     `lang` (default: the brand's first language), against the active crises, or against
     `crisis` alone as if it were flagged. Queues and changes nothing."""
     chosen = t.config.brand(brand) if brand else _only_brand(t)
     if channel and channel not in {c.id for c in chosen.channels}:
         known = ", ".join(c.id for c in chosen.channels) or "none"
-        raise BadInput(f"--channel: {channel!r} is not a channel of brand {chosen.id!r} "
-                       f"(its channels: {known})")
+        raise BadInput(
+            f"--channel: {channel!r} is not a channel of brand {chosen.id!r} "
+            f"(its channels: {known})"
+        )
     on = channel or (chosen.channels[0].id if chosen.channels else "-")
     vocabulary = t.config.playbook_for(chosen.id).tags
-    post = PostFacts(text=text, brand=t.judging.brand_facts(chosen.id), channel=on,
-                     tags=frozenset(check_tags(tags, "--tag", vocabulary)),
-                     lang=lang or (chosen.languages[0] if chosen.languages else None),
-                     automated=automated)
+    post = PostFacts(
+        text=text,
+        brand=t.judging.brand_facts(chosen.id),
+        channel=on,
+        tags=frozenset(check_tags(tags, "--tag", vocabulary)),
+        lang=lang or (chosen.languages[0] if chosen.languages else None),
+        automated=automated,
+    )
     judge = _judge(t, crisis)
-    return Check(brand=chosen.id, channel=on, text=text, decision=judge.judge(post),
-                 crises=tuple(c.id for c in judge.crises), only_brand=brand is None)
+    return Check(
+        brand=chosen.id,
+        channel=on,
+        text=text,
+        decision=judge.judge(post),
+        crises=tuple(c.id for c in judge.crises),
+        only_brand=brand is None,
+    )
 
 
 def _only_brand(t: Tactful) -> Brand:
@@ -74,8 +99,9 @@ def _only_brand(t: Tactful) -> Brand:
         return brands[0]
     if not brands:
         raise BadInput("config.yaml declares no brands: add the one to judge the draft for")
-    raise BadInput(f"give --brand: config.yaml has several brands "
-                   f"({', '.join(b.id for b in brands)})")
+    raise BadInput(
+        f"give --brand: config.yaml has several brands ({', '.join(b.id for b in brands)})"
+    )
 
 
 def _judge(t: Tactful, crisis: CrisisSpec | None) -> Judge:

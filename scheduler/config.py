@@ -63,8 +63,9 @@ def _duration(value: Any) -> Any:
             raise ValueError(str(exc)) from None
     elif isinstance(value, int | float) and not isinstance(value, bool):
         if not 0 < value <= _MAX_SPAN.total_seconds():
-            raise ValueError(f"{value!r} seconds is not a sensible span (more than zero, "
-                             "at most ten years)")
+            raise ValueError(
+                f"{value!r} seconds is not a sensible span (more than zero, at most ten years)"
+            )
         span = timedelta(seconds=value)
     else:
         raise ValueError("write a duration such as 30s, 15m, 6h or 14d")
@@ -99,8 +100,10 @@ class Slot(Strict):
                 out.append(item)
                 continue
             if not isinstance(item, str) or not _HHMM.match(item.strip()):
-                raise ValueError(f"{item!r} is not a time of day; write it quoted as "
-                                 '"HH:MM", for example "09:00"')
+                raise ValueError(
+                    f"{item!r} is not a time of day; write it quoted as "
+                    '"HH:MM", for example "09:00"'
+                )
             hours, minutes = item.strip().split(":")
             out.append(time(int(hours), int(minutes)))
         return out
@@ -114,15 +117,17 @@ class Slot(Strict):
             raise ValueError("give days as a list, e.g. [mon, wed] or weekdays")
         out: list[str] = []
         for day in value:
-            key = str(day).strip().lower()[:3] if str(day).lower() not in _DAY_GROUPS \
+            key = (
+                str(day).strip().lower()[:3]
+                if str(day).lower() not in _DAY_GROUPS
                 else str(day).lower()
+            )
             if key in _DAY_GROUPS:
                 out.extend(_DAY_GROUPS[key])
             elif key in WEEKDAYS:
                 out.append(key)
             else:
-                raise ValueError(f"{day!r} is not a day; use mon..sun, weekdays, weekends "
-                                 "or daily")
+                raise ValueError(f"{day!r} is not a day; use mon..sun, weekdays, weekends or daily")
         return out
 
 
@@ -284,8 +289,9 @@ _DIGEST = re.compile(r"^daily\s+(\S+)$")
 
 def _known_event(value: str) -> str:
     if value not in NOTIFY_EVENTS:
-        raise ValueError(f"{value!r} is not an event Tactful notifies of; use "
-                         f"{', '.join(NOTIFY_EVENTS)}")
+        raise ValueError(
+            f"{value!r} is not an event Tactful notifies of; use {', '.join(NOTIFY_EVENTS)}"
+        )
     return value
 
 
@@ -323,8 +329,10 @@ class NotifyTarget(Strict):
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not value:
-            raise ValueError(f"list the events to notify of: {', '.join(NOTIFY_EVENTS)} "
-                             "(leave events out for all of them)")
+            raise ValueError(
+                f"list the events to notify of: {', '.join(NOTIFY_EVENTS)} "
+                "(leave events out for all of them)"
+            )
         return value
 
     @field_validator("digest", mode="before")
@@ -334,16 +342,19 @@ class NotifyTarget(Strict):
             return None
         found = _DIGEST.match(value.strip()) if isinstance(value, str) else None
         if found is None or not _HHMM.match(found.group(1)):
-            raise ValueError(f"{value!r} is not a digest time; write daily HH:MM, for "
-                             "example daily 08:00")
+            raise ValueError(
+                f"{value!r} is not a digest time; write daily HH:MM, for example daily 08:00"
+            )
         hours, minutes = found.group(1).split(":")
         return time(int(hours), int(minutes))
 
     @model_validator(mode="after")
     def _one_way(self) -> NotifyTarget:
         if (self.webhook_env is None) == (self.email is None):
-            raise ValueError("give either webhook_env (the variable holding the webhook's "
-                             "URL) or email:, not both or neither")
+            raise ValueError(
+                "give either webhook_env (the variable holding the webhook's "
+                "URL) or email:, not both or neither"
+            )
         return self
 
     @property
@@ -355,8 +366,11 @@ class NotifyTarget(Strict):
         if self.webhook_env:
             return [(["webhook_env"], self.webhook_env)]
         assert self.email is not None
-        return [(["email", key], name) for key in ("username_env", "password_env")
-                if (name := getattr(self.email, key))]
+        return [
+            (["email", key], name)
+            for key in ("username_env", "password_env")
+            if (name := getattr(self.email, key))
+        ]
 
 
 class Config(Strict):
@@ -396,8 +410,10 @@ class Config(Strict):
         for index, target in enumerate(self.notify):
             for at, brand in enumerate(target.brands):
                 if brand not in known:
-                    raise ValueError(f"notify[{index}].brands[{at}]: unknown brand {brand!r}; "
-                                     f"known brands: {', '.join(known) or 'none'}")
+                    raise ValueError(
+                        f"notify[{index}].brands[{at}]: unknown brand {brand!r}; "
+                        f"known brands: {', '.join(known) or 'none'}"
+                    )
         return self
 
     @model_validator(mode="after")
@@ -420,15 +436,17 @@ class Config(Strict):
 
         for index, brand in enumerate(self.brands):
             if not brand.sectors or set(brand.sectors) <= (
-                    checked_sectors(self._files(brand)) or frozenset()):
+                checked_sectors(self._files(brand)) or frozenset()
+            ):
                 continue  # nothing to resolve, or resolved before under these files
             playbook = self.playbook_for(brand.id)
             if not playbook.sectors.keys() >= set(brand.sectors):
                 warm(playbook.sector_names)  # names to read, not only ids
             for at, typed in enumerate(brand.sectors):
                 if not playbook.resolve_sector(typed).ids:
-                    raise ValueError(f"brands[{index}].sectors[{at}]: "
-                                     f"{unknown_sector(typed, playbook)}")
+                    raise ValueError(
+                        f"brands[{index}].sectors[{at}]: {unknown_sector(typed, playbook)}"
+                    )
             remember_checked(self._files(brand), brand.sectors)
         return self
 
@@ -441,22 +459,25 @@ class Config(Strict):
         """The taxonomy sectors a brand's typed sectors resolved to."""
         brand = self.brand(brand_id)
         playbook = self.playbook_for(brand_id)
-        return frozenset(s for typed in brand.sectors
-                         for s in playbook.resolve_sector(typed).ids)
+        return frozenset(s for typed in brand.sectors for s in playbook.resolve_sector(typed).ids)
 
     def resolve_context(self, typed: str) -> tuple[str, ...]:
         """What an event's context typed by an operator means, in any brand's playbook
         (`concert hall` -> concert); BadInput naming the nearest if nothing."""
-        playbooks = [default_playbook(), *(self.playbook_for(b.id) for b in self.brands
-                                           if b.playbook is not None)]
+        playbooks = [
+            default_playbook(),
+            *(self.playbook_for(b.id) for b in self.brands if b.playbook is not None),
+        ]
         found: list[str] = []
         for playbook in playbooks:
             found += [c for c in playbook.resolve_context(typed).ids if c not in found]
         if not found:
             near = default_playbook().context_names.nearest(typed)
             hint = f"nearest: {', '.join(near)}; " if near else ""
-            raise BadInput(f"--context: {typed!r} is not a context Tactful knows ({hint}"
-                           "`tactful contexts` lists them all)")
+            raise BadInput(
+                f"--context: {typed!r} is not a context Tactful knows ({hint}"
+                "`tactful contexts` lists them all)"
+            )
         return tuple(found)
 
     def playbook_for(self, brand_id: str) -> Playbook:
@@ -475,8 +496,10 @@ class Config(Strict):
         for brand in self.brands:
             if brand.id == brand_id:
                 return brand
-        raise BadInput(f"unknown brand {brand_id!r}; known brands: "
-                       f"{', '.join(b.id for b in self.brands) or 'none'}")
+        raise BadInput(
+            f"unknown brand {brand_id!r}; known brands: "
+            f"{', '.join(b.id for b in self.brands) or 'none'}"
+        )
 
     def brand_zone(self, brand: Brand) -> ZoneInfo:
         return zone(brand.timezone or self.timezone)
@@ -495,7 +518,7 @@ class Config(Strict):
         url = os.environ.get(DATABASE_ENV) or self.database or "tactful.db"
         if "://" in url:
             if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
-                return "sqlite:///" + str(self.resolve(Path(url[len("sqlite:///"):])))
+                return "sqlite:///" + str(self.resolve(Path(url[len("sqlite:///") :])))
             return url
         return "sqlite:///" + str(self.resolve(Path(url)))
 
@@ -503,8 +526,10 @@ class Config(Strict):
 def unknown_sector(typed: str, playbook: Playbook) -> str:
     near = playbook.sector_names.nearest(typed)
     hint = f"nearest: {', '.join(near)}; " if near else ""
-    return (f"{typed!r} is not a sector Tactful knows ({hint}`tactful sectors` lists them "
-            "all; a brand's playbook can add one)")
+    return (
+        f"{typed!r} is not a sector Tactful knows ({hint}`tactful sectors` lists them "
+        "all; a brand's playbook can add one)"
+    )
 
 
 def check_database_url(url: str) -> None:
@@ -570,21 +595,41 @@ def parse_config(text: str, *, source: str = "config.yaml", base_dir: Path = Pat
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{source}:1: the top level must be a mapping of keys "
-                          "(timezone, database, daemon, brands)")
+        raise ConfigError(
+            f"{source}:1: the top level must be a mapping of keys "
+            "(timezone, database, daemon, brands)"
+        )
     try:
         return Config.model_validate({**data, "base_dir": base_dir})
     except ValidationError as exc:
-        raise ConfigError(render_validation_error(exc, data, tree, source,
-                                                  known_keys=_KNOWN_KEYS,
-                                                  kinds=CHANNEL_KINDS)) from None
+        raise ConfigError(
+            render_validation_error(
+                exc, data, tree, source, known_keys=_KNOWN_KEYS, kinds=CHANNEL_KINDS
+            )
+        ) from None
 
 
 def _all_keys(models: Iterator[type[BaseModel]]) -> set[str]:
     return {name for model in models for name in model.model_fields}
 
 
-_KNOWN_KEYS = (_all_keys(iter((Config, DaemonConfig, Brand, Slot, OutboxChannel,
-                               WebhookChannel, MastodonChannel, BlueskyChannel,
-                               EmailChannel, NotifyTarget, NotifyEmail)))
-               - {"base_dir", "sender"}) | {"from"}
+_KNOWN_KEYS = (
+    _all_keys(
+        iter(
+            (
+                Config,
+                DaemonConfig,
+                Brand,
+                Slot,
+                OutboxChannel,
+                WebhookChannel,
+                MastodonChannel,
+                BlueskyChannel,
+                EmailChannel,
+                NotifyTarget,
+                NotifyEmail,
+            )
+        )
+    )
+    - {"base_dir", "sender"}
+) | {"from"}

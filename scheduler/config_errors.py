@@ -16,9 +16,15 @@ from policies import yaml_text
 from policies.yaml_text import YamlProblem
 
 
-def render_validation_error(exc: ValidationError, data: Any, tree: yaml.Node | None,
-                            source: str, *, known_keys: Collection[str],
-                            kinds: Sequence[str]) -> str:
+def render_validation_error(
+    exc: ValidationError,
+    data: Any,
+    tree: yaml.Node | None,
+    source: str,
+    *,
+    known_keys: Collection[str],
+    kinds: Sequence[str],
+) -> str:
     """The first error as `source:line: key.path: problem`, with a count of the rest.
     `known_keys` are every key the schema has (for a did-you-mean), `kinds` the values a
     tagged union (a channel's `kind`) takes."""
@@ -58,8 +64,12 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> list[str | int]:
     keys: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and isinstance(part, str) and part not in node \
-                and node.get("kind") == part:
+        if (
+            isinstance(node, dict)
+            and isinstance(part, str)
+            and part not in node
+            and node.get("kind") == part
+        ):
             continue
         keys.append(part)
         if isinstance(node, dict):
@@ -71,8 +81,9 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> list[str | int]:
     return keys
 
 
-def _problem(error: dict[str, Any], keys: list[str | int], known_keys: Collection[str],
-             kinds: Sequence[str]) -> str:
+def _problem(
+    error: dict[str, Any], keys: list[str | int], known_keys: Collection[str], kinds: Sequence[str]
+) -> str:
     kind = error["type"]
     ctx = error.get("ctx", {})
     if kind in {"union_tag_invalid", "union_tag_not_found"}:

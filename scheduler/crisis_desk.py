@@ -52,8 +52,9 @@ class CrisisDesk:
     Tactful) given, makes one from `note`.
     """
 
-    def __init__(self, store: Store, config: Config, judging: Judging | None = None,
-                 clock: Who | None = None) -> None:
+    def __init__(
+        self, store: Store, config: Config, judging: Judging | None = None, clock: Who | None = None
+    ) -> None:
         self.store = store
         self.config = config
         self.judging = judging or Judging(config)
@@ -80,8 +81,9 @@ class CrisisDesk:
             active = crisis_store.active_crises(conn)
             epoch = crisis_store.lock_epoch_shared(conn)
         counts = self.store.status_counts()
-        return CrisisStatus(epoch=epoch, active=active, paused=counts.get("paused", 0),
-                            held=counts.get("held", 0))
+        return CrisisStatus(
+            epoch=epoch, active=active, paused=counts.get("paused", 0), held=counts.get("held", 0)
+        )
 
     # -- flag, preview, update ----------------------------------------------------------
     def flag(self, spec: CrisisSpec, change: Change | None = None) -> Impact:
@@ -102,8 +104,9 @@ class CrisisDesk:
         self._judged(crisis_id, epoch, change, impact)
         return impact
 
-    def preview(self, spec: CrisisSpec, now: datetime | None = None,
-                actor: str | None = None) -> Impact:
+    def preview(
+        self, spec: CrisisSpec, now: datetime | None = None, actor: str | None = None
+    ) -> Impact:
         """Judge today's queue as if this crisis were flagged too; change nothing."""
         if now is None or actor is None:
             who = self._change(None, None, "preview")
@@ -117,25 +120,46 @@ class CrisisDesk:
         impact.crisis = drill
         return impact
 
-    def revise(self, crisis_id: int, *, category: str | None = None,
-               severity: str | None = None, ops: str | None = None,
-               keywords: Sequence[str] = (), contexts: Sequence[str] = (),
-               regions: Sequence[str] = (), brands: Sequence[str] = (),
-               channels: Sequence[str] = (), langs: Sequence[str] = (),
-               until: datetime | None = None, note: str | None = None,
-               change: Change | None = None) -> Impact:
+    def revise(
+        self,
+        crisis_id: int,
+        *,
+        category: str | None = None,
+        severity: str | None = None,
+        ops: str | None = None,
+        keywords: Sequence[str] = (),
+        contexts: Sequence[str] = (),
+        regions: Sequence[str] = (),
+        brands: Sequence[str] = (),
+        channels: Sequence[str] = (),
+        langs: Sequence[str] = (),
+        until: datetime | None = None,
+        note: str | None = None,
+        change: Change | None = None,
+    ) -> Impact:
         """Change an active crisis as the story develops, and judge again at once.
         Keywords and contexts given are added to the crisis's; regions, brands, channels
         and languages given replace its scope; the rest replace what they name."""
         current = self.store_crisis(crisis_id)
-        changes: dict[str, Any] = {key: value for key, value in (
-            ("category", category), ("severity", severity), ("ops", ops),
-            ("until", until)) if value}
+        changes: dict[str, Any] = {
+            key: value
+            for key, value in (
+                ("category", category),
+                ("severity", severity),
+                ("ops", ops),
+                ("until", until),
+            )
+            if value
+        }
         for key, added in (("keywords", keywords), ("contexts", contexts)):
             if added:
                 changes[key] = (*getattr(current, key), *added)
-        for key, given in (("regions", regions), ("brands", brands), ("channels", channels),
-                           ("langs", langs)):
+        for key, given in (
+            ("regions", regions),
+            ("brands", brands),
+            ("channels", channels),
+            ("langs", langs),
+        ):
             if given:
                 changes[key] = tuple(given)
         if not changes:
@@ -161,8 +185,7 @@ class CrisisDesk:
         self._judged(crisis_id, epoch, change, impact)
         return impact
 
-    def rejudge(self, epoch: int, change: Change,
-                changed: Sequence[CrisisRecord]) -> Impact:
+    def rejudge(self, epoch: int, change: Change, changed: Sequence[CrisisRecord]) -> Impact:
         """Judge the queued, failed and paused posts the `changed` crises reach (or
         reached) under `epoch` and write the verdicts."""
         with self.store.read() as conn:
@@ -170,16 +193,26 @@ class CrisisDesk:
         judge = self.judging.judge_for(epoch, active)
         return self._judge_queue(judge, epoch, change, changed)
 
-    def _judge_queue(self, judge: Judge, epoch: int | None, change: Change | None,
-                     changed: Sequence[CrisisRecord]) -> Impact:
+    def _judge_queue(
+        self,
+        judge: Judge,
+        epoch: int | None,
+        change: Change | None,
+        changed: Sequence[CrisisRecord],
+    ) -> Impact:
         """Read the queue page by page, judge each post, and write the verdicts in large
         batches (a commit per page would cost more than the judging)."""
         with _collector_paused():
-            return self._judge_pages(judge, epoch, change, Judge(
-                [to_policy(c) for c in changed], self.config.playbook_for))
+            return self._judge_pages(
+                judge,
+                epoch,
+                change,
+                Judge([to_policy(c) for c in changed], self.config.playbook_for),
+            )
 
-    def _judge_pages(self, judge: Judge, epoch: int | None, change: Change | None,
-                     scope: Judge) -> Impact:
+    def _judge_pages(
+        self, judge: Judge, epoch: int | None, change: Change | None, scope: Judge
+    ) -> Impact:
         """Posts `scope` (the crises that changed) cannot reach are neither read nor
         counted: nothing that could matter to them changed."""
         impact = Impact(epoch=epoch)
@@ -188,8 +221,9 @@ class CrisisDesk:
         pending: dict[int, Verdict] = {}
         released: dict[int, Verdict] = {}
         after = 0
-        unreachable = [b.id for b in self.config.brands
-                       if not scope.may_reach(self.judging.brand_facts(b.id))]
+        unreachable = [
+            b.id for b in self.config.brands if not scope.may_reach(self.judging.brand_facts(b.id))
+        ]
         with self.store.read() as conn:
             # a paused channel's posts stay paused whatever the crises say (a pause made
             # while this runs bumps the epoch, and then this toggle's writes are dropped)
@@ -197,30 +231,39 @@ class CrisisDesk:
         with VerdictWriter(lambda s, v: self._write(s, v, epoch, change)) as writer:
             while True:
                 with self.store.read() as conn:
-                    page = crisis_store.posts_to_judge(conn, after_id=after, limit=PAGE,
-                                                       unreachable=unreachable)
-                    approvals = crisis_store.decisions_of(conn, [
-                        p.id for p in page if p.approved_epoch not in (None, epoch)])
+                    page = crisis_store.posts_to_judge(
+                        conn, after_id=after, limit=PAGE, unreachable=unreachable
+                    )
+                    approvals = crisis_store.decisions_of(
+                        conn, [p.id for p in page if p.approved_epoch not in (None, epoch)]
+                    )
                 if not page:
                     break
                 after = page[-1].id
                 for post in page:
-                    if not scope.reaching(self.judging.brand_facts(post.brand), post.channel,
-                                          post.lang):
+                    if not scope.reaching(
+                        self.judging.brand_facts(post.brand), post.channel, post.lang
+                    ):
                         continue
                     # a preview (no epoch) honours every approval as the toggle would
                     at = -1 if epoch is None else epoch
-                    decision, new = self.judging.ruling(judge, post, at,
-                                                        approval_of(approvals.get(post.id)))
+                    decision, new = self.judging.ruling(
+                        judge, post, at, approval_of(approvals.get(post.id))
+                    )
                     if decision is None:  # a human's approval still covers it
                         continue
                     impact.count(post, decision)
                     if decision.stops:
                         pending[post.id] = self.judging.verdict(decision, overriding=new)
                     elif post.status == Status.PAUSED and post.channel not in held_channels:
-                        pending[post.id] = released.setdefault(id(decision), Verdict(
-                            status=Status.QUEUED, decision=decision.to_json(),
-                            reason="the crisis no longer stops it"))
+                        pending[post.id] = released.setdefault(
+                            id(decision),
+                            Verdict(
+                                status=Status.QUEUED,
+                                decision=decision.to_json(),
+                                reason="the crisis no longer stops it",
+                            ),
+                        )
                     else:
                         continue
                     seen[post.id] = post.status
@@ -233,20 +276,32 @@ class CrisisDesk:
             impact.superseded = not writer.wait()
         return impact
 
-    def _write(self, seen: dict[int, str], verdicts: dict[int, Verdict], epoch: int,
-               change: Change) -> bool:
+    def _write(
+        self, seen: dict[int, str], verdicts: dict[int, Verdict], epoch: int, change: Change
+    ) -> bool:
         """Apply verdicts in one transaction, unless a newer toggle has taken over."""
         with self.store.write() as conn:
             if crisis_store.lock_epoch_exclusive(conn) != epoch:
                 return False
-            verdict_store.apply_verdicts(conn, seen, verdicts, epoch=epoch, change=Change(
-                actor=change.actor, now=change.now, action="judge"))
+            verdict_store.apply_verdicts(
+                conn,
+                seen,
+                verdicts,
+                epoch=epoch,
+                change=Change(actor=change.actor, now=change.now, action="judge"),
+            )
         return True
 
     # -- end ------------------------------------------------------------------------------
-    def end(self, crisis_id: int | None = None, change: Change | None = None, *,
-            resume: Resume = "paced", rate: str | None = None,
-            note: str | None = None) -> Ending:
+    def end(
+        self,
+        crisis_id: int | None = None,
+        change: Change | None = None,
+        *,
+        resume: Resume = "paced",
+        rate: str | None = None,
+        note: str | None = None,
+    ) -> Ending:
         """End a crisis (the only active one, or `crisis_id`); paused posts and the posts
         it held that nothing stops now come back paced, go to review, or stay (`hold`)."""
         change = self._change(change, note, "crisis-off")
@@ -254,34 +309,62 @@ class CrisisDesk:
         pace = self.releaser.rate_for(rate)
         with self.store.write() as conn:
             epoch = crisis_store.bump_epoch(conn, change.now)
-            crisis_store.end_crisis(conn, target.id, replace(
-                change, detail={"resume": resume, "rate": rate}))
+            crisis_store.end_crisis(
+                conn, target.id, replace(change, detail={"resume": resume, "rate": rate})
+            )
             remaining = crisis_store.active_crises(conn)
         judge = self.judging.judge_for(epoch, remaining)
         still, free = self.releaser.paused_split(judge, epoch, change)
         held, cleared = self.releaser.held_split(judge, epoch)
         why = f"crisis {target.id} ended"
         ending = Ending(
-            crisis=target.id, epoch=epoch, resume=resume, still_paused=len(still),
+            crisis=target.id,
+            epoch=epoch,
+            resume=resume,
+            still_paused=len(still),
             still_held=len(held),
             posts=self.releaser.release(free, change, resume=resume, pace=pace, why=why),
-            holds=self.releaser.release(cleared, change, resume=resume, pace=pace,
-                               stopped_as=Status.HELD,
-                               why=f"{why}; no active crisis stops it now"))
-        self.store.note(replace(change, action="crisis-judged", reason=None, detail={
-            "crisis": target.id, "epoch": epoch, "outcome": {
-                "still_paused": ending.still_paused, "still_held": ending.still_held,
-                **ending.posts.counts(),
-                **{f"holds_{k}": n for k, n in ending.holds.counts().items()}}}))
+            holds=self.releaser.release(
+                cleared,
+                change,
+                resume=resume,
+                pace=pace,
+                stopped_as=Status.HELD,
+                why=f"{why}; no active crisis stops it now",
+            ),
+        )
+        self.store.note(
+            replace(
+                change,
+                action="crisis-judged",
+                reason=None,
+                detail={
+                    "crisis": target.id,
+                    "epoch": epoch,
+                    "outcome": {
+                        "still_paused": ending.still_paused,
+                        "still_held": ending.still_held,
+                        **ending.posts.counts(),
+                        **{f"holds_{k}": n for k, n in ending.holds.counts().items()},
+                    },
+                },
+            )
+        )
         return ending
 
     def upkeep(self, now: datetime) -> list[Ending]:
         """Before each daemon pass: end crises whose --until has passed, and let held posts
         whose --expires has passed leave the review queue as `expired`."""
         with self.store.write() as conn:
-            queue.expire_held(conn, Change(actor="daemon", now=now, action="expire",
-                                           reason="its --expires passed while it waited "
-                                                  "for review"))
+            queue.expire_held(
+                conn,
+                Change(
+                    actor="daemon",
+                    now=now,
+                    action="expire",
+                    reason="its --expires passed while it waited for review",
+                ),
+            )
             due = crisis_store.expired_crises(conn, now)
         change = Change(actor="daemon", now=now, reason="its --until time passed")
         return [self.end(c.id, change) for c in due]
@@ -290,9 +373,19 @@ class CrisisDesk:
     def _judged(self, crisis_id: int, epoch: int, change: Change, impact: Impact) -> None:
         """Say in the audit log that a toggle's judging is done, and what it did: a
         notification of the toggle waits for this line, to carry its counts."""
-        self.store.note(replace(change, action="crisis-judged", reason=None, detail={
-            "crisis": crisis_id, "epoch": epoch, "superseded": impact.superseded,
-            "by_brand": {b: dict(c) for b, c in sorted(impact.by_brand.items())}}))
+        self.store.note(
+            replace(
+                change,
+                action="crisis-judged",
+                reason=None,
+                detail={
+                    "crisis": crisis_id,
+                    "epoch": epoch,
+                    "superseded": impact.superseded,
+                    "by_brand": {b: dict(c) for b, c in sorted(impact.by_brand.items())},
+                },
+            )
+        )
 
     def store_crisis(self, crisis_id: int) -> CrisisRecord:
         with self.store.read() as conn:
@@ -319,6 +412,7 @@ class CrisisDesk:
             raise BadInput(f"{len(active)} crises are active ({ids}); say which to end")
         return active[0]
 
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Judging a million posts makes millions of short-lived objects and few cycles; the
@@ -331,5 +425,3 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-

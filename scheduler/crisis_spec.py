@@ -32,9 +32,14 @@ def check_spec(config: Config, spec: CrisisSpec) -> CrisisSpec:
         if keyword.strip() and not normalise(keyword.strip().rstrip("*")):
             raise BadInput(f"--keyword: {keyword!r} has no letters or digits to look for")
     contexts = [c for typed in _clean(spec.contexts) for c in config.resolve_context(typed)]
-    return replace(spec, name=spec.name.strip(), keywords=_clean(spec.keywords, lower=False),
-                   contexts=_clean(contexts), regions=_clean(spec.regions),
-                   langs=_clean(spec.langs))
+    return replace(
+        spec,
+        name=spec.name.strip(),
+        keywords=_clean(spec.keywords, lower=False),
+        contexts=_clean(contexts),
+        regions=_clean(spec.regions),
+        langs=_clean(spec.langs),
+    )
 
 
 def _one_of(option: str, value: str, allowed: Sequence[str]) -> None:

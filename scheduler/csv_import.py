@@ -21,8 +21,20 @@ from scheduler.drafting import Draft, Drafting, FieldError, is_next_slot, split_
 from scheduler.errors import BadInput, ImportRowError
 from scheduler.models import NewPost
 
-COLUMNS = ("channel", "at", "text", "tags", "lang", "expires", "crisis_text", "automated",
-           "every", "until", "media", "alt")
+COLUMNS = (
+    "channel",
+    "at",
+    "text",
+    "tags",
+    "lang",
+    "expires",
+    "crisis_text",
+    "automated",
+    "every",
+    "until",
+    "media",
+    "alt",
+)
 #: several images (and their alt texts) in one cell are separated by this
 MEDIA_SEPARATOR = "|"
 REQUIRED = ("channel", "at", "text")
@@ -48,10 +60,13 @@ class _Problem:
     message: str
 
 
-def plan_import(path: Path, drafting: Drafting,
-                existing: Callable[[Collection[str]], dict[str, int]],
-                imported: Callable[[Collection[str]], dict[str, int]] = lambda _: {},
-                date_format: str | None = None) -> ImportPlan:
+def plan_import(
+    path: Path,
+    drafting: Drafting,
+    existing: Callable[[Collection[str]], dict[str, int]],
+    imported: Callable[[Collection[str]], dict[str, int]] = lambda _: {},
+    date_format: str | None = None,
+) -> ImportPlan:
     """Read and check the whole file; raise ImportRowError for the first bad row.
 
     `existing` finds live posts by content key (channel, time, text); `imported` finds
@@ -71,22 +86,27 @@ def plan_import(path: Path, drafting: Drafting,
     body = [(line, values) for line, values in body if keys[line] not in seen]
     for line, values in _fixed_times_first(header, body):
         try:
-            post = replace(_row_post(drafting, header, values, path.parent, date_format),
-                           import_key=keys[line])
+            post = replace(
+                _row_post(drafting, header, values, path.parent, date_format), import_key=keys[line]
+            )
         except _RowError as exc:
             problems.append(_Problem(line, exc.column, exc.message))
             continue
         if post.key in first_line_of:
-            problems.append(_Problem(line, None, "same channel, time and text as line "
-                                                 f"{first_line_of[post.key]}"))
+            problems.append(
+                _Problem(
+                    line, None, f"same channel, time and text as line {first_line_of[post.key]}"
+                )
+            )
             continue
         first_line_of[post.key] = line
         plan.posts.append(post)
         plan.lines.append(line)
     if problems:
         first = min(problems, key=lambda p: p.line)
-        raise ImportRowError(str(path), first.line, first.column, first.message,
-                             more=len(problems) - 1)
+        raise ImportRowError(
+            str(path), first.line, first.column, first.message, more=len(problems) - 1
+        )
     in_file_order = sorted(zip(plan.lines, plan.posts, strict=True), key=lambda lp: lp[0])
     plan.lines = [line for line, _ in in_file_order]
     plan.posts = [post for _, post in in_file_order]
@@ -111,15 +131,17 @@ def row_keys(header: list[str], body: list[tuple[int, list[str]]]) -> dict[int, 
     return keys
 
 
-def _fixed_times_first(header: list[str],
-                       body: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+def _fixed_times_first(
+    header: list[str], body: list[tuple[int, list[str]]]
+) -> list[tuple[int, list[str]]]:
     """Rows with a fixed time claim their slots before next-slot rows look for free ones."""
     at = header.index("at")
     return sorted(body, key=lambda row: is_next_slot(row[1][at] if at < len(row[1]) else ""))
 
 
-def _skip_already_queued(plan: ImportPlan,
-                         existing: Callable[[Collection[str]], dict[str, int]]) -> ImportPlan:
+def _skip_already_queued(
+    plan: ImportPlan, existing: Callable[[Collection[str]], dict[str, int]]
+) -> ImportPlan:
     found = existing([p.key for p in plan.posts])
     if not found:
         return plan
@@ -140,28 +162,45 @@ class _RowError(Exception):
         self.message = message
 
 
-def _row_post(drafting: Drafting, header: list[str], values: list[str],
-              folder: Path, date_format: str | None = None) -> NewPost:
+def _row_post(
+    drafting: Drafting,
+    header: list[str],
+    values: list[str],
+    folder: Path,
+    date_format: str | None = None,
+) -> NewPost:
     if len(values) != len(header):
-        raise _RowError(None, f"{len(values)} values but the header names "
-                              f"{len(header)} columns (a stray comma, or an unquoted text?)")
+        raise _RowError(
+            None,
+            f"{len(values)} values but the header names "
+            f"{len(header)} columns (a stray comma, or an unquoted text?)",
+        )
     cells = dict(zip(header, values, strict=True))
     if date_format:
-        cells |= {column: _iso(cells[column], column, date_format)
-                  for column in TIME_COLUMNS if cells.get(column, "").strip()}
+        cells |= {
+            column: _iso(cells[column], column, date_format)
+            for column in TIME_COLUMNS
+            if cells.get(column, "").strip()
+        }
     for column in REQUIRED:
         if not cells[column].strip():
             raise _RowError(column, "empty, but required")
     draft = Draft(
-        text=cells["text"], channel=cells["channel"].strip(), at=cells["at"],
-        tags=split_tags(cells.get("tags", "")), lang=cells.get("lang") or None,
-        expires=cells.get("expires") or None, crisis_text=cells.get("crisis_text") or None,
-        automated=_flag(cells.get("automated", "")), every=cells.get("every") or None,
+        text=cells["text"],
+        channel=cells["channel"].strip(),
+        at=cells["at"],
+        tags=split_tags(cells.get("tags", "")),
+        lang=cells.get("lang") or None,
+        expires=cells.get("expires") or None,
+        crisis_text=cells.get("crisis_text") or None,
+        automated=_flag(cells.get("automated", "")),
+        every=cells.get("every") or None,
         until=cells.get("until") or None,
         # image paths are read from the CSV file's folder, as a spreadsheet beside its
         # pictures would have them
         media=[str(folder / p.strip()) for p in _cells(cells.get("media", ""))],
-        alts=_cells(cells.get("alt", "")))
+        alts=_cells(cells.get("alt", "")),
+    )
     try:
         return drafting.build(draft)
     except FieldError as exc:
@@ -179,13 +218,15 @@ def _iso(cell: str, column: str, date_format: str) -> str:
     try:
         return datetime.strptime(value, date_format).isoformat(timespec="minutes")
     except ValueError:
-        raise _RowError(column, f"{value!r} does not match --date-format "
-                                f"{date_format!r}") from None
+        raise _RowError(column, f"{value!r} does not match --date-format {date_format!r}") from None
 
 
 def _cells(cell: str) -> list[str]:
-    return [part for part in (p.strip() for p in cell.split(MEDIA_SEPARATOR)) if part] \
-        if cell.strip() else []
+    return (
+        [part for part in (p.strip() for p in cell.split(MEDIA_SEPARATOR)) if part]
+        if cell.strip()
+        else []
+    )
 
 
 def _without_label(message: str, column: str) -> str:
@@ -206,8 +247,7 @@ def _flag(cell: str) -> bool | None:
 def _records(path: Path) -> list[tuple[int, list[str]]]:
     """(first line number, values) of each CSV record; a quoted text may span lines."""
     text = _read_text(path)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text),
-                        strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
     records: list[tuple[int, list[str]]] = []
     next_line = 1
     try:
@@ -249,27 +289,34 @@ def _read_text(path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise ImportRowError(str(path), line, None,
-                             "not UTF-8 text (save the file as CSV UTF-8)") from None
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportRowError(
+            str(path), line, None, "not UTF-8 text (save the file as CSV UTF-8)"
+        ) from None
 
 
 def _header(path: Path, rows: list[tuple[int, list[str]]]) -> list[str]:
     if not rows:
-        raise ImportRowError(str(path), 1, None,
-                             f"the file is empty; the first line must name the columns "
-                             f"({', '.join(REQUIRED)} at least)")
+        raise ImportRowError(
+            str(path),
+            1,
+            None,
+            f"the file is empty; the first line must name the columns "
+            f"({', '.join(REQUIRED)} at least)",
+        )
     header = [h.strip().lower() for h in rows[0][1]]
     for name in header:
         if name not in COLUMNS:
             near = difflib.get_close_matches(name, COLUMNS, n=1, cutoff=0.6)
             hint = f"did you mean {near[0]!r}? " if near else ""
-            raise ImportRowError(str(path), 1, name,
-                                 f"unknown column; {hint}known columns: {', '.join(COLUMNS)}")
+            raise ImportRowError(
+                str(path), 1, name, f"unknown column; {hint}known columns: {', '.join(COLUMNS)}"
+            )
         if header.count(name) > 1:
             raise ImportRowError(str(path), 1, name, "named twice")
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise ImportRowError(str(path), 1, None,
-                             f"the header lacks the required column(s) {', '.join(missing)}")
+        raise ImportRowError(
+            str(path), 1, None, f"the header lacks the required column(s) {', '.join(missing)}"
+        )
     return header

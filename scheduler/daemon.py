@@ -56,8 +56,9 @@ FORGET_AFTER = timedelta(days=7)
 
 
 class Daemon:
-    def __init__(self, dispatcher: Dispatcher, grace: float = 30.0,
-                 notifier: Notifier | None = None) -> None:
+    def __init__(
+        self, dispatcher: Dispatcher, grace: float = 30.0, notifier: Notifier | None = None
+    ) -> None:
         self.dispatcher = dispatcher
         self.notifier = notifier
         # the listener below tells the dispatcher of toggles, so that a send need not ask
@@ -79,8 +80,12 @@ class Daemon:
         self.scheduler = BackgroundScheduler(
             # the heartbeat has a thread of its own: a write that waits for the database
             # (a big import on SQLite) never delays the poll for due posts
-            executors={"dispatch": ThreadPoolExecutor(1), "default": ThreadPoolExecutor(1),
-                       "heartbeat": ThreadPoolExecutor(1), "notify": ThreadPoolExecutor(1)},
+            executors={
+                "dispatch": ThreadPoolExecutor(1),
+                "default": ThreadPoolExecutor(1),
+                "heartbeat": ThreadPoolExecutor(1),
+                "notify": ThreadPoolExecutor(1),
+            },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=UTC,
         )
@@ -88,8 +93,9 @@ class Daemon:
     def run(self) -> None:
         """Run until SIGTERM/SIGINT (or `stop()`), then shut down cleanly."""
         stop = self.dispatcher.stop
-        previous = {sig: signal.signal(sig, self._on_signal)
-                    for sig in (signal.SIGTERM, signal.SIGINT)}
+        previous = {
+            sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)
+        }
         try:
             self.start()
             while not stop.wait(0.5):
@@ -101,26 +107,47 @@ class Daemon:
 
     def start(self) -> None:
         tick = self.settings.tick_seconds
-        self.scheduler.add_job(self._dispatch, "interval", seconds=tick, id="tick",
-                               executor="dispatch", next_run_time=datetime.now(UTC))
-        self.scheduler.add_job(self._plan_wake_up, "interval",
-                               seconds=self.settings.poll_seconds, id="poll")
+        self.scheduler.add_job(
+            self._dispatch,
+            "interval",
+            seconds=tick,
+            id="tick",
+            executor="dispatch",
+            next_run_time=datetime.now(UTC),
+        )
+        self.scheduler.add_job(
+            self._plan_wake_up, "interval", seconds=self.settings.poll_seconds, id="poll"
+        )
         self._announce()
-        self.scheduler.add_job(self._beat, "interval", seconds=HEARTBEAT_SECONDS,
-                               id="heartbeat", executor="heartbeat")
+        self.scheduler.add_job(
+            self._beat, "interval", seconds=HEARTBEAT_SECONDS, id="heartbeat", executor="heartbeat"
+        )
         if self.notifier is not None:
-            self.scheduler.add_job(run_notify_pass, "interval", args=(self.notifier,),
-                                   seconds=self.settings.notify_seconds, id="notify",
-                                   executor="notify", next_run_time=datetime.now(UTC))
+            self.scheduler.add_job(
+                run_notify_pass,
+                "interval",
+                args=(self.notifier,),
+                seconds=self.settings.notify_seconds,
+                id="notify",
+                executor="notify",
+                next_run_time=datetime.now(UTC),
+            )
         # PostgreSQL: hear of a crisis toggle the moment it commits, and say so
         self._listener = threading.Thread(
             target=self.dispatcher.store.listen_for_epochs,
             args=(self.dispatcher.stop, self._heard_epoch, self.dispatcher.epoch_watch),
-            name="epoch-listener", daemon=True)
+            name="epoch-listener",
+            daemon=True,
+        )
         self._listener.start()
         self.scheduler.start()
-        log.info("daemon %s started: tick %gs, poll %gs, lease %gs", self.dispatcher.worker,
-                 tick, self.settings.poll_seconds, self.settings.lease_seconds)
+        log.info(
+            "daemon %s started: tick %gs, poll %gs, lease %gs",
+            self.dispatcher.worker,
+            tick,
+            self.settings.poll_seconds,
+            self.settings.lease_seconds,
+        )
 
     def stop(self) -> None:
         self.dispatcher.stop.set()
@@ -133,9 +160,12 @@ class Daemon:
             self.scheduler.shutdown(wait=False)
         if not self._idle.wait(self.grace):
             self.abandoned = True
-            log.warning("daemon %s: a send was still in progress after %gs; exiting, and "
-                        "its lease will be recovered by the next daemon",
-                        self.dispatcher.worker, self.grace)
+            log.warning(
+                "daemon %s: a send was still in progress after %gs; exiting, and "
+                "its lease will be recovered by the next daemon",
+                self.dispatcher.worker,
+                self.grace,
+            )
             return
         try:
             self._beat(stopped=True)
@@ -146,24 +176,25 @@ class Daemon:
     def _announce(self) -> None:
         now = datetime.now(UTC)
         try:
-            self.dispatcher.store.daemon_started(**self._identity(), now=now,
-                                                 forget_before=now - FORGET_AFTER)
+            self.dispatcher.store.daemon_started(
+                **self._identity(), now=now, forget_before=now - FORGET_AFTER
+            )
         except Exception as exc:
             if database_problem(exc) is None:
                 raise
             log.warning("could not record this daemon's start: %s", database_problem(exc))
 
     def _identity(self) -> dict[str, Any]:
-        return {"worker": self.dispatcher.worker, "host": socket.gethostname(),
-                "pid": os.getpid()}
+        return {"worker": self.dispatcher.worker, "host": socket.gethostname(), "pid": os.getpid()}
 
     def _heard_epoch(self, epoch: int) -> None:
         """A toggle committed: acknowledge it in the heartbeat row now, and plan a pass
         (a paused channel or an ended crisis may have released posts)."""
         log.info("crisis state changed (epoch %d)", epoch)
         try:
-            self.dispatcher.store.daemon_beat(**self._identity(), now=datetime.now(UTC),
-                                              epoch=epoch)
+            self.dispatcher.store.daemon_beat(
+                **self._identity(), now=datetime.now(UTC), epoch=epoch
+            )
             self._plan_wake_up()
         except Exception as exc:  # the listener thread must outlive any one message
             problem = database_problem(exc)
@@ -180,9 +211,14 @@ class Daemon:
             self._since_beat = [0, 0]
         store = self.dispatcher.store
         try:
-            store.daemon_beat(**self._identity(), now=datetime.now(UTC), passes=passes,
-                              published=published, epoch=store.current_epoch(),
-                              stopped=stopped)
+            store.daemon_beat(
+                **self._identity(),
+                now=datetime.now(UTC),
+                passes=passes,
+                published=published,
+                epoch=store.current_epoch(),
+                stopped=stopped,
+            )
         except Exception as exc:
             problem = database_problem(exc)
             if problem is None:
@@ -244,8 +280,14 @@ class Daemon:
             self._planned = run_at
         if self.dispatcher.stop.is_set():
             return
-        self.scheduler.add_job(self._dispatch, "date", run_date=run_at, id=_WAKE,
-                               executor="dispatch", replace_existing=True)
+        self.scheduler.add_job(
+            self._dispatch,
+            "date",
+            run_date=run_at,
+            id=_WAKE,
+            executor="dispatch",
+            replace_existing=True,
+        )
 
 
 def run_notify_pass(notifier: Notifier) -> None:
@@ -257,8 +299,7 @@ def run_notify_pass(notifier: Notifier) -> None:
         if problem is None:
             log.exception("notification pass failed")
         else:
-            log.warning("notification pass stopped: %s; trying again at the next one",
-                        problem)
+            log.warning("notification pass stopped: %s; trying again at the next one", problem)
 
 
 def _log_report(report: PassReport) -> None:

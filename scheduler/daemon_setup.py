@@ -54,25 +54,35 @@ class RunSetup:
         return self.config.parent
 
 
-def run_setup(config_file: Path, config: Config, *, argv0: str, python: str,
-              environ: Mapping[str, str]) -> RunSetup:
+def run_setup(
+    config_file: Path, config: Config, *, argv0: str, python: str, environ: Mapping[str, str]
+) -> RunSetup:
     """The setup for the (already loaded and valid) config at `config_file`."""
     config_file = config_file.resolve()
     executable = tactful_executable(argv0, python)
     for path in (config_file, executable):
         if "\n" in str(path) or "\r" in str(path):
-            raise BadInput(f"{str(path)!r}: a path with a line break cannot go in a crontab "
-                           "line or a unit file; move it")
+            raise BadInput(
+                f"{str(path)!r}: a path with a line break cannot go in a crontab "
+                "line or a unit file; move it"
+            )
     secrets = config.resolve(config.secrets_file).resolve() if config.secrets_file else None
     channel_vars = _channel_variables(config)
     variables = () if secrets else channel_vars
     if environ.get(DATABASE_ENV):
-        variables += (Variable(name=DATABASE_ENV,
-                               used_by="the database (set in the shell that printed this)"),)
-    return RunSetup(executable=executable, config=config_file,
-                    env_file=config_file.parent / ENV_FILE, variables=variables,
-                    secrets_file=secrets,
-                    secret_keys=tuple(v.name for v in channel_vars) if secrets else ())
+        variables += (
+            Variable(
+                name=DATABASE_ENV, used_by="the database (set in the shell that printed this)"
+            ),
+        )
+    return RunSetup(
+        executable=executable,
+        config=config_file,
+        env_file=config_file.parent / ENV_FILE,
+        variables=variables,
+        secrets_file=secrets,
+        secret_keys=tuple(v.name for v in channel_vars) if secrets else (),
+    )
 
 
 def _channel_variables(config: Config) -> tuple[Variable, ...]:
@@ -80,8 +90,9 @@ def _channel_variables(config: Config) -> tuple[Variable, ...]:
     for channel_id, (_, channel) in config.channels.items():
         for name in credential_names(channel):
             users.setdefault(name, []).append(channel_id)
-    return tuple(Variable(name=name, used_by="channel " + ", ".join(ids))
-                 for name, ids in users.items())
+    return tuple(
+        Variable(name=name, used_by="channel " + ", ".join(ids)) for name, ids in users.items()
+    )
 
 
 def tactful_executable(argv0: str, python: str) -> Path:
@@ -95,8 +106,10 @@ def tactful_executable(argv0: str, python: str) -> Path:
         return beside.absolute()
     found = shutil.which("tactful")
     if found is None:
-        raise BadInput("cannot find the tactful executable: run this as `tactful daemon ...` "
-                       "from the environment tactful is installed in")
+        raise BadInput(
+            "cannot find the tactful executable: run this as `tactful daemon ...` "
+            "from the environment tactful is installed in"
+        )
     return Path(found).resolve()
 
 
@@ -104,19 +117,22 @@ def cron_entry(setup: RunSetup) -> str:
     """Comments saying what to set up, then a crontab line: one pass every minute."""
     for path in (setup.executable, setup.config, setup.env_file):
         if "%" in str(path):
-            raise BadInput(f"{path}: cron reads % in a command as a line break; move it to "
-                           "a path without %")
+            raise BadInput(
+                f"{path}: cron reads % in a command as a line break; move it to a path without %"
+            )
     run = f"{CONFIG_ENV}={_sh(setup.config)} exec {_sh(setup.executable)} daemon --once"
     if setup.variables:
         # set -a exports what the file defines: NAME=value lines, as systemd reads them
         run = f"{{ set -a && . {_sh(setup.env_file)} && set +a && {run}; }}"
     log = setup.folder / CRON_LOG
-    return "\n".join([
-        f"# Tactful: one dispatch pass a minute for {setup.config}; add with `crontab -e`.",
-        f"# Its output goes to {log}.",
-        *_credential_comments(setup),
-        f"* * * * * cd {_sh(setup.folder)} && {run} >> {_sh(log)} 2>&1",
-    ])
+    return "\n".join(
+        [
+            f"# Tactful: one dispatch pass a minute for {setup.config}; add with `crontab -e`.",
+            f"# Its output goes to {log}.",
+            *_credential_comments(setup),
+            f"* * * * * cd {_sh(setup.folder)} && {run} >> {_sh(log)} 2>&1",
+        ]
+    )
 
 
 def _sh(path: Path) -> str:
@@ -126,8 +142,9 @@ def _sh(path: Path) -> str:
 def systemd_unit(setup: RunSetup, *, grace: float) -> str:
     """A systemd user unit that runs the long-lived daemon, with how to install it."""
     grace_text = f"{grace:g}"
-    command = " ".join(_exec_word(w) for w in
-                       (str(setup.executable), "daemon", "--grace", grace_text))
+    command = " ".join(
+        _exec_word(w) for w in (str(setup.executable), "daemon", "--grace", grace_text)
+    )
     lines = [
         f"# Tactful daemon for {setup.config}, as a systemd user service.",
         f"# Save this as ~/.config/systemd/user/{UNIT_NAME}, then:",
@@ -167,13 +184,16 @@ def _credential_comments(setup: RunSetup) -> list[str]:
     lines = []
     if setup.variables:
         width = max(len(v.name) for v in setup.variables)
-        lines += [f"# Credentials come from {setup.env_file} (create it, chmod 600): "
-                  "NAME='value' lines",
-                  "# defining these variables:",
-                  *(f"#   {v.name:<{width}}  {v.used_by}" for v in setup.variables)]
+        lines += [
+            f"# Credentials come from {setup.env_file} (create it, chmod 600): NAME='value' lines",
+            "# defining these variables:",
+            *(f"#   {v.name:<{width}}  {v.used_by}" for v in setup.variables),
+        ]
     if setup.secrets_file and setup.secret_keys:
-        lines.append(f"# Channel credentials are read from secrets_file {setup.secrets_file}: "
-                     f"{', '.join(setup.secret_keys)}.")
+        lines.append(
+            f"# Channel credentials are read from secrets_file {setup.secrets_file}: "
+            f"{', '.join(setup.secret_keys)}."
+        )
     if not lines:
         lines.append("# No credentials needed: no channel in config.yaml reads one.")
     return lines

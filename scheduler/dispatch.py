@@ -76,12 +76,22 @@ class PassReport:
             self.note(pid, "held", "missed its time")
 
     def note(self, post_id: int, outcome: str, detail: str = "", channel: str = "") -> None:
-        self.events.append({"post": post_id, "channel": channel, "outcome": outcome,
-                            "detail": detail})
+        self.events.append(
+            {"post": post_id, "channel": channel, "outcome": outcome, "detail": detail}
+        )
 
     def counts(self) -> dict[str, int]:
-        names = ("published", "failed", "dead", "unknown", "held", "paused", "expired",
-                 "requeued", "lost_lease")
+        names = (
+            "published",
+            "failed",
+            "dead",
+            "unknown",
+            "held",
+            "paused",
+            "expired",
+            "requeued",
+            "lost_lease",
+        )
         return {name: len(getattr(self, name)) for name in names}
 
     def summary(self) -> str:
@@ -121,12 +131,20 @@ class Dispatcher:
             store.close()
     """
 
-    def __init__(self, store: Store, settings: DaemonConfig, pool: PublisherPool, *,
-                 clock: Clock, worker: str | None = None,
-                 stop: threading.Event | None = None, judge: ClaimJudge | None = None,
-                 before_pass: Callable[[datetime], None] | None = None,
-                 spread: Callable[[], float] = random.random,
-                 epoch_watch: EpochWatch | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: DaemonConfig,
+        pool: PublisherPool,
+        *,
+        clock: Clock,
+        worker: str | None = None,
+        stop: threading.Event | None = None,
+        judge: ClaimJudge | None = None,
+        before_pass: Callable[[datetime], None] | None = None,
+        spread: Callable[[], float] = random.random,
+        epoch_watch: EpochWatch | None = None,
+    ) -> None:
         self.store = store
         #: what the daemon's listener heard of the crisis epoch (None: ask the database)
         self.epoch_watch = epoch_watch
@@ -153,11 +171,17 @@ class Dispatcher:
             # back in a later one, after its backoff, however long this pass runs.
             ticket = self.epoch_watch.ticket() if self.epoch_watch is not None else None
             claim = self.store.claim_due(
-                now=self.clock(), due_by=started, worker=self.worker,
+                now=self.clock(),
+                due_by=started,
+                worker=self.worker,
                 lease=timedelta(seconds=self.settings.lease_seconds),
-                limit=self.settings.batch_size, max_lateness=self.settings.max_lateness,
-                idempotent_channels=self._idempotent, max_attempts=self.settings.max_attempts,
-                judge=self.judge, remembers_for=self._remembers_for)
+                limit=self.settings.batch_size,
+                max_lateness=self.settings.max_lateness,
+                idempotent_channels=self._idempotent,
+                max_attempts=self.settings.max_attempts,
+                judge=self.judge,
+                remembers_for=self._remembers_for,
+            )
             report.absorb(claim)
             if not claim.posts:
                 if claim.stopped or claim.expired or claim.late:
@@ -177,8 +201,9 @@ class Dispatcher:
                 return moved
         return self.store.current_epoch() != epoch
 
-    def _send_batch(self, batch: list[Post], epoch: int, ticket: int | None,
-                    report: PassReport) -> None:
+    def _send_batch(
+        self, batch: list[Post], epoch: int, ticket: int | None, report: PassReport
+    ) -> None:
         pending: list[tuple[Post, Receipt, datetime]] = []
         #: channels whose network asked us to slow down, and until when
         resting: dict[str, datetime] = {}
@@ -190,12 +215,14 @@ class Dispatcher:
             if self._epoch_moved(epoch, ticket):
                 # a crisis was flagged, updated or ended since the claim: judge again
                 self._record(pending, report)
-                self._give_back(batch[index:], report,
-                                "the crisis state changed while it was in hand")
+                self._give_back(
+                    batch[index:], report, "the crisis state changed while it was in hand"
+                )
                 return
             if post.channel in resting:
-                self._give_back([post], report, f"{post.channel} is rate limited",
-                                run_at=resting[post.channel])
+                self._give_back(
+                    [post], report, f"{post.channel} is rate limited", run_at=resting[post.channel]
+                )
                 continue
             # Nothing has been sent yet here: a failure cannot have posted anything. A
             # database error is not caught: it ends the pass, and as no send was noted,
@@ -205,9 +232,13 @@ class Dispatcher:
                 if (spent := publisher.rests_until()) is not None:
                     # its rate limit is spent: wait for the reset rather than earn a 429
                     wait = max(spent - time.time(), 1.0)
-                    resting[post.channel] = self._rest(post, PublishError(
-                        "no requests left until the reset", rate_limited=True,
-                        retry_after=wait), report)
+                    resting[post.channel] = self._rest(
+                        post,
+                        PublishError(
+                            "no requests left until the reset", rate_limited=True, retry_after=wait
+                        ),
+                        report,
+                    )
                     continue
                 started = self._before_send(publisher, post, epoch, report)
             except PublishError as exc:
@@ -226,21 +257,26 @@ class Dispatcher:
                 if first and not exc.maybe_sent:
                     # this was the first try and it surely did not reach the network: a
                     # later one is a first try again (Mastodon's hour counts from there)
-                    self.store.forget_first_try(post.id, worker=self.worker,
-                                                at=ready.first_try_at)
+                    self.store.forget_first_try(post.id, worker=self.worker, at=ready.first_try_at)
                 if exc.rate_limited:
                     resting[post.channel] = self._rest(post, exc, report)
                 else:
-                    self._failed(post, exc, report, maybe_sent_before=not first and
-                                 ready.first_try_at is not None)
+                    self._failed(
+                        post,
+                        exc,
+                        report,
+                        maybe_sent_before=not first and ready.first_try_at is not None,
+                    )
                 continue
             except Exception as exc:  # a bug or the machine (disk full): fail this post only
-                log.exception("post %s on %s: unexpected error while sending", post.id,
-                              post.channel)
+                log.exception(
+                    "post %s on %s: unexpected error while sending", post.id, post.channel
+                )
                 self._record(pending, report)
                 pending = []
-                self._failed(post, PublishError(f"{type(exc).__name__}: {exc}",
-                                                maybe_sent=True), report)
+                self._failed(
+                    post, PublishError(f"{type(exc).__name__}: {exc}", maybe_sent=True), report
+                )
                 continue
             pending.append((ready, receipt, self.clock()))
             if not publisher.idempotent or self._record_now(pending):
@@ -248,8 +284,9 @@ class Dispatcher:
                 pending = []
         self._record(pending, report)
 
-    def _before_send(self, publisher: Publisher, post: Post, epoch: int,
-                     report: PassReport) -> tuple[Post, bool] | None:
+    def _before_send(
+        self, publisher: Publisher, post: Post, epoch: int, report: PassReport
+    ) -> tuple[Post, bool] | None:
         """Note the send in the store where a crash could otherwise lose track of it: a
         network that cannot de-duplicate, one that forgets keys (then refuse a try later
         than it remembers), one that needs a key chosen once. The post as it is sent and
@@ -257,31 +294,40 @@ class Dispatcher:
         if publisher.idempotent and publisher.remembers_for is None and not publisher.keyed:
             return post, False
         now = self.clock()
-        started = self.store.mark_sending(post.id, worker=self.worker, now=now, epoch=epoch,
-                                          key=publisher.new_key() if publisher.keyed else None)
+        started = self.store.mark_sending(
+            post.id,
+            worker=self.worker,
+            now=now,
+            epoch=epoch,
+            key=publisher.new_key() if publisher.keyed else None,
+        )
         if started is None:
             # the store refused it: ask the store why (memory may not have heard yet)
             if self.store.current_epoch() != epoch:
                 # a crisis or a channel pause arrived since the claim: judge it again
-                self._give_back([post], report,
-                                "the crisis state changed while it was in hand")
+                self._give_back([post], report, "the crisis state changed while it was in hand")
                 return None
             report.lost_lease.append(post.id)
             log.warning("post %s: lease lost before sending; not sent", post.id)
             return None
         window = publisher.remembers_for
         if window is not None and now - started.first_try_at > window:
-            error = (f"first tried at {started.first_try_at:%Y-%m-%d %H:%M} UTC, and the "
-                     f"network forgets a post's idempotency key after {_span(window)}: a "
-                     "re-send now could post it twice; check the account, then `tactful "
-                     f"post mark-published {post.id}` or `tactful post retry {post.id}`")
-            self.store.record_failure(post, error, to=Status.UNKNOWN, retry_at=None,
-                                      worker=self.worker, now=now)
+            error = (
+                f"first tried at {started.first_try_at:%Y-%m-%d %H:%M} UTC, and the "
+                f"network forgets a post's idempotency key after {_span(window)}: a "
+                "re-send now could post it twice; check the account, then `tactful "
+                f"post mark-published {post.id}` or `tactful post retry {post.id}`"
+            )
+            self.store.record_failure(
+                post, error, to=Status.UNKNOWN, retry_at=None, worker=self.worker, now=now
+            )
             report.unknown.append(post.id)
             report.note(post.id, "unknown", error, post.channel)
             return None
-        return (replace(post, first_try_at=started.first_try_at, remote_key=started.remote_key),
-                started.first_try_at == now)
+        return (
+            replace(post, first_try_at=started.first_try_at, remote_key=started.remote_key),
+            started.first_try_at == now,
+        )
 
     def _rest(self, post: Post, exc: PublishError, report: PassReport) -> datetime:
         """The network asked us to slow down: the post waits without using up a try, and
@@ -309,10 +355,14 @@ class Dispatcher:
                     self._failed(post, exc, report)
                 return
         now = self.clock()
-        upcoming = {p.id: n for p, _, _ in sent if p.every
-                    and (n := next_occurrence(p, now, self._zone(p.channel))) is not None}
-        lost = set(self.store.record_published(sent, worker=self.worker, now=now,
-                                               next_posts=upcoming))
+        upcoming = {
+            p.id: n
+            for p, _, _ in sent
+            if p.every and (n := next_occurrence(p, now, self._zone(p.channel))) is not None
+        }
+        lost = set(
+            self.store.record_published(sent, worker=self.worker, now=now, next_posts=upcoming)
+        )
         for post, receipt, _ in sent:
             if post.id in lost:
                 report.lost_lease.append(post.id)
@@ -320,16 +370,16 @@ class Dispatcher:
                 continue
             report.published.append(post.id)
             report.note(post.id, "published", receipt.url or receipt.remote_id, post.channel)
-            log.debug("post %s published on %s as %s", post.id, post.channel,
-                      receipt.remote_id)
+            log.debug("post %s published on %s as %s", post.id, post.channel, receipt.remote_id)
 
     def _zone(self, channel_id: str) -> ZoneInfo:
         entry = self.pool.config.channels.get(channel_id)
         config = self.pool.config
         return config.brand_zone(entry[0]) if entry else zone(config.timezone)
 
-    def _failed(self, post: Post, exc: PublishError, report: PassReport, *,
-                maybe_sent_before: bool = False) -> None:
+    def _failed(
+        self, post: Post, exc: PublishError, report: PassReport, *, maybe_sent_before: bool = False
+    ) -> None:
         now = self.clock()
         to, retry_at = self._after_failure(post, exc, now)
         if to is Status.DEAD and (exc.maybe_sent or maybe_sent_before):
@@ -337,35 +387,52 @@ class Dispatcher:
             to = Status.UNKNOWN
         # an error may quote what a library sent (a header with a token): never keep that
         error = redact(str(exc))
-        self.store.record_failure(post, error, to=to, retry_at=retry_at,
-                                  worker=self.worker, now=now)
+        self.store.record_failure(
+            post, error, to=to, retry_at=retry_at, worker=self.worker, now=now
+        )
         getattr(report, to.value).append(post.id)
         report.note(post.id, to.value, error, post.channel)
         log.warning("post %s on %s: %s -> %s", post.id, post.channel, error, to.value)
 
-    def _after_failure(self, post: Post, exc: PublishError,
-                       now: datetime) -> tuple[Status, datetime | None]:
+    def _after_failure(
+        self, post: Post, exc: PublishError, now: datetime
+    ) -> tuple[Status, datetime | None]:
         if exc.permanent:
             return Status.HELD, None
         if exc.maybe_sent and post.channel not in self._idempotent:
             return Status.UNKNOWN, None
         s = self.settings
-        retry_at = retry_time(post.attempts, now, base=s.backoff_base, cap=s.backoff_cap,
-                              max_attempts=s.max_attempts, retry_after=exc.retry_after,
-                              spread=self.spread())
+        retry_at = retry_time(
+            post.attempts,
+            now,
+            base=s.backoff_base,
+            cap=s.backoff_cap,
+            max_attempts=s.max_attempts,
+            retry_after=exc.retry_after,
+            spread=self.spread(),
+        )
         return (Status.FAILED, retry_at) if retry_at else (Status.DEAD, None)
 
-    def _give_back(self, unsent: list[Post], report: PassReport, reason: str,
-                   run_at: datetime | None = None) -> None:
-        ids = self.store.requeue([p.id for p in unsent], worker=self.worker,
-                                 now=self.clock(), reason=reason, run_at=run_at)
+    def _give_back(
+        self, unsent: list[Post], report: PassReport, reason: str, run_at: datetime | None = None
+    ) -> None:
+        ids = self.store.requeue(
+            [p.id for p in unsent],
+            worker=self.worker,
+            now=self.clock(),
+            reason=reason,
+            run_at=run_at,
+        )
         report.requeued += ids
 
 
 def _span(span: timedelta) -> str:
     minutes = span.total_seconds() / 60
-    return f"{minutes / 60:g} hour{'s' if minutes != 60 else ''}" if minutes >= 60 \
+    return (
+        f"{minutes / 60:g} hour{'s' if minutes != 60 else ''}"
+        if minutes >= 60
         else f"{minutes:g} minutes"
+    )
 
 
 class LeaseKeeper:

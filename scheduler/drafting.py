@@ -76,8 +76,7 @@ TakenTimes = Callable[[str, datetime], set[datetime]]
 class Drafting:
     """Builds NewPosts for one command, remembering slots it already handed out."""
 
-    def __init__(self, config: Config, *, now: datetime, taken: TakenTimes,
-                 label: Label) -> None:
+    def __init__(self, config: Config, *, now: datetime, taken: TakenTimes, label: Label) -> None:
         self.config = config
         self.now = now
         self._taken = taken
@@ -103,8 +102,9 @@ class Drafting:
             tags=self._tags(draft.tags, brand.id),
             lang=self._lang(draft.lang) or (brand.languages[0] if brand.languages else None),
             automated=draft.automated if draft.automated is not None else every is not None,
-            expires_at=self._after(draft.expires, "expires", due, tz, draft.fold,
-                                   settled=draft.expires_at),
+            expires_at=self._after(
+                draft.expires, "expires", due, tz, draft.fold, settled=draft.expires_at
+            ),
             crisis_text=crisis_text,
             every=every,
             until=self._until(draft, due, tz, every),
@@ -133,8 +133,7 @@ class Drafting:
         if crisis_text is None or not crisis_text.strip():
             return None
         try:
-            return check_text(crisis_text, self._label("crisis_text"),
-                              what="the crisis text")
+            return check_text(crisis_text, self._label("crisis_text"), what="the crisis text")
         except BadInput as exc:
             raise FieldError("crisis_text", str(exc)) from None
 
@@ -146,9 +145,16 @@ class Drafting:
 
     def _media(self, draft: Draft, channel: AnyChannel) -> tuple[Media, ...]:
         try:
-            media = read_media(draft.media, draft.alts, media_label=self._label("media"),
-                               alt_label=self._label("alt")) \
-                if draft.media or draft.alts else draft.media_items
+            media = (
+                read_media(
+                    draft.media,
+                    draft.alts,
+                    media_label=self._label("media"),
+                    alt_label=self._label("alt"),
+                )
+                if draft.media or draft.alts
+                else draft.media_items
+            )
             check_for_channel(channel, media, self._label("media"))
         except BadInput as exc:
             raise FieldError("media", str(exc)) from None
@@ -166,8 +172,7 @@ class Drafting:
             return draft.due_at
         raw = (draft.at or "").strip()
         if not raw:
-            raise self._fail("at", "missing: give a time (ISO 8601, 'now', '+2h') or "
-                                   f"{NEXT_SLOT}")
+            raise self._fail("at", f"missing: give a time (ISO 8601, 'now', '+2h') or {NEXT_SLOT}")
         if is_next_slot(raw):
             return self._next_slot(channel_id, slots, tz)
         if draft.moved_from is not None and raw[:1] in ("+", "-"):
@@ -193,14 +198,18 @@ class Drafting:
 
     def _next_slot(self, channel_id: str, slots, tz) -> datetime:
         if not slots:
-            raise NoFreeSlot(f"{self._label('at')}: channel {channel_id!r} has no posting "
-                             "slots; add `slots:` to it in config.yaml or give a time")
+            raise NoFreeSlot(
+                f"{self._label('at')}: channel {channel_id!r} has no posting "
+                "slots; add `slots:` to it in config.yaml or give a time"
+            )
         reserved = self._reserved.setdefault(channel_id, set())
         taken = self._taken(channel_id, self.now) | reserved
         slot = next_free_slot(slots, tz, after=self.now, taken=taken)
         if slot is None:
-            raise NoFreeSlot(f"{self._label('at')}: every slot of channel {channel_id!r} "
-                             "in the next year is taken")
+            raise NoFreeSlot(
+                f"{self._label('at')}: every slot of channel {channel_id!r} "
+                "in the next year is taken"
+            )
         return slot
 
     def _tags(self, tags: Sequence[str], brand_id: str) -> tuple[str, ...]:
@@ -214,8 +223,9 @@ class Drafting:
             return None
         code = lang.strip().lower().replace("_", "-")
         if not _LANG.match(code):
-            raise self._fail("lang", f"{lang!r} is not a language code (such as en, cs, "
-                                     "ru, ar, az, id)")
+            raise self._fail(
+                "lang", f"{lang!r} is not a language code (such as en, cs, ru, ar, az, id)"
+            )
         return code
 
     def _every(self, every: str | None) -> timedelta | None:
@@ -226,22 +236,35 @@ class Drafting:
         except BadInput as exc:
             raise FieldError("every", str(exc)) from None
         if span < MIN_EVERY:
-            raise self._fail("every", f"{every!r} is too often; recurring posts repeat at "
-                                      "most hourly")
+            raise self._fail(
+                "every", f"{every!r} is too often; recurring posts repeat at most hourly"
+            )
         return span
 
-    def _after(self, raw: str | None, field: str, due: datetime, tz,
-               fold: Fold | None, settled: datetime | None = None) -> datetime | None:
+    def _after(
+        self,
+        raw: str | None,
+        field: str,
+        due: datetime,
+        tz,
+        fold: Fold | None,
+        settled: datetime | None = None,
+    ) -> datetime | None:
         if not raw or not raw.strip():
             if settled is not None and settled <= due:
-                raise self._fail(field, f"the post's {field} time "
-                                        f"({settled.astimezone(tz):%Y-%m-%d %H:%M %Z}) would "
-                                        "come before its new time; change both")
+                raise self._fail(
+                    field,
+                    f"the post's {field} time "
+                    f"({settled.astimezone(tz):%Y-%m-%d %H:%M %Z}) would "
+                    "come before its new time; change both",
+                )
             return settled
         value = self._when(raw.strip(), field, tz, fold)
         if value <= due:
-            raise self._fail(field, f"{raw!r} is not after the post's time "
-                                    f"({due.astimezone(tz):%Y-%m-%d %H:%M %Z})")
+            raise self._fail(
+                field,
+                f"{raw!r} is not after the post's time ({due.astimezone(tz):%Y-%m-%d %H:%M %Z})",
+            )
         return value
 
     def _until(self, draft: Draft, due: datetime, tz, every: timedelta | None):
@@ -260,10 +283,8 @@ def check_text(text: str, label: str, *, what: str = "the post text") -> str:
         byte = f" (byte 0x{ord(bad_byte) - 0xDC00:02x})" if bad_byte else ""
         raise BadInput(f"{label}: not valid UTF-8 text{byte}; save or type it as UTF-8")
     if len(text) > MAX_TEXT:
-        raise BadInput(f"{label}: {len(text):,} characters; a post may have at most "
-                       f"{MAX_TEXT:,}")
-    bad = next((c for c in text if unicodedata.category(c) == "Cc" and c not in "\n\t\r"),
-               None)
+        raise BadInput(f"{label}: {len(text):,} characters; a post may have at most {MAX_TEXT:,}")
+    bad = next((c for c in text if unicodedata.category(c) == "Cc" and c not in "\n\t\r"), None)
     if bad is not None:
         raise BadInput(f"{label}: contains the control character U+{ord(bad):04X}; remove it")
     # one spelling of each accented letter (é, not e and a combining accent), so the
@@ -298,8 +319,10 @@ def unknown_tag(raw: str, vocabulary: Tags) -> str:
     for tag, group in vocabulary.vocabulary.items():
         groups.setdefault(group.replace("_", " "), []).append(tag)
     listing = "; ".join(f"{g}: {', '.join(sorted(t))}" for g, t in groups.items())
-    return (f"unknown tag {raw!r}; {hint}known tags are {listing} (`tactful tags` shows "
-            "their other spellings; a brand's playbook can add tags)")
+    return (
+        f"unknown tag {raw!r}; {hint}known tags are {listing} (`tactful tags` shows "
+        "their other spellings; a brand's playbook can add tags)"
+    )
 
 
 def is_next_slot(at: str | None) -> bool:

@@ -53,11 +53,15 @@ class UnknownChannel(BadInput):
 class ImportRowError(BadInput):
     """A row of a bulk import is invalid; the whole import was refused."""
 
-    def __init__(self, path: str, line: int, column: str | None, problem: str,
-                 more: int = 0) -> None:
+    def __init__(
+        self, path: str, line: int, column: str | None, problem: str, more: int = 0
+    ) -> None:
         where = f"{path}:{line}" + (f": column {column!r}" if column else "")
-        tail = f" (and {more} more problem{'s' if more != 1 else ''}; nothing was queued)" \
-            if more else " (nothing was queued)"
+        tail = (
+            f" (and {more} more problem{'s' if more != 1 else ''}; nothing was queued)"
+            if more
+            else " (nothing was queued)"
+        )
         super().__init__(f"{where}: {problem}{tail}")
         self.line = line
         self.column = column
@@ -106,7 +110,8 @@ class ImportInProgress(Unavailable):
         super().__init__(
             f"post {existing_id} has this channel, time and text and is being written by "
             "another import that is still running; nothing was queued: run this again "
-            "when it ends")
+            "when it ends"
+        )
         self.existing_id = existing_id
 
 

@@ -34,14 +34,41 @@ from scheduler.judging import Judging, summary, to_policy
 from scheduler.models import CrisisRecord, CrisisSpec
 
 Expect = Literal["stop", "publish"]
-STOP_RULES = ("follow-the-business", "sensitive-words", "sector-proximity", "newsjacking",
-              "donation-boast", "empty-condolence", "slow-automation")
+STOP_RULES = (
+    "follow-the-business",
+    "sensitive-words",
+    "sector-proximity",
+    "newsjacking",
+    "donation-boast",
+    "empty-condolence",
+    "slow-automation",
+)
 PUBLISH_RULES = ("operational-notice", "out-of-scope", "ordinary", "near-miss")
-_CRISIS_KEYS = {"name", "category", "severity", "ops", "keywords", "contexts", "regions",
-                "brands", "langs", "channels"}
+_CRISIS_KEYS = {
+    "name",
+    "category",
+    "severity",
+    "ops",
+    "keywords",
+    "contexts",
+    "regions",
+    "brands",
+    "langs",
+    "channels",
+}
 _CRISIS_LISTS = {"keywords", "contexts", "regions", "brands", "langs", "channels"}
-_CASE_KEYS = {"id", "brand", "text", "tags", "lang", "automated", "crisis_text", "expect",
-              "rule", "why"}
+_CASE_KEYS = {
+    "id",
+    "brand",
+    "text",
+    "tags",
+    "lang",
+    "automated",
+    "crisis_text",
+    "expect",
+    "rule",
+    "why",
+}
 _NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -87,11 +114,21 @@ class Outcome:
 
     def to_json(self) -> dict[str, Any]:
         case = self.case
-        return {"id": case.id, "file": case.file, "lang": case.lang, "category": case.category,
-                "split": case.split, "expect": case.expect, "rule": case.rule,
-                "why": case.why, "text": case.text, "action": self.decision.action.value,
-                "policy": summary(self.decision) if self.stopped else "publish",
-                "agrees": self.agrees, "false_block": self.false_block}
+        return {
+            "id": case.id,
+            "file": case.file,
+            "lang": case.lang,
+            "category": case.category,
+            "split": case.split,
+            "expect": case.expect,
+            "rule": case.rule,
+            "why": case.why,
+            "text": case.text,
+            "action": self.decision.action.value,
+            "policy": summary(self.decision) if self.stopped else "publish",
+            "agrees": self.agrees,
+            "false_block": self.false_block,
+        }
 
 
 @dataclass
@@ -134,10 +171,14 @@ class Tally:
         return self.stops - self.stopped
 
     def to_json(self) -> dict[str, Any]:
-        return {"cases": self.cases, "agreement": round(self.agreement, 4),
-                "stop_recall": round(self.stop_recall, 4),
-                "publish_precision": round(self.publish_precision, 4),
-                "leaks": self.leaks, "false_blocks": self.false_blocks}
+        return {
+            "cases": self.cases,
+            "agreement": round(self.agreement, 4),
+            "stop_recall": round(self.stop_recall, 4),
+            "publish_precision": round(self.publish_precision, 4),
+            "leaks": self.leaks,
+            "false_blocks": self.false_blocks,
+        }
 
 
 @dataclass
@@ -161,21 +202,25 @@ class Report:
         return [o for o in self.outcomes if not o.agrees or o.false_block]
 
     def to_json(self) -> dict[str, Any]:
-        return {"overall": self.overall.to_json(),
-                "by_split": _json(self.tally(lambda o: o.case.split)),
-                "by_language": _json(self.tally(lambda o: o.case.lang or "-")),
-                "by_rule": _json(self.tally(lambda o: o.case.rule)),
-                "by_category": _json(self.tally(lambda o: o.case.category)),
-                "disagreements": [o.to_json() for o in self.disagreements()],
-                "retired": self.retired, "errors": self.errors}
+        return {
+            "overall": self.overall.to_json(),
+            "by_split": _json(self.tally(lambda o: o.case.split)),
+            "by_language": _json(self.tally(lambda o: o.case.lang or "-")),
+            "by_rule": _json(self.tally(lambda o: o.case.rule)),
+            "by_category": _json(self.tally(lambda o: o.case.category)),
+            "disagreements": [o.to_json() for o in self.disagreements()],
+            "retired": self.retired,
+            "errors": self.errors,
+        }
 
 
 def _json(tallies: dict[str, Tally]) -> dict[str, Any]:
     return {k: v.to_json() for k, v in tallies.items()}
 
 
-def evaluate(root: Path, *, split: str | None = None, langs: Iterable[str] = (),
-             keep_going: bool = False) -> Report:
+def evaluate(
+    root: Path, *, split: str | None = None, langs: Iterable[str] = (), keep_going: bool = False
+) -> Report:
     """Judge every case under `root` (a corpus directory, or one case file). A file that
     cannot be read stops it, or with `keep_going` is listed and left out."""
     retired = read_retired(root)
@@ -194,8 +239,11 @@ def evaluate(root: Path, *, split: str | None = None, langs: Iterable[str] = (),
             if case.id in seen:
                 raise CorpusError(f"{path}: case id {case.id!r} is used twice")
             seen.add(case.id)
-            if case.id in retired or (split and case.split != split) or \
-                    (wanted and case.lang not in wanted):
+            if (
+                case.id in retired
+                or (split and case.split != split)
+                or (wanted and case.lang not in wanted)
+            ):
                 continue
             report.outcomes.append(Outcome(case=case, decision=case.judge.judge(case.post)))
     return report
@@ -233,8 +281,7 @@ def _file_cases(path: Path) -> Iterator[Case]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise CorpusError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") \
-            from None
+        raise CorpusError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
     if not isinstance(data, dict) or not isinstance(data.get("scenarios"), list):
         raise CorpusError(f"{path}: needs `brands:` and `scenarios:`")
     config = _config(path, _listed(f"{path}: brands", data.get("brands") or []))
@@ -243,12 +290,12 @@ def _file_cases(path: Path) -> Iterator[Case]:
         where = f"{path}: scenarios[{number}]"
         if not isinstance(scenario, dict) or not isinstance(scenario.get("crisis"), dict):
             raise CorpusError(f"{where}: needs `crisis:` (a mapping) and `cases:`")
-        crisis = _crisis(where, config, {"category": data.get("category"),
-                                         **scenario["crisis"]})
+        crisis = _crisis(where, config, {"category": data.get("category"), **scenario["crisis"]})
         judge = Judge([to_policy(crisis)], config.playbook_for)
         for raw in _listed(f"{where}.cases", scenario.get("cases") or []):
-            yield _case(path, where, raw, config, judging, judge, crisis.category,
-                        data.get("language"))
+            yield _case(
+                path, where, raw, config, judging, judge, crisis.category, data.get("language")
+            )
 
 
 def _listed(where: str, items: Any) -> list[dict[str, Any]]:
@@ -268,8 +315,9 @@ def _config(path: Path, brands: list[dict[str, Any]]) -> Config:
         entry["channels"] = [{"id": f"{brand.get('id')}-main", "kind": "outbox"}]
         declared.append(entry)
     try:
-        return parse_config(yaml.safe_dump({"brands": declared}, allow_unicode=True),
-                            source=f"{path} (brands)")
+        return parse_config(
+            yaml.safe_dump({"brands": declared}, allow_unicode=True), source=f"{path} (brands)"
+        )
     except ConfigError as exc:
         raise CorpusError(str(exc)) from None
 
@@ -281,8 +329,7 @@ def _crisis(where: str, config: Config, raw: dict[str, Any]) -> CrisisRecord:
     for key in _CRISIS_LISTS & set(raw):
         if not isinstance(raw[key], list):
             raise CorpusError(f"{where}.crisis.{key}: must be a list, such as [{raw[key]}]")
-    values = {k: tuple(str(x) for x in v) if isinstance(v, list) else v
-              for k, v in raw.items()}
+    values = {k: tuple(str(x) for x in v) if isinstance(v, list) else v for k, v in raw.items()}
     values.setdefault("severity", "serious")
     values.setdefault("name", "crisis")
     try:
@@ -292,30 +339,58 @@ def _crisis(where: str, config: Config, raw: dict[str, Any]) -> CrisisRecord:
     return CrisisRecord.drill(spec, _NOW, "eval")
 
 
-def _case(path: Path, where: str, raw: dict[str, Any], config: Config, judging: Judging,
-          judge: Judge, category: str, language: str | None) -> Case:
+def _case(
+    path: Path,
+    where: str,
+    raw: dict[str, Any],
+    config: Config,
+    judging: Judging,
+    judge: Judge,
+    category: str,
+    language: str | None,
+) -> Case:
     case_id = str(raw.get("id", "?"))
     place = f"{where}: case {case_id}"
     unknown = set(raw) - _CASE_KEYS
     if unknown:
         raise CorpusError(f"{place}: unknown key(s) {', '.join(sorted(unknown))}")
     expect, rule = raw.get("expect"), raw.get("rule")
-    if expect not in ("stop", "publish") or \
-            rule not in (STOP_RULES if expect == "stop" else PUBLISH_RULES):
-        raise CorpusError(f"{place}: expect must be stop or publish, with a rule of that "
-                          f"kind (got {expect!r}, {rule!r})")
+    if expect not in ("stop", "publish") or rule not in (
+        STOP_RULES if expect == "stop" else PUBLISH_RULES
+    ):
+        raise CorpusError(
+            f"{place}: expect must be stop or publish, with a rule of that "
+            f"kind (got {expect!r}, {rule!r})"
+        )
     try:
         brand = config.brand(str(raw.get("brand")))
-        tags = check_tags([str(t) for t in raw.get("tags") or []], "tags",
-                          config.playbook_for(brand.id).tags)
+        tags = check_tags(
+            [str(t) for t in raw.get("tags") or []], "tags", config.playbook_for(brand.id).tags
+        )
     except BadInput as exc:
         raise CorpusError(f"{place}: {exc}") from None
     lang = raw.get("lang") or (brand.languages[0] if brand.languages else language)
-    post = PostFacts(text=str(raw.get("text", "")), brand=judging.brand_facts(brand.id),
-                     channel=f"{brand.id}-main", tags=frozenset(tags), lang=lang,
-                     automated=bool(raw.get("automated")), crisis_text=raw.get("crisis_text"))
-    return Case(id=case_id, file=str(path), lang=lang, category=category, expect=expect,
-                rule=rule, why=str(raw.get("why", "")), text=post.text, post=post, judge=judge)
+    post = PostFacts(
+        text=str(raw.get("text", "")),
+        brand=judging.brand_facts(brand.id),
+        channel=f"{brand.id}-main",
+        tags=frozenset(tags),
+        lang=lang,
+        automated=bool(raw.get("automated")),
+        crisis_text=raw.get("crisis_text"),
+    )
+    return Case(
+        id=case_id,
+        file=str(path),
+        lang=lang,
+        category=category,
+        expect=expect,
+        rule=rule,
+        why=str(raw.get("why", "")),
+        text=post.text,
+        post=post,
+        judge=judge,
+    )
 
 
 def counts(report: Report) -> Counter[str]:

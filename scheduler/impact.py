@@ -13,8 +13,13 @@ from scheduler.models import Candidate, CrisisRecord, Post
 
 #: examples of each action the report shows in words (the JSON lists every post)
 EXAMPLES = 3
-LABEL = {Action.PUBLISH: "untouched", Action.PAUSE: "paused", Action.HOLD: "held",
-         Action.REWRITE: "rewritten", Action.BLOCK: "blocked"}
+LABEL = {
+    Action.PUBLISH: "untouched",
+    Action.PAUSE: "paused",
+    Action.HOLD: "held",
+    Action.REWRITE: "rewritten",
+    Action.BLOCK: "blocked",
+}
 
 
 @dataclass
@@ -51,10 +56,16 @@ class Impact:
             why = self._why[id(decision)] = summary(decision)
         self.posts.append((post.id, post.brand, post.channel, label, why))
         if len(self.examples[label]) < EXAMPLES:
-            self.examples[label].append({
-                "post": post.id, "brand": post.brand, "channel": post.channel,
-                "text": post.text, "why": why,
-                "proposed_text": decision.proposed_text})
+            self.examples[label].append(
+                {
+                    "post": post.id,
+                    "brand": post.brand,
+                    "channel": post.channel,
+                    "text": post.text,
+                    "why": why,
+                    "proposed_text": decision.proposed_text,
+                }
+            )
 
     def totals(self) -> Counter[str]:
         total: Counter[str] = Counter()
@@ -63,14 +74,23 @@ class Impact:
         return total
 
     def to_json(self) -> dict[str, Any]:
-        return {"epoch": self.epoch, "crisis": self.crisis.to_json() if self.crisis else None,
-                "judged": self.judged, "totals": dict(self.totals()),
-                "by_brand": {b: dict(c) for b, c in sorted(self.by_brand.items())},
-                "examples": dict(self.examples),
-                "posts": [{"post": pid, "brand": brand, "channel": channel, "action": label,
-                           "why": why} for pid, brand, channel, label, why in self.posts],
-                "in_flight": [{"post": p.id, "channel": p.channel, "text": p.text}
-                              for p in self.in_flight],
-                "notices": self.notices, "superseded": self.superseded,
-                "keyword_forms": {k: dict(v.most_common())
-                                  for k, v in sorted(self.keyword_forms.items())}}
+        return {
+            "epoch": self.epoch,
+            "crisis": self.crisis.to_json() if self.crisis else None,
+            "judged": self.judged,
+            "totals": dict(self.totals()),
+            "by_brand": {b: dict(c) for b, c in sorted(self.by_brand.items())},
+            "examples": dict(self.examples),
+            "posts": [
+                {"post": pid, "brand": brand, "channel": channel, "action": label, "why": why}
+                for pid, brand, channel, label, why in self.posts
+            ],
+            "in_flight": [
+                {"post": p.id, "channel": p.channel, "text": p.text} for p in self.in_flight
+            ],
+            "notices": self.notices,
+            "superseded": self.superseded,
+            "keyword_forms": {
+                k: dict(v.most_common()) for k, v in sorted(self.keyword_forms.items())
+            },
+        }

@@ -28,26 +28,44 @@ from policies.normalise import NORM_VERSION
 from scheduler.config import Config
 from scheduler.models import Candidate, CrisisRecord, Post, Status, Verdict
 
-_STATUS = {Action.PAUSE: Status.PAUSED, Action.HOLD: Status.HELD,
-           Action.REWRITE: Status.HELD, Action.BLOCK: Status.HELD}
+_STATUS = {
+    Action.PAUSE: Status.PAUSED,
+    Action.HOLD: Status.HELD,
+    Action.REWRITE: Status.HELD,
+    Action.BLOCK: Status.HELD,
+}
 _KEEP_JUDGES = 4
 
 
 def to_policy(record: CrisisRecord) -> Crisis:
-    return Crisis(id=record.id, name=record.name, category=record.category,
-                  severity=Severity(record.severity), keywords=record.keywords,
-                  contexts=record.contexts, regions=record.regions, brands=record.brands,
-                  channels=record.channels, langs=record.langs, ops=Ops(record.ops))
+    return Crisis(
+        id=record.id,
+        name=record.name,
+        category=record.category,
+        severity=Severity(record.severity),
+        keywords=record.keywords,
+        contexts=record.contexts,
+        regions=record.regions,
+        brands=record.brands,
+        channels=record.channels,
+        langs=record.langs,
+        ops=Ops(record.ops),
+    )
 
 
 class Judging:
     def __init__(self, config: Config) -> None:
         self.config = config
-        self._brands = {b.id: BrandFacts(id=b.id, sectors=config.sectors_of(b.id),
-                                         regions=tuple(b.regions),
-                                         languages=tuple(b.languages),
-                                         alternatives=dict(b.crisis_alternative))
-                        for b in config.brands}
+        self._brands = {
+            b.id: BrandFacts(
+                id=b.id,
+                sectors=config.sectors_of(b.id),
+                regions=tuple(b.regions),
+                languages=tuple(b.languages),
+                alternatives=dict(b.crisis_alternative),
+            )
+            for b in config.brands
+        }
         self._judges: dict[int, Judge] = {}
         # one Verdict per distinct Decision (the Judge shares decisions between posts), so
         # the store can move every post with the same verdict in one statement
@@ -71,8 +89,9 @@ class Judging:
         """The queue's terms for a decision, made once per distinct decision; one that
         overrides a human's approval says what is new, for that post alone."""
         if overriding is not None:
-            return replace(verdict(decision), reason=f"approved before, but {overriding}: "
-                                                     f"{summary(decision)}")
+            return replace(
+                verdict(decision), reason=f"approved before, but {overriding}: {summary(decision)}"
+            )
         known = self._verdicts.get(id(decision))
         if known is None:
             known = self._verdicts[id(decision)] = (decision, verdict(decision))
@@ -81,17 +100,34 @@ class Judging:
     def facts(self, post: Post | Candidate) -> PostFacts:
         brand = self.brand_facts(post.brand)
         norm = post.text_norm if post.norm_version == NORM_VERSION else None
-        return PostFacts(text=post.text, brand=brand, channel=post.channel,
-                         tags=frozenset(post.tags), lang=post.lang, automated=post.automated,
-                         crisis_text=post.crisis_text, norm=norm)
+        return PostFacts(
+            text=post.text,
+            brand=brand,
+            channel=post.channel,
+            tags=frozenset(post.tags),
+            lang=post.lang,
+            automated=post.automated,
+            crisis_text=post.crisis_text,
+            norm=norm,
+        )
 
-    def decide(self, judge: Judge, post: Post | Candidate, epoch: int,
-               approval: Mapping[str, Any] | None = None) -> Decision | None:
+    def decide(
+        self,
+        judge: Judge,
+        post: Post | Candidate,
+        epoch: int,
+        approval: Mapping[str, Any] | None = None,
+    ) -> Decision | None:
         """The decision for a post; None when a human's approval still covers it."""
         return self.ruling(judge, post, epoch, approval)[0]
 
-    def ruling(self, judge: Judge, post: Post | Candidate, epoch: int,
-               approval: Mapping[str, Any] | None = None) -> tuple[Decision | None, str | None]:
+    def ruling(
+        self,
+        judge: Judge,
+        post: Post | Candidate,
+        epoch: int,
+        approval: Mapping[str, Any] | None = None,
+    ) -> tuple[Decision | None, str | None]:
         """The decision for a post (None when a human's approval still covers it) and,
         when it overrides an approval, what the reviewer had not seen. A Post carries its
         approval in its decision; for a Candidate the caller passes it."""
@@ -107,8 +143,9 @@ class Judging:
         new = what_is_new(approval, decision, severities(judge))
         return (None, None) if new is None else (decision, new)
 
-    def verdicts(self, epoch: int, crises: Sequence[CrisisRecord],
-                 posts: Iterable[Post]) -> dict[int, Verdict]:
+    def verdicts(
+        self, epoch: int, crises: Sequence[CrisisRecord], posts: Iterable[Post]
+    ) -> dict[int, Verdict]:
         """Verdicts for the posts the policy stops (the rest may go out)."""
         if not crises:
             return {}
@@ -127,8 +164,9 @@ def severities(judge: Judge) -> dict[int, str]:
 
 
 def verdict(decision: Decision) -> Verdict:
-    return Verdict(status=_STATUS[decision.action], decision=decision.to_json(),
-                   reason=summary(decision))
+    return Verdict(
+        status=_STATUS[decision.action], decision=decision.to_json(), reason=summary(decision)
+    )
 
 
 def summary(decision: Decision) -> str:

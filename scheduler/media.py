@@ -24,8 +24,12 @@ from scheduler.errors import BadInput
 from scheduler.models import Media
 from scheduler.network_limits import graphemes
 
-_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"),
-               (b"GIF87a", "image/gif"), (b"GIF89a", "image/gif"))
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
 
 
 @dataclass(frozen=True)
@@ -67,19 +71,22 @@ def sniff(head: bytes) -> str | None:
     return next((mime for magic, mime in _SIGNATURES if head.startswith(magic)), None)
 
 
-def read_media(paths: Sequence[str], alts: Sequence[str], *, media_label: str,
-               alt_label: str) -> tuple[Media, ...]:
+def read_media(
+    paths: Sequence[str], alts: Sequence[str], *, media_label: str, alt_label: str
+) -> tuple[Media, ...]:
     """The images named on the command line or in a CSV row, each with its alt text."""
     if len(paths) != len(alts):
-        raise BadInput(f"{media_label}: {len(paths)} image(s) but {len(alts)} alt text(s); "
-                       f"give one {alt_label} for each image, describing it")
+        raise BadInput(
+            f"{media_label}: {len(paths)} image(s) but {len(alts)} alt text(s); "
+            f"give one {alt_label} for each image, describing it"
+        )
     found = []
     for number, (raw, alt) in enumerate(zip(paths, alts, strict=True), 1):
-        where = f"{media_label} {raw!r}" if len(paths) == 1 else \
-            f"{media_label} {number} ({raw!r})"
+        where = f"{media_label} {raw!r}" if len(paths) == 1 else f"{media_label} {number} ({raw!r})"
         if not alt.strip():
-            raise BadInput(f"{alt_label} for {raw!r} is empty: describe the image for people "
-                           "who cannot see it")
+            raise BadInput(
+                f"{alt_label} for {raw!r} is empty: describe the image for people who cannot see it"
+            )
         path = Path(raw).expanduser()
         try:
             data = path.read_bytes()
@@ -93,10 +100,19 @@ def read_media(paths: Sequence[str], alts: Sequence[str], *, media_label: str,
         if mime is None:
             raise BadInput(f"{where}: not a JPEG, PNG, GIF or WebP image")
         if not intact(data, mime):
-            raise BadInput(f"{where}: the {mime.split('/')[1].upper()} file is cut short "
-                           "(an unfinished download or copy?)")
-        found.append(Media(path=str(path.resolve()), alt=alt.strip(), mime=mime,
-                           size=len(data), sha256=hashlib.sha256(data).hexdigest()))
+            raise BadInput(
+                f"{where}: the {mime.split('/')[1].upper()} file is cut short "
+                "(an unfinished download or copy?)"
+            )
+        found.append(
+            Media(
+                path=str(path.resolve()),
+                alt=alt.strip(),
+                mime=mime,
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+            )
+        )
     return tuple(found)
 
 
@@ -107,21 +123,29 @@ def check_for_channel(channel: AnyChannel, media: Sequence[Media], label: str) -
     limits = LIMITS.get(type(channel), DEFAULT_LIMITS)
     network = f"{channel.kind} channel {channel.id!r}"
     if len(media) > limits.count:
-        raise BadInput(f"{label}: {len(media)} images, more than the {limits.count} a post "
-                       f"on {network} may have")
+        raise BadInput(
+            f"{label}: {len(media)} images, more than the {limits.count} a post "
+            f"on {network} may have"
+        )
     for item in media:
         name = Path(item.path).name
         if item.size > limits.each:
-            raise BadInput(f"{label} {name!r}: {_size(item.size)}, more than the "
-                           f"{_size(limits.each)} an image on {network} may have")
+            raise BadInput(
+                f"{label} {name!r}: {_size(item.size)}, more than the "
+                f"{_size(limits.each)} an image on {network} may have"
+            )
         length = graphemes(item.alt) if limits.alt_in_graphemes else len(item.alt)
         if length > limits.alt:
-            raise BadInput(f"{label} {name!r}: alt text of {length} characters, more than "
-                           f"the {limits.alt} {network} takes")
+            raise BadInput(
+                f"{label} {name!r}: alt text of {length} characters, more than "
+                f"the {limits.alt} {network} takes"
+            )
     total = sum(m.size for m in media)
     if limits.total is not None and total > limits.total:
-        raise BadInput(f"{label}: {_size(total)} of images in all, more than the "
-                       f"{_size(limits.total)} {network} sends")
+        raise BadInput(
+            f"{label}: {_size(total)} of images in all, more than the "
+            f"{_size(limits.total)} {network} sends"
+        )
 
 
 def read_for_upload(item: Media) -> bytes:

@@ -28,13 +28,18 @@ class Status(StrEnum):
 
 
 #: what may still go out, or needs a human before it can: what lists show by default
-UPCOMING = (Status.QUEUED, Status.PUBLISHING, Status.FAILED, Status.PAUSED, Status.HELD,
-            Status.UNKNOWN)
+UPCOMING = (
+    Status.QUEUED,
+    Status.PUBLISHING,
+    Status.FAILED,
+    Status.PAUSED,
+    Status.HELD,
+    Status.UNKNOWN,
+)
 #: statuses a marketer may still edit or cancel
 EDITABLE = frozenset({Status.QUEUED, Status.PAUSED, Status.HELD, Status.FAILED})
 #: statuses a human may send back to the queue (after checking why it stopped)
-RETRYABLE = frozenset({Status.HELD, Status.FAILED, Status.DEAD, Status.UNKNOWN,
-                       Status.PAUSED})
+RETRYABLE = frozenset({Status.HELD, Status.FAILED, Status.DEAD, Status.UNKNOWN, Status.PAUSED})
 #: statuses the dispatcher picks up when their run time comes
 DISPATCHABLE = frozenset({Status.QUEUED, Status.FAILED})
 #: a post in one of these is gone for good, so an identical new one is not a duplicate
@@ -59,13 +64,23 @@ class Media:
     sha256: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "alt": self.alt, "mime": self.mime, "size": self.size,
-                "sha256": self.sha256}
+        return {
+            "path": self.path,
+            "alt": self.alt,
+            "mime": self.mime,
+            "size": self.size,
+            "sha256": self.sha256,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Media:
-        return cls(path=data["path"], alt=data["alt"], mime=data["mime"],
-                   size=int(data["size"]), sha256=data["sha256"])
+        return cls(
+            path=data["path"],
+            alt=data["alt"],
+            mime=data["mime"],
+            size=int(data["size"]),
+            sha256=data["sha256"],
+        )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -261,9 +276,15 @@ class CrisisRecord(CrisisSpec):
     def to_json(self) -> dict[str, Any]:
         values = self.spec.values()
         values["until"] = _iso(values.pop("until_at"))
-        return {"id": self.id, **values, "active": self.active,
-                "started_at": _iso(self.started_at), "started_by": self.started_by,
-                "ended_at": _iso(self.ended_at), "ended_by": self.ended_by}
+        return {
+            "id": self.id,
+            **values,
+            "active": self.active,
+            "started_at": _iso(self.started_at),
+            "started_by": self.started_by,
+            "ended_at": _iso(self.ended_at),
+            "ended_by": self.ended_by,
+        }
 
 
 def _spec_fields(crisis: CrisisSpec) -> dict[str, Any]:

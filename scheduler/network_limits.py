@@ -21,8 +21,7 @@ BLUESKY_BYTES = 3000
 # a link ends before trailing punctuation, and a comma starting another link splits two
 _LINK = regex.compile(r"https?://[^\s]+?(?=[.,;:!?)\]}'\"]*(?:\s|$)|,https?://)")
 # Mastodon user names: letters, digits and _, with . or - inside
-_REMOTE_MENTION = regex.compile(
-    r"(?<![\w@])@(\w+(?:[\w.-]*\w)?)@[\w-]+(?:\.[\w-]+)+")
+_REMOTE_MENTION = regex.compile(r"(?<![\w@])@(\w+(?:[\w.-]*\w)?)@[\w-]+(?:\.[\w-]+)+")
 _GRAPHEME = regex.compile(r"\X")
 
 
@@ -45,17 +44,23 @@ def problem(channel: AnyChannel, text: str) -> str | None:
         if length > channel.max_characters:
             warning = " with its content warning" if channel.spoiler_text else ""
             links = " (a link counts 23)" if _LINK.search(text) else ""
-            return (f"{length} characters{warning}, more than the {channel.max_characters} "
-                    f"a post on Mastodon channel {channel.id!r} may have{links}")
+            return (
+                f"{length} characters{warning}, more than the {channel.max_characters} "
+                f"a post on Mastodon channel {channel.id!r} may have{links}"
+            )
     elif isinstance(channel, BlueskyChannel):
         length = graphemes(text)
         if length > BLUESKY_GRAPHEMES:
-            return (f"{length} characters, more than the {BLUESKY_GRAPHEMES} a post on "
-                    f"Bluesky channel {channel.id!r} may have")
+            return (
+                f"{length} characters, more than the {BLUESKY_GRAPHEMES} a post on "
+                f"Bluesky channel {channel.id!r} may have"
+            )
         size = len(text.encode("utf-8"))
         if size > BLUESKY_BYTES:
-            return (f"{size} bytes, more than the {BLUESKY_BYTES} a post on Bluesky "
-                    f"channel {channel.id!r} may have")
+            return (
+                f"{size} bytes, more than the {BLUESKY_BYTES} a post on Bluesky "
+                f"channel {channel.id!r} may have"
+            )
     return None
 
 

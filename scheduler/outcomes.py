@@ -24,13 +24,20 @@ class Released:
     kept_paused: list[int] = field(default_factory=list)
 
     def to_json(self, prefix: str = "") -> dict[str, Any]:
-        return {f"{prefix}released": [(pid, at.isoformat()) for pid, at in self.released],
-                f"{prefix}expired": self.expired, f"{prefix}to_review": self.to_review,
-                f"{prefix}kept_paused": self.kept_paused}
+        return {
+            f"{prefix}released": [(pid, at.isoformat()) for pid, at in self.released],
+            f"{prefix}expired": self.expired,
+            f"{prefix}to_review": self.to_review,
+            f"{prefix}kept_paused": self.kept_paused,
+        }
 
     def counts(self) -> dict[str, int]:
-        return {"released": len(self.released), "expired": len(self.expired),
-                "to_review": len(self.to_review), "kept_paused": len(self.kept_paused)}
+        return {
+            "released": len(self.released),
+            "expired": len(self.expired),
+            "to_review": len(self.to_review),
+            "kept_paused": len(self.kept_paused),
+        }
 
 
 @dataclass(frozen=True)
@@ -48,9 +55,15 @@ class Ending:
     holds: Released
 
     def to_json(self) -> dict[str, Any]:
-        return {"crisis": self.crisis, "epoch": self.epoch, "resume": self.resume,
-                "still_paused": self.still_paused, "still_held": self.still_held,
-                **self.posts.to_json(), **self.holds.to_json("holds_")}
+        return {
+            "crisis": self.crisis,
+            "epoch": self.epoch,
+            "resume": self.resume,
+            "still_paused": self.still_paused,
+            "still_held": self.still_held,
+            **self.posts.to_json(),
+            **self.holds.to_json("holds_"),
+        }
 
 
 @dataclass(frozen=True)
@@ -73,8 +86,12 @@ class ChannelResumed:
     posts: Released
 
     def to_json(self) -> dict[str, Any]:
-        return {"channel": self.channel, "resume": self.resume,
-                "still_paused": self.still_paused, **self.posts.to_json()}
+        return {
+            "channel": self.channel,
+            "resume": self.resume,
+            "still_paused": self.still_paused,
+            **self.posts.to_json(),
+        }
 
 
 @dataclass(frozen=True)
@@ -87,5 +104,9 @@ class CrisisStatus:
     held: int
 
     def to_json(self) -> dict[str, Any]:
-        return {"epoch": self.epoch, "active": [c.to_json() for c in self.active],
-                "paused": self.paused, "held": self.held}
+        return {
+            "epoch": self.epoch,
+            "active": [c.to_json() for c in self.active],
+            "paused": self.paused,
+            "held": self.held,
+        }

@@ -24,10 +24,20 @@ def next_occurrence(post: Post, now: datetime, tz: ZoneInfo) -> NewPost | None:
     if post.until is not None and due > post.until:
         return None
     expires = post.expires_at + (due - post.due_at) if post.expires_at else None
-    return NewPost(brand=post.brand, channel=post.channel, text=post.text, due_at=due,
-                   tags=post.tags, lang=post.lang, automated=post.automated,
-                   expires_at=expires, crisis_text=post.crisis_text, every=post.every,
-                   until=post.until, series_id=post.series_id or post.id)
+    return NewPost(
+        brand=post.brand,
+        channel=post.channel,
+        text=post.text,
+        due_at=due,
+        tags=post.tags,
+        lang=post.lang,
+        automated=post.automated,
+        expires_at=expires,
+        crisis_text=post.crisis_text,
+        every=post.every,
+        until=post.until,
+        series_id=post.series_id or post.id,
+    )
 
 
 def _advance(instant: datetime, every: timedelta, tz: ZoneInfo) -> datetime:

@@ -33,8 +33,9 @@ class ReleasePlan:
     schedule: list[tuple[int, datetime]]
 
 
-def plan_release(posts: Sequence[Post], *, now: datetime,
-                 rate_for: Callable[[str], Rate]) -> ReleasePlan:
+def plan_release(
+    posts: Sequence[Post], *, now: datetime, rate_for: Callable[[str], Rate]
+) -> ReleasePlan:
     """When each paused post goes out: at its own time if that is still ahead, but never
     more than the rate allows per channel in any window of one period."""
     expired = {p.id for p in posts if p.expires_at is not None and p.expires_at <= now}
@@ -47,8 +48,9 @@ def plan_release(posts: Sequence[Post], *, now: datetime,
         if pace is None:
             pace = paces[post.channel] = _Pace(rate_for(post.channel))
         schedule.append((post.id, pace.take(max(post.due_at, now))))
-    return ReleasePlan(expired=sorted(expired),
-                       schedule=sorted(schedule, key=lambda s: (s[1], s[0])))
+    return ReleasePlan(
+        expired=sorted(expired), schedule=sorted(schedule, key=lambda s: (s[1], s[0]))
+    )
 
 
 class _Pace:

@@ -37,16 +37,25 @@ class Releaser:
     def held_split(self, judge: Judge, epoch: int) -> tuple[list[Post], list[Post]]:
         """Posts the crisis policy held (for review, a rewrite, or blocked) that a crisis
         still active stops, and those it no longer does."""
-        held = [p for p in self.store.list_posts(statuses=[Status.HELD])
-                if p.action in HELD_BY_POLICY]
+        held = [
+            p for p in self.store.list_posts(statuses=[Status.HELD]) if p.action in HELD_BY_POLICY
+        ]
         still, cleared = [], []
         for post in held:
             decision = self.judging.decide(judge, post, epoch)
             (still if decision is not None and decision.stops else cleared).append(post)
         return still, cleared
 
-    def release(self, free: Sequence[Post], change: Change, *, resume: Resume,
-                pace, why: str, stopped_as: Status = Status.PAUSED) -> Released:
+    def release(
+        self,
+        free: Sequence[Post],
+        change: Change,
+        *,
+        resume: Resume,
+        pace,
+        why: str,
+        stopped_as: Status = Status.PAUSED,
+    ) -> Released:
         """Let paused posts (or held ones, `stopped_as`) that nothing stops any more go:
         at a paced rate per channel, to review first (a held post stays there, without
         the crisis's verdict, so a block no longer asks for an override), or not yet
@@ -56,38 +65,53 @@ class Releaser:
         if resume == "review":
             ids = [p.id for p in free]
             with self.store.write() as conn:
-                to_review = crisis_store.move_paused(
-                    conn, ids, Status.HELD, replace(
-                        change, action="resume", reason=f"{why}; review before it goes out")
-                ) if stopped_as is Status.PAUSED else crisis_store.clear_holds(
-                    conn, ids, replace(change, action="resume",
-                                       reason=f"{why}: approve it to send it"))
+                to_review = (
+                    crisis_store.move_paused(
+                        conn,
+                        ids,
+                        Status.HELD,
+                        replace(
+                            change, action="resume", reason=f"{why}; review before it goes out"
+                        ),
+                    )
+                    if stopped_as is Status.PAUSED
+                    else crisis_store.clear_holds(
+                        conn,
+                        ids,
+                        replace(change, action="resume", reason=f"{why}: approve it to send it"),
+                    )
+                )
             return Released(to_review=to_review)
         if resume == "hold":
             return Released(kept_paused=[p.id for p in free])
         plan = plan_release(free, now=change.now, rate_for=pace)
         with self.store.write() as conn:
             released, expired = crisis_store.release_paused(
-                conn, plan.schedule, plan.expired, replace(
-                    change, action="resume", reason=f"{why}; released at a paced rate"),
-                stopped_as=stopped_as)
+                conn,
+                plan.schedule,
+                plan.expired,
+                replace(change, action="resume", reason=f"{why}; released at a paced rate"),
+                stopped_as=stopped_as,
+            )
         went = set(released)
-        return Released(released=[(pid, at) for pid, at in plan.schedule if pid in went],
-                        expired=expired)
+        return Released(
+            released=[(pid, at) for pid, at in plan.schedule if pid in went], expired=expired
+        )
 
-    def paused_split(self, judge: Judge, epoch: int, change: Change,
-                      channel: str | None = None) -> tuple[list[Post], list[Post]]:
+    def paused_split(
+        self, judge: Judge, epoch: int, change: Change, channel: str | None = None
+    ) -> tuple[list[Post], list[Post]]:
         """Paused posts (of one channel, or all) that a remaining crisis or a paused
         channel still stops, and those free to go."""
         with self.store.read() as conn:
             paused_channels = channel_store.paused_channels(conn)
-        paused = self.store.list_posts(statuses=[Status.PAUSED],
-                                       channels=[channel] if channel else ())
+        paused = self.store.list_posts(
+            statuses=[Status.PAUSED], channels=[channel] if channel else ()
+        )
         still, free = [], []
         for post in paused:
             decision = self.judging.decide(judge, post, epoch)
-            stopped = post.channel in paused_channels or (
-                decision is not None and decision.stops)
+            stopped = post.channel in paused_channels or (decision is not None and decision.stops)
             (still if stopped else free).append(post)
         return still, free
 

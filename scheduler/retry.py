@@ -5,9 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 
-def retry_time(attempts: int, now: datetime, *, base: timedelta, cap: timedelta,
-               max_attempts: int, retry_after: float | None = None,
-               spread: float = 0.0) -> datetime | None:
+def retry_time(
+    attempts: int,
+    now: datetime,
+    *,
+    base: timedelta,
+    cap: timedelta,
+    max_attempts: int,
+    retry_after: float | None = None,
+    spread: float = 0.0,
+) -> datetime | None:
     """Exponential backoff (base, 2*base, 4*base ... capped); None once attempts run out.
 
     `spread` (0 to 1, drawn at random by the caller) lengthens the delay by up to half:

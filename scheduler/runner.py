@@ -18,19 +18,27 @@ if TYPE_CHECKING:
 class Runner:
     """Publishes what falls due for one Tactful; close it (or use `with`) when done."""
 
-    def __init__(self, t: Tactful, *, grace: float, clock: Clock,
-                 worker: str | None = None) -> None:
+    def __init__(
+        self, t: Tactful, *, grace: float, clock: Clock, worker: str | None = None
+    ) -> None:
         self.grace = grace
         self.pool = PublisherPool(t.config)
-        self.dispatcher = Dispatcher(t.store, t.config.daemon, self.pool, clock=clock,
-                                     worker=worker, judge=t.judging.verdicts,
-                                     before_pass=t.crises.upkeep)
+        self.dispatcher = Dispatcher(
+            t.store,
+            t.config.daemon,
+            self.pool,
+            clock=clock,
+            worker=worker,
+            judge=t.judging.verdicts,
+            before_pass=t.crises.upkeep,
+        )
         self.notifier: Notifier | None = None
         if t.config.notify:
             from scheduler.notify import Notifier
 
-            self.notifier = Notifier(t.store, t.config, worker=self.dispatcher.worker,
-                                     stop=self.dispatcher.stop)
+            self.notifier = Notifier(
+                t.store, t.config, worker=self.dispatcher.worker, stop=self.dispatcher.stop
+            )
         #: a send was still going when the grace period ran out (see Daemon)
         self.abandoned = False
 

@@ -73,8 +73,10 @@ def read_secrets_file(path: Path) -> dict[str, str]:
     except FileNotFoundError:
         raise SecretError(f"{path}: secrets file not found") from None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise SecretError(f"{path}: secrets file is readable by others "
-                          f"(mode {stat.S_IMODE(mode):04o}); run: chmod 600 {path}")
+        raise SecretError(
+            f"{path}: secrets file is readable by others "
+            f"(mode {stat.S_IMODE(mode):04o}); run: chmod 600 {path}"
+        )
     try:
         text = read_text(path)
     except YamlProblem as exc:

@@ -13,8 +13,9 @@ from scheduler.when import resolve_local
 HORIZON_DAYS = 366
 
 
-def slot_times(slots: Sequence[Slot], tz: ZoneInfo, *, after: datetime,
-               horizon_days: int = HORIZON_DAYS) -> Iterator[datetime]:
+def slot_times(
+    slots: Sequence[Slot], tz: ZoneInfo, *, after: datetime, horizon_days: int = HORIZON_DAYS
+) -> Iterator[datetime]:
     """Every slot instant strictly after `after`, in order, as UTC.
 
     A slot time the clocks skip on a DST day is skipped too; one they repeat is taken
@@ -35,8 +36,9 @@ def slot_times(slots: Sequence[Slot], tz: ZoneInfo, *, after: datetime,
                 yield instant
 
 
-def next_free_slot(slots: Sequence[Slot], tz: ZoneInfo, *, after: datetime,
-                   taken: Collection[datetime]) -> datetime | None:
+def next_free_slot(
+    slots: Sequence[Slot], tz: ZoneInfo, *, after: datetime, taken: Collection[datetime]
+) -> datetime | None:
     """The first slot after `after` that no live post of the channel already uses."""
     for instant in slot_times(slots, tz, after=after):
         if instant not in taken:

@@ -54,8 +54,14 @@ class Tactful:
     in UTC); `wait` is how many seconds to wait for another writer on SQLite.
     """
 
-    def __init__(self, config: Config | str | Path | None = None, *, actor: str | None = None,
-                 clock: Clock = wall_clock, wait: float | None = None) -> None:
+    def __init__(
+        self,
+        config: Config | str | Path | None = None,
+        *,
+        actor: str | None = None,
+        clock: Clock = wall_clock,
+        wait: float | None = None,
+    ) -> None:
         self._config_source = config
         self._actor = actor
         self._clock = clock
@@ -74,8 +80,11 @@ class Tactful:
         from scheduler.config import Config, load_config
 
         source = self._config_source
-        return source if isinstance(source, Config) else load_config(
-            None if source is None else str(source))
+        return (
+            source
+            if isinstance(source, Config)
+            else load_config(None if source is None else str(source))
+        )
 
     @property
     def config_path(self) -> str | None:
@@ -157,8 +166,9 @@ class Tactful:
 
         return check(self, text, **draft)
 
-    def daemon(self, *, grace: float = 30.0, clock: Clock | None = None,
-               worker: str | None = None) -> Runner:
+    def daemon(
+        self, *, grace: float = 30.0, clock: Clock | None = None, worker: str | None = None
+    ) -> Runner:
         """The publishing side: `.run_once()` is one pass (what `tactful daemon --once`
         does), `.run()` publishes until SIGTERM; close it when done. `grace` is how long
         a stop waits for a send in progress; `worker` names it in `daemon status`."""
@@ -174,13 +184,11 @@ class Tactful:
     def now(self) -> datetime:
         return self._clock()
 
-    def change(self, reason: str | None = None, action: str = "status",
-               **detail: Any) -> Change:
+    def change(self, reason: str | None = None, action: str = "status", **detail: Any) -> Change:
         """One change by this actor, now, for the audit log."""
         from scheduler.store import Change
 
-        return Change(actor=self.actor, now=self.now(), reason=reason, action=action,
-                      detail=detail)
+        return Change(actor=self.actor, now=self.now(), reason=reason, action=action, detail=detail)
 
     def close(self) -> None:
         if self._store is not None:

@@ -43,8 +43,10 @@ def cache_folder() -> Path:
 @cache
 def _code() -> str:
     """What the index depends on besides the names: the code that reads them."""
-    sources = [Path(m.__file__).read_text(encoding="utf-8") for m in
-               (policies.taxonomy, policies.normalise, policies.morphology)]
+    sources = [
+        Path(m.__file__).read_text(encoding="utf-8")
+        for m in (policies.taxonomy, policies.normalise, policies.morphology)
+    ]
     # the stemmers' rules and Unicode's case and accent tables shape every word read
     return "\n".join([*sources, Stemmer.version(), unicodedata.unidata_version])
 
@@ -115,8 +117,10 @@ def _file_digest(file: Path) -> str:
 @cache
 def _playbook_code() -> str:
     """What a playbook's validity depends on besides its files."""
-    sources = [Path(m.__file__).read_text(encoding="utf-8")
-               for m in (policies.playbook, policies.yaml_text)]
+    sources = [
+        Path(m.__file__).read_text(encoding="utf-8")
+        for m in (policies.playbook, policies.yaml_text)
+    ]
     return "\n".join([*sources, pydantic.VERSION, yaml.__version__])
 
 

@@ -45,8 +45,12 @@ class VerdictWriter:
     def __enter__(self) -> VerdictWriter:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
         # a batch already handed over is one whole transaction: let it land (or fail)
         # rather than leave a thread writing behind the caller's back
         self._pool.shutdown(wait=True)

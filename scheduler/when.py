@@ -57,12 +57,15 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise BadInput(f"unknown time zone {name!r} (use an IANA name such as "
-                       "Europe/Prague or America/New_York)") from exc
+        raise BadInput(
+            f"unknown time zone {name!r} (use an IANA name such as "
+            "Europe/Prague or America/New_York)"
+        ) from exc
 
 
-def parse_when(text: str, *, now: datetime, tz: ZoneInfo, fold: Fold | None = None,
-               what: str = "--at") -> datetime:
+def parse_when(
+    text: str, *, now: datetime, tz: ZoneInfo, fold: Fold | None = None, what: str = "--at"
+) -> datetime:
     """Read WHEN: 'now', '+2h' (from now), '-7d' (ago), or ISO 8601 with or without an
     offset.
 
@@ -100,16 +103,21 @@ def _parse_iso(raw: str, what: str) -> datetime:
 def _iso_problem(raw: str, exc: ValueError) -> str:
     message = str(exc)
     if _NUMERIC_DATE.match(raw):
-        return ("a day-first or month-first date is ambiguous; write it as ISO 8601 "
-                "(2026-11-24T09:00), or give post import --date-format '%d.%m.%Y %H:%M'")
+        return (
+            "a day-first or month-first date is ambiguous; write it as ISO 8601 "
+            "(2026-11-24T09:00), or give post import --date-format '%d.%m.%Y %H:%M'"
+        )
     if "Invalid isoformat" in message:
-        return ("not a date and time; use ISO 8601 such as 2026-11-24T09:00, "
-                "2026-11-24T09:00+01:00, 'now' or '+2h'")
+        return (
+            "not a date and time; use ISO 8601 such as 2026-11-24T09:00, "
+            "2026-11-24T09:00+01:00, 'now' or '+2h'"
+        )
     return f"no such date or time ({message})"
 
 
-def resolve_local(local: datetime, tz: ZoneInfo, *, fold: Fold | None = None,
-                  what: str = "time") -> datetime:
+def resolve_local(
+    local: datetime, tz: ZoneInfo, *, fold: Fold | None = None, what: str = "time"
+) -> datetime:
     """Map a naive wall-clock time in `tz` to one UTC instant, refusing DST gaps and overlaps."""
     first = local.replace(tzinfo=tz, fold=0).astimezone(UTC)
     second = local.replace(tzinfo=tz, fold=1).astimezone(UTC)

@@ -16,12 +16,12 @@ class Who(Protocol):
 
     def now(self) -> datetime: ...
 
-    def change(self, reason: str | None = None, action: str = "status",
-               **detail: Any) -> Change: ...
+    def change(
+        self, reason: str | None = None, action: str = "status", **detail: Any
+    ) -> Change: ...
 
 
-def change_for(who: Who | None, change: Change | None, note: str | None,
-               action: str) -> Change:
+def change_for(who: Who | None, change: Change | None, note: str | None, action: str) -> Change:
     """`change` as given, else one by `who`, now, with `note` as its reason."""
     if change is not None:
         return change

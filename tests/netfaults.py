@@ -13,8 +13,14 @@ class AnswerDroppingProxy:
     answers are thrown away and the client's connection is closed instead, after `hold`
     seconds (longer than the client waits: it sees no answer in time)."""
 
-    def __init__(self, upstream: str, drop: int = 1, hold: float = 0.0,
-                 only: str | None = None, answer: bytes | None = None) -> None:
+    def __init__(
+        self,
+        upstream: str,
+        drop: int = 1,
+        hold: float = 0.0,
+        only: str | None = None,
+        answer: bytes | None = None,
+    ) -> None:
         self.hold = hold
         #: instead of forwarding them, answer the first `drop` matching requests with
         #: this raw HTTP response (a 500, a 429 with its headers): the server never sees them
@@ -98,7 +104,11 @@ def _read_request(client: socket.socket) -> bytes | None:
 def http_answer(status: int, reason: str, body: str, **headers: str) -> bytes:
     """A whole HTTP/1.1 response, for `AnswerDroppingProxy(answer=...)`."""
     data = body.encode()
-    lines = [f"HTTP/1.1 {status} {reason}", "Content-Type: application/json",
-             f"Content-Length: {len(data)}", "Connection: close",
-             *(f"{k.replace('_', '-')}: {v}" for k, v in headers.items())]
+    lines = [
+        f"HTTP/1.1 {status} {reason}",
+        "Content-Type: application/json",
+        f"Content-Length: {len(data)}",
+        "Connection: close",
+        *(f"{k.replace('_', '-')}: {v}" for k, v in headers.items()),
+    ]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + data

@@ -25,13 +25,24 @@ TACTFUL = str(Path(sys.executable).parent / "tactful")
 
 
 def run(config: Path, *args: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([TACTFUL, "--config", str(config), *args], capture_output=True,
-                          text=True, env={**os.environ, **(env or {})}, timeout=120, **kw)
+    return subprocess.run(
+        [TACTFUL, "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+        **kw,
+    )
 
 
 def start(config: Path, *args: str, env: dict | None = None) -> subprocess.Popen:
-    return subprocess.Popen([TACTFUL, "--config", str(config), *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
+    return subprocess.Popen(
+        [TACTFUL, "--config", str(config), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def queue_now(db_url: str, texts: list[tuple[str, str]], at: datetime | None = None) -> list[int]:
@@ -40,15 +51,17 @@ def queue_now(db_url: str, texts: list[tuple[str, str]], at: datetime | None = N
     try:
         return store.add_posts(
             [NewPost(brand="stride", channel=ch, text=t, due_at=at) for ch, t in texts],
-            Change(actor="test", now=at, action="create"))
+            Change(actor="test", now=at, action="create"),
+        )
     finally:
         store.close()
 
 
 def outbox_ids(folder: Path) -> list[int]:
     path = folder / "outbox" / "stride.jsonl"
-    return [json.loads(line)["id"] for line in path.read_text().splitlines()] if path.exists() \
-        else []
+    return (
+        [json.loads(line)["id"] for line in path.read_text().splitlines()] if path.exists() else []
+    )
 
 
 def wait_for(condition, timeout=30.0, step=0.05):
@@ -84,12 +97,19 @@ def test_a_daemon_killed_mid_publish_loses_no_post(tmp_path):
     """SIGKILL while a webhook send hangs: afterwards every post is published once or unknown."""
     db_url = f"sqlite:///{tmp_path / 'tactful.db'}"
     with WebhookReceiver() as receiver:
-        config = write_config(tmp_path, base_config(webhook_url=receiver.url + "/hook",
-                                                    lease_seconds=3, batch_size=50))
-        posts = [("stride-outbox", f"o{i}") for i in range(20)] + [("stride-hook", "h0")] + \
-                [("stride-outbox", f"p{i}") for i in range(20)] + [("stride-hook", "h1")]
-        ids = queue_now(db_url, posts[:20]) + \
-            queue_now(db_url, posts[20:], at=datetime.now(UTC) + timedelta(milliseconds=5))
+        config = write_config(
+            tmp_path,
+            base_config(webhook_url=receiver.url + "/hook", lease_seconds=3, batch_size=50),
+        )
+        posts = (
+            [("stride-outbox", f"o{i}") for i in range(20)]
+            + [("stride-hook", "h0")]
+            + [("stride-outbox", f"p{i}") for i in range(20)]
+            + [("stride-hook", "h1")]
+        )
+        ids = queue_now(db_url, posts[:20]) + queue_now(
+            db_url, posts[20:], at=datetime.now(UTC) + timedelta(milliseconds=5)
+        )
         receiver.stall.set()
         daemon = start(config, "daemon")
         receiver.arrived.wait(30)
@@ -155,19 +175,27 @@ def test_sigterm_lets_the_post_in_hand_finish_and_returns_the_rest(tmp_path):
 
 
 def test_demo_runs_on_a_fresh_machine_setup(tmp_path):
-    result = subprocess.run([TACTFUL, "demo"], capture_output=True, text=True, timeout=120,
-                            cwd=tmp_path, env={**os.environ, "COLUMNS": "120"})
+    result = subprocess.run(
+        [TACTFUL, "demo"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, "COLUMNS": "120"},
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "block: newsjacking (#BostonStrong, 20% off)" in out
     assert "hold: donation-boast (We donated)" in out
-    assert "so replies will be slow. The Boylston Street store is closed.\"\n      -> queued" in out
+    assert 'so replies will be slow. The Boylston Street store is closed."\n      -> queued' in out
     assert "Added 'Watertown' and 'manhunt'; severity now severe" in out
     assert "Released 2 paused post(s), at most 1 per channel per hour" in out
     assert "Final statuses: 5 cancelled, 15 published" in out
     assert "HMAC signatures all valid" in out
-    assert "refused when queued: text: 371 characters, more than the 300 a post on " \
-           "Bluesky channel 'kvasek-bluesky' may have" in out
+    assert (
+        "refused when queued: text: 371 characters, more than the 300 a post on "
+        "Bluesky channel 'kvasek-bluesky' may have" in out
+    )
     assert "stride-mastodon  mastodon  not set: STRIDE_MASTODON_TOKEN" in out
     assert list(tmp_path.iterdir()) == []  # nothing left behind
 

@@ -12,10 +12,18 @@ from tests.conftest import Cli, base_config, write_config
 
 pytestmark = pytest.mark.cli
 
-BOSTON = ["Boston Marathon bombing", "--category", "bombing", "--keyword", "marathon",
-          "--context", "marathon", "--region", "us-ma"]
-PRAGUE_FLOOD = ["Povodně v Praze", "--category", "flood", "--keyword", "povodeň",
-                "--region", "cz"]
+BOSTON = [
+    "Boston Marathon bombing",
+    "--category",
+    "bombing",
+    "--keyword",
+    "marathon",
+    "--context",
+    "marathon",
+    "--region",
+    "us-ma",
+]
+PRAGUE_FLOOD = ["Povodně v Praze", "--category", "flood", "--keyword", "povodeň", "--region", "cz"]
 PROMO = "Killer deal: 30% off race-day singlets!"
 
 
@@ -68,8 +76,7 @@ def test_an_approval_survives_an_unrelated_crisis_in_another_country(cli, approv
     assert set(report["by_brand"]) == {"kvasek"}
     assert report["judged"] == 1 and status(cli, bread) == "held"
     assert all(p["brand"] == "kvasek" for p in report["posts"])
-    words = cli("crisis", "on", "Second flood", "--category", "flood", "--region",
-                "cz").stdout
+    words = cli("crisis", "on", "Second flood", "--category", "flood", "--region", "cz").stdout
     assert "stride" not in words
 
 
@@ -81,14 +88,14 @@ def test_an_approval_survives_an_update_that_does_not_touch_the_post(cli, approv
     assert lowered.exit_code == 0 and status(cli, approved_promo) == "queued"
 
 
-def test_new_keywords_the_post_matches_hold_it_again_and_the_audit_says_why(cli,
-                                                                            approved_promo):
+def test_new_keywords_the_post_matches_hold_it_again_and_the_audit_says_why(cli, approved_promo):
     cli("crisis", "update", "1", "--keyword", "singlets")
     assert status(cli, approved_promo) == "held"
     again = judged(cli, approved_promo)[-1]
     # the event's own word next to an offer: newsjacking, which the reviewer never saw
-    assert again["reason"].startswith("approved before, but crisis 1 now stops it "
-                                      "(newsjacking): block: ")
+    assert again["reason"].startswith(
+        "approved before, but crisis 1 now stops it (newsjacking): block: "
+    )
     assert "sensitive-words (Killer, singlets)" in again["reason"]
 
 
@@ -98,13 +105,20 @@ def test_a_crisis_that_grows_more_severe_holds_an_approved_post_again(cli, appro
     assert "rose from serious to severe" in judged(cli, approved_promo)[-1]["reason"]
 
 
-def test_a_new_crisis_that_reaches_the_brand_holds_an_approved_post_again(cli,
-                                                                          approved_promo):
-    cli("crisis", "on", "Shooting at a race", "--category", "shooting", "--keyword",
-        "singlets", "--region", "us")
+def test_a_new_crisis_that_reaches_the_brand_holds_an_approved_post_again(cli, approved_promo):
+    cli(
+        "crisis",
+        "on",
+        "Shooting at a race",
+        "--category",
+        "shooting",
+        "--keyword",
+        "singlets",
+        "--region",
+        "us",
+    )
     assert status(cli, approved_promo) == "held"
-    assert "approved before, but crisis 2 now stops it" in \
-        judged(cli, approved_promo)[-1]["reason"]
+    assert "approved before, but crisis 2 now stops it" in judged(cli, approved_promo)[-1]["reason"]
 
 
 def test_the_daemon_sends_an_approved_post_after_an_unrelated_crisis(cli, approved_promo):
@@ -122,9 +136,22 @@ def test_a_preview_honours_approvals_as_the_toggle_would(cli):
     cli("review", "approve", str(tips))
     # a drill that reaches the brand but does not stop the post: crisis 1's reasons are
     # the ones the reviewer saw, so the post is not counted as held again
-    preview = json.loads(cli("crisis", "preview", "Storm warning", "--category", "flood",
-                             "--severity", "watch", "--keyword", "Watertown", "--region",
-                             "us-ma", "--json").stdout)
+    preview = json.loads(
+        cli(
+            "crisis",
+            "preview",
+            "Storm warning",
+            "--category",
+            "flood",
+            "--severity",
+            "watch",
+            "--keyword",
+            "Watertown",
+            "--region",
+            "us-ma",
+            "--json",
+        ).stdout
+    )
     assert preview["posts"] == [] and preview["totals"].get("held", 0) == 0
 
 

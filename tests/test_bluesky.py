@@ -57,23 +57,31 @@ def stride(accounts: dict[str, Account], monkeypatch: pytest.MonkeyPatch) -> Acc
 def sky_config(tmp_path: Path, service: str, **channel) -> Config:
     data = base_config(max_attempts=4, backoff_base="1m", backoff_cap="10m")
     data["brands"][0]["channels"].append(
-        {"id": "stride-sky", "kind": "bluesky", "service": service, "handle": "stride.test",
-         "password_env": "STRIDE_BSKY_PASSWORD", "timeout_seconds": 2, **channel})
+        {
+            "id": "stride-sky",
+            "kind": "bluesky",
+            "service": service,
+            "handle": "stride.test",
+            "password_env": "STRIDE_BSKY_PASSWORD",
+            "timeout_seconds": 2,
+            **channel,
+        }
+    )
     return load_config(write_config(tmp_path, data))
 
 
 def queue(store: Store, text: str, lang: str | None = "en") -> int:
-    [pid] = store.add_posts([NewPost(brand="stride", channel="stride-sky", text=text,
-                                     due_at=T0, lang=lang)],
-                            Change(actor="tester", now=T0, action="create"))
+    [pid] = store.add_posts(
+        [NewPost(brand="stride", channel="stride-sky", text=text, due_at=T0, lang=lang)],
+        Change(actor="tester", now=T0, action="create"),
+    )
     return pid
 
 
 def run(store: Store, config: Config, now: datetime = T0, worker: str = "w1"):
     pool = PublisherPool(config)
     try:
-        return Dispatcher(store, config.daemon, pool, clock=lambda: now,
-                          worker=worker).run_pass()
+        return Dispatcher(store, config.daemon, pool, clock=lambda: now, worker=worker).run_pass()
     finally:
         pool.close()
 
@@ -94,7 +102,8 @@ def test_record_keys_are_tids_in_time_order():
 
 
 def test_a_post_goes_out_once_under_the_key_kept_before_the_first_try(
-        store: Store, network: LocalNetwork, stride: Account, tmp_path: Path):
+    store: Store, network: LocalNetwork, stride: Account, tmp_path: Path
+):
     config = sky_config(tmp_path, network.pds)
     pid = queue(store, "Fresh trail shoes are in", lang="en")
     assert run(store, config).published == [pid]
@@ -106,17 +115,40 @@ def test_a_post_goes_out_once_under_the_key_kept_before_the_first_try(
     assert stored["text"] == "Fresh trail shoes are in" and stored["langs"] == ["en"]
 
 
-@pytest.mark.parametrize(("lang", "text", "link", "tag"), [
-    ("ar", "تخفيضات الشتاء 🧥 مع @kvasek.test في #بوسطن https://stride.example/ar",
-     "https://stride.example/ar", "#بوسطن"),
-    ("ru", "Новая коллекция 👟🔥 для @kvasek.test: #БостонСильный https://stride.example/ru",
-     "https://stride.example/ru", "#БостонСильный"),
-    ("az", "Yeni mövsüm 👨‍👩‍👧‍👦 @kvasek.test ilə #Bakı https://stride.example/az",
-     "https://stride.example/az", "#Bakı"),
-])
+@pytest.mark.parametrize(
+    ("lang", "text", "link", "tag"),
+    [
+        (
+            "ar",
+            "تخفيضات الشتاء 🧥 مع @kvasek.test في #بوسطن https://stride.example/ar",
+            "https://stride.example/ar",
+            "#بوسطن",
+        ),
+        (
+            "ru",
+            "Новая коллекция 👟🔥 для @kvasek.test: #БостонСильный https://stride.example/ru",
+            "https://stride.example/ru",
+            "#БостонСильный",
+        ),
+        (
+            "az",
+            "Yeni mövsüm 👨‍👩‍👧‍👦 @kvasek.test ilə #Bakı https://stride.example/az",
+            "https://stride.example/az",
+            "#Bakı",
+        ),
+    ],
+)
 def test_facets_byte_offsets_hold_in_non_latin_and_emoji_text(
-        store: Store, network: LocalNetwork, stride: Account, accounts: dict[str, Account],
-        tmp_path: Path, lang: str, text: str, link: str, tag: str):
+    store: Store,
+    network: LocalNetwork,
+    stride: Account,
+    accounts: dict[str, Account],
+    tmp_path: Path,
+    lang: str,
+    text: str,
+    link: str,
+    tag: str,
+):
     config = sky_config(tmp_path, network.pds)
     pid = queue(store, text, lang=lang)
     assert run(store, config).published == [pid]
@@ -124,7 +156,7 @@ def test_facets_byte_offsets_hold_in_non_latin_and_emoji_text(
     raw = stored["text"].encode("utf-8")
     found = {}
     for facet in stored["facets"]:
-        piece = raw[facet["index"]["byteStart"]:facet["index"]["byteEnd"]].decode("utf-8")
+        piece = raw[facet["index"]["byteStart"] : facet["index"]["byteEnd"]].decode("utf-8")
         [feature] = facet["features"]
         found[feature["$type"].rsplit("#", 1)[-1]] = (piece, feature)
     assert found["link"] == (link, {"$type": "app.bsky.richtext.facet#link", "uri": link})
@@ -134,7 +166,8 @@ def test_facets_byte_offsets_hold_in_non_latin_and_emoji_text(
 
 
 def test_an_answer_lost_after_the_record_was_written_still_one_post(
-        store: Store, network: LocalNetwork, stride: Account, tmp_path: Path):
+    store: Store, network: LocalNetwork, stride: Account, tmp_path: Path
+):
     with AnswerDroppingProxy(network.pds, drop=1, only=CREATE) as proxy:
         config = sky_config(tmp_path, proxy.url)
         pid = queue(store, text := unique("Lost answer, one post"))
@@ -146,7 +179,8 @@ def test_an_answer_lost_after_the_record_was_written_still_one_post(
 
 
 def test_no_answer_in_time_reads_back_the_record_written_under_the_key(
-        store: Store, network: LocalNetwork, stride: Account, tmp_path: Path):
+    store: Store, network: LocalNetwork, stride: Account, tmp_path: Path
+):
     with AnswerDroppingProxy(network.pds, drop=2, hold=3.0, only=CREATE) as proxy:
         config = sky_config(tmp_path, proxy.url)
         pid = queue(store, text := unique("Slow answer, one post"))
@@ -156,17 +190,24 @@ def test_no_answer_in_time_reads_back_the_record_written_under_the_key(
 
 
 def test_a_daemon_killed_between_send_and_record_posts_once_on_restart(
-        store: Store, network: LocalNetwork, stride: Account, tmp_path: Path):
+    store: Store, network: LocalNetwork, stride: Account, tmp_path: Path
+):
     config = sky_config(tmp_path, network.pds)
     pid = queue(store, text := unique("Crash after the write"))
-    claim = store.claim_due(now=T0, worker="doomed", lease=timedelta(seconds=30), limit=5,
-                            max_lateness=timedelta(hours=6),
-                            idempotent_channels={"stride-sky"})
+    claim = store.claim_due(
+        now=T0,
+        worker="doomed",
+        lease=timedelta(seconds=30),
+        limit=5,
+        max_lateness=timedelta(hours=6),
+        idempotent_channels={"stride-sky"},
+    )
     pool = PublisherPool(config)
     publisher = pool.get("stride-sky")
     started = store.mark_sending(pid, worker="doomed", now=T0, key=publisher.new_key())
-    publisher.publish(replace(claim.posts[0], remote_key=started.remote_key,
-                              first_try_at=started.first_try_at))
+    publisher.publish(
+        replace(claim.posts[0], remote_key=started.remote_key, first_try_at=started.first_try_at)
+    )
     pool.close()
     # ... killed here; another daemon recovers the lease and sends again
     report = run(store, config, T0 + timedelta(minutes=1), worker="next")
@@ -176,8 +217,12 @@ def test_a_daemon_killed_between_send_and_record_posts_once_on_restart(
 
 
 def test_a_refused_app_password_holds_the_post_naming_the_variable(
-        store: Store, network: LocalNetwork, stride: Account, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch):
+    store: Store,
+    network: LocalNetwork,
+    stride: Account,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+):
     monkeypatch.setenv("STRIDE_BSKY_PASSWORD", "aaaa-bbbb-cccc-dddd")
     config = sky_config(tmp_path, network.pds)
     pid = queue(store, text := unique("Wrong password"))
@@ -187,8 +232,7 @@ def test_a_refused_app_password_holds_the_post_naming_the_variable(
     assert mine(network, stride, text) == []
 
 
-def test_no_pds_listening_is_tried_again_later(store: Store, stride: Account,
-                                               tmp_path: Path):
+def test_no_pds_listening_is_tried_again_later(store: Store, stride: Account, tmp_path: Path):
     config = sky_config(tmp_path, "http://127.0.0.1:9")
     pid = queue(store, "Nobody home")
     assert run(store, config).failed == [pid]
@@ -197,9 +241,9 @@ def test_no_pds_listening_is_tried_again_later(store: Store, stride: Account,
     assert T0 + timedelta(minutes=1) <= retry_at <= T0 + timedelta(minutes=1.5)
 
 
-
-def test_retract_deletes_the_record(store: Store, network: LocalNetwork, stride: Account,
-                                    tmp_path: Path):
+def test_retract_deletes_the_record(
+    store: Store, network: LocalNetwork, stride: Account, tmp_path: Path
+):
     from scheduler.retraction import retract
 
     config = sky_config(tmp_path, network.pds)
@@ -210,12 +254,14 @@ def test_retract_deletes_the_record(store: Store, network: LocalNetwork, stride:
     assert done.status is Status.RETRACTED and mine(network, stride, text) == []
 
 
-def test_an_image_is_embedded_with_its_alt_text(store: Store, network: LocalNetwork,
-                                                stride: Account, tmp_path: Path):
+def test_an_image_is_embedded_with_its_alt_text(
+    store: Store, network: LocalNetwork, stride: Account, tmp_path: Path
+):
     config = sky_config(tmp_path, network.pds)
     image = png(tmp_path / "shoe.png")
-    pid = queue_with_image(store, "stride-sky", unique("With a picture"), image,
-                           "Червона кросівка", T0)
+    pid = queue_with_image(
+        store, "stride-sky", unique("With a picture"), image, "Червона кросівка", T0
+    )
     assert run(store, config).published == [pid]
     stored = network.record(stride.did, store.get_post(pid).remote_key)
     [image] = stored["embed"]["images"]
@@ -224,9 +270,13 @@ def test_an_image_is_embedded_with_its_alt_text(store: Store, network: LocalNetw
 
 
 def test_a_500_before_the_write_is_tried_again_and_posts_once(
-        store: Store, network: LocalNetwork, stride: Account, tmp_path: Path):
-    failing = http_answer(500, "Internal Server Error",
-                          '{"error":"InternalServerError","message":"Internal Server Error"}')
+    store: Store, network: LocalNetwork, stride: Account, tmp_path: Path
+):
+    failing = http_answer(
+        500,
+        "Internal Server Error",
+        '{"error":"InternalServerError","message":"Internal Server Error"}',
+    )
     with AnswerDroppingProxy(network.pds, drop=1, only=CREATE, answer=failing) as proxy:
         config = sky_config(tmp_path, proxy.url)
         pid = queue(store, text := unique("Through a 500"))
@@ -237,10 +287,16 @@ def test_a_500_before_the_write_is_tried_again_and_posts_once(
 
 
 def test_a_rate_limit_rests_the_channel_without_using_up_a_try(
-        store: Store, network: LocalNetwork, stride: Account, tmp_path: Path):
-    limited = http_answer(429, "Too Many Requests",
-                          '{"error":"RateLimitExceeded","message":"Rate Limit Exceeded"}',
-                          Retry_After="120", RateLimit_Limit="1666", RateLimit_Remaining="0")
+    store: Store, network: LocalNetwork, stride: Account, tmp_path: Path
+):
+    limited = http_answer(
+        429,
+        "Too Many Requests",
+        '{"error":"RateLimitExceeded","message":"Rate Limit Exceeded"}',
+        Retry_After="120",
+        RateLimit_Limit="1666",
+        RateLimit_Remaining="0",
+    )
     with AnswerDroppingProxy(network.pds, drop=1, only=CREATE, answer=limited) as proxy:
         config = sky_config(tmp_path, proxy.url)
         pid = queue(store, text := unique("Slow down"))
@@ -254,7 +310,8 @@ def test_a_rate_limit_rests_the_channel_without_using_up_a_try(
 
 
 def test_a_daemon_process_killed_after_the_write_posts_once_after_restart(
-        network: LocalNetwork, stride: Account, tmp_path: Path):
+    network: LocalNetwork, stride: Account, tmp_path: Path
+):
     """A real `tactful daemon`, SIGKILLed after the PDS wrote the record but before the
     answer reached it; a new daemon recovers the post and finds the record under its key."""
     import json
@@ -268,14 +325,22 @@ def test_a_daemon_process_killed_after_the_write_posts_once_after_restart(
     with AnswerDroppingProxy(network.pds, drop=1, hold=60.0, only=CREATE) as proxy:
         data = base_config(lease_seconds=3)
         data["brands"][0]["channels"].append(
-            {"id": "stride-sky", "kind": "bluesky", "service": proxy.url,
-             "handle": "stride.test", "password_env": "STRIDE_BSKY_PASSWORD",
-             "timeout_seconds": 30})
+            {
+                "id": "stride-sky",
+                "kind": "bluesky",
+                "service": proxy.url,
+                "handle": "stride.test",
+                "password_env": "STRIDE_BSKY_PASSWORD",
+                "timeout_seconds": 30,
+            }
+        )
         config = write_config(tmp_path, data)
-        assert run(config, "post", "add", text, "-c", "stride-sky", "--at",
-                   "now").returncode == 0
-        daemon = subprocess.Popen([TACTFUL, "--config", str(config), "daemon"],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert run(config, "post", "add", text, "-c", "stride-sky", "--at", "now").returncode == 0
+        daemon = subprocess.Popen(
+            [TACTFUL, "--config", str(config), "daemon"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             deadline = time.monotonic() + 20
             while not mine(network, stride, text):  # written; the answer is held

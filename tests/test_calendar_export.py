@@ -11,8 +11,17 @@ from tests.conftest import Cli, base_config, listed, refused, write_config
 
 pytestmark = pytest.mark.cli
 
-BOSTON = ["Boston Marathon bombing", "--category", "bombing", "--keyword", "marathon",
-          "--context", "marathon", "--region", "us-ma"]
+BOSTON = [
+    "Boston Marathon bombing",
+    "--category",
+    "bombing",
+    "--keyword",
+    "marathon",
+    "--context",
+    "marathon",
+    "--region",
+    "us-ma",
+]
 
 
 @pytest.fixture
@@ -32,14 +41,28 @@ def add(cli: Cli, text: str, channel: str, at: str = "+2h", *extra: str) -> int:
 def queue(cli: Cli) -> dict[str, int]:
     """Posts in every state a calendar shows differently."""
     ids = {
-        "promo": add(cli, "Killer deal: 30% off race-day singlets!", "stride-outbox", "+2h",
-                     "--tag", "promo"),
-        "starter": add(cli, "What's your favourite long run?", "stride-outbox", "+3h",
-                       "--tag", "conversation-starter", "--automated"),
-        "plain": add(cli, "Trail report: the river path is muddy today and the lower bridge "
-                          "stays closed until the water goes down", "stride-outbox", "+4h"),
-        "bread": add(cli, "Čerstvý chléb; od 7:00, i v neděli", "kvasek-outbox", "+1d",
-                     "--tag", "service"),
+        "promo": add(
+            cli, "Killer deal: 30% off race-day singlets!", "stride-outbox", "+2h", "--tag", "promo"
+        ),
+        "starter": add(
+            cli,
+            "What's your favourite long run?",
+            "stride-outbox",
+            "+3h",
+            "--tag",
+            "conversation-starter",
+            "--automated",
+        ),
+        "plain": add(
+            cli,
+            "Trail report: the river path is muddy today and the lower bridge "
+            "stays closed until the water goes down",
+            "stride-outbox",
+            "+4h",
+        ),
+        "bread": add(
+            cli, "Čerstvý chléb; od 7:00, i v neděli", "kvasek-outbox", "+1d", "--tag", "service"
+        ),
         "dropped": add(cli, "Old offer", "kvasek-outbox", "+2d"),
         "sent": add(cli, "Doors open", "kvasek-outbox", "now"),
     }
@@ -62,11 +85,16 @@ def events(calendar: Calendar) -> dict[int, dict]:
         uid = str(event["UID"])
         assert uid.startswith("post-") and uid.endswith("@tactful")
         found[int(uid[5:-8])] = {
-            "start": event.decoded("DTSTART"), "end": event.decoded("DTEND"),
-            "stamp": event.decoded("DTSTAMP"), "summary": str(event["SUMMARY"]),
-            "description": str(event["DESCRIPTION"]), "status": str(event["STATUS"]),
+            "start": event.decoded("DTSTART"),
+            "end": event.decoded("DTEND"),
+            "stamp": event.decoded("DTSTAMP"),
+            "summary": str(event["SUMMARY"]),
+            "description": str(event["DESCRIPTION"]),
+            "status": str(event["STATUS"]),
             "categories": [str(c) for c in event["CATEGORIES"].cats]
-            if "CATEGORIES" in event else []}
+            if "CATEGORIES" in event
+            else [],
+        }
     return found
 
 
@@ -138,7 +166,8 @@ def test_an_unchanged_queue_exports_the_same_bytes(cli: Cli, queue: dict[str, in
     assert new[queue["bread"]]["stamp"] >= old[queue["bread"]]["stamp"]
     assert new[queue["bread"]]["summary"] == "[kvasek-outbox] Rye is back"
     assert {k: v for k, v in new.items() if k != queue["bread"]} == {
-        k: v for k, v in old.items() if k != queue["bread"]}
+        k: v for k, v in old.items() if k != queue["bread"]
+    }
 
 
 def test_an_empty_queue_is_an_empty_calendar(cli: Cli):
@@ -147,12 +176,15 @@ def test_an_empty_queue_is_an_empty_calendar(cli: Cli):
     assert events(Calendar.from_ical(result.stdout_bytes)) == {}
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--brand", "nope"], "--brand: unknown brand 'nope'; known brands: stride, kvasek"),
-    (["--channel", "nope"], "--channel: unknown channel 'nope' (known: stride-outbox"),
-    (["--since", "tomorrow"], "--since 'tomorrow': not a date and time"),
-    (["--since", "+2d", "--until", "+1d"], "--until '+1d': is not after --since '+2d'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--brand", "nope"], "--brand: unknown brand 'nope'; known brands: stride, kvasek"),
+        (["--channel", "nope"], "--channel: unknown channel 'nope' (known: stride-outbox"),
+        (["--since", "tomorrow"], "--since 'tomorrow': not a date and time"),
+        (["--since", "+2d", "--until", "+1d"], "--until '+1d': is not after --since '+2d'"),
+    ],
+)
 def test_bad_input_is_refused_in_one_line(cli: Cli, args: list[str], message: str):
     add(cli, "Fresh bread", "kvasek-outbox")
     error = refused(cli, "calendar", "export", *args)

@@ -35,11 +35,24 @@ def cli(server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
     data = base_config()
     data["brands"][0]["crisis_alternative"] = {"en": "We support the One Fund."}
     data["brands"][0]["channels"] += [
-        {"id": "stride-masto", "kind": "mastodon", "instance": server,
-         "token_env": "STRIDE_MASTODON_TOKEN", "timeout_seconds": 5},
-        {"id": "stride-mail", "kind": "email", "host": "127.0.0.1", "port": 9, "tls": "none",
-         "username_env": "SMTP_USER", "password_env": "SMTP_PASSWORD",
-         "from": "news@stride.example", "to": ["list@stride.example"]},
+        {
+            "id": "stride-masto",
+            "kind": "mastodon",
+            "instance": server,
+            "token_env": "STRIDE_MASTODON_TOKEN",
+            "timeout_seconds": 5,
+        },
+        {
+            "id": "stride-mail",
+            "kind": "email",
+            "host": "127.0.0.1",
+            "port": 9,
+            "tls": "none",
+            "username_env": "SMTP_USER",
+            "password_env": "SMTP_PASSWORD",
+            "from": "news@stride.example",
+            "to": ["list@stride.example"],
+        },
     ]
     return Cli(write_config(tmp_path, data))
 
@@ -70,7 +83,8 @@ def test_list_tells_whether_credentials_are_set_never_their_values(cli: Cli):
 
 
 def test_test_reaches_the_account_without_posting_and_fails_in_one_line(
-        cli: Cli, server: str, monkeypatch: pytest.MonkeyPatch):
+    cli: Cli, server: str, monkeypatch: pytest.MonkeyPatch
+):
     ok = cli("channel", "test", "stride-masto")
     assert ok.exit_code == 0 and "ok: signed in to Mastodon" in ok.stdout
     assert "@alice" in ok.stdout and statuses(server) == []
@@ -85,11 +99,13 @@ def test_test_reaches_the_account_without_posting_and_fails_in_one_line(
 
 
 def test_a_paused_channel_sends_nothing_until_resumed_and_a_crisis_end_does_not_free_it(
-        cli: Cli, server: str):
+    cli: Cli, server: str
+):
     first = add(cli, "Before the pause")
     other = add(cli, "On the outbox", "stride-outbox")
-    paused = json.loads(cli("channel", "pause", "stride-masto", "--note", "token leaked",
-                            "--json").stdout)
+    paused = json.loads(
+        cli("channel", "pause", "stride-masto", "--note", "token leaked", "--json").stdout
+    )
     assert paused["paused"] == [first]
     again = cli("channel", "pause", "stride-masto")
     assert again.exit_code == 2 and "already paused" in again.stderr
@@ -98,16 +114,20 @@ def test_a_paused_channel_sends_nothing_until_resumed_and_a_crisis_end_does_not_
     assert status_of(cli, first) == "paused" and status_of(cli, later) == "paused"
     assert status_of(cli, other) == "published" and statuses(server) == []
     listed = {r["id"]: r for r in json.loads(cli("channel", "list", "--json").stdout)}
-    assert listed["stride-masto"]["paused"] and listed["stride-masto"]["pause_reason"] == \
-        "token leaked"
+    assert (
+        listed["stride-masto"]["paused"]
+        and listed["stride-masto"]["pause_reason"] == "token leaked"
+    )
     cli("crisis", "on", *BOSTON)
     cli("crisis", "off", "--resume", "paced")  # ends the crisis, not the channel's pause
     assert status_of(cli, first) == "paused"
     resumed = json.loads(cli("channel", "resume", "stride-masto", "--json").stdout)
     assert sorted(pid for pid, _ in resumed["released"]) == [first, later]
     cli("daemon", "--once")
-    assert sorted(s["content"] for s in statuses(server)) == \
-        ["<p>Before the pause</p>", "<p>Queued while paused</p>"]
+    assert sorted(s["content"] for s in statuses(server)) == [
+        "<p>Before the pause</p>",
+        "<p>Queued while paused</p>",
+    ]
     audit = [e["action"] for e in json.loads(cli("audit", "--json").stdout)["items"]]
     assert "channel-pause" in audit and "channel-resume" in audit
     assert cli("channel", "resume", "stride-masto").exit_code == 2

@@ -12,8 +12,19 @@ from tests.conftest import Cli, base_config, listed, write_config
 
 pytestmark = pytest.mark.cli
 
-BOSTON = ["Boston Marathon bombing", "--category", "bombing", "--keyword", "marathon",
-          "--keyword", "#BostonStrong", "--context", "marathon", "--region", "us-ma"]
+BOSTON = [
+    "Boston Marathon bombing",
+    "--category",
+    "bombing",
+    "--keyword",
+    "marathon",
+    "--keyword",
+    "#BostonStrong",
+    "--context",
+    "marathon",
+    "--region",
+    "us-ma",
+]
 
 
 @pytest.fixture
@@ -37,10 +48,17 @@ def statuses(cli: Cli) -> dict[int, str]:
 @pytest.fixture
 def queue(cli: Cli) -> dict[str, int]:
     return {
-        "promo": add(cli, "Killer deal: 30% off race-day singlets!", "stride-outbox",
-                     "--tag", "promo"),
-        "starter": add(cli, "What's your favourite long run?", "stride-outbox", "--tag",
-                       "conversation-starter", "--automated"),
+        "promo": add(
+            cli, "Killer deal: 30% off race-day singlets!", "stride-outbox", "--tag", "promo"
+        ),
+        "starter": add(
+            cli,
+            "What's your favourite long run?",
+            "stride-outbox",
+            "--tag",
+            "conversation-starter",
+            "--automated",
+        ),
         "plain": add(cli, "Trail report: the river path is muddy today", "stride-outbox"),
         "prague": add(cli, "Bombový výprodej chleba!", "kvasek-outbox", "--tag", "promo"),
     }
@@ -55,16 +73,21 @@ def test_preview_changes_nothing_and_on_applies_the_same_judgement(cli, queue):
     # kvasek (Prague) is out of the crisis's reach: neither judged nor listed
     assert on["totals"] == {"rewritten": 1, "paused": 1, "untouched": 1}
     assert on["by_brand"] == {"stride": {"rewritten": 1, "paused": 1, "untouched": 1}}
-    assert statuses(cli) == {queue["promo"]: "held", queue["starter"]: "paused",
-                             queue["plain"]: "queued", queue["prague"]: "queued"}
-    [promo] = [p for p in listed(cli)
-                if p["id"] == queue["promo"]]
+    assert statuses(cli) == {
+        queue["promo"]: "held",
+        queue["starter"]: "paused",
+        queue["plain"]: "queued",
+        queue["prague"]: "queued",
+    }
+    [promo] = [p for p in listed(cli) if p["id"] == queue["promo"]]
     assert promo["decision"]["action"] == "rewrite"
     assert promo["proposed_text"] == "We support the One Fund."
-    assert {r["rule"] for r in promo["decision"]["reasons"]} >= {"sensitive-words",
-                                                                 "sector-proximity"}
+    assert {r["rule"] for r in promo["decision"]["reasons"]} >= {
+        "sensitive-words",
+        "sector-proximity",
+    }
     match = promo["decision"]["reasons"][0]["matches"][0]
-    assert promo["text"][match["start"]:match["end"]] == match["text"]
+    assert promo["text"][match["start"] : match["end"]] == match["text"]
 
 
 def test_the_impact_report_in_words(cli, queue):
@@ -85,26 +108,28 @@ def test_update_adds_keywords_and_rejudges(cli, queue):
     assert cli("crisis", "update", "1").exit_code == 2  # nothing to change
 
 
-def test_off_releases_paused_and_held_posts_nothing_stops_now_at_a_paced_rate(cli, queue,
-                                                                             tmp_path):
-    extra = [add(cli, f"Automated tip {i}", "stride-outbox", "--automated", "--tag",
-                 "evergreen") for i in range(3)]
+def test_off_releases_paused_and_held_posts_nothing_stops_now_at_a_paced_rate(cli, queue, tmp_path):
+    extra = [
+        add(cli, f"Automated tip {i}", "stride-outbox", "--automated", "--tag", "evergreen")
+        for i in range(3)
+    ]
     cli("crisis", "on", *BOSTON)
     assert {statuses(cli)[i] for i in extra} == {"paused"}
     result = json.loads(cli("crisis", "off", "--rate", "1/1h", "--json").stdout)
     released = {pid: datetime.fromisoformat(at) for pid, at in result["released"]}
     assert set(released) == {queue["starter"], *extra}
     times = sorted(released.values())
-    assert all(b - a >= timedelta(hours=1) - timedelta(seconds=1)
-               for a, b in itertools.pairwise(times))
+    assert all(
+        b - a >= timedelta(hours=1) - timedelta(seconds=1) for a, b in itertools.pairwise(times)
+    )
     # the rewrite the crisis held for review goes back to the queue too, paced
     assert [pid for pid, _ in result["holds_released"]] == [queue["promo"]]
     assert statuses(cli)[queue["promo"]] == "queued"
-    last = json.loads(cli("audit", "--post", str(queue["promo"]),
-                          "--json").stdout)["items"][-1]
+    last = json.loads(cli("audit", "--post", str(queue["promo"]), "--json").stdout)["items"][-1]
     assert (last["from_status"], last["to_status"]) == ("held", "queued")
-    assert last["reason"] == ("crisis 1 ended; no active crisis stops it now; released at "
-                              "a paced rate")
+    assert last["reason"] == (
+        "crisis 1 ended; no active crisis stops it now; released at a paced rate"
+    )
     assert json.loads(cli("crisis", "status", "--json").stdout)["active"] == []
     history = json.loads(cli("crisis", "list", "--json").stdout)
     assert history[0]["ended_by"] == "tester" and history[0]["active"] is False
@@ -118,18 +143,19 @@ def test_off_to_review_and_off_that_keeps_posts_paused(cli, queue):
     cli("crisis", "on", *BOSTON, "--severity", "severe")
     add(cli, "Another automated one", "stride-outbox", "--automated")
     kept = json.loads(cli("crisis", "off", "--resume", "hold", "--json").stdout)
-    assert kept["kept_paused"] and all(statuses(cli)[i] == "paused"
-                                       for i in kept["kept_paused"])
+    assert kept["kept_paused"] and all(statuses(cli)[i] == "paused" for i in kept["kept_paused"])
 
 
 def test_expired_offers_are_dropped_when_the_crisis_ends(cli):
-    pid = add(cli, "Weekend tip", "stride-outbox", "--automated", "--expires", "+3h",
-              "--tag", "evergreen")
+    pid = add(
+        cli, "Weekend tip", "stride-outbox", "--automated", "--expires", "+3h", "--tag", "evergreen"
+    )
     cli("crisis", "on", *BOSTON)
     result = json.loads(cli("crisis", "off", "--json").stdout)
     assert result["expired"] == [] and statuses(cli)[pid] == "queued"
-    pid2 = add(cli, "Old tip", "stride-outbox", "--automated", "--tag", "evergreen",
-               "--expires", "+2h1m")
+    pid2 = add(
+        cli, "Old tip", "stride-outbox", "--automated", "--tag", "evergreen", "--expires", "+2h1m"
+    )
     cli("crisis", "on", *BOSTON)
     from scheduler.store import Store  # the offer runs out while the post is paused
 
@@ -144,12 +170,20 @@ def test_expired_offers_are_dropped_when_the_crisis_ends(cli):
 
 def test_posts_added_during_a_crisis_are_judged_at_once(cli):
     cli("crisis", "on", *BOSTON)
-    result = cli("post", "add", "#BostonStrong? 20% off all shoes!", "-c", "stride-outbox",
-                 "--at", "+1h")
+    result = cli(
+        "post", "add", "#BostonStrong? 20% off all shoes!", "-c", "stride-outbox", "--at", "+1h"
+    )
     assert result.exit_code == 0
     assert "is blocked by the crisis policy: block: newsjacking" in result.stderr
-    ok = cli("post", "add", "Our staff are giving blood today, so replies will be slow.",
-             "-c", "stride-outbox", "--at", "+1h")
+    ok = cli(
+        "post",
+        "add",
+        "Our staff are giving blood today, so replies will be slow.",
+        "-c",
+        "stride-outbox",
+        "--at",
+        "+1h",
+    )
     assert "Crisis policy" not in ok.stderr
 
 
@@ -162,19 +196,45 @@ def test_review_show_approve_edit_reject(cli, queue):
     assert "We support the One Fund." in shown
     diff = json.loads(cli("review", "show", str(queue["promo"]), "--json").stdout)["diff"]
     assert diff.startswith("[-Killer deal:") and "{+We support the One Fund.+}" in diff
-    edited = json.loads(cli("review", "edit", str(queue["promo"]), "--text",
-                            "Race-day singlets are in store", "--json").stdout)
+    edited = json.loads(
+        cli(
+            "review",
+            "edit",
+            str(queue["promo"]),
+            "--text",
+            "Race-day singlets are in store",
+            "--json",
+        ).stdout
+    )
     assert edited["status"] == "held"  # still a promotion close to the event
-    edited = json.loads(cli("review", "edit", str(queue["promo"]), "--text",
-                            "Our Boylston store closes early today.", "--tag", "service",
-                            "--json").stdout)
+    edited = json.loads(
+        cli(
+            "review",
+            "edit",
+            str(queue["promo"]),
+            "--text",
+            "Our Boylston store closes early today.",
+            "--tag",
+            "service",
+            "--json",
+        ).stdout
+    )
     assert edited["status"] == "queued"
     blocked = add(cli, "#BostonStrong: 20% off", "stride-outbox")
     refused = cli("review", "approve", str(blocked))
     assert refused.exit_code == 2 and "needs --override --note WHY" in refused.stderr
     assert cli("review", "approve", str(blocked), "--override").exit_code == 2
-    approved = json.loads(cli("review", "approve", str(blocked), "--override", "--note",
-                              "client insisted, legal agreed", "--json").stdout)
+    approved = json.loads(
+        cli(
+            "review",
+            "approve",
+            str(blocked),
+            "--override",
+            "--note",
+            "client insisted, legal agreed",
+            "--json",
+        ).stdout
+    )
     assert approved["status"] == "queued" and approved["approved_epoch"] == 1
     audit = json.loads(cli("audit", "--post", str(blocked), "--json").stdout)["items"]
     assert audit[-1]["detail"]["override"] is True
@@ -183,8 +243,7 @@ def test_review_show_approve_edit_reject(cli, queue):
     assert rejected.exit_code == 2 and "is paused, not held" in rejected.stderr
 
 
-def test_an_approved_post_goes_out_during_the_crisis_and_is_held_again_if_it_matters(cli,
-                                                                                   tmp_path):
+def test_an_approved_post_goes_out_during_the_crisis_and_is_held_again_if_it_matters(cli, tmp_path):
     cli("crisis", "on", *BOSTON)
     pid = add(cli, "Marathon memories, the day after", "stride-outbox")
     assert statuses(cli)[pid] == "held"
@@ -197,16 +256,30 @@ def test_an_approved_post_goes_out_during_the_crisis_and_is_held_again_if_it_mat
 
 
 def test_check_judges_a_draft_against_active_or_hypothetical_crises(cli):
-    idle = json.loads(cli("check", "Killer deal on shoes", "--brand", "stride", "--tag",
-                          "promo", "--json").stdout)
+    idle = json.loads(
+        cli("check", "Killer deal on shoes", "--brand", "stride", "--tag", "promo", "--json").stdout
+    )
     assert idle["action"] == "publish" and idle["crises"] == []
-    what_if = json.loads(cli("check", "Nabídka, která vás smete: povodeň slev!", "--brand",
-                             "kvasek", "--crisis", "Povodně", "--category", "flood",
-                             "--region", "cz", "--json").stdout)
+    what_if = json.loads(
+        cli(
+            "check",
+            "Nabídka, která vás smete: povodeň slev!",
+            "--brand",
+            "kvasek",
+            "--crisis",
+            "Povodně",
+            "--category",
+            "flood",
+            "--region",
+            "cz",
+            "--json",
+        ).stdout
+    )
     assert what_if["action"] == "hold" and what_if["crises"] == [0]
     cli("crisis", "on", *BOSTON)
-    live = json.loads(cli("check", "Killer deal on shoes", "--brand", "stride", "--tag",
-                          "promo", "--json").stdout)
+    live = json.loads(
+        cli("check", "Killer deal on shoes", "--brand", "stride", "--tag", "promo", "--json").stdout
+    )
     assert live["action"] == "rewrite" and live["crises"] == [1]
     assert statuses(cli) == {}  # nothing was queued
 
@@ -215,11 +288,12 @@ def test_checking_a_draft_the_policy_would_stop_prints_why_and_exits_1(cli):
     cli("crisis", "on", *BOSTON)
     told = cli("check", "Killer deal on shoes", "--brand", "stride", "--tag", "promo")
     assert told.exit_code == 1, told.output
-    assert told.stdout.startswith("rewrite — ") and "Proposed instead: We support the One " \
-        "Fund." in told.stdout
+    assert (
+        told.stdout.startswith("rewrite — ")
+        and "Proposed instead: We support the One Fund." in told.stdout
+    )
     assert told.stderr == ""  # the decision is the answer, not an error
-    as_json = cli("check", "Killer deal on shoes", "--brand", "stride", "--tag", "promo",
-                  "--json")
+    as_json = cli("check", "Killer deal on shoes", "--brand", "stride", "--tag", "promo", "--json")
     assert as_json.exit_code == 1 and json.loads(as_json.stdout)["action"] == "rewrite"
 
 
@@ -238,30 +312,37 @@ def test_checking_without_brand_judges_for_the_only_brand_and_says_which(tmp_pat
     cli = Cli(write_config(tmp_path, data))
     told = cli("check", "Nový žitný chléb")
     assert told.exit_code == 0, told.output
-    assert told.stdout.splitlines()[0] == "Judged for brand kvasek, the only brand in " \
-                                          "config.yaml."
+    assert told.stdout.splitlines()[0] == "Judged for brand kvasek, the only brand in config.yaml."
     assert json.loads(cli("check", "Nový žitný chléb", "--json").stdout)["brand"] == "kvasek"
 
 
 def test_checking_without_brand_when_config_has_several_is_refused_naming_them(cli):
     told = cli("check", "Killer deal on shoes")
     assert told.exit_code == 2 and told.stdout == ""
-    assert told.stderr == ("Error: give --brand: config.yaml has several brands (stride, "
-                           "kvasek)\n")
+    assert told.stderr == ("Error: give --brand: config.yaml has several brands (stride, kvasek)\n")
 
 
-@pytest.mark.parametrize("args, message", [
-    (["crisis", "on", "X", "--category", "meteor"], "Invalid value for '--category'"),
-    (["crisis", "on", "X", "--category", "flood", "--brand", "nope"], "unknown brand 'nope'"),
-    (["crisis", "on", "X", "--category", "flood", "--channel", "nope"],
-     "--channel: unknown channel 'nope'"),
-    (["crisis", "on", " ", "--category", "flood"], "a crisis needs a name"),
-    (["crisis", "off"], "no crisis is active"),
-    (["crisis", "on", "X", "--category", "flood", "--until", "2026-02-30T10:00"],
-     "no such date"),
-    (["check", "x", "--brand", "stride", "--category", "flood"],
-     "give it a name with --crisis NAME"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["crisis", "on", "X", "--category", "meteor"], "Invalid value for '--category'"),
+        (["crisis", "on", "X", "--category", "flood", "--brand", "nope"], "unknown brand 'nope'"),
+        (
+            ["crisis", "on", "X", "--category", "flood", "--channel", "nope"],
+            "--channel: unknown channel 'nope'",
+        ),
+        (["crisis", "on", " ", "--category", "flood"], "a crisis needs a name"),
+        (["crisis", "off"], "no crisis is active"),
+        (
+            ["crisis", "on", "X", "--category", "flood", "--until", "2026-02-30T10:00"],
+            "no such date",
+        ),
+        (
+            ["check", "x", "--brand", "stride", "--category", "flood"],
+            "give it a name with --crisis NAME",
+        ),
+    ],
+)
 def test_bad_crisis_input_exits_2_and_changes_nothing(cli, args, message):
     result = cli(*args)
     assert result.exit_code == 2, result.output
@@ -269,8 +350,9 @@ def test_bad_crisis_input_exits_2_and_changes_nothing(cli, args, message):
     assert json.loads(cli("crisis", "list", "--json").stdout) == []
 
 
-@pytest.mark.parametrize("args", [["crisis", "update", "7", "--severity", "watch"],
-                                  ["crisis", "off", "7"]])
+@pytest.mark.parametrize(
+    "args", [["crisis", "update", "7", "--severity", "watch"], ["crisis", "off", "7"]]
+)
 def test_updating_or_ending_a_crisis_that_does_not_exist_exits_3(cli, args):
     cli("crisis", "on", *BOSTON)
     before = cli("crisis", "list", "--json").stdout
@@ -280,10 +362,15 @@ def test_updating_or_ending_a_crisis_that_does_not_exist_exits_3(cli, args):
     assert cli("crisis", "list", "--json").stdout == before
 
 
-@pytest.mark.parametrize("args", [
-    ["review", "show", "99"], ["review", "approve", "99"], ["review", "reject", "99"],
-    ["review", "edit", "99", "--text", "Our store closes early today."],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["review", "show", "99"],
+        ["review", "approve", "99"],
+        ["review", "reject", "99"],
+        ["review", "edit", "99", "--text", "Our store closes early today."],
+    ],
+)
 def test_reviewing_a_post_that_does_not_exist_exits_3(cli, queue, args):
     cli("crisis", "on", *BOSTON)
     before = statuses(cli)
@@ -301,8 +388,7 @@ def test_two_active_crises_need_an_id_to_end_and_a_bad_rate_is_refused(cli):
     bad = cli("crisis", "off", "2", "--rate", "fast")
     assert bad.exit_code == 2 and "--rate: rate 'fast'" in bad.stderr
     assert cli("crisis", "off", "2").exit_code == 0
-    assert [c["id"] for c in json.loads(cli("crisis", "status", "--json").stdout)["active"]] \
-        == [1]
+    assert [c["id"] for c in json.loads(cli("crisis", "status", "--json").stdout)["active"]] == [1]
 
 
 def test_reduced_operations_draft_a_notice_for_brands_in_scope_only(cli):
@@ -326,8 +412,7 @@ def _age(cli: Cli, post_id: int, column: str, minutes_ago: int) -> None:
 
 
 def test_a_held_post_whose_offer_expires_leaves_the_review_queue(cli):
-    pid = add(cli, "Killer deal on singlets", "stride-outbox", "--tag", "promo",
-              "--expires", "+3h")
+    pid = add(cli, "Killer deal on singlets", "stride-outbox", "--tag", "promo", "--expires", "+3h")
     cli("crisis", "on", *BOSTON)
     assert statuses(cli)[pid] == "held"
     _age(cli, pid, "expires_at", 1)
@@ -341,8 +426,7 @@ def test_a_held_post_whose_offer_expires_leaves_the_review_queue(cli):
 
 
 def test_the_daemon_expires_stale_held_posts_before_each_pass(cli):
-    pid = add(cli, "Killer deal on singlets", "stride-outbox", "--tag", "promo",
-              "--expires", "+3h")
+    pid = add(cli, "Killer deal on singlets", "stride-outbox", "--tag", "promo", "--expires", "+3h")
     keep = add(cli, "Killer deal, no end date", "stride-outbox", "--tag", "promo")
     cli("crisis", "on", *BOSTON)
     _age(cli, pid, "expires_at", 1)
@@ -354,16 +438,44 @@ def test_preview_shows_the_forms_each_keyword_matched(tmp_path):
     data = base_config()
     data["brands"][1]["regions"] = ["cz"]
     cli = Cli(write_config(tmp_path, data))
-    for text in ("Vlaky dnes jezdí ke Karlínu", "Nehoda vlaku u Prahy", "Pečivo plné vlákniny",
-                 "Povodeň v Praze"):
+    for text in (
+        "Vlaky dnes jezdí ke Karlínu",
+        "Nehoda vlaku u Prahy",
+        "Pečivo plné vlákniny",
+        "Povodeň v Praze",
+    ):
         add(cli, text, "kvasek-outbox")
-    report = json.loads(cli("crisis", "preview", "Nehoda", "--category", "transport-accident",
-                            "--keyword", "vlak", "--keyword", "Praha", "--region", "cz",
-                            "--json").stdout)
-    assert report["keyword_forms"] == {"Praha": {"Praze": 1, "Prahy": 1},
-                                       "vlak": {"Vlaky": 1, "vlaku": 1}}
-    words = cli("crisis", "preview", "Nehoda", "--category", "transport-accident",
-                "--keyword", "vlak", "--region", "cz").stdout
+    report = json.loads(
+        cli(
+            "crisis",
+            "preview",
+            "Nehoda",
+            "--category",
+            "transport-accident",
+            "--keyword",
+            "vlak",
+            "--keyword",
+            "Praha",
+            "--region",
+            "cz",
+            "--json",
+        ).stdout
+    )
+    assert report["keyword_forms"] == {
+        "Praha": {"Praze": 1, "Prahy": 1},
+        "vlak": {"Vlaky": 1, "vlaku": 1},
+    }
+    words = cli(
+        "crisis",
+        "preview",
+        "Nehoda",
+        "--category",
+        "transport-accident",
+        "--keyword",
+        "vlak",
+        "--region",
+        "cz",
+    ).stdout
     assert "vlak: " in words and "vlákniny" not in words.split("matched")[-1]
 
 
@@ -371,8 +483,9 @@ def test_off_leaves_held_what_another_crisis_stops_and_clears_a_block_for_review
     blocked = add(cli, "#BostonStrong: 20% off", "stride-outbox")
     river = add(cli, "Trail report: the river path is muddy today", "stride-outbox")
     cli("crisis", "on", *BOSTON)
-    cli("crisis", "on", "River flood", "--category", "flood", "--keyword", "river",
-        "--region", "us")
+    cli(
+        "crisis", "on", "River flood", "--category", "flood", "--keyword", "river", "--region", "us"
+    )
     assert statuses(cli)[blocked] == "held" and statuses(cli)[river] == "held"
     refused = cli("review", "approve", str(blocked))
     assert refused.exit_code == 2 and "needs --override" in refused.stderr
@@ -383,8 +496,10 @@ def test_off_leaves_held_what_another_crisis_stops_and_clears_a_block_for_review
     shown = json.loads(cli("post", "show", str(blocked), "--json").stdout)
     assert shown["status"] == "held"
     assert shown["decision"] == {"action": "publish", "reasons": []}  # no crisis verdict
-    assert json.loads(cli("post", "show", str(river), "--json").stdout)["decision"][
-        "action"] != "publish"  # the flood still holds it
+    assert (
+        json.loads(cli("post", "show", str(river), "--json").stdout)["decision"]["action"]
+        != "publish"
+    )  # the flood still holds it
     # no override needed any more: nothing blocks it now
     approved = cli("review", "approve", str(blocked), "--json")
     assert approved.exit_code == 0, approved.stderr

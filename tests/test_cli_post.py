@@ -31,14 +31,26 @@ def future(days=1, hour=9) -> str:
 
 
 def test_add_prints_the_id_and_list_shows_it(cli: Cli):
-    result = cli("post", "add", "Fresh bread", "--channel", "kvasek-outbox", "--at",
-                 future(), "--tag", "Service", "--tag", "#promo")
+    result = cli(
+        "post",
+        "add",
+        "Fresh bread",
+        "--channel",
+        "kvasek-outbox",
+        "--at",
+        future(),
+        "--tag",
+        "Service",
+        "--tag",
+        "#promo",
+    )
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == "1"
     assert "Queued post 1 on kvasek-outbox" in result.stderr
     posts = listed(cli)
     assert [(p["id"], p["tags"], p["lang"], p["status"]) for p in posts] == [
-        (1, ["service", "promo"], "cs", "queued")]
+        (1, ["service", "promo"], "cs", "queued")
+    ]
     table = cli("post", "list").stdout
     assert "Fresh bread" in table and "kvasek-outbox" in table
 
@@ -52,8 +64,10 @@ def test_add_reads_local_time_in_the_brand_zone(cli: Cli):
 
 
 def test_next_slot_takes_free_slots_in_turn(cli: Cli):
-    ids = [cli("post", "add", f"p{i}", "-c", "kvasek-outbox", "--next-slot").stdout.strip()
-           for i in range(3)]
+    ids = [
+        cli("post", "add", f"p{i}", "-c", "kvasek-outbox", "--next-slot").stdout.strip()
+        for i in range(3)
+    ]
     posts = listed(cli)
     prague = ZoneInfo("Europe/Prague")
     dues = [datetime.fromisoformat(p["due_at"]).astimezone(prague) for p in posts]
@@ -64,26 +78,45 @@ def test_next_slot_takes_free_slots_in_turn(cli: Cli):
 
 
 def test_recurring_add_is_automated_by_default(cli: Cli):
-    cli("post", "add", "tip", "-c", "kvasek-outbox", "--at", future(), "--every", "14d",
-        "--until", future(60))
+    cli(
+        "post",
+        "add",
+        "tip",
+        "-c",
+        "kvasek-outbox",
+        "--at",
+        future(),
+        "--every",
+        "14d",
+        "--until",
+        future(60),
+    )
     [post] = listed(cli)
     assert post["every_seconds"] == 14 * 86400 and post["automated"] is True
 
 
-@pytest.mark.parametrize("args, message", [
-    (["-c", "nope", "--at", "now"], "--channel: unknown channel 'nope' (known: stride-outbox"),
-    (["-c", "stride-outbox", "--at", "2027-03-14T02:30"],
-     "--at '2027-03-14T02:30': 2027-03-14 02:30 does not exist in America/New_York"),
-    (["-c", "stride-outbox", "--at", "2027-11-07T01:30"], "happens twice in America/New_York"),
-    (["-c", "stride-outbox", "--at", "2027-02-29T09:00"], "no such date"),
-    (["-c", "stride-outbox", "--at", "2020-01-01T09:00"], "is in the past"),
-    (["-c", "stride-hook", "--next-slot"], "channel 'stride-hook' has no posting slots"),
-    (["-c", "stride-outbox", "--at", "now", "--every", "5m"], "too often"),
-    (["-c", "stride-outbox", "--at", "+1d", "--expires", "+1h"], "is not after the post's time"),
-    (["-c", "stride-outbox", "--at", "now", "--lang", "english!"], "is not a language code"),
-    (["-c", "stride-outbox", "--at", "now", "--tag", "zorbulate"], "unknown tag 'zorbulate'"),
-    (["-c", "stride-outbox"], "give exactly one of --at WHEN or --next-slot"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["-c", "nope", "--at", "now"], "--channel: unknown channel 'nope' (known: stride-outbox"),
+        (
+            ["-c", "stride-outbox", "--at", "2027-03-14T02:30"],
+            "--at '2027-03-14T02:30': 2027-03-14 02:30 does not exist in America/New_York",
+        ),
+        (["-c", "stride-outbox", "--at", "2027-11-07T01:30"], "happens twice in America/New_York"),
+        (["-c", "stride-outbox", "--at", "2027-02-29T09:00"], "no such date"),
+        (["-c", "stride-outbox", "--at", "2020-01-01T09:00"], "is in the past"),
+        (["-c", "stride-hook", "--next-slot"], "channel 'stride-hook' has no posting slots"),
+        (["-c", "stride-outbox", "--at", "now", "--every", "5m"], "too often"),
+        (
+            ["-c", "stride-outbox", "--at", "+1d", "--expires", "+1h"],
+            "is not after the post's time",
+        ),
+        (["-c", "stride-outbox", "--at", "now", "--lang", "english!"], "is not a language code"),
+        (["-c", "stride-outbox", "--at", "now", "--tag", "zorbulate"], "unknown tag 'zorbulate'"),
+        (["-c", "stride-outbox"], "give exactly one of --at WHEN or --next-slot"),
+    ],
+)
 def test_bad_input_exits_2_with_one_line_and_changes_nothing(cli: Cli, tmp_path, args, message):
     cli("post", "add", "seed", "-c", "kvasek-outbox", "--at", future())  # a db to protect
     before = snapshot(tmp_path)
@@ -109,8 +142,10 @@ def test_a_broken_config_exits_2_naming_the_line(tmp_path):
     result = Cli(write_config(tmp_path, data))("post", "list")
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: ")
-    assert (": brands[0].channels[0].kind: must be one of outbox, webhook, mastodon, "
-            "bluesky, email (got 'carrier-pigeon')") in result.stderr
+    assert (
+        ": brands[0].channels[0].kind: must be one of outbox, webhook, mastodon, "
+        "bluesky, email (got 'carrier-pigeon')"
+    ) in result.stderr
     assert not (tmp_path / "tactful.db").exists()
 
 
@@ -135,13 +170,19 @@ def test_showing_a_post_that_does_not_exist_exits_3(cli: Cli):
     assert (result.stdout, result.stderr) == ("", "Error: no post with id 99\n")
 
 
-@pytest.mark.parametrize("args", [
-    ["post", "edit", "99", "--text", "Final"], ["post", "edit", "99", "--at", "+2h"],
-    ["post", "cancel", "99"], ["post", "retry", "99"], ["post", "mark-published", "99"],
-    ["post", "retract", "99"], ["audit", "--post", "99"],
-])
-def test_changing_a_post_that_does_not_exist_exits_3_and_changes_nothing(
-        cli: Cli, tmp_path, args):
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["post", "edit", "99", "--text", "Final"],
+        ["post", "edit", "99", "--at", "+2h"],
+        ["post", "cancel", "99"],
+        ["post", "retry", "99"],
+        ["post", "mark-published", "99"],
+        ["post", "retract", "99"],
+        ["audit", "--post", "99"],
+    ],
+)
+def test_changing_a_post_that_does_not_exist_exits_3_and_changes_nothing(cli: Cli, tmp_path, args):
     cli("post", "add", "Draft", "-c", "stride-outbox", "--at", future())
     before = snapshot(tmp_path)
     result = cli(*args)
@@ -159,8 +200,10 @@ def test_a_channel_name_that_does_not_exist_is_still_bad_input_not_not_found(cli
 def test_list_filters(cli: Cli):
     cli("post", "add", "a", "-c", "stride-outbox", "--at", future(1))
     cli("post", "add", "b", "-c", "kvasek-outbox", "--at", future(3))
+
     def texts(*args):
         return [p["text"] for p in listed(cli, *args)]
+
     assert texts("--brand", "kvasek") == ["b"]
     assert texts("--channel", "stride-outbox") == ["a"]
     assert texts("--due-before", "+2d") == ["a"]
@@ -180,8 +223,7 @@ def test_daemon_once_publishes_and_reports(cli: Cli, tmp_path):
 
 
 def test_print_cron(cli: Cli, config_file: Path):
-    [line] = [x for x in cli("daemon", "--print-cron").stdout.splitlines()
-              if not x.startswith("#")]
+    [line] = [x for x in cli("daemon", "--print-cron").stdout.splitlines() if not x.startswith("#")]
     assert line.startswith("* * * * * ") and line.endswith("2>&1")
     assert f"TACTFUL_CONFIG={config_file.resolve()} exec " in line
     assert " daemon --once >> " in line
@@ -196,7 +238,10 @@ def test_db_upgrade_and_status(cli: Cli):
 def test_channel_list_and_config_check(cli: Cli):
     channels = json.loads(cli("channel", "list", "--json").stdout)
     assert {c["id"]: c["kind"] for c in channels} == {
-        "stride-outbox": "outbox", "stride-hook": "webhook", "kvasek-outbox": "outbox"}
+        "stride-outbox": "outbox",
+        "stride-hook": "webhook",
+        "kvasek-outbox": "outbox",
+    }
     assert all(c["next_slot"] for c in channels if c["kind"] == "outbox")
     assert ": OK (2 brands, 3 channels" in cli("config", "check").stdout
 
@@ -228,16 +273,15 @@ def test_edit_at_plus_two_hours_moves_the_post_from_its_own_time_and_says_when(c
     result = cli("post", "edit", "1", "--at", "+2h")
     assert result.exit_code == 0, result.stderr
     after = json.loads(cli("post", "show", "1", "--json").stdout)["due_at"]
-    assert datetime.fromisoformat(after) - datetime.fromisoformat(before) == \
-        timedelta(hours=2)
+    assert datetime.fromisoformat(after) - datetime.fromisoformat(before) == timedelta(hours=2)
     # said in the brand's own time zone (stride: America/New_York)
     local = datetime.fromisoformat(after).astimezone(ZoneInfo("America/New_York"))
-    assert result.stdout.strip() == (f"Edited post 1 (queued): now due "
-                                     f"{local:%a %Y-%m-%d %H:%M %Z}.")
+    assert result.stdout.strip() == (
+        f"Edited post 1 (queued): now due {local:%a %Y-%m-%d %H:%M %Z}."
+    )
     cli("post", "edit", "1", "--at", "-30m")
     moved = json.loads(cli("post", "show", "1", "--json").stdout)["due_at"]
-    assert datetime.fromisoformat(moved) == datetime.fromisoformat(after) - \
-        timedelta(minutes=30)
+    assert datetime.fromisoformat(moved) == datetime.fromisoformat(after) - timedelta(minutes=30)
     # a shift that lands in the past is refused, like any time in the past
     error = refused(cli, "post", "edit", "1", "--at", "-10d")
     assert "'-10d' is in the past" in error

@@ -35,8 +35,10 @@ def test_an_unknown_channel_kind_names_the_key_path_line_and_choices():
     data = base_config()
     data["brands"][1]["channels"][0]["kind"] = "fax"
     message = _error(data)
-    assert ("brands[1].channels[0].kind: must be one of outbox, webhook, mastodon, bluesky, "
-            "email (got 'fax')") in message
+    assert (
+        "brands[1].channels[0].kind: must be one of outbox, webhook, mastodon, bluesky, "
+        "email (got 'fax')"
+    ) in message
     text = yaml.safe_dump(data, sort_keys=False)
     line = next(n for n, ln in enumerate(text.splitlines(), 1) if "kind: fax" in ln)
     assert message.startswith(f"config.yaml:{line}:")
@@ -130,6 +132,8 @@ def test_config_check_says_which_languages_are_screened_and_warns_for_the_rest(t
     assert "notices for 'pt', 'sw' are drafted in English" in warning
     assert warning.endswith("(languages with a lexicon: ar, az, cs, en, id, ru)")
     report = json.loads(cli("config", "check", "--json").stdout)
-    assert report["languages"] == {"stride": {"screened": ["en"], "not_screened": ["pt", "sw"]},
-                                   "kvasek": {"screened": ["cs"], "not_screened": []}}
+    assert report["languages"] == {
+        "stride": {"screened": ["en"], "not_screened": ["pt", "sw"]},
+        "kvasek": {"screened": ["cs"], "not_screened": []},
+    }
     assert any("no lexicon for 'pt', 'sw'" in w for w in report["warnings"])

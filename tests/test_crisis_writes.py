@@ -24,14 +24,26 @@ NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 
 def _queue(store, n: int, brand: str = "stride", text: str = "post") -> list[int]:
     channel = f"{brand}-outbox"
-    return store.add_posts([NewPost(brand=brand, channel=channel, text=f"{text} {i}",
-                                    due_at=NOW + timedelta(hours=1, seconds=i))
-                            for i in range(n)], Change(actor="t", now=NOW, action="create"))
+    return store.add_posts(
+        [
+            NewPost(
+                brand=brand,
+                channel=channel,
+                text=f"{text} {i}",
+                due_at=NOW + timedelta(hours=1, seconds=i),
+            )
+            for i in range(n)
+        ],
+        Change(actor="t", now=NOW, action="create"),
+    )
 
 
 def _pause(reason: str) -> Verdict:
-    return Verdict(status=Status.PAUSED, reason=reason,
-                   decision={"action": "pause", "proposed_text": None, "reasons": []})
+    return Verdict(
+        status=Status.PAUSED,
+        reason=reason,
+        decision={"action": "pause", "proposed_text": None, "reasons": []},
+    )
 
 
 @pytest.mark.store
@@ -47,16 +59,20 @@ def test_verdicts_across_windows_move_each_post_once_and_skip_what_moved(store):
     seen = dict.fromkeys(ids, Status.QUEUED)
     seen[already_paused] = Status.PAUSED  # seen paused: judged paused again, not a move
     with store.write() as conn:
-        moves = apply_verdicts(conn, seen, verdicts, epoch=7,
-                               change=Change(actor="t", now=NOW, action="judge"))
+        moves = apply_verdicts(
+            conn, seen, verdicts, epoch=7, change=Change(actor="t", now=NOW, action="judge")
+        )
 
     expected = [pid for pid in ids if pid not in (moved_away, already_paused)]
     assert sorted(pid for pid, _, _ in moves) == expected
     assert {(was, to) for _, was, to in moves} == {(Status.QUEUED, Status.PAUSED)}
     assert store.get_post(moved_away).status == Status.CANCELLED
     first, other, again = (store.get_post(i) for i in (ids[0], ids[-1], already_paused))
-    assert (first.status, first.status_reason, first.judged_epoch) == \
-        (Status.PAUSED, "pause: its own words", 7)
+    assert (first.status, first.status_reason, first.judged_epoch) == (
+        Status.PAUSED,
+        "pause: its own words",
+        7,
+    )
     assert (other.status, other.status_reason) == (Status.PAUSED, "pause: slow-automation")
     assert again.judged_epoch == 7 and again.decision == shared.decision
     # one audit line per move, none for the post that stayed paused or moved away
@@ -109,7 +125,8 @@ def test_batches_are_written_off_the_judging_thread(store, config, monkeypatch):
     monkeypatch.setattr(CrisisDesk, "_write", spy)
     impact = CrisisDesk(store, config).flag(
         CrisisSpec(name="x", category="bombing", severity="severe", keywords=("marathon",)),
-        Change(actor="t", now=NOW))
+        Change(actor="t", now=NOW),
+    )
     assert impact.totals()["blocked"] + impact.totals()["held"] == 10
     assert store.count_posts(statuses=[Status.HELD]) == 10
     assert writers and threading.current_thread().name not in writers
@@ -121,16 +138,19 @@ def test_brands_out_of_reach_are_counted_and_their_paused_posts_go_free(store, c
     stride = _queue(store, 2, "stride", "marathon day")
     kvasek = _queue(store, 3, "kvasek", "marathon day")
     desk = CrisisDesk(store, config)
-    world = desk.flag(CrisisSpec(name="x", category="bombing", severity="serious",
-                                 keywords=("marathon",)), Change(actor="t", now=NOW))
+    world = desk.flag(
+        CrisisSpec(name="x", category="bombing", severity="serious", keywords=("marathon",)),
+        Change(actor="t", now=NOW),
+    )
     assert {store.get_post(i).status for i in stride + kvasek} == {Status.HELD}
     assert world.judged == 5
     with store.write() as conn:  # a post paused under the worldwide scope
         conn.execute(update(posts).where(posts.c.id == kvasek[0]).values(status="paused"))
         conn.execute(update(posts).where(posts.c.id == kvasek[1]).values(status="queued"))
 
-    narrowed = desk.update(world.crisis.id, {"brands": ("stride",)},
-                           Change(actor="t", now=NOW + timedelta(minutes=1)))
+    narrowed = desk.update(
+        world.crisis.id, {"brands": ("stride",)}, Change(actor="t", now=NOW + timedelta(minutes=1))
+    )
     assert store.get_post(kvasek[0]).status == Status.QUEUED  # released: out of scope now
     assert store.get_post(kvasek[1]).status == Status.QUEUED  # counted, not judged
     assert store.get_post(kvasek[2]).status == Status.HELD  # held posts wait for a human
@@ -167,13 +187,13 @@ def test_a_release_takes_as_many_statements_for_many_posts_as_for_few(store):
         ids = _paused(store, n, f"batch of {n}")
         schedule = [(pid, NOW + timedelta(minutes=15 * i)) for i, pid in enumerate(ids)]
         with _statements(store.engine) as seen, store.write() as conn:
-            released, expired = release_paused(conn, schedule, ids[:1],
-                                               Change(actor="t", now=NOW, reason="paced"))
+            released, expired = release_paused(
+                conn, schedule, ids[:1], Change(actor="t", now=NOW, reason="paced")
+            )
         assert expired == ids[:1] and sorted(released) == ids[1:]
         counts.append(len(seen))
         # an UPDATE run once per post would be a driver step (a round trip) each
-        assert [sets for sql, sets in seen if sql.lstrip().upper().startswith("UPDATE")
-                ] == [1, 1]
+        assert [sets for sql, sets in seen if sql.lstrip().upper().startswith("UPDATE")] == [1, 1]
     assert counts[0] == counts[1]
 
 
@@ -187,20 +207,25 @@ def test_released_posts_take_their_planned_time_and_what_moved_meanwhile_stays(s
     # times in SQL (the claim's) would see a different text
     schedule = [(pid, NOW + timedelta(hours=5, minutes=20 * i)) for i, pid in enumerate(ids)]
     with store.write() as conn:
-        released, _ = release_paused(conn, schedule, [], Change(
-            actor="t", now=NOW, action="resume", reason="paced"))
+        released, _ = release_paused(
+            conn, schedule, [], Change(actor="t", now=NOW, action="resume", reason="paced")
+        )
     assert sorted(released) == ids[:2]
     for pid, at in schedule[:2]:
         post = store.get_post(pid)
         assert (post.status, post.due_at, post.run_at) == (Status.QUEUED, at, at)
         assert (post.status_reason, post.updated_at) == ("paced", NOW)
         with store.read() as conn:
-            key, found = conn.execute(select(posts.c.content_key, posts.c.id).where(
-                posts.c.run_at == at)).one()
+            key, found = conn.execute(
+                select(posts.c.content_key, posts.c.id).where(posts.c.run_at == at)
+            ).one()
         assert (key, found) == (content_key(post.channel, at, post.text), pid)
         last = store.audit_events(post_id=pid, limit=1)[0]
         assert (last.from_status, last.to_status, last.reason) == (
-            Status.PAUSED, Status.QUEUED, "paced")
+            Status.PAUSED,
+            Status.QUEUED,
+            "paced",
+        )
     assert store.get_post(ids[2]) == before
     assert store.audit_events(post_id=ids[2], limit=1)[0].action != "resume"
 
@@ -209,12 +234,15 @@ def test_released_posts_take_their_planned_time_and_what_moved_meanwhile_stays(s
 def test_ending_a_crisis_releases_every_paused_post_at_the_pace_it_reports(store, config):
     ids = _queue(store, 40, text="New arrivals this week")
     desk = CrisisDesk(store, config)
-    desk.flag(CrisisSpec(name="closure", category="flood", severity="watch", ops="closed"),
-              Change(actor="t", now=NOW))
+    desk.flag(
+        CrisisSpec(name="closure", category="flood", severity="watch", ops="closed"),
+        Change(actor="t", now=NOW),
+    )
     assert {store.get_post(i).status for i in ids} == {Status.PAUSED}
     result = desk.end(None, Change(actor="t", now=NOW + timedelta(hours=2)), rate="4/1h")
     planned = dict(result.posts.released)
     assert set(planned) == set(ids)
     assert all(store.get_post(pid).run_at == at for pid, at in planned.items())
     assert sorted(planned.values())[:5] == [NOW + timedelta(hours=2)] * 4 + [
-        NOW + timedelta(hours=3)]
+        NOW + timedelta(hours=3)
+    ]

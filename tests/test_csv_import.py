@@ -24,8 +24,9 @@ def write(tmp_path, body: str, name="posts.csv", header=HEADER, encoding="utf-8"
 
 
 def good_rows(n=3) -> str:
-    return "".join(f"stride-outbox,{DAY}T{9 + i:02d}:00,Post {i},promo;evergreen,en,,,no\n"
-                   for i in range(n))
+    return "".join(
+        f"stride-outbox,{DAY}T{9 + i:02d}:00,Post {i},promo;evergreen,en,,,no\n" for i in range(n)
+    )
 
 
 def test_a_good_file_is_queued_in_file_order(cli: Cli, tmp_path):
@@ -48,18 +49,31 @@ def test_importing_the_same_file_twice_queues_nothing_twice(cli: Cli, tmp_path):
     assert len(listed(cli)) == 3
 
 
-@pytest.mark.parametrize("row, where, problem", [
-    (f"nope,{DAY}T09:00,Hi,,,,,\n", ":4: column 'channel'", "unknown channel 'nope'"),
-    (f"stride-outbox,{DAY[:5]}02-30T09:00,Hi,,,,,\n", ":4: column 'at'", "no such date"),
-    ("stride-outbox,2027-03-14T02:30,Hi,,,,,\n", ":4: column 'at'",
-     "does not exist in America/New_York"),
-    (f"stride-outbox,{DAY}T09:00,,,,,,\n", ":4: column 'text'", "empty, but required"),
-    (f"stride-outbox,{DAY}T09:00,Hi,,,,,maybe\n", ":4: column 'automated'",
-     "'maybe' is not true or false"),
-    (f"stride-outbox,{DAY}T09:00,Hi,,,,\n", ":4:", "7 values but the header names 8"),
-    (f"stride-outbox,{DAY}T09:00,Post 0,,,,,\n", ":4:", "same channel, time and text as line 2"),
-    (f'stride-outbox,{DAY}T09:00,"Hi "there",,,,,\n', ":4:", "not valid CSV"),
-])
+@pytest.mark.parametrize(
+    "row, where, problem",
+    [
+        (f"nope,{DAY}T09:00,Hi,,,,,\n", ":4: column 'channel'", "unknown channel 'nope'"),
+        (f"stride-outbox,{DAY[:5]}02-30T09:00,Hi,,,,,\n", ":4: column 'at'", "no such date"),
+        (
+            "stride-outbox,2027-03-14T02:30,Hi,,,,,\n",
+            ":4: column 'at'",
+            "does not exist in America/New_York",
+        ),
+        (f"stride-outbox,{DAY}T09:00,,,,,,\n", ":4: column 'text'", "empty, but required"),
+        (
+            f"stride-outbox,{DAY}T09:00,Hi,,,,,maybe\n",
+            ":4: column 'automated'",
+            "'maybe' is not true or false",
+        ),
+        (f"stride-outbox,{DAY}T09:00,Hi,,,,\n", ":4:", "7 values but the header names 8"),
+        (
+            f"stride-outbox,{DAY}T09:00,Post 0,,,,,\n",
+            ":4:",
+            "same channel, time and text as line 2",
+        ),
+        (f'stride-outbox,{DAY}T09:00,"Hi "there",,,,,\n', ":4:", "not valid CSV"),
+    ],
+)
 def test_one_bad_row_refuses_the_whole_file(cli: Cli, tmp_path, row, where, problem):
     cli("post", "add", "seed", "-c", "kvasek-outbox", "--at", f"{DAY}T12:00")
     before = snapshot(tmp_path)
@@ -92,15 +106,21 @@ def test_header_problems(cli: Cli, tmp_path):
 def test_excel_bom_and_encoding_errors(cli: Cli, tmp_path):
     bom = write(tmp_path, good_rows(1), header="\ufeff" + HEADER)
     assert cli("post", "import", str(bom)).exit_code == 0
-    latin = write(tmp_path, f"kvasek-outbox,{DAY}T07:00,Čerstvý,,,,,\n", name="latin.csv",
-                  encoding="iso8859_2")
+    latin = write(
+        tmp_path,
+        f"kvasek-outbox,{DAY}T07:00,Čerstvý,,,,,\n",
+        name="latin.csv",
+        encoding="iso8859_2",
+    )
     result = cli("post", "import", str(latin))
     assert result.exit_code == 2 and "latin.csv:2: not UTF-8" in result.stderr
 
 
 def test_next_slot_rows_avoid_fixed_rows_of_the_same_file(cli: Cli, tmp_path):
-    body = ("kvasek-outbox,next-slot,first free,,,,,\n"
-            f"kvasek-outbox,{(datetime.now(UTC).date() + timedelta(days=1))}T07:00,fixed,,,,,\n")
+    body = (
+        "kvasek-outbox,next-slot,first free,,,,,\n"
+        f"kvasek-outbox,{(datetime.now(UTC).date() + timedelta(days=1))}T07:00,fixed,,,,,\n"
+    )
     assert cli("post", "import", str(write(tmp_path, body))).exit_code == 0
     posts = listed(cli)
     assert len({p["due_at"] for p in posts}) == 2
@@ -118,13 +138,20 @@ def test_a_missing_file(cli: Cli, tmp_path):
 
 
 def test_a_semicolon_file_from_european_excel_and_a_tab_file_are_read(cli: Cli, tmp_path):
-    semicolon = write(tmp_path, f'kvasek-outbox;{DAY}T07:00;"Chléb, rohlíky; koláče";'
-                                "promo,evergreen\n", name="excel.csv",
-                      header="\ufeffchannel;at;text;tags\n")
+    semicolon = write(
+        tmp_path,
+        f'kvasek-outbox;{DAY}T07:00;"Chléb, rohlíky; koláče";promo,evergreen\n',
+        name="excel.csv",
+        header="\ufeffchannel;at;text;tags\n",
+    )
     result = cli("post", "import", str(semicolon), "--json")
     assert result.exit_code == 0, result.stderr
-    tabbed = write(tmp_path, f"stride-outbox\t{DAY}T08:00\tTempo run, 5 km\n",
-                   name="sheet.tsv", header="channel\tat\ttext\n")
+    tabbed = write(
+        tmp_path,
+        f"stride-outbox\t{DAY}T08:00\tTempo run, 5 km\n",
+        name="sheet.tsv",
+        header="channel\tat\ttext\n",
+    )
     assert cli("post", "import", str(tabbed)).exit_code == 0
     posts = {p["text"]: p for p in listed(cli)}
     assert posts["Chléb, rohlíky; koláče"]["tags"] == ["promo", "evergreen"]
@@ -135,8 +162,7 @@ def test_a_semicolon_file_from_european_excel_and_a_tab_file_are_read(cli: Cli, 
 def test_a_misspelt_column_is_named_with_the_column_meant(cli: Cli, tmp_path):
     result = cli("post", "import", str(write(tmp_path, "", header="channel,at,txt,tag\n")))
     assert result.exit_code == 2
-    assert ":1: column 'txt': unknown column; did you mean 'text'? known columns:" \
-        in result.stderr
+    assert ":1: column 'txt': unknown column; did you mean 'text'? known columns:" in result.stderr
     # a header no delimiter makes sense of is named as written
     result = cli("post", "import", str(write(tmp_path, "", header="kanal|cas|text\n")))
     assert ":1: column 'kanal|cas|text': unknown column; known columns:" in result.stderr
@@ -144,22 +170,27 @@ def test_a_misspelt_column_is_named_with_the_column_meant(cli: Cli, tmp_path):
 
 def test_reimporting_a_file_of_next_slot_rows_queues_nothing_again(cli: Cli, tmp_path):
     tomorrow = datetime.now(UTC).date() + timedelta(days=1)
-    body = ("kvasek-outbox,next-slot,Rye is back,,,,,\n"
-            f"kvasek-outbox,{tomorrow}T07:00,Fixed morning post,,,,,\n"
-            "kvasek-outbox,next-slot,Tip of the week,,,,,\n"
-            "kvasek-outbox,next-slot,Tip of the week,,,,,\n")  # twice on purpose: two posts
+    body = (
+        "kvasek-outbox,next-slot,Rye is back,,,,,\n"
+        f"kvasek-outbox,{tomorrow}T07:00,Fixed morning post,,,,,\n"
+        "kvasek-outbox,next-slot,Tip of the week,,,,,\n"
+        "kvasek-outbox,next-slot,Tip of the week,,,,,\n"
+    )  # twice on purpose: two posts
     path = write(tmp_path, body)
     assert "Queued 4 posts" in cli("post", "import", str(path)).stdout
     first = {p["id"]: p["due_at"] for p in listed(cli)}
     assert len(set(first.values())) == 4
     again = cli("post", "import", str(path))
     assert "Queued 0 posts" in again.stdout
-    assert ("Skipped 4 row(s) already queued (line 2 = post 1, line 3 = post 2, "
-            "line 4 = post 3, line 5 = post 4)") in again.stdout
+    assert (
+        "Skipped 4 row(s) already queued (line 2 = post 1, line 3 = post 2, "
+        "line 4 = post 3, line 5 = post 4)"
+    ) in again.stdout
     # rows moved around and one added: only the new row is queued
     moved = "".join(reversed(body.splitlines(keepends=True)))
-    path.write_text(HEADER + "kvasek-outbox,next-slot,New loaf on Friday,,,,,\n" + moved,
-                    encoding="utf-8")
+    path.write_text(
+        HEADER + "kvasek-outbox,next-slot,New loaf on Friday,,,,,\n" + moved, encoding="utf-8"
+    )
     third = json.loads(cli("post", "import", str(path), "--json").stdout)
     assert third["queued"] == [5] and len(third["already_queued"]) == 4
     # a post cancelled since is not brought back by importing its file again
@@ -171,8 +202,10 @@ def test_reimporting_a_file_of_next_slot_rows_queues_nothing_again(cli: Cli, tmp
 
 def test_dry_run_lists_each_row_with_its_channel_and_resolved_time(cli: Cli, tmp_path):
     tomorrow = datetime.now(UTC).date() + timedelta(days=1)
-    body = (f"kvasek-outbox,{tomorrow}T07:00,Rye is back,,,,,\n"
-            "stride-outbox,next-slot,\"Tempo run\nmeet at 6\",,,,,\n")
+    body = (
+        f"kvasek-outbox,{tomorrow}T07:00,Rye is back,,,,,\n"
+        'stride-outbox,next-slot,"Tempo run\nmeet at 6",,,,,\n'
+    )
     result = cli("post", "import", str(write(tmp_path, body)), "--dry-run")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -181,20 +214,23 @@ def test_dry_run_lists_each_row_with_its_channel_and_resolved_time(cli: Cli, tmp
     local = datetime.combine(tomorrow, time(7), tzinfo=ZoneInfo("Europe/Prague"))
     assert lines[1].startswith(f"  line 2: kvasek-outbox, {local:%a %Y-%m-%d %H:%M %Z}")
     assert lines[1].endswith(": Rye is back")
-    assert lines[2].startswith("  line 3: stride-outbox, ") and lines[2].endswith(
-        ": Tempo run...")
-    report = json.loads(cli("post", "import", str(write(tmp_path, body)), "--dry-run",
-                            "--json").stdout)
+    assert lines[2].startswith("  line 3: stride-outbox, ") and lines[2].endswith(": Tempo run...")
+    report = json.loads(
+        cli("post", "import", str(write(tmp_path, body)), "--dry-run", "--json").stdout
+    )
     assert [(r["line"], r["channel"]) for r in report["rows"]] == [
-        (2, "kvasek-outbox"), (3, "stride-outbox")]
+        (2, "kvasek-outbox"),
+        (3, "stride-outbox"),
+    ]
     assert report["rows"][0]["due_at"] == local.astimezone(UTC).isoformat()
     assert listed(cli) == []
 
 
 def test_day_first_dates_are_read_only_with_an_explicit_date_format(cli: Cli, tmp_path):
     day = datetime.now(UTC).date() + timedelta(days=3)
-    path = write(tmp_path, f"kvasek-outbox;{day:%d.%m.%Y} 07:00;Vánočka je tu\n",
-                 header="channel;at;text\n")
+    path = write(
+        tmp_path, f"kvasek-outbox;{day:%d.%m.%Y} 07:00;Vánočka je tu\n", header="channel;at;text\n"
+    )
     before = snapshot(tmp_path)
     guessed = cli("post", "import", str(path))
     assert guessed.exit_code == 2 and snapshot(tmp_path) == before

@@ -27,11 +27,23 @@ def with_credentials(tmp_path: Path, hook_url: str = "http://127.0.0.1:9/hook") 
     channels = data["brands"][0]["channels"]
     channels[1]["secret_env"] = "STRIDE_HOOK_SECRET"
     channels += [
-        {"id": "stride-masto", "kind": "mastodon", "instance": "http://127.0.0.1:9",
-         "token_env": "STRIDE_MASTODON_TOKEN"},
-        {"id": "stride-mail", "kind": "email", "host": "127.0.0.1", "port": 9, "tls": "none",
-         "username_env": "SMTP_USER", "password_env": "SMTP_PASSWORD",
-         "from": "news@stride.example", "to": ["list@stride.example"]},
+        {
+            "id": "stride-masto",
+            "kind": "mastodon",
+            "instance": "http://127.0.0.1:9",
+            "token_env": "STRIDE_MASTODON_TOKEN",
+        },
+        {
+            "id": "stride-mail",
+            "kind": "email",
+            "host": "127.0.0.1",
+            "port": 9,
+            "tls": "none",
+            "username_env": "SMTP_USER",
+            "password_env": "SMTP_PASSWORD",
+            "from": "news@stride.example",
+            "to": ["list@stride.example"],
+        },
     ]
     return Cli(write_config(tmp_path, data))
 
@@ -51,8 +63,7 @@ def schedule_and_command(entry: str) -> tuple[str, str]:
 def test_the_cron_line_runs_a_pass_from_any_folder_with_only_the_env_file(tmp_path: Path):
     with WebhookReceiver(secret=HOOK_KEY) as receiver:
         cli = with_credentials(tmp_path, receiver.url + "/hook")
-        assert cli("post", "add", "Doors open", "-c", "stride-hook", "--at", "now"
-                   ).exit_code == 0
+        assert cli("post", "add", "Doors open", "-c", "stride-hook", "--at", "now").exit_code == 0
         entry = printed(cli, "--print-cron")
         schedule, command = schedule_and_command(entry)
         assert schedule == "* * * * *"
@@ -62,10 +73,20 @@ def test_the_cron_line_runs_a_pass_from_any_folder_with_only_the_env_file(tmp_pa
         elsewhere = tmp_path / "elsewhere"
         elsewhere.mkdir()
         # what cron gives a job: sh, a home, a bare PATH, nothing of our shell
-        cron_env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "SHELL": "/bin/sh",
-                    "XDG_CACHE_HOME": os.environ["XDG_CACHE_HOME"]}
-        done = subprocess.run(["sh", "-c", command], cwd=elsewhere, env=cron_env,
-                              capture_output=True, text=True, timeout=120)
+        cron_env = {
+            "HOME": str(tmp_path),
+            "PATH": "/usr/bin:/bin",
+            "SHELL": "/bin/sh",
+            "XDG_CACHE_HOME": os.environ["XDG_CACHE_HOME"],
+        }
+        done = subprocess.run(
+            ["sh", "-c", command],
+            cwd=elsewhere,
+            env=cron_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         log = (tmp_path / "tactful-cron.log").read_text()
         assert "Dispatch pass: 1 published" in log, log
@@ -76,7 +97,8 @@ def test_the_cron_line_runs_a_pass_from_any_folder_with_only_the_env_file(tmp_pa
 
 
 def test_the_cron_line_needs_no_env_file_when_no_channel_reads_a_credential(
-        cli: Cli, config_file: Path, tmp_path: Path):
+    cli: Cli, config_file: Path, tmp_path: Path
+):
     entry = printed(cli, "--print-cron")
     assert "No credentials needed" in entry and "tactful.env" not in entry
     _, command = schedule_and_command(entry)
@@ -84,9 +106,18 @@ def test_the_cron_line_needs_no_env_file_when_no_channel_reads_a_credential(
     executable = Path(words[words.index("exec") + 1])
     assert executable.is_absolute() and os.access(executable, os.X_OK)
     assert f"TACTFUL_CONFIG={config_file.resolve()}" in words
-    done = subprocess.run(["sh", "-c", command], cwd="/", capture_output=True, text=True,
-                          timeout=120, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
-                                            "XDG_CACHE_HOME": os.environ["XDG_CACHE_HOME"]})
+    done = subprocess.run(
+        ["sh", "-c", command],
+        cwd="/",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "XDG_CACHE_HOME": os.environ["XDG_CACHE_HOME"],
+        },
+    )
     assert done.returncode == 0, done.stderr
     assert "Dispatch pass: nothing due." in (tmp_path / "tactful-cron.log").read_text()
 
@@ -114,19 +145,28 @@ def test_the_systemd_unit_is_complete(tmp_path: Path):
     if shutil.which("systemd-analyze"):
         (tmp_path / "tactful.env").write_text("")
         (tmp_path / "tactful.service").write_text(text)
-        checked = subprocess.run(["systemd-analyze", "verify", str(tmp_path / "tactful.service")],
-                                 capture_output=True, text=True, timeout=60)
+        checked = subprocess.run(
+            ["systemd-analyze", "verify", str(tmp_path / "tactful.service")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         # some containers have no manager for verify to start: that says nothing of the unit
         if "Failed to initialize manager" not in checked.stderr:
             assert checked.returncode == 0, checked.stderr
 
 
 @pytest.mark.parametrize("flag", ["--print-cron", "--print-systemd"])
-def test_credentials_are_named_never_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                           flag: str):
-    secrets = {"STRIDE_HOOK_SECRET": HOOK_KEY, "STRIDE_MASTODON_TOKEN": "masto-token-7f3a9",
-               "SMTP_USER": "mailer-user-5521", "SMTP_PASSWORD": "smtp-pass-88c1",
-               "TACTFUL_DATABASE_URL": "postgresql://tactful:db-pass-19ab@127.0.0.1:9/t"}
+def test_credentials_are_named_never_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flag: str
+):
+    secrets = {
+        "STRIDE_HOOK_SECRET": HOOK_KEY,
+        "STRIDE_MASTODON_TOKEN": "masto-token-7f3a9",
+        "SMTP_USER": "mailer-user-5521",
+        "SMTP_PASSWORD": "smtp-pass-88c1",
+        "TACTFUL_DATABASE_URL": "postgresql://tactful:db-pass-19ab@127.0.0.1:9/t",
+    }
     for name, value in secrets.items():
         monkeypatch.setenv(name, value)
     result = with_credentials(tmp_path)("daemon", flag)
@@ -160,10 +200,13 @@ def test_a_missing_or_broken_config_is_refused(tmp_path: Path, flag: str):
     assert broken.stderr.strip().count("\n") == 0
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--print-cron", "--print-systemd"], "give it or --print-cron, not both"),
-    (["--print-systemd", "--once"], "runs the long-lived daemon, not --once"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--print-cron", "--print-systemd"], "give it or --print-cron, not both"),
+        (["--print-systemd", "--once"], "runs the long-lived daemon, not --once"),
+    ],
+)
 def test_conflicting_flags_are_refused(cli: Cli, args: list[str], message: str):
     result = cli("daemon", *args)
     assert result.exit_code == 2 and result.stdout == ""

@@ -56,15 +56,20 @@ def make(store: Store, config: Config, clock: Clock, worker="w1") -> Dispatcher:
 
 
 def with_hook(tmp_path: Path, receiver: WebhookReceiver, **channel) -> Config:
-    data = base_config(webhook_url=receiver.url + "/hook", max_attempts=3,
-                       backoff_base="1m", backoff_cap="10m")
+    data = base_config(
+        webhook_url=receiver.url + "/hook", max_attempts=3, backoff_base="1m", backoff_cap="10m"
+    )
     data["brands"][0]["channels"][1].update(channel)
     return load_config(write_config(tmp_path, data))
 
 
 def test_due_posts_go_out_once_in_time_order_and_future_ones_wait(store, config):
-    later, first, second = queue(store, post("later", T0 + timedelta(hours=1)),
-                                 post("first", T0 - timedelta(minutes=5)), post("second"))
+    later, first, second = queue(
+        store,
+        post("later", T0 + timedelta(hours=1)),
+        post("first", T0 - timedelta(minutes=5)),
+        post("second"),
+    )
     clock = Clock(T0)
     report = make(store, config, clock).run_pass()
     assert report.published == [first, second]
@@ -86,20 +91,21 @@ def test_far_overdue_posts_are_held_not_sent(store, config):
 
 
 def test_expired_posts_are_dropped(store, config):
-    [gone] = queue(store, post("offer", T0 - timedelta(minutes=30),
-                               expires_at=T0 - timedelta(minutes=1)))
+    [gone] = queue(
+        store, post("offer", T0 - timedelta(minutes=30), expires_at=T0 - timedelta(minutes=1))
+    )
     assert make(store, config, Clock(T0)).run_pass().expired == [gone]
     assert store.get_post(gone).status is Status.EXPIRED
 
 
 def test_recurring_posts_come_back_after_publishing(store, config):
-    [first] = queue(store, post("tip", every=timedelta(days=14),
-                                until=T0 + timedelta(days=20)))
+    [first] = queue(store, post("tip", every=timedelta(days=14), until=T0 + timedelta(days=20)))
     clock = Clock(T0)
     make(store, config, clock).run_pass()
     upcoming = store.list_posts(statuses=[Status.QUEUED])
     assert [(p.text, p.due_at, p.series_id) for p in upcoming] == [
-        ("tip", T0 + timedelta(days=14), first)]
+        ("tip", T0 + timedelta(days=14), first)
+    ]
     clock.now = T0 + timedelta(days=14)
     make(store, config, clock).run_pass()
     assert store.list_posts(statuses=[Status.QUEUED]) == []  # the next would pass --until
@@ -163,13 +169,17 @@ def test_a_pass_tries_each_failing_post_once_however_long_it_runs(store, tmp_pat
 
 def test_retries_spread_out_by_up_to_half_the_delay():
     now = T0
-    plain = retry_time(2, now, base=timedelta(minutes=1), cap=timedelta(hours=1),
-                       max_attempts=5)
-    longest = retry_time(2, now, base=timedelta(minutes=1), cap=timedelta(hours=1),
-                         max_attempts=5, spread=1.0)
+    plain = retry_time(2, now, base=timedelta(minutes=1), cap=timedelta(hours=1), max_attempts=5)
+    longest = retry_time(
+        2, now, base=timedelta(minutes=1), cap=timedelta(hours=1), max_attempts=5, spread=1.0
+    )
     assert plain == now + timedelta(minutes=2) and longest == now + timedelta(minutes=3)
-    assert retry_time(5, now, base=timedelta(minutes=1), cap=timedelta(hours=1),
-                      max_attempts=5, spread=0.5) is None
+    assert (
+        retry_time(
+            5, now, base=timedelta(minutes=1), cap=timedelta(hours=1), max_attempts=5, spread=0.5
+        )
+        is None
+    )
 
 
 def test_a_4xx_is_held_for_a_human_not_retried(store, tmp_path):
@@ -203,8 +213,14 @@ def test_a_stale_lease_is_resent_only_where_the_network_deduplicates(store, tmp_
         config = with_hook(tmp_path, receiver)
         idem, blind = queue(store, post("outbox"), post("hook", channel="stride-hook"))
         # a daemon claims both, starts sending both, and dies before recording anything
-        store.claim_due(now=T0, worker="dead-daemon", lease=timedelta(seconds=30), limit=10,
-                        max_lateness=timedelta(hours=6), idempotent_channels=set())
+        store.claim_due(
+            now=T0,
+            worker="dead-daemon",
+            lease=timedelta(seconds=30),
+            limit=10,
+            max_lateness=timedelta(hours=6),
+            idempotent_channels=set(),
+        )
         assert store.mark_sending(blind, worker="dead-daemon", now=T0)
         clock = Clock(T0 + timedelta(seconds=31))
         report = make(store, config, clock).run_pass()
@@ -218,8 +234,14 @@ def test_a_stale_post_whose_send_never_started_is_simply_sent(store, tmp_path):
     with WebhookReceiver() as receiver:
         config = with_hook(tmp_path, receiver)
         [pid] = queue(store, post("hook", channel="stride-hook"))
-        store.claim_due(now=T0, worker="dead-daemon", lease=timedelta(seconds=30), limit=10,
-                        max_lateness=timedelta(hours=6), idempotent_channels=set())
+        store.claim_due(
+            now=T0,
+            worker="dead-daemon",
+            lease=timedelta(seconds=30),
+            limit=10,
+            max_lateness=timedelta(hours=6),
+            idempotent_channels=set(),
+        )
         report = make(store, config, Clock(T0 + timedelta(seconds=31))).run_pass()
     assert report.requeued == [pid] and report.published == [pid]
     assert len(receiver.received) == 1
@@ -231,15 +253,19 @@ def refusing_to_note_a_send(store: Store, post_id: int) -> Iterator[None]:
     a full disk would), and takes every other write."""
     refuse = f"NEW.id = {post_id} AND NEW.send_started_at IS NOT NULL"
     if store.backend == "sqlite":
-        create = [f"CREATE TRIGGER refuse_send BEFORE UPDATE OF send_started_at ON posts "
-                  f"WHEN {refuse} BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"]
+        create = [
+            f"CREATE TRIGGER refuse_send BEFORE UPDATE OF send_started_at ON posts "
+            f"WHEN {refuse} BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+        ]
         drop = ["DROP TRIGGER refuse_send"]
     else:
-        create = ["CREATE FUNCTION refuse_send() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                  "BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' "
-                  "USING ERRCODE = 'disk_full'; END $$",
-                  f"CREATE TRIGGER refuse_send BEFORE UPDATE OF send_started_at ON posts "
-                  f"FOR EACH ROW WHEN ({refuse}) EXECUTE FUNCTION refuse_send()"]
+        create = [
+            "CREATE FUNCTION refuse_send() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' "
+            "USING ERRCODE = 'disk_full'; END $$",
+            f"CREATE TRIGGER refuse_send BEFORE UPDATE OF send_started_at ON posts "
+            f"FOR EACH ROW WHEN ({refuse}) EXECUTE FUNCTION refuse_send()",
+        ]
         drop = ["DROP TRIGGER refuse_send ON posts", "DROP FUNCTION refuse_send()"]
     with store.write() as conn:
         for statement in create:
@@ -252,14 +278,14 @@ def refusing_to_note_a_send(store: Store, post_id: int) -> Iterator[None]:
                 conn.execute(text(statement))
 
 
-def test_a_database_error_before_a_send_sends_nothing_and_leaves_the_post_to_retry(
-        store, tmp_path):
+def test_a_database_error_before_a_send_sends_nothing_and_leaves_the_post_to_retry(store, tmp_path):
     # a channel that cannot de-duplicate: the post in hand when the database fails must
     # not end `unknown` (that asks a person to check a network it never reached)
     with WebhookReceiver() as receiver:
         config = with_hook(tmp_path, receiver)
-        sent, refused = queue(store, post("first", channel="stride-hook"),
-                              post("second", channel="stride-hook"))
+        sent, refused = queue(
+            store, post("first", channel="stride-hook"), post("second", channel="stride-hook")
+        )
         with refusing_to_note_a_send(store, refused), pytest.raises(DBAPIError) as error:
             make(store, config, Clock(T0)).run_pass()
         # the daemon logs this one line and tries again at its next pass
@@ -295,12 +321,19 @@ def test_stopping_mid_batch_gives_unsent_posts_back(store, config):
 
 def test_recording_never_overwrites_a_post_another_worker_recovered(store, config):
     [pid] = queue(store, post())
-    claim = store.claim_due(now=T0, worker="slow", lease=timedelta(seconds=30), limit=1,
-                            max_lateness=timedelta(hours=6), idempotent_channels={"stride-outbox"})
+    claim = store.claim_due(
+        now=T0,
+        worker="slow",
+        lease=timedelta(seconds=30),
+        limit=1,
+        max_lateness=timedelta(hours=6),
+        idempotent_channels={"stride-outbox"},
+    )
     later = T0 + timedelta(seconds=40)
     make(store, config, Clock(later), worker="fast").run_pass()  # recovers and sends it
-    lost = store.record_published([(claim.posts[0], Receipt("late-id"), later)], worker="slow",
-                                  now=later)
+    lost = store.record_published(
+        [(claim.posts[0], Receipt("late-id"), later)], worker="slow", now=later
+    )
     assert lost == [pid]
     assert store.get_post(pid).remote_id != "late-id"
     assert len(outbox_lines(config)) == 1
@@ -316,8 +349,14 @@ def test_a_send_is_not_marked_once_a_pause_changed_the_epoch_after_the_claim(sto
     from scheduler.store import channels as channel_store
 
     [pid] = queue(store, post("In hand when the pause comes"))
-    claim = store.claim_due(now=T0, worker="w1", lease=timedelta(seconds=30), limit=10,
-                            max_lateness=timedelta(hours=6), idempotent_channels=set())
+    claim = store.claim_due(
+        now=T0,
+        worker="w1",
+        lease=timedelta(seconds=30),
+        limit=10,
+        max_lateness=timedelta(hours=6),
+        idempotent_channels=set(),
+    )
     assert [p.id for p in claim.posts] == [pid]
     with store.write() as conn:
         channel_store.pause(conn, "stride-outbox", Change(actor="ops", now=T0))
@@ -328,14 +367,29 @@ def test_a_send_is_not_marked_once_a_pause_changed_the_epoch_after_the_claim(sto
 def test_a_retry_left_for_the_next_pass_does_not_block_the_posts_behind_it(store):
     now = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
     change = Change(actor="t", now=now)
-    queued = store.add_posts([NewPost(brand="stride", channel="stride-outbox", text=t,
-                                      due_at=now) for t in ("first", "second")], change)
-    lease = dict(worker="w", lease=timedelta(seconds=30), max_lateness=timedelta(hours=1),
-                 idempotent_channels=())
+    queued = store.add_posts(
+        [
+            NewPost(brand="stride", channel="stride-outbox", text=t, due_at=now)
+            for t in ("first", "second")
+        ],
+        change,
+    )
+    lease = dict(
+        worker="w",
+        lease=timedelta(seconds=30),
+        max_lateness=timedelta(hours=1),
+        idempotent_channels=(),
+    )
     [first] = store.claim_due(now=now, limit=1, **lease).posts
     # its retry comes due a minute into a pass that began at now, ahead of "second"
-    store.record_failure(first, "disk full", to=Status.FAILED, worker="w", now=now,
-                         retry_at=now - timedelta(seconds=1))
+    store.record_failure(
+        first,
+        "disk full",
+        to=Status.FAILED,
+        worker="w",
+        now=now,
+        retry_at=now - timedelta(seconds=1),
+    )
     later = now + timedelta(minutes=1)
     claim = store.claim_due(now=later, due_by=now - timedelta(seconds=2), limit=1, **lease)
     assert [p.id for p in claim.posts] == [queued[1]]
@@ -349,29 +403,38 @@ def test_one_claim_sends_the_head_of_the_line_each_way_it_must_go_with_its_audit
 
     with store.write() as conn:  # a post queued on a paused channel waits at the claim
         channel_store.pause(conn, "stride-hook", Change(actor="ops", now=T0))
-    ids = queue(store,
-                post("fine", T0 - timedelta(minutes=5)),
-                post("stale offer", T0 - timedelta(minutes=4), expires_at=T0 - timedelta(1)),
-                post("far too late", T0 - timedelta(hours=7)),
-                post("on the hook", T0 - timedelta(minutes=3), channel="stride-hook"),
-                post("late and stale", T0 - timedelta(hours=8),
-                     expires_at=T0 - timedelta(seconds=1)),
-                post("also fine", T0 - timedelta(minutes=1)),
-                post("not yet", T0 + timedelta(minutes=1)))
+    ids = queue(
+        store,
+        post("fine", T0 - timedelta(minutes=5)),
+        post("stale offer", T0 - timedelta(minutes=4), expires_at=T0 - timedelta(1)),
+        post("far too late", T0 - timedelta(hours=7)),
+        post("on the hook", T0 - timedelta(minutes=3), channel="stride-hook"),
+        post("late and stale", T0 - timedelta(hours=8), expires_at=T0 - timedelta(seconds=1)),
+        post("also fine", T0 - timedelta(minutes=1)),
+        post("not yet", T0 + timedelta(minutes=1)),
+    )
     fine, stale, late, hooked, both, also, future = ids
     assert store.get_post(hooked).status is Status.QUEUED
-    claim = store.claim_due(now=T0, worker="w1", lease=timedelta(seconds=30), limit=10,
-                            max_lateness=timedelta(hours=6), idempotent_channels=set())
+    claim = store.claim_due(
+        now=T0,
+        worker="w1",
+        lease=timedelta(seconds=30),
+        limit=10,
+        max_lateness=timedelta(hours=6),
+        idempotent_channels=set(),
+    )
     assert [p.id for p in claim.posts] == [fine, also]
     assert sorted(claim.expired) == sorted([stale, both])  # expiry is said first
     assert claim.late == [late] and claim.stopped == [(hooked, Status.PAUSED)]
-    expected = {fine: (Status.PUBLISHING, "claim", None),
-                also: (Status.PUBLISHING, "claim", None),
-                stale: (Status.EXPIRED, "status", "expired before it could go out"),
-                both: (Status.EXPIRED, "status", "expired before it could go out"),
-                late: (Status.HELD, "status", "missed its time (more than 6h late)"),
-                hooked: (Status.PAUSED, "channel-pause", "channel stride-hook is paused"),
-                future: (Status.QUEUED, "create", None)}
+    expected = {
+        fine: (Status.PUBLISHING, "claim", None),
+        also: (Status.PUBLISHING, "claim", None),
+        stale: (Status.EXPIRED, "status", "expired before it could go out"),
+        both: (Status.EXPIRED, "status", "expired before it could go out"),
+        late: (Status.HELD, "status", "missed its time (more than 6h late)"),
+        hooked: (Status.PAUSED, "channel-pause", "channel stride-hook is paused"),
+        future: (Status.QUEUED, "create", None),
+    }
     for pid, (status, action, reason) in expected.items():
         got = store.get_post(pid)
         last = store.audit_events(post_id=pid)[-1]

@@ -43,8 +43,9 @@ class Inbox:
         self.delay = 0.0
         self.rcpt_answer: str | None = None
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
-                          options: list[str]) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
         if self.rcpt_answer:
             return self.rcpt_answer
         envelope.rcpt_tos.append(address)
@@ -52,18 +53,22 @@ class Inbox:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.answer.startswith("250"):
-            self.messages.append(message_from_bytes(envelope.original_content,
-                                                    policy=policy.default))
+            self.messages.append(
+                message_from_bytes(envelope.original_content, policy=policy.default)
+            )
         await asyncio.sleep(self.delay)  # taken, but slow to say so
         if self.cut_after_taking:
             server.transport.abort()
         return self.answer
 
 
-def check_login(server: Any, session: Any, envelope: Any, mechanism: str,
-                auth_data: Any) -> AuthResult:
-    ok = isinstance(auth_data, LoginPassword) and \
-        (auth_data.login, auth_data.password) == (USER.encode(), PASSWORD.encode())
+def check_login(
+    server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+) -> AuthResult:
+    ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+        USER.encode(),
+        PASSWORD.encode(),
+    )
     return AuthResult(success=ok, handled=False)
 
 
@@ -89,9 +94,15 @@ def smtp(authority: trustme.CA) -> Iterator[tuple[Inbox, int]]:
     """A server that wants STARTTLS and a login."""
     inbox = Inbox()
     port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port,
-                            tls_context=server_context(authority), require_starttls=True,
-                            authenticator=check_login, auth_required=True)
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=server_context(authority),
+        require_starttls=True,
+        authenticator=check_login,
+        auth_required=True,
+    )
     controller.start()
     yield inbox, port
     controller.stop()
@@ -106,30 +117,42 @@ def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 def mail_config(tmp_path: Path, authority: trustme.CA, port: int, **channel: Any) -> Config:
     ca_file = tmp_path / "test-ca.pem"
     authority.cert_pem.write_to_path(str(ca_file))
-    entry = {"id": "stride-mail", "kind": "email", "host": "127.0.0.1", "port": port,
-             "tls": "starttls", "username_env": "SMTP_USER", "password_env": "SMTP_PASSWORD",
-             "from": "news@stride.example", "to": ["list@stride.example", "ops@stride.example"],
-             "ca_file": "test-ca.pem", "timeout_seconds": 5, **channel}
+    entry = {
+        "id": "stride-mail",
+        "kind": "email",
+        "host": "127.0.0.1",
+        "port": port,
+        "tls": "starttls",
+        "username_env": "SMTP_USER",
+        "password_env": "SMTP_PASSWORD",
+        "from": "news@stride.example",
+        "to": ["list@stride.example", "ops@stride.example"],
+        "ca_file": "test-ca.pem",
+        "timeout_seconds": 5,
+        **channel,
+    }
     data = base_config(max_attempts=3, backoff_base="1m", backoff_cap="10m")
     data["brands"][0]["channels"].append(entry)
     return load_config(write_config(tmp_path, data))
 
 
 def queue(store: Store, text: str, lang: str | None = "en") -> int:
-    [pid] = store.add_posts([NewPost(brand="stride", channel="stride-mail", text=text,
-                                     due_at=T0, lang=lang)],
-                            Change(actor="tester", now=T0, action="create"))
+    [pid] = store.add_posts(
+        [NewPost(brand="stride", channel="stride-mail", text=text, due_at=T0, lang=lang)],
+        Change(actor="tester", now=T0, action="create"),
+    )
     return pid
 
 
 def run(store: Store, config: Config, now: datetime = T0):
-    return Dispatcher(store, config.daemon, PublisherPool(config), clock=lambda: now,
-                      worker="w1").run_pass()
+    return Dispatcher(
+        store, config.daemon, PublisherPool(config), clock=lambda: now, worker="w1"
+    ).run_pass()
 
 
 def test_a_post_is_mailed_once_over_starttls_with_a_login(
-        store: Store, smtp: tuple[Inbox, int], authority: trustme.CA, credentials: None,
-        tmp_path: Path):
+    store: Store, smtp: tuple[Inbox, int], authority: trustme.CA, credentials: None, tmp_path: Path
+):
     inbox, port = smtp
     config = mail_config(tmp_path, authority, port)
     pid = queue(store, "Zítra otevíráme později\n\nOd 10:00, kvůli inventuře.", lang="cs")
@@ -144,15 +167,22 @@ def test_a_post_is_mailed_once_over_starttls_with_a_login(
     assert message["Message-ID"].startswith(f"<tactful-post-{pid}.")
 
 
-def test_implicit_tls_and_a_fixed_subject(store: Store, authority: trustme.CA,
-                                          tmp_path: Path):
+def test_implicit_tls_and_a_fixed_subject(store: Store, authority: trustme.CA, tmp_path: Path):
     inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port,
-                            ssl_context=server_context(authority))
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=port, ssl_context=server_context(authority)
+    )
     controller.start()
     try:
-        config = mail_config(tmp_path, authority, port, tls="tls", username_env=None,
-                             password_env=None, subject="Stride weekly")
+        config = mail_config(
+            tmp_path,
+            authority,
+            port,
+            tls="tls",
+            username_env=None,
+            password_env=None,
+            subject="Stride weekly",
+        )
         pid = queue(store, "A long first line " * 10)
         assert run(store, config).published == [pid]
     finally:
@@ -161,8 +191,12 @@ def test_implicit_tls_and_a_fixed_subject(store: Store, authority: trustme.CA,
 
 
 def test_a_refused_login_holds_the_post_naming_the_variable_not_the_password(
-        store: Store, smtp: tuple[Inbox, int], authority: trustme.CA, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch):
+    store: Store,
+    smtp: tuple[Inbox, int],
+    authority: trustme.CA,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+):
     monkeypatch.setenv("SMTP_USER", USER)
     monkeypatch.setenv("SMTP_PASSWORD", "wrong password")
     inbox, port = smtp
@@ -175,8 +209,8 @@ def test_a_refused_login_holds_the_post_naming_the_variable_not_the_password(
 
 
 def test_a_certificate_nobody_vouches_for_holds_the_post(
-        store: Store, smtp: tuple[Inbox, int], authority: trustme.CA, credentials: None,
-        tmp_path: Path):
+    store: Store, smtp: tuple[Inbox, int], authority: trustme.CA, credentials: None, tmp_path: Path
+):
     inbox, port = smtp
     config = mail_config(tmp_path, authority, port, ca_file=None)
     pid = queue(store, "Who are you?")
@@ -185,8 +219,9 @@ def test_a_certificate_nobody_vouches_for_holds_the_post(
     assert inbox.messages == []
 
 
-def test_no_server_listening_is_tried_again_later(store: Store, authority: trustme.CA,
-                                                  credentials: None, tmp_path: Path):
+def test_no_server_listening_is_tried_again_later(
+    store: Store, authority: trustme.CA, credentials: None, tmp_path: Path
+):
     config = mail_config(tmp_path, authority, free_port())
     pid = queue(store, "Anyone there?")
     assert run(store, config).failed == [pid]
@@ -196,8 +231,8 @@ def test_no_server_listening_is_tried_again_later(store: Store, authority: trust
 
 
 def test_a_refused_message_is_held_or_retried_by_its_reply_code(
-        store: Store, smtp: tuple[Inbox, int], authority: trustme.CA, credentials: None,
-        tmp_path: Path):
+    store: Store, smtp: tuple[Inbox, int], authority: trustme.CA, credentials: None, tmp_path: Path
+):
     inbox, port = smtp
     config = mail_config(tmp_path, authority, port)
     inbox.answer = "451 4.3.0 try again later"
@@ -213,8 +248,8 @@ def test_a_refused_message_is_held_or_retried_by_its_reply_code(
 
 
 def test_a_connection_cut_after_the_server_took_the_message_is_not_sent_again(
-        store: Store, smtp: tuple[Inbox, int], authority: trustme.CA, credentials: None,
-        tmp_path: Path):
+    store: Store, smtp: tuple[Inbox, int], authority: trustme.CA, credentials: None, tmp_path: Path
+):
     inbox, port = smtp
     config = mail_config(tmp_path, authority, port)
     inbox.cut_after_taking = True
@@ -228,12 +263,13 @@ def test_a_connection_cut_after_the_server_took_the_message_is_not_sent_again(
 
 
 def test_images_are_attached_with_their_alt_text(
-        store: Store, smtp: tuple[Inbox, int], authority: trustme.CA, credentials: None,
-        tmp_path: Path):
+    store: Store, smtp: tuple[Inbox, int], authority: trustme.CA, credentials: None, tmp_path: Path
+):
     inbox, port = smtp
     config = mail_config(tmp_path, authority, port)
-    pid = queue_with_image(store, "stride-mail", "Hours", png(tmp_path / "poster.png"),
-                           "The winter opening hours", T0)
+    pid = queue_with_image(
+        store, "stride-mail", "Hours", png(tmp_path / "poster.png"), "The winter opening hours", T0
+    )
     assert run(store, config).published == [pid]
     [message] = inbox.messages
     [attachment] = list(message.iter_attachments())
@@ -243,8 +279,8 @@ def test_images_are_attached_with_their_alt_text(
 
 
 def test_no_answer_in_time_after_the_message_was_sent_is_unknown_not_resent(
-        store: Store, smtp: tuple[Inbox, int], authority: trustme.CA, credentials: None,
-        tmp_path: Path):
+    store: Store, smtp: tuple[Inbox, int], authority: trustme.CA, credentials: None, tmp_path: Path
+):
     inbox, port = smtp
     config = mail_config(tmp_path, authority, port, timeout_seconds=1)
     inbox.delay = 2.5
@@ -258,8 +294,8 @@ def test_no_answer_in_time_after_the_message_was_sent_is_unknown_not_resent(
 
 
 def test_a_greylisting_recipient_refusal_is_retried_not_held(
-        store: Store, smtp: tuple[Inbox, int], authority: trustme.CA, credentials: None,
-        tmp_path: Path):
+    store: Store, smtp: tuple[Inbox, int], authority: trustme.CA, credentials: None, tmp_path: Path
+):
     inbox, port = smtp
     config = mail_config(tmp_path, authority, port)
     inbox.rcpt_answer = "450 4.7.1 greylisted, try again later"
@@ -271,8 +307,9 @@ def test_a_greylisting_recipient_refusal_is_retried_not_held(
     assert len(inbox.messages) == 1
 
 
-def test_a_missing_ca_file_holds_the_post_in_one_line(store: Store, authority: trustme.CA,
-                                                       credentials: None, tmp_path: Path):
+def test_a_missing_ca_file_holds_the_post_in_one_line(
+    store: Store, authority: trustme.CA, credentials: None, tmp_path: Path
+):
     config = mail_config(tmp_path, authority, free_port(), ca_file="no-such-ca.pem")
     pid = queue(store, "Which authority?")
     assert run(store, config).held == [pid]

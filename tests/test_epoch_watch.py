@@ -71,18 +71,17 @@ def test_a_listener_that_stopped_answering_vouches_for_nothing():
 def _flag(store: Store, config, name: str = "x") -> None:
     CrisisDesk(store, config).flag(
         CrisisSpec(name=name, category="flood", severity="watch", keywords=("river",)),
-        Change(actor="t", now=datetime.now(UTC)))
+        Change(actor="t", now=datetime.now(UTC)),
+    )
 
 
 @pytest.mark.store
-def test_the_listener_keeps_the_watch_true_through_toggles_and_cut_connections(pg_url,
-                                                                                config):
+def test_the_listener_keeps_the_watch_true_through_toggles_and_cut_connections(pg_url, config):
     store = Store.open(pg_url)
     watch = EpochWatch()
     heard: list[int] = []
     stop = threading.Event()
-    listener = threading.Thread(target=store.listen_for_epochs,
-                                args=(stop, heard.append, watch))
+    listener = threading.Thread(target=store.listen_for_epochs, args=(stop, heard.append, watch))
     listener.start()
     try:
         wait_for(lambda: watch.ticket() is not None, timeout=5, step=0.01)
@@ -99,7 +98,8 @@ def test_the_listener_keeps_the_watch_true_through_toggles_and_cut_connections(p
             cut = admin.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND application_name = %s",
-                (LISTENER_NAME,)).fetchall()
+                (LISTENER_NAME,),
+            ).fetchall()
             assert cut
         wait_for(lambda: watch.moved_since(epoch, ticket) is None, timeout=5, step=0.01)
         # a toggle while no session listens is caught by the new session's first read
@@ -129,8 +129,7 @@ def test_a_daemon_that_listens_sends_without_asking_and_stops_at_a_toggle(pg_url
     store = _CountingStore.open(pg_url)
     stop = threading.Event()
     watch = EpochWatch()
-    listener = threading.Thread(target=store.listen_for_epochs,
-                                args=(stop, lambda _: None, watch))
+    listener = threading.Thread(target=store.listen_for_epochs, args=(stop, lambda _: None, watch))
     listener.start()
     toggled = threading.Event()
     outbox = config.base_dir / "outbox" / "stride.jsonl"
@@ -138,8 +137,7 @@ def test_a_daemon_that_listens_sends_without_asking_and_stops_at_a_toggle(pg_url
     def clock() -> datetime:
         # read after each send: once five posts are out, a crisis is flagged, and time
         # goes on until the listener has heard of it (a note comes within milliseconds)
-        if not toggled.is_set() and outbox.exists() and \
-                len(outbox.read_text().splitlines()) == 5:
+        if not toggled.is_set() and outbox.exists() and len(outbox.read_text().splitlines()) == 5:
             epoch = store.current_epoch()
             _flag(store, config)
             wait_for(lambda: watch.moved_since(epoch, watch.ticket()), timeout=5, step=0.005)
@@ -149,11 +147,16 @@ def test_a_daemon_that_listens_sends_without_asking_and_stops_at_a_toggle(pg_url
     try:
         wait_for(lambda: watch.ticket() is not None, timeout=5, step=0.01)
         now = datetime.now(UTC)
-        ids = store.add_posts([NewPost(brand="stride", channel="stride-outbox",
-                                       text=f"hello {i}", due_at=now) for i in range(20)],
-                              Change(actor="t", now=now, action="create"))
-        dispatcher = Dispatcher(store, config.daemon, PublisherPool(config), clock=clock,
-                                worker="w1", epoch_watch=watch)
+        ids = store.add_posts(
+            [
+                NewPost(brand="stride", channel="stride-outbox", text=f"hello {i}", due_at=now)
+                for i in range(20)
+            ],
+            Change(actor="t", now=now, action="create"),
+        )
+        dispatcher = Dispatcher(
+            store, config.daemon, PublisherPool(config), clock=clock, worker="w1", epoch_watch=watch
+        )
         reads = _CountingStore.epoch_reads
         report = dispatcher.run_pass()
         assert toggled.is_set()

@@ -25,18 +25,43 @@ from tests.test_cli_post import snapshot
 pytestmark = pytest.mark.cli
 
 EXAMPLES = int(os.environ.get("TACTFUL_FUZZ_EXAMPLES", "25"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 #: any character, control characters, lone surrogates and NUL included
 ANY_CHARS = st.text(st.characters(codec=None), max_size=40)
-COLUMNS = ["channel", "at", "text", "tags", "lang", "expires", "crisis_text", "automated",
-           "every", "until", "media", "alt"]
+COLUMNS = [
+    "channel",
+    "at",
+    "text",
+    "tags",
+    "lang",
+    "expires",
+    "crisis_text",
+    "automated",
+    "every",
+    "until",
+    "media",
+    "alt",
+]
 PLAUSIBLE = {
     "channel": ["stride-outbox", "kvasek-outbox", "stride-hook", "nope", ""],
-    "at": ["+1h", "+2d", "next-slot", "2027-03-14 02:30", "2027-02-30 09:00",
-           "2027-05-01T09:00", "yesterday", "-1h", "9999-99-99", ""],
+    "at": [
+        "+1h",
+        "+2d",
+        "next-slot",
+        "2027-03-14 02:30",
+        "2027-02-30 09:00",
+        "2027-05-01T09:00",
+        "yesterday",
+        "-1h",
+        "9999-99-99",
+        "",
+    ],
     "text": ["Fresh bread at dawn", "Da bomb deals!", "x" * 300, ""],
     "tags": ["promo", "promo,news", "zzz-unknown", "", "tips;faq"],
     "lang": ["en", "cs", "xx", "", "pt-BR"],
@@ -56,15 +81,18 @@ def _cell(column: str) -> st.SearchStrategy[str]:
 
 @st.composite
 def csv_files(draw: st.DrawFn) -> bytes:
-    header = draw(st.lists(st.one_of(st.sampled_from(COLUMNS), ANY_CHARS), min_size=1,
-                           max_size=8, unique=True))
+    header = draw(
+        st.lists(
+            st.one_of(st.sampled_from(COLUMNS), ANY_CHARS), min_size=1, max_size=8, unique=True
+        )
+    )
     sep = draw(st.sampled_from([",", ";", "\t"]))
-    rows = draw(st.lists(st.lists(st.one_of(*[_cell(c) for c in COLUMNS]), max_size=9),
-                         max_size=6))
+    rows = draw(st.lists(st.lists(st.one_of(*[_cell(c) for c in COLUMNS]), max_size=9), max_size=6))
 
     def line(cells: list[str]) -> str:
-        return sep.join('"' + c.replace('"', '""') + '"' if draw(st.booleans()) else c
-                        for c in cells)
+        return sep.join(
+            '"' + c.replace('"', '""') + '"' if draw(st.booleans()) else c for c in cells
+        )
 
     text = "\n".join([line(header), *(line(r) for r in rows)])
     raw = text.encode("utf-8", "surrogatepass")
@@ -87,8 +115,9 @@ def _one_error_line(stderr: str) -> None:
     lines = stderr.strip().splitlines()
     assert lines and lines[-1].startswith("Error: "), stderr
     assert all(not line.startswith("Error: ") for line in lines[:-1]), stderr
-    assert all(line.startswith(("Usage: ", "Try ")) or not line.strip()
-               for line in lines[:-1]), stderr
+    assert all(line.startswith(("Usage: ", "Try ")) or not line.strip() for line in lines[:-1]), (
+        stderr
+    )
 
 
 def _refused_or_done(cli: Cli, folder: Path, *args: str, codes=(0, 2)) -> None:
@@ -103,22 +132,45 @@ def _refused_or_done(cli: Cli, folder: Path, *args: str, codes=(0, 2)) -> None:
 
 @FUZZ
 @given(raw=csv_files())
-def test_any_csv_file_is_imported_or_refused_in_one_line(cli: Cli, tmp_path: Path,
-                                                         raw: bytes) -> None:
+def test_any_csv_file_is_imported_or_refused_in_one_line(
+    cli: Cli, tmp_path: Path, raw: bytes
+) -> None:
     (tmp_path / "fuzz.csv").write_bytes(raw)
     _refused_or_done(cli, tmp_path, "post", "import", "fuzz.csv")
 
 
 @FUZZ
-@given(text=_cell("text"), at=_cell("at"), channel=_cell("channel"), tags=_cell("tags"),
-       lang=_cell("lang"), expires=_cell("expires"), crisis=_cell("crisis_text"))
+@given(
+    text=_cell("text"),
+    at=_cell("at"),
+    channel=_cell("channel"),
+    tags=_cell("tags"),
+    lang=_cell("lang"),
+    expires=_cell("expires"),
+    crisis=_cell("crisis_text"),
+)
 def test_any_post_add_is_queued_or_refused_in_one_line(
-        cli: Cli, tmp_path: Path, text: str, at: str, channel: str, tags: str, lang: str,
-        expires: str, crisis: str) -> None:
+    cli: Cli,
+    tmp_path: Path,
+    text: str,
+    at: str,
+    channel: str,
+    tags: str,
+    lang: str,
+    expires: str,
+    crisis: str,
+) -> None:
     # values given as --option=VALUE and the text after `--`, as a script would, so that
     # a value starting with a dash is a value
-    args = ["post", "add", f"--channel={channel}", f"--at={at}", f"--lang={lang}",
-            f"--expires={expires}", f"--crisis-text={crisis}"]
+    args = [
+        "post",
+        "add",
+        f"--channel={channel}",
+        f"--at={at}",
+        f"--lang={lang}",
+        f"--expires={expires}",
+        f"--crisis-text={crisis}",
+    ]
     if tags:
         args += [f"--tag={tags}"]
     _refused_or_done(cli, tmp_path, *args, "--", text)
@@ -136,12 +188,20 @@ def _paths(data, prefix=()):
             yield from _paths(value, (*prefix, index))
 
 
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**12),
-                    st.floats(allow_nan=True), ANY_CHARS.map(
-                        lambda s: s.encode("utf-8", "replace").decode("utf-8")))
-VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
-    st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
-    max_leaves=6)
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**12),
+    st.floats(allow_nan=True),
+    ANY_CHARS.map(lambda s: s.encode("utf-8", "replace").decode("utf-8")),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
 
 
 @st.composite
@@ -163,8 +223,9 @@ def mutated(draw: st.DrawFn, document: dict) -> str:
             parent[path[-1]] = draw(VALUES)
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
     if draw(st.integers(0, 9)) == 0:  # a cut-off file, tabs, a stray colon
-        text = text[:draw(st.integers(0, len(text)))] + draw(st.sampled_from(
-            ["", "\t- : x", "brands: [", "{{", "\x00"]))
+        text = text[: draw(st.integers(0, len(text)))] + draw(
+            st.sampled_from(["", "\t- : x", "brands: [", "{{", "\x00"])
+        )
     return text
 
 
@@ -182,17 +243,20 @@ def test_any_broken_config_is_refused_in_one_line(tmp_path: Path, data: st.DataO
             _one_error_line(result.stderr)
 
 
-PLAYBOOK = {"version": 1, "tags": {"promotion+": ["flash-drop"]},
-            "rules": {"sensitive-words": {"from": "watch", "action": "hold"}},
-            "sectors": {"vinyl-records": {"parent": "retail", "names": ["record shop"]}}}
+PLAYBOOK = {
+    "version": 1,
+    "tags": {"promotion+": ["flash-drop"]},
+    "rules": {"sensitive-words": {"from": "watch", "action": "hold"}},
+    "sectors": {"vinyl-records": {"parent": "retail", "names": ["record shop"]}},
+}
 
 
 @FUZZ
 @given(data=st.data())
-def test_any_broken_playbook_is_refused_in_one_line(tmp_path: Path,
-                                                    data: st.DataObject) -> None:
-    (tmp_path / "stride.yaml").write_text(data.draw(mutated(PLAYBOOK)), encoding="utf-8",
-                                          errors="surrogatepass")
+def test_any_broken_playbook_is_refused_in_one_line(tmp_path: Path, data: st.DataObject) -> None:
+    (tmp_path / "stride.yaml").write_text(
+        data.draw(mutated(PLAYBOOK)), encoding="utf-8", errors="surrogatepass"
+    )
     config = base_config()
     config["brands"][0]["playbook"] = "stride.yaml"
     cli = Cli(write_config(tmp_path, config))
@@ -203,8 +267,12 @@ def test_any_broken_playbook_is_refused_in_one_line(tmp_path: Path,
 
 
 @FUZZ
-@given(raw=st.one_of(st.binary(max_size=300), ANY_CHARS.map(
-    lambda s: ("WEBHOOK_TOKEN=" + s).encode("utf-8", "surrogatepass"))))
+@given(
+    raw=st.one_of(
+        st.binary(max_size=300),
+        ANY_CHARS.map(lambda s: ("WEBHOOK_TOKEN=" + s).encode("utf-8", "surrogatepass")),
+    )
+)
 def test_any_secrets_file_is_used_or_refused_in_one_line(tmp_path: Path, raw: bytes) -> None:
     secrets = tmp_path / "secrets.env"
     secrets.write_bytes(raw)
@@ -212,8 +280,7 @@ def test_any_secrets_file_is_used_or_refused_in_one_line(tmp_path: Path, raw: by
     config = base_config()
     config["secrets_file"] = "secrets.env"
     cli = Cli(write_config(tmp_path, config))
-    for args in (["channel", "list"], ["post", "add", "hi", "-c", "stride-outbox", "--at",
-                                       "+1d"]):
+    for args in (["channel", "list"], ["post", "add", "hi", "-c", "stride-outbox", "--at", "+1d"]):
         before = snapshot(tmp_path)
         result = cli(*args)
         assert result.exit_code in (0, 2), (raw, result.stderr)

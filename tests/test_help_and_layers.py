@@ -85,13 +85,15 @@ def test_every_command_line_of_the_readme_names_a_command_that_exists(heading):
 def test_every_command_is_in_the_readme(path):
     """Named as it is typed (`tactful post retry`), in the tour, an example or prose."""
     words = r"\s+".join(map(re.escape, path.split()))
-    assert re.search(rf"tactful\s+(--?[a-z-]+\s+\S+\s+)*{words}(?![\w-])", README), \
+    assert re.search(rf"tactful\s+(--?[a-z-]+\s+\S+\s+)*{words}(?![\w-])", README), (
         f"README.md does not mention `tactful {path}`"
+    )
 
 
 @pytest.mark.cli
-@pytest.mark.parametrize("path", ["post list", "post show", "audit", "channel list",
-                                  "post add", "post import", "daemon"])
+@pytest.mark.parametrize(
+    "path", ["post list", "post show", "audit", "channel list", "post add", "post import", "daemon"]
+)
 def test_listing_commands_offer_json(path):
     assert "--json" in CliRunner().invoke(main, [*path.split(), "--help"]).output
 
@@ -122,19 +124,23 @@ def _policy_modules() -> list[str]:
 @pytest.mark.unit
 def test_the_layer_check_finds_every_policy_module():
     found = _policy_modules()
-    on_disk = {f"policies.{p.stem}" for p in (ROOT / "policies").glob("*.py")
-               if p.stem != "__init__"}
+    on_disk = {
+        f"policies.{p.stem}" for p in (ROOT / "policies").glob("*.py") if p.stem != "__init__"
+    }
     assert on_disk <= set(found), sorted(on_disk - set(found))
 
 
 @pytest.mark.cli
 @pytest.mark.parametrize("module", _policy_modules())
 def test_no_policy_module_pulls_in_the_scheduler_the_database_or_the_network(module):
-    code = (f"import sys, importlib; importlib.import_module({module!r}); "
-            f"print(','.join(sorted({{m.split('.')[0] for m in sys.modules}} & "
-            f"{set(NOT_IN_POLICIES)!r})))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=60, cwd=ROOT)
+    code = (
+        f"import sys, importlib; importlib.import_module({module!r}); "
+        f"print(','.join(sorted({{m.split('.')[0] for m in sys.modules}} & "
+        f"{set(NOT_IN_POLICIES)!r})))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
     assert out.returncode == 0, f"importing {module} failed:\n{out.stderr}"
     assert out.stdout.strip() == "", f"importing {module} loads {out.stdout.strip()}"
 
@@ -164,10 +170,12 @@ def test_the_short_help_of_every_command_is_the_first_sentence_of_its_own_help()
 
 @pytest.mark.cli
 def test_top_level_help_loads_no_command_and_no_database_library():
-    code = ("import sys; from click.testing import CliRunner; from scheduler.cli import main; "
-            "CliRunner().invoke(main, ['--help']); "
-            "print(','.join(m for m in ('sqlalchemy', 'pydantic', 'rich', 'scheduler.cli.post') "
-            "if m in sys.modules))")
+    code = (
+        "import sys; from click.testing import CliRunner; from scheduler.cli import main; "
+        "CliRunner().invoke(main, ['--help']); "
+        "print(','.join(m for m in ('sqlalchemy', 'pydantic', 'rich', 'scheduler.cli.post') "
+        "if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 
@@ -178,38 +186,60 @@ def test_completion_scripts_complete_commands_and_choices_in_a_real_bash(tmp_pat
     from pathlib import Path
 
     bin_dir = str(Path(sys.executable).parent)
-    script = ("source <(tactful completion bash)\n"
-              "COMP_WORDS=(tactful cr); COMP_CWORD=1; COMPREPLY=()\n"
-              "_tactful_completion tactful; echo \"[${COMPREPLY[*]}]\"\n"
-              "COMP_WORDS=(tactful crisis off --resume ''); COMP_CWORD=4; COMPREPLY=()\n"
-              "_tactful_completion tactful; echo \"[${COMPREPLY[*]}]\"\n")
-    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60,
-                          cwd=tmp_path,
-                          env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"})
+    script = (
+        "source <(tactful completion bash)\n"
+        "COMP_WORDS=(tactful cr); COMP_CWORD=1; COMPREPLY=()\n"
+        '_tactful_completion tactful; echo "[${COMPREPLY[*]}]"\n'
+        "COMP_WORDS=(tactful crisis off --resume ''); COMP_CWORD=4; COMPREPLY=()\n"
+        '_tactful_completion tactful; echo "[${COMPREPLY[*]}]"\n'
+    )
+    done = subprocess.run(
+        ["bash", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"},
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["[crisis]", "[paced review hold]"]
     for shell in ("zsh", "fish"):
-        source = subprocess.run([f"{bin_dir}/tactful", "completion", shell],
-                                capture_output=True, text=True, timeout=60).stdout
+        source = subprocess.run(
+            [f"{bin_dir}/tactful", "completion", shell], capture_output=True, text=True, timeout=60
+        ).stdout
         assert "_TACTFUL_COMPLETE" in source and f"{shell}_" in source
 
 
 @pytest.mark.cli
-@pytest.mark.parametrize(("words", "cword", "expected"), [
-    ("tactful p", "1", "plain,post"), ("tactful post li", "2", "plain,list")])
-def test_completing_a_command_loads_neither_the_database_nor_the_config_layer(words, cword,
-                                                                             expected):
+@pytest.mark.parametrize(
+    ("words", "cword", "expected"),
+    [("tactful p", "1", "plain,post"), ("tactful post li", "2", "plain,list")],
+)
+def test_completing_a_command_loads_neither_the_database_nor_the_config_layer(
+    words, cword, expected
+):
     """What makes a Tab press feel slow: SQLAlchemy and pydantic (a third of a second)."""
     import os
 
-    code = ("import atexit, sys\n"
-            "atexit.register(lambda: print('loaded:', ','.join(m for m in ('sqlalchemy', "
-            "'pydantic') if m in sys.modules), file=sys.stderr))\n"
-            "sys.argv = ['tactful']\n"
-            "from scheduler.cli import main\n"
-            "main()\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env={**os.environ, "_TACTFUL_COMPLETE": "bash_complete",
-                               "COMP_WORDS": words, "COMP_CWORD": cword}, timeout=60)
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('loaded:', ','.join(m for m in ('sqlalchemy', "
+        "'pydantic') if m in sys.modules), file=sys.stderr))\n"
+        "sys.argv = ['tactful']\n"
+        "from scheduler.cli import main\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "_TACTFUL_COMPLETE": "bash_complete",
+            "COMP_WORDS": words,
+            "COMP_CWORD": cword,
+        },
+        timeout=60,
+    )
     assert expected in done.stdout.splitlines()
     assert done.stderr.strip() == "loaded:"

@@ -31,8 +31,10 @@ def test_every_case_file_is_as_it_was_frozen():
     for line in (EVALS / "FROZEN").read_text(encoding="utf-8").splitlines():
         digest, name = line.split(maxsplit=1)
         frozen[name] = digest
-    present = {str(p.relative_to(EVALS)): hashlib.sha256(p.read_bytes()).hexdigest()
-               for p in sorted((EVALS / "cases").rglob("*.yaml"))}
+    present = {
+        str(p.relative_to(EVALS)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted((EVALS / "cases").rglob("*.yaml"))
+    }
     assert present == frozen, "a case file changed: retire cases in evals/retired.txt instead"
 
 
@@ -54,9 +56,10 @@ def test_retired_cases_each_give_a_reason():
 
 def test_the_policy_agrees_with_the_corpus():
     overall = report().overall
-    wrong = "\n".join(f"{o.case.id}: expected {o.case.expect}, got "
-                      f"{o.decision.action.value}: {o.case.text}"
-                      for o in report().disagreements())
+    wrong = "\n".join(
+        f"{o.case.id}: expected {o.case.expect}, got {o.decision.action.value}: {o.case.text}"
+        for o in report().disagreements()
+    )
     assert overall.stop_recall >= MIN_STOP_RECALL, wrong
     assert overall.agreement >= MIN_AGREEMENT, wrong
     assert overall.false_blocks == 0, wrong
@@ -65,7 +68,8 @@ def test_the_policy_agrees_with_the_corpus():
 def test_a_case_the_policy_gets_wrong_is_counted_as_a_disagreement(tmp_path):
     # the figures above could not fail if a wrong case were not counted: check they can
     case_file = tmp_path / "x.yaml"
-    case_file.write_text("""
+    case_file.write_text(
+        """
 language: en
 category: flood
 brands:
@@ -75,22 +79,28 @@ scenarios:
     cases:
       - {id: t1, brand: b, text: "Fresh bread at seven", expect: stop, rule: ordinary,
          why: mislabelled on purpose}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     with pytest.raises(Exception, match="expect must be stop or publish"):
         evaluate(case_file)
-    case_file.write_text(case_file.read_text().replace("rule: ordinary",
-                                                       "rule: sensitive-words"))
+    case_file.write_text(case_file.read_text().replace("rule: ordinary", "rule: sensitive-words"))
     result = evaluate(case_file)
     assert result.overall.leaks == 1 and result.overall.agreement == 0.0
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ('brands: "oops"\nscenarios: []\n', "brands: must be a list of mappings"),
-    ('brands: []\nscenarios: ["x"]\n', "scenarios[0]: needs `crisis:`"),
-    ("brands: []\nscenarios:\n  - crisis: {category: flood, keywords: Boston}\n",
-     "crisis.keywords: must be a list"),
-    ("brands: [\n", "not valid YAML"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('brands: "oops"\nscenarios: []\n', "brands: must be a list of mappings"),
+        ('brands: []\nscenarios: ["x"]\n', "scenarios[0]: needs `crisis:`"),
+        (
+            "brands: []\nscenarios:\n  - crisis: {category: flood, keywords: Boston}\n",
+            "crisis.keywords: must be a list",
+        ),
+        ("brands: [\n", "not valid YAML"),
+    ],
+)
 def test_a_malformed_case_file_is_one_line_naming_the_problem(tmp_path, content, message):
     from scheduler.evaluation import CorpusError
 

@@ -40,8 +40,7 @@ SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 
 @cache
-def _matcher(lang: str, categories: tuple[str, ...] = (),
-             groups: tuple[str, ...] = ()) -> Matcher:
+def _matcher(lang: str, categories: tuple[str, ...] = (), groups: tuple[str, ...] = ()) -> Matcher:
     layers = sorted({layer for c in categories for layer in _layers(c)})
     return Matcher(lexicon_patterns([lang], layers=layers, groups=groups), [lang])
 
@@ -77,8 +76,11 @@ def _samples(lang: str) -> dict:
 
 def _overlaps(word: str, text: str, spans: Iterable[Found]) -> bool:
     spans = list(spans)
-    return any(f.start < m.end() and m.start() < f.end
-               for m in re.finditer(re.escape(word), text) for f in spans)
+    return any(
+        f.start < m.end() and m.start() < f.end
+        for m in re.finditer(re.escape(word), text)
+        for f in spans
+    )
 
 
 # --- the sample files -------------------------------------------------------------------
@@ -90,7 +92,8 @@ def test_the_samples_cover_every_category_and_group(lang):
     assert {s["category"] for s in data["should_match"]} == set(CATEGORIES)
     assert {s["category"] for s in data["should_not_match"]} == set(CATEGORIES)
     assert {(p["group"], p["match"]) for p in data["phrases"]} == {
-        (g, m) for g in PHRASE_GROUPS for m in (True, False)}
+        (g, m) for g in PHRASE_GROUPS for m in (True, False)
+    }
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -100,8 +103,9 @@ def test_every_should_match_sample_is_found_in_its_category(lang):
         text, category = sample["text"], sample["category"]
         assert sample["expect"], f"sample without expected words: {text!r}"
         found = _found(_idioms(lang, category), text, lang)
-        assert all(f.label[0] in ("idiom", "event") and f.label[1] in _layers(category)
-                   for f in found)
+        assert all(
+            f.label[0] in ("idiom", "event") and f.label[1] in _layers(category) for f in found
+        )
         for word in sample["expect"]:
             assert word in text, f"sample problem: {word!r} is not in {text!r}"
             if not _overlaps(word, text, found):
@@ -163,14 +167,17 @@ def test_a_phrase_sample_is_not_found_without_its_group():
 # --- required examples ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("lang", "text", "word"), [
-    ("ru", "Это просто бомба!", "бомба"),
-    ("ru", "Новый вкус получился бомбой!", "бомбой"),
-    ("ru", "БОМБА", "БОМБА"),
-    ("cs", "Tohle je bomba!", "bomba"),
-    ("cs", "Bombový výprodej jen do neděle", "Bombový"),
-    ("cs", "BOMBOVÁ CENA", "BOMBOVÁ"),
-])
+@pytest.mark.parametrize(
+    ("lang", "text", "word"),
+    [
+        ("ru", "Это просто бомба!", "бомба"),
+        ("ru", "Новый вкус получился бомбой!", "бомбой"),
+        ("ru", "БОМБА", "БОМБА"),
+        ("cs", "Tohle je bomba!", "bomba"),
+        ("cs", "Bombový výprodej jen do neděle", "Bombový"),
+        ("cs", "BOMBOVÁ CENA", "BOMBOVÁ"),
+    ],
+)
 def test_bombing_idioms_in_russian_and_czech(lang, text, word):
     found = _found(_idioms(lang, "bombing"), text, lang)
     assert [f.text for f in found] == [word]
@@ -186,10 +193,13 @@ def test_a_hashtag_is_shown_whole():
     assert [(f.text, f.start) for f in found] == [("#BathBombs", 10)]
 
 
-@pytest.mark.parametrize(("lang", "category", "text", "word"), [
-    ("ru", "bombing", "Взрывно\u0301й эффект", "Взрывно\u0301й"),
-    ("ar", "bombing", "قُنْبُلَةٌ الموسم", "قُنْبُلَةٌ"),
-])
+@pytest.mark.parametrize(
+    ("lang", "category", "text", "word"),
+    [
+        ("ru", "bombing", "Взрывно\u0301й эффект", "Взрывно\u0301й"),
+        ("ar", "bombing", "قُنْبُلَةٌ الموسم", "قُنْبُلَةٌ"),
+    ],
+)
 def test_a_stem_is_shown_to_the_end_of_a_word_with_marks(lang, category, text, word):
     assert [f.text for f in _found(_idioms(lang, category), text, lang)] == [word]
 
@@ -197,22 +207,25 @@ def test_a_stem_is_shown_to_the_end_of_a_word_with_marks(lang, category, text, w
 # --- word boundaries --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("lang", "category", "text"), [
-    ("en", "bombing", "Explore our range"),
-    ("en", "bombing", "An unexploded idea"),  # explod* only at a word start
-    ("en", "bombing", "Business is booming"),  # boom is a whole word
-    ("en", "bombing", "Bombay Sapphire"),
-    ("cs", "bombing", "Let do Bombaje"),
-    ("cs", "bombing", "Bombaj"),
-    ("ru", "bombing", "Бомбей"),
-    ("ru", "bombing", "Бумага"),  # бум is a whole word
-    ("ru", "bombing", "невзрывной"),  # взрыв* only at a word start
-    ("en", "shooting", "Say goodbye to gunk"),
-    ("en", "shooting", "a shotty job"),
-    ("az", "flood", "Selfi çək"),
-    ("ar", "wildfire", "أسعار صرف الدينار"),
-    ("ar", "bombing", "مقنبلة"),  # م is not a clitic
-])
+@pytest.mark.parametrize(
+    ("lang", "category", "text"),
+    [
+        ("en", "bombing", "Explore our range"),
+        ("en", "bombing", "An unexploded idea"),  # explod* only at a word start
+        ("en", "bombing", "Business is booming"),  # boom is a whole word
+        ("en", "bombing", "Bombay Sapphire"),
+        ("cs", "bombing", "Let do Bombaje"),
+        ("cs", "bombing", "Bombaj"),
+        ("ru", "bombing", "Бомбей"),
+        ("ru", "bombing", "Бумага"),  # бум is a whole word
+        ("ru", "bombing", "невзрывной"),  # взрыв* only at a word start
+        ("en", "shooting", "Say goodbye to gunk"),
+        ("en", "shooting", "a shotty job"),
+        ("az", "flood", "Selfi çək"),
+        ("ar", "wildfire", "أسعار صرف الدينار"),
+        ("ar", "bombing", "مقنبلة"),  # م is not a clitic
+    ],
+)
 def test_a_pattern_does_not_match_inside_a_longer_word(lang, category, text):
     assert not _idioms(lang, category).hits(normalise(text, lang))
 
@@ -224,16 +237,19 @@ def test_kaboom_and_boom_are_different_words():
     assert _patterns_hit(matcher, "Our mascot photobombed us", "en") == {"photobomb*"}
 
 
-@pytest.mark.parametrize(("lang", "category", "word", "longer"), [
-    ("en", "shooting", "gun", "gunk"),
-    ("en", "shooting", "shot", "shotty"),
-    ("en", "bombing", "bomb", "bomba"),
-    ("ru", "bombing", "бум", "бумага"),
-    ("ru", "hurricane", "буря", "бурят"),
-    ("cs", "bombing", "bomba", "bombaj"),
-    ("az", "flood", "sel", "selfi"),
-    ("ar", "wildfire", "نار", "نارجيلة"),
-])
+@pytest.mark.parametrize(
+    ("lang", "category", "word", "longer"),
+    [
+        ("en", "shooting", "gun", "gunk"),
+        ("en", "shooting", "shot", "shotty"),
+        ("en", "bombing", "bomb", "bomba"),
+        ("ru", "bombing", "бум", "бумага"),
+        ("ru", "hurricane", "буря", "бурят"),
+        ("cs", "bombing", "bomba", "bombaj"),
+        ("az", "flood", "sel", "selfi"),
+        ("ar", "wildfire", "نار", "نارجيلة"),
+    ],
+)
 def test_a_whole_word_pattern_needs_a_word_end(lang, category, word, longer):
     matcher = _idioms(lang, category)
     assert word in _patterns_hit(matcher, f"so {word}!", lang)
@@ -259,14 +275,17 @@ def test_a_multi_word_pattern_matches_across_separators():
 # --- Arabic clitics ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("category", "text", "pattern", "shown"), [
-    ("bombing", "والقنبلة الحقيقية", "قنبل*", "والقنبلة"),
-    ("bombing", "الإرهاب", "إرهاب*", "الإرهاب"),
-    ("pandemic", "بالعدوى", "عدوى", "بالعدوى"),
-    ("pandemic", "للحجر الصحي", "حجر الصحي", "للحجر الصحي"),
-    ("wildfire", "كالنار في الهشيم", "نار", "كالنار"),
-    ("wildfire", "فالنيران", "نيران", "فالنيران"),
-])
+@pytest.mark.parametrize(
+    ("category", "text", "pattern", "shown"),
+    [
+        ("bombing", "والقنبلة الحقيقية", "قنبل*", "والقنبلة"),
+        ("bombing", "الإرهاب", "إرهاب*", "الإرهاب"),
+        ("pandemic", "بالعدوى", "عدوى", "بالعدوى"),
+        ("pandemic", "للحجر الصحي", "حجر الصحي", "للحجر الصحي"),
+        ("wildfire", "كالنار في الهشيم", "نار", "كالنار"),
+        ("wildfire", "فالنيران", "نيران", "فالنيران"),
+    ],
+)
 def test_arabic_patterns_match_after_clitics(category, text, pattern, shown):
     found = _found(_idioms("ar", category), text, "ar")
     assert (pattern, shown) in {(f.pattern, f.text) for f in found}
@@ -280,12 +299,19 @@ def test_an_arabic_phrase_covers_the_words_inside_it():
     assert not _idioms("ar", "shooting").hits(normalise("مقتل", "ar"))
 
 
-@pytest.mark.parametrize(("text", "found"), [
-    ("النار", "النار"), ("بالنار", "بالنار"), ("للنار", "للنار"), ("النار!", "النار"),
-    ("وبالنار", None),  # و + بال stacked: not one of the clitics
-    ("مالنار", None), ("سالنار", None),  # letters before the article are not clitics
-    ("كتابالنار", None),  # inside a longer word
-])
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("النار", "النار"),
+        ("بالنار", "بالنار"),
+        ("للنار", "للنار"),
+        ("النار!", "النار"),
+        ("وبالنار", None),  # و + بال stacked: not one of the clitics
+        ("مالنار", None),
+        ("سالنار", None),  # letters before the article are not clitics
+        ("كتابالنار", None),  # inside a longer word
+    ],
+)
 def test_an_arabic_clitic_counts_only_where_it_begins_the_word(text, found):
     # the clitics are checked where a key is found (one key per pattern, not one per
     # clitic): the match must start at the word's start, with nothing else before it
@@ -309,52 +335,66 @@ def _keyword_matcher(*keywords: str) -> Matcher:
 
 
 def test_keywords_inflect_within_endings_unless_their_author_asked_for_a_prefix():
-    patterns = [p for p in keyword_patterns(["Boston", "#BostonStrong", "NYC", "  ", "UK*",
-                                             "Kyiv"], "c1") if not p.in_hashtag]
+    patterns = [
+        p
+        for p in keyword_patterns(["Boston", "#BostonStrong", "NYC", "  ", "UK*", "Kyiv"], "c1")
+        if not p.in_hashtag
+    ]
     assert [(p.text, p.inflects) for p in patterns] == [
-        ("Boston~", True), ("#BostonStrong~", True), ("NYC", False), ("UK*", False),
-        ("Kyiv~", True)]
+        ("Boston~", True),
+        ("#BostonStrong~", True),
+        ("NYC", False),
+        ("UK*", False),
+        ("Kyiv~", True),
+    ]
     assert {p.label for p in patterns} == {("keyword", "c1")}
 
 
 def test_a_keyword_also_matches_under_its_stem_in_each_language():
-    texts = {p.text: p.lang for p in keyword_patterns(["Praha"], "c1", ["cs", "en"])
-             if not p.in_hashtag}
+    texts = {
+        p.text: p.lang for p in keyword_patterns(["Praha"], "c1", ["cs", "en"]) if not p.in_hashtag
+    }
     assert texts == {"Praha~": None, "prah~": "cs", "praz~": "cs"}
 
 
-@pytest.mark.parametrize(("keywords", "text", "shown"), [
-    (("Boston",), "Modlíme se za Bostonu", "Bostonu"),
-    (("Boston",), "boston", "boston"),
-    (("#BostonStrong",), "We are BostonStrong", "BostonStrong"),
-    (("#BostonStrong",), "#bostonstrong", "#bostonstrong"),
-    (("NYC",), "Love NYC!", "NYC"),
-    (("NYC",), "#NYC", "#NYC"),
-    (("Kyiv",), "Kyivan bakers", "Kyivan"),
-    (("UK*",), "UKs", "UKs"),
-    (("Praha",), "Povodeň v Praze", "Praze"),
-    (("Praha",), "z Prahy", "Prahy"),
-    (("Plzeň",), "v Plzni", "Plzni"),
-    (("vlak",), "nehoda vlaku", "vlaku"),
-    (("vlak",), "vlakové nádraží", "vlakové"),
-    (("Москва",), "в Москве", "Москве"),
-    (("Bakı",), "Bakıda sel", "Bakıda"),
-])
+@pytest.mark.parametrize(
+    ("keywords", "text", "shown"),
+    [
+        (("Boston",), "Modlíme se za Bostonu", "Bostonu"),
+        (("Boston",), "boston", "boston"),
+        (("#BostonStrong",), "We are BostonStrong", "BostonStrong"),
+        (("#BostonStrong",), "#bostonstrong", "#bostonstrong"),
+        (("NYC",), "Love NYC!", "NYC"),
+        (("NYC",), "#NYC", "#NYC"),
+        (("Kyiv",), "Kyivan bakers", "Kyivan"),
+        (("UK*",), "UKs", "UKs"),
+        (("Praha",), "Povodeň v Praze", "Praze"),
+        (("Praha",), "z Prahy", "Prahy"),
+        (("Plzeň",), "v Plzni", "Plzni"),
+        (("vlak",), "nehoda vlaku", "vlaku"),
+        (("vlak",), "vlakové nádraží", "vlakové"),
+        (("Москва",), "в Москве", "Москве"),
+        (("Bakı",), "Bakıda sel", "Bakıda"),
+    ],
+)
 def test_a_keyword_matches_at_a_word_start(keywords, text, shown):
     found = _found(_keyword_matcher(*keywords), text, None)
     assert {f.text for f in found} == {shown}
     assert found[0].label == ("keyword", "c1")
 
 
-@pytest.mark.parametrize(("keyword", "text"), [
-    ("NYC", "NYCE"),  # three letters or fewer: whole word only
-    ("Rio", "Rioja on offer"),
-    ("Boston", "MiniBoston"),  # a stem still starts at a word start
-    ("#BostonStrong", "Boston Strong"),
-    ("vlak", "Pečivo plné vlákniny"),  # accents stripped, vlak- starts vláknina
-    ("Boston", "Bostonka"),  # not an ending
-    ("Москва", "Москвич"),
-])
+@pytest.mark.parametrize(
+    ("keyword", "text"),
+    [
+        ("NYC", "NYCE"),  # three letters or fewer: whole word only
+        ("Rio", "Rioja on offer"),
+        ("Boston", "MiniBoston"),  # a stem still starts at a word start
+        ("#BostonStrong", "Boston Strong"),
+        ("vlak", "Pečivo plné vlákniny"),  # accents stripped, vlak- starts vláknina
+        ("Boston", "Bostonka"),  # not an ending
+        ("Москва", "Москвич"),
+    ],
+)
 def test_a_keyword_does_not_match_elsewhere(keyword, text):
     assert not _keyword_matcher(keyword).hits(normalise(text))
 
@@ -384,7 +424,8 @@ def test_each_lexicon_validates_and_every_pattern_matches_its_own_spelling(lang)
         for text in patterns:
             pattern = Pattern(text, label, lang)
             if not pattern.core or not Matcher([pattern], [lang]).hits(
-                    normalise(pattern.core, lang)):
+                normalise(pattern.core, lang)
+            ):
                 silent.append((label, text))
     assert not empty
     assert not silent
@@ -396,9 +437,12 @@ def test_an_unknown_language_is_a_lexicon_error():
 
 
 def test_a_broken_lexicon_is_a_lexicon_error_that_says_where(tmp_path, monkeypatch):
-    data = {"language": "zz", "name": "Broken",
-            "layers": {"flood": {"idioms": ["x"]}},
-            "phrases": {g: ["y"] for g in PHRASE_GROUPS}}
+    data = {
+        "language": "zz",
+        "name": "Broken",
+        "layers": {"flood": {"idioms": ["x"]}},
+        "phrases": {g: ["y"] for g in PHRASE_GROUPS},
+    }
     (tmp_path / "zz_broken.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
     monkeypatch.setattr(lexicon_module, "LEXICONS", tmp_path)
     with pytest.raises(LexiconError, match=r"zz_broken\.yaml: layers: unknown layer.*flood"):
@@ -406,9 +450,14 @@ def test_a_broken_lexicon_is_a_lexicon_error_that_says_where(tmp_path, monkeypat
 
 
 def test_a_combo_of_unknown_cues_is_a_lexicon_error(tmp_path, monkeypatch):
-    data = {"language": "zz", "name": "Broken", "layers": {},
-            "phrases": {"donation": ["y"]}, "cues": {"gave": ["gave"]},
-            "combos": {"donation": [["gave", "amount"]]}}
+    data = {
+        "language": "zz",
+        "name": "Broken",
+        "layers": {},
+        "phrases": {"donation": ["y"]},
+        "cues": {"gave": ["gave"]},
+        "combos": {"donation": [["gave", "amount"]]},
+    }
     (tmp_path / "zz_combo.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
     monkeypatch.setattr(lexicon_module, "LEXICONS", tmp_path)
     with pytest.raises(LexiconError, match=r"combos\.donation: unknown cue.*amount"):
@@ -418,8 +467,9 @@ def test_a_combo_of_unknown_cues_is_a_lexicon_error(tmp_path, monkeypatch):
 def test_a_lexicon_that_gives_a_layer_twice_is_refused_not_half_read(tmp_path, monkeypatch):
     # the second `fire:` would silently replace the first's words
     (tmp_path / "zz_twice.yaml").write_text(
-        "language: zz\nname: Twice\nlayers:\n  fire:\n    idioms: [a]\n"
-        "  fire:\n    idioms: [b]\n", encoding="utf-8")
+        "language: zz\nname: Twice\nlayers:\n  fire:\n    idioms: [a]\n  fire:\n    idioms: [b]\n",
+        encoding="utf-8",
+    )
     monkeypatch.setattr(lexicon_module, "LEXICONS", tmp_path)
     with pytest.raises(LexiconError, match=r"zz_twice\.yaml:6: .*'fire' is given twice"):
         load_lexicon("zz_twice")
@@ -438,8 +488,12 @@ def test_a_lexicon_that_gives_a_layer_twice_is_refused_not_half_read(tmp_path, m
 #   004 ru: nothing.
 SEED_FINDINGS = {
     ("000", "id"): {("weapons", "bidik"), ("fire", "api unggun")},
-    ("001", "ar"): {("fire", "اشتعلت"), ("weapons", "مرمى النيران"),
-                    ("fire", "النيران"), ("fire", "النار")},
+    ("001", "ar"): {
+        ("fire", "اشتعلت"),
+        ("weapons", "مرمى النيران"),
+        ("fire", "النيران"),
+        ("fire", "النار"),
+    },
     ("003", "cs"): {("water", "zaplavily"), ("violence", "revoluční")},
     ("004", "ru"): set(),
 }
@@ -463,11 +517,13 @@ def test_a_matcher_from_cached_tables_finds_what_one_from_patterns_finds(lang):
     layers = tuple(sorted(_layers("bombing")))
     keywords = keyword_patterns(["Boston", "#BostonStrong", "marathon", "výbuch"], "c1", langs)
     flat = Matcher(lexicon_patterns(langs, layers=layers) + keywords, langs)
-    tabled = Matcher(keywords, langs,
-                     tables=[lexicon_table(one, layers, PHRASE_GROUPS) for one in langs])
+    tabled = Matcher(
+        keywords, langs, tables=[lexicon_table(one, layers, PHRASE_GROUPS) for one in langs]
+    )
     data = _samples(lang)
-    texts = [case["text"] for part in ("should_match", "should_not_match")
-             for case in data.get(part, ())]
+    texts = [
+        case["text"] for part in ("should_match", "should_not_match") for case in data.get(part, ())
+    ]
     assert len(texts) > 20
     for sample in [*texts, "Boston marathon bomb deals #BostonStrong"]:
         norm = normalise(sample, lang)
@@ -477,19 +533,32 @@ def test_a_matcher_from_cached_tables_finds_what_one_from_patterns_finds(lang):
 # The built-in cues as first written: clearer, 5x slower (a leading lookbehind is tried at
 # every position). The fast forms must agree with them on whether a text has each cue.
 _PLAIN_CUES = {
-    "time": re.compile(r"(?<![\d.,])(?:[01]?\d|2[0-3])(?::[0-5]\d|\.(?:00|15|30|45))"
-                       r"(?!\d)(?![.,]\d)"),
+    "time": re.compile(
+        r"(?<![\d.,])(?:[01]?\d|2[0-3])(?::[0-5]\d|\.(?:00|15|30|45))"
+        r"(?!\d)(?![.,]\d)"
+    ),
     "phone": re.compile(r"(?<![\d.,])\+?\d(?:[ -]?\d){5,}(?![\d.,]\d)"),
 }
 
 
-@pytest.mark.parametrize(("text", "cues"), [
-    ("open from 9:00", {"number", "time"}), ("until 23:59", {"number", "time"}),
-    ("at 24:00", {"number"}), ("at 18.00", {"number", "time"}), ("only 12.50", {"number"}),
-    ("9.99 $", {"number"}), ("1:300", {"number"}), ("call 0800 555 123", {"number", "phone"}),
-    ("+62 812-555", {"number", "phone"}), ("12345", {"number"}), ("1.234567", {"number"}),
-    ("no digits", set()), ("(5) 6:45", {"number", "time"}),
-])
+@pytest.mark.parametrize(
+    ("text", "cues"),
+    [
+        ("open from 9:00", {"number", "time"}),
+        ("until 23:59", {"number", "time"}),
+        ("at 24:00", {"number"}),
+        ("at 18.00", {"number", "time"}),
+        ("only 12.50", {"number"}),
+        ("9.99 $", {"number"}),
+        ("1:300", {"number"}),
+        ("call 0800 555 123", {"number", "phone"}),
+        ("+62 812-555", {"number", "phone"}),
+        ("12345", {"number"}),
+        ("1.234567", {"number"}),
+        ("no digits", set()),
+        ("(5) 6:45", {"number", "time"}),
+    ],
+)
 def test_builtin_cues(text, cues):
     assert builtin_cues(text) == cues
 
@@ -500,5 +569,7 @@ def test_fast_builtin_cues_agree_with_their_plain_forms():
     for _ in range(50_000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 14)))
         for name, plain in _PLAIN_CUES.items():
-            assert (BUILTIN_CUES[name].search(text) is None) == \
-                (plain.search(text) is None), (name, text)
+            assert (BUILTIN_CUES[name].search(text) is None) == (plain.search(text) is None), (
+                name,
+                text,
+            )

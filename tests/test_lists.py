@@ -10,8 +10,10 @@ from tests.conftest import Cli, base_config, listed, write_config
 
 pytestmark = pytest.mark.cli
 
-LONG = ("Our winter trail shoe is here: light, warm and grippy on ice, snow and the muddy "
-        "river path, with a lugged sole that sheds mud and a gaiter that keeps snow out")
+LONG = (
+    "Our winter trail shoe is here: light, warm and grippy on ice, snow and the muddy "
+    "river path, with a lugged sole that sheds mud and a gaiter that keeps snow out"
+)
 
 
 @pytest.fixture
@@ -22,8 +24,7 @@ def cli(tmp_path, monkeypatch) -> Cli:
     return Cli(write_config(tmp_path, data))
 
 
-def add(cli: Cli, text: str, at: str = "+2h", channel: str = "stride-outbox",
-        *extra: str) -> int:
+def add(cli: Cli, text: str, at: str = "+2h", channel: str = "stride-outbox", *extra: str) -> int:
     result = cli("post", "add", text, "-c", channel, "--at", at, *extra)
     assert result.exit_code == 0, result.output
     return int(result.stdout)
@@ -34,9 +35,12 @@ def week(cli: Cli) -> dict[str, int]:
     """One post already published, and three upcoming for two brands."""
     sent = add(cli, "Doors open at nine", "now")
     assert cli("daemon", "--once").exit_code == 0
-    return {"sent": sent, "later": add(cli, "Saturday group run", "+2d"),
-            "long": add(cli, LONG, "+3h", "stride-outbox", "--tag", "promo"),
-            "bread": add(cli, "Čerstvý chléb od sedmi", "+1h", "kvasek-outbox")}
+    return {
+        "sent": sent,
+        "later": add(cli, "Saturday group run", "+2d"),
+        "long": add(cli, LONG, "+3h", "stride-outbox", "--tag", "promo"),
+        "bread": add(cli, "Čerstvý chléb od sedmi", "+1h", "kvasek-outbox"),
+    }
 
 
 def test_post_list_shows_the_upcoming_queue_next_due_first(cli, week):
@@ -53,8 +57,12 @@ def test_post_list_at_80_columns_keeps_id_and_status_whole(cli, week):
     lines = table.splitlines()
     assert all(len(line) <= 80 for line in lines), table
     rows = {int(line.split()[0]): line.split()[1] for line in lines[2:]}
-    assert rows == {week["sent"]: "published", week["bread"]: "queued",
-                    week["long"]: "queued", week["later"]: "cancelled"}
+    assert rows == {
+        week["sent"]: "published",
+        week["bread"]: "queued",
+        week["long"]: "queued",
+        week["later"]: "cancelled",
+    }
     [long_row] = [line for line in lines if line.startswith(f"{week['long']} ")]
     assert long_row.rstrip().endswith("…") and "Our winter trail shoe" in long_row
 
@@ -80,8 +88,12 @@ def test_json_states_the_total_and_whether_it_was_cut(cli, week):
 
 
 def test_since_and_until_pick_a_window_history_included(cli, week):
-    recent = [p["id"] for p in json.loads(
-        cli("post", "list", "--since", "-1h", "--until", "+90m", "--json").stdout)["items"]]
+    recent = [
+        p["id"]
+        for p in json.loads(
+            cli("post", "list", "--since", "-1h", "--until", "+90m", "--json").stdout
+        )["items"]
+    ]
     assert recent == [week["sent"], week["bread"]]
 
 
@@ -96,18 +108,31 @@ def test_the_audit_says_when_it_shows_only_the_latest_entries(cli, week):
 
 
 def test_the_review_queue_and_a_held_post_read_at_80_columns(cli):
-    held = add(cli, "Marathon memories from the finish line, and a word of thanks to every "
-                    "volunteer who handed out water along the course")
-    cli("crisis", "on", "Boston Marathon bombing", "--category", "bombing", "--keyword",
-        "marathon", "--region", "us-ma")
+    held = add(
+        cli,
+        "Marathon memories from the finish line, and a word of thanks to every "
+        "volunteer who handed out water along the course",
+    )
+    cli(
+        "crisis",
+        "on",
+        "Boston Marathon bombing",
+        "--category",
+        "bombing",
+        "--keyword",
+        "marathon",
+        "--region",
+        "us-ma",
+    )
     table = cli("review", "list").stdout
     assert all(len(line) <= 80 for line in table.splitlines()), table
     [row] = [line for line in table.splitlines() if line.startswith(f"{held} ")]
     assert row.split()[1] == "hold" and "sensitive-words" in row
     shown = cli("review", "show", str(held)).stdout
     assert all(len(line.rstrip()) <= 80 for line in shown.splitlines()), shown
-    advice = json.loads(cli("review", "show", str(held), "--json").stdout)["decision"][
-        "reasons"][0]["advice"]
+    advice = json.loads(cli("review", "show", str(held), "--json").stdout)["decision"]["reasons"][
+        0
+    ]["advice"]
     words = set(advice.split())
     indented = [line.strip() for line in shown.splitlines() if line.startswith("  ")]
     # wrapped between words: every piece of every advice line is a whole word of it
@@ -115,10 +140,28 @@ def test_the_review_queue_and_a_held_post_read_at_80_columns(cli):
 
 
 def test_a_post_the_policy_stops_as_it_is_added_is_not_announced_as_queued(cli):
-    cli("crisis", "on", "Boston Marathon bombing", "--category", "bombing", "--keyword",
-        "marathon", "--region", "us-ma")
-    result = cli("post", "add", "#Marathon sale: 20% off", "-c", "stride-outbox", "--at",
-                 "+1h", "--tag", "promo")
+    cli(
+        "crisis",
+        "on",
+        "Boston Marathon bombing",
+        "--category",
+        "bombing",
+        "--keyword",
+        "marathon",
+        "--region",
+        "us-ma",
+    )
+    result = cli(
+        "post",
+        "add",
+        "#Marathon sale: 20% off",
+        "-c",
+        "stride-outbox",
+        "--at",
+        "+1h",
+        "--tag",
+        "promo",
+    )
     assert result.exit_code == 0
     assert "Queued" not in result.stderr
     assert "is blocked by the crisis policy: block: newsjacking" in result.stderr
@@ -126,8 +169,19 @@ def test_a_post_the_policy_stops_as_it_is_added_is_not_announced_as_queued(cli):
 
 
 def test_crisis_list_keeps_the_note_and_status_says_the_scope(cli):
-    cli("crisis", "on", "Bakery fire", "--category", "wildfire", "--brand", "kvasek",
-        "--until", "+1d", "--note", "flagged by the Prague office")
+    cli(
+        "crisis",
+        "on",
+        "Bakery fire",
+        "--category",
+        "wildfire",
+        "--brand",
+        "kvasek",
+        "--until",
+        "+1d",
+        "--note",
+        "flagged by the Prague office",
+    )
     status = cli("crisis", "status").stdout
     assert "for brands kvasek" in status and "everywhere" not in status
     assert "ends by itself" in status

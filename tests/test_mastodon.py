@@ -58,8 +58,11 @@ def mastodon(server: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def fault(server: str, effect: dict, count: int = 1) -> None:
-    rule = {"match": {"methods": ["POST"], "path": "/api/v1/statuses"}, "effect": effect,
-            "count": count}
+    rule = {
+        "match": {"methods": ["POST"], "path": "/api/v1/statuses"},
+        "effect": effect,
+        "count": count,
+    }
     httpx.post(f"{server}/api/v1/_mock/faults", json=rule).raise_for_status()
 
 
@@ -72,15 +75,23 @@ def statuses(server: str) -> list[dict]:
 def masto_config(tmp_path: Path, instance: str, **channel) -> Config:
     data = base_config(max_attempts=4, backoff_base="1m", backoff_cap="10m")
     data["brands"][0]["channels"].append(
-        {"id": "stride-masto", "kind": "mastodon", "instance": instance,
-         "token_env": "STRIDE_MASTODON_TOKEN", "visibility": "unlisted",
-         "timeout_seconds": 1, **channel})
+        {
+            "id": "stride-masto",
+            "kind": "mastodon",
+            "instance": instance,
+            "token_env": "STRIDE_MASTODON_TOKEN",
+            "visibility": "unlisted",
+            "timeout_seconds": 1,
+            **channel,
+        }
+    )
     return load_config(write_config(tmp_path, data))
 
 
 def queue(store: Store, *texts: str, lang: str | None = "en") -> list[int]:
-    posts = [NewPost(brand="stride", channel="stride-masto", text=t, due_at=T0, lang=lang)
-             for t in texts]
+    posts = [
+        NewPost(brand="stride", channel="stride-masto", text=t, due_at=T0, lang=lang) for t in texts
+    ]
     return store.add_posts(posts, Change(actor="tester", now=T0, action="create"))
 
 
@@ -96,7 +107,8 @@ def wait_for(predicate, seconds: float = 10.0) -> None:
 
 
 def test_a_post_goes_out_once_with_its_language_visibility_id_and_url(
-        store: Store, mastodon: str, tmp_path: Path):
+    store: Store, mastodon: str, tmp_path: Path
+):
     config = masto_config(tmp_path, mastodon, spoiler_text="Stride news")
     [pid] = queue(store, "Nové tenisky jsou tady", lang="cs-CZ")
     report = dispatcher(store, config, Clock(T0)).run_pass()
@@ -109,8 +121,7 @@ def test_a_post_goes_out_once_with_its_language_visibility_id_and_url(
     assert post.remote_url == status["url"] and post.remote_url
 
 
-def test_every_try_carries_the_same_idempotency_key(store: Store, mastodon: str,
-                                                    tmp_path: Path):
+def test_every_try_carries_the_same_idempotency_key(store: Store, mastodon: str, tmp_path: Path):
     config = masto_config(tmp_path, mastodon)
     [pid] = queue(store, "Same post, twice")
     publisher = PublisherPool(config).get("stride-masto")
@@ -119,8 +130,9 @@ def test_every_try_carries_the_same_idempotency_key(store: Store, mastodon: str,
     assert first == second and len(statuses(mastodon)) == 1
 
 
-def test_a_5xx_is_tried_again_later_and_the_post_goes_out_once(store: Store, mastodon: str,
-                                                                tmp_path: Path):
+def test_a_5xx_is_tried_again_later_and_the_post_goes_out_once(
+    store: Store, mastodon: str, tmp_path: Path
+):
     config = masto_config(tmp_path, mastodon)
     [pid] = queue(store, "Through a 503")
     fault(mastodon, {"type": "status", "status": 503})
@@ -136,7 +148,8 @@ def test_a_5xx_is_tried_again_later_and_the_post_goes_out_once(store: Store, mas
 
 
 def test_a_server_too_slow_to_answer_is_tried_again_and_posts_once(
-        store: Store, mastodon: str, tmp_path: Path):
+    store: Store, mastodon: str, tmp_path: Path
+):
     config = masto_config(tmp_path, mastodon)
     [pid] = queue(store, "Slow server")
     fault(mastodon, {"type": "latency", "delay_ms": 2500})
@@ -150,7 +163,8 @@ def test_a_server_too_slow_to_answer_is_tried_again_and_posts_once(
 
 
 def test_no_answer_in_time_after_the_server_took_it_still_one_status(
-        store: Store, mastodon: str, tmp_path: Path):
+    store: Store, mastodon: str, tmp_path: Path
+):
     with AnswerDroppingProxy(mastodon, drop=1, hold=2.0) as proxy:
         config = masto_config(tmp_path, proxy.url)
         [pid] = queue(store, "Taken, but the answer is late")
@@ -165,7 +179,8 @@ def test_no_answer_in_time_after_the_server_took_it_still_one_status(
 
 
 def test_the_answer_lost_after_the_server_made_the_status_still_one_status(
-        store: Store, mastodon: str, tmp_path: Path):
+    store: Store, mastodon: str, tmp_path: Path
+):
     with AnswerDroppingProxy(mastodon, drop=1) as proxy:
         config = masto_config(tmp_path, proxy.url)
         [pid] = queue(store, "Lost answer")
@@ -178,13 +193,20 @@ def test_the_answer_lost_after_the_server_made_the_status_still_one_status(
     assert store.get_post(pid).remote_id == str(status["id"]) and proxy.forwarded == 2
 
 
-def test_a_rate_limit_rests_the_channel_and_uses_up_no_try(store: Store, mastodon: str,
-                                                           tmp_path: Path):
+def test_a_rate_limit_rests_the_channel_and_uses_up_no_try(
+    store: Store, mastodon: str, tmp_path: Path
+):
     config = masto_config(tmp_path, mastodon)
     first, second = queue(store, "One", "Two")
     reset = int(time.time()) + 600
-    fault(mastodon, {"type": "ratelimit", "status": 429,
-                     "headers": {"X-RateLimit-Reset": str(reset), "Retry-After": "600"}})
+    fault(
+        mastodon,
+        {
+            "type": "ratelimit",
+            "status": 429,
+            "headers": {"X-RateLimit-Reset": str(reset), "Retry-After": "600"},
+        },
+    )
     clock = Clock(T0)
     report = dispatcher(store, config, clock).run_pass()
     assert sorted(report.requeued) == [first, second] and not report.failed
@@ -198,7 +220,8 @@ def test_a_rate_limit_rests_the_channel_and_uses_up_no_try(store: Store, mastodo
 
 
 def test_a_refused_token_holds_the_post_naming_the_variable_not_the_value(
-        store: Store, mastodon: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    store: Store, mastodon: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     monkeypatch.setenv("STRIDE_MASTODON_TOKEN", "not-a-token-anyone-issued")
     config = masto_config(tmp_path, mastodon)
     [pid] = queue(store, "Nobody let me in")
@@ -210,7 +233,8 @@ def test_a_refused_token_holds_the_post_naming_the_variable_not_the_value(
 
 
 def test_a_retry_later_than_the_server_remembers_keys_is_not_sent(
-        store: Store, mastodon: str, tmp_path: Path):
+    store: Store, mastodon: str, tmp_path: Path
+):
     config = masto_config(tmp_path, mastodon)
     [pid] = queue(store, "Too late to be sure")
     fault(mastodon, {"type": "status", "status": 502}, count=5)
@@ -229,13 +253,22 @@ def test_a_retry_later_than_the_server_remembers_keys_is_not_sent(
 
 
 def test_a_daemon_killed_between_send_and_record_sends_once_on_restart(
-        store: Store, mastodon: str, tmp_path: Path):
-    config = masto_config(tmp_path, mastodon, )
+    store: Store, mastodon: str, tmp_path: Path
+):
+    config = masto_config(
+        tmp_path,
+        mastodon,
+    )
     [pid] = queue(store, "Crash after send")
     lease = timedelta(seconds=config.daemon.lease_seconds)
-    claim = store.claim_due(now=T0, worker="doomed", lease=lease, limit=10,
-                            max_lateness=timedelta(hours=6),
-                            idempotent_channels={"stride-masto"})
+    claim = store.claim_due(
+        now=T0,
+        worker="doomed",
+        lease=lease,
+        limit=10,
+        max_lateness=timedelta(hours=6),
+        idempotent_channels={"stride-masto"},
+    )
     started = store.mark_sending(pid, worker="doomed", now=T0)
     assert started is not None and started.first_try_at == T0
     PublisherPool(config).get("stride-masto").publish(claim.posts[0])
@@ -248,11 +281,18 @@ def test_a_daemon_killed_between_send_and_record_sends_once_on_restart(
 
 
 def test_a_daemon_killed_mid_send_long_ago_leaves_the_post_unknown(
-        store: Store, mastodon: str, tmp_path: Path):
+    store: Store, mastodon: str, tmp_path: Path
+):
     config = masto_config(tmp_path, mastodon)
     [pid] = queue(store, "Crash, then a long outage")
-    store.claim_due(now=T0, worker="doomed", lease=timedelta(seconds=30), limit=10,
-                    max_lateness=timedelta(hours=6), idempotent_channels={"stride-masto"})
+    store.claim_due(
+        now=T0,
+        worker="doomed",
+        lease=timedelta(seconds=30),
+        limit=10,
+        max_lateness=timedelta(hours=6),
+        idempotent_channels={"stride-masto"},
+    )
     store.mark_sending(pid, worker="doomed", now=T0)
     clock = Clock(T0 + timedelta(hours=2))
     report = dispatcher(store, config, clock, worker="next").run_pass()
@@ -262,16 +302,18 @@ def test_a_daemon_killed_mid_send_long_ago_leaves_the_post_unknown(
 
 def test_an_image_goes_up_with_its_alt_text(store: Store, mastodon: str, tmp_path: Path):
     config = masto_config(tmp_path, mastodon)
-    pid = queue_with_image(store, "stride-masto", "Look", png(tmp_path / "shoe.png"),
-                           "A red trail shoe", T0)
+    pid = queue_with_image(
+        store, "stride-masto", "Look", png(tmp_path / "shoe.png"), "A red trail shoe", T0
+    )
     assert dispatcher(store, config, Clock(T0)).run_pass().published == [pid]
     [status] = statuses(mastodon)
     [attachment] = status["media_attachments"]
     assert attachment["description"] == "A red trail shoe"
 
 
-def test_an_image_changed_since_it_was_queued_holds_the_post(store: Store, mastodon: str,
-                                                             tmp_path: Path):
+def test_an_image_changed_since_it_was_queued_holds_the_post(
+    store: Store, mastodon: str, tmp_path: Path
+):
     config = masto_config(tmp_path, mastodon)
     image = png(tmp_path / "shoe.png")
     pid = queue_with_image(store, "stride-masto", "Look", image, "A shoe", T0)
@@ -282,7 +324,8 @@ def test_an_image_changed_since_it_was_queued_holds_the_post(store: Store, masto
 
 
 def test_a_daemon_process_killed_while_the_server_answers_posts_once_after_restart(
-        mastodon: str, tmp_path: Path):
+    mastodon: str, tmp_path: Path
+):
     """A real `tactful daemon`, SIGKILLed after the server made the status but before the
     answer reached it; a new daemon recovers the post and re-sends it with the same key."""
     import json
@@ -294,13 +337,26 @@ def test_a_daemon_process_killed_while_the_server_answers_posts_once_after_resta
     with AnswerDroppingProxy(mastodon, drop=1, hold=60.0) as proxy:
         data = base_config(lease_seconds=3)
         data["brands"][0]["channels"].append(
-            {"id": "stride-masto", "kind": "mastodon", "instance": proxy.url,
-             "token_env": "STRIDE_MASTODON_TOKEN", "timeout_seconds": 30})
+            {
+                "id": "stride-masto",
+                "kind": "mastodon",
+                "instance": proxy.url,
+                "token_env": "STRIDE_MASTODON_TOKEN",
+                "timeout_seconds": 30,
+            }
+        )
         config = write_config(tmp_path, data)
-        assert run(config, "post", "add", "Killed mid-send", "-c", "stride-masto",
-                   "--at", "now").returncode == 0
-        daemon = subprocess.Popen([TACTFUL, "--config", str(config), "daemon"],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert (
+            run(
+                config, "post", "add", "Killed mid-send", "-c", "stride-masto", "--at", "now"
+            ).returncode
+            == 0
+        )
+        daemon = subprocess.Popen(
+            [TACTFUL, "--config", str(config), "daemon"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             wait_for(lambda: len(statuses(mastodon)) == 1, seconds=20)  # made; answer held
         finally:
@@ -315,8 +371,9 @@ def test_a_daemon_process_killed_while_the_server_answers_posts_once_after_resta
     assert "recover" in actions and actions[-1] == "publish"
 
 
-def test_the_daemon_paces_a_channel_by_the_rate_limit_headers(store: Store, tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch):
+def test_the_daemon_paces_a_channel_by_the_rate_limit_headers(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     """A server allowing 3 requests per window: 3 statuses go out, the other 2 wait for
     the reset without a request that would earn a 429, and without using up a try."""
     from mastodon_mock.config import DatabaseConfig, MastodonMockConfig, RateLimitConfig
@@ -324,8 +381,10 @@ def test_the_daemon_paces_a_channel_by_the_rate_limit_headers(store: Store, tmp_
 
     monkeypatch.setenv("STRIDE_MASTODON_TOKEN", TOKEN)
     limited = MastodonMockConfig(
-        database=DatabaseConfig(path=":memory:"), seed=DEFAULT_TEST_SEED,
-        ratelimit=RateLimitConfig(enabled=True, limit=3, window_seconds=600))
+        database=DatabaseConfig(path=":memory:"),
+        seed=DEFAULT_TEST_SEED,
+        ratelimit=RateLimitConfig(enabled=True, limit=3, window_seconds=600),
+    )
     with MockServer(config=limited) as mock:
         config = masto_config(tmp_path, mock.base_url)
         ids = queue(store, "One", "Two", "Three", "Four", "Five")
@@ -342,13 +401,20 @@ def test_the_daemon_paces_a_channel_by_the_rate_limit_headers(store: Store, tmp_
 
 
 def test_a_rate_limit_resetting_hours_later_does_not_make_the_post_unknown(
-        store: Store, mastodon: str, tmp_path: Path):
+    store: Store, mastodon: str, tmp_path: Path
+):
     """The 429 try never reached the network: Mastodon's hour starts at the next try."""
     config = masto_config(tmp_path, mastodon)
     [pid] = queue(store, "Three hours of quiet")
     reset = int(time.time()) + 3 * 3600
-    fault(mastodon, {"type": "ratelimit", "status": 429,
-                     "headers": {"X-RateLimit-Reset": str(reset), "Retry-After": "10800"}})
+    fault(
+        mastodon,
+        {
+            "type": "ratelimit",
+            "status": 429,
+            "headers": {"X-RateLimit-Reset": str(reset), "Retry-After": "10800"},
+        },
+    )
     clock = Clock(T0)
     assert dispatcher(store, config, clock).run_pass().requeued == [pid]
     assert store.get_post(pid).first_try_at is None
@@ -358,12 +424,19 @@ def test_a_rate_limit_resetting_hours_later_does_not_make_the_post_unknown(
 
 
 def test_out_of_tries_after_one_that_may_have_posted_is_unknown_not_dead(
-        store: Store, mastodon: str, tmp_path: Path):
+    store: Store, mastodon: str, tmp_path: Path
+):
     def config_for(instance: str) -> Config:
         data = base_config(max_attempts=2, backoff_base="1m", backoff_cap="10m")
         data["brands"][0]["channels"].append(
-            {"id": "stride-masto", "kind": "mastodon", "instance": instance,
-             "token_env": "STRIDE_MASTODON_TOKEN", "timeout_seconds": 1})
+            {
+                "id": "stride-masto",
+                "kind": "mastodon",
+                "instance": instance,
+                "token_env": "STRIDE_MASTODON_TOKEN",
+                "timeout_seconds": 1,
+            }
+        )
         return load_config(write_config(tmp_path, data))
 
     with AnswerDroppingProxy(mastodon, drop=1) as proxy:
@@ -376,9 +449,9 @@ def test_out_of_tries_after_one_that_may_have_posted_is_unknown_not_dead(
     assert store.get_post(pid).status is Status.UNKNOWN and len(statuses(mastodon)) == 1
 
 
-def test_a_token_pasted_with_its_newline_still_works(store: Store, mastodon: str,
-                                                      tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch):
+def test_a_token_pasted_with_its_newline_still_works(
+    store: Store, mastodon: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     monkeypatch.setenv("STRIDE_MASTODON_TOKEN", TOKEN + "\r\n")
     config = masto_config(tmp_path, mastodon)
     [pid] = queue(store, "Copied from a file")

@@ -103,10 +103,29 @@ def test_arabic_alef_forms_are_unified():
 # --- separators, apostrophes, format characters ------------------------------------------
 
 
-@pytest.mark.parametrize("separator", [
-    "-", "\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2015", "\u2212",
-    "#", "_", "/", "\\", "|", " ", "\t", "\n", "\u00a0", "\u2028",
-])
+@pytest.mark.parametrize(
+    "separator",
+    [
+        "-",
+        "\u2010",
+        "\u2011",
+        "\u2012",
+        "\u2013",
+        "\u2014",
+        "\u2015",
+        "\u2212",
+        "#",
+        "_",
+        "/",
+        "\\",
+        "|",
+        " ",
+        "\t",
+        "\n",
+        "\u00a0",
+        "\u2028",
+    ],
+)
 def test_dashes_hash_and_whitespace_separate_words(separator):
     assert normalise(f"mind{separator}blowing") == "mind blowing"
     assert normalise(f"žár{separator}blowing") == "zar blowing"  # the non-ASCII path too
@@ -166,10 +185,21 @@ def test_offsets_honour_the_language():
     assert normalise_with_offsets("IŞIQ", "az") == ("ısıq", [0, 1, 2, 3])
 
 
-@pytest.mark.parametrize("text", [
-    "a  b", "  a b", "a #b #c", "a\n\n b", "a\u00a0 b", "a b  ", " \ta", "x - y -- z",
-    "a  b\tc  d", "sale!  #BostonStrong  now",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a  b",
+        "  a b",
+        "a #b #c",
+        "a\n\n b",
+        "a\u00a0 b",
+        "a b  ",
+        " \ta",
+        "x - y -- z",
+        "a  b\tc  d",
+        "sale!  #BostonStrong  now",
+    ],
+)
 def test_offsets_across_cut_whitespace_point_at_the_words(text):
     # runs of spaces alone and runs with other whitespace are found two ways; both must
     # land every letter on its source and every kept space on the word after it
@@ -219,8 +249,9 @@ def test_normalise_is_idempotent(text, lang):
     assert normalise(once, lang) == once
 
 
-@pytest.mark.parametrize("text", ["İSTANBUL", "QASIRĞA", "ǅemal", "ẞ", "قُنْبُلَةٌ", "ЁЖИК",
-                                  "ﷺ", "a\u0301\u0301", "I\u0307"])
+@pytest.mark.parametrize(
+    "text", ["İSTANBUL", "QASIRĞA", "ǅemal", "ẞ", "قُنْبُلَةٌ", "ЁЖИК", "ﷺ", "a\u0301\u0301", "I\u0307"]
+)
 @pytest.mark.parametrize("lang", [None, "az"])
 def test_normalise_is_idempotent_on_known_hard_cases(text, lang):
     once = normalise(text, lang)

@@ -31,8 +31,17 @@ pytestmark = pytest.mark.acceptance
 HOOK_ENV = "TACTFUL_TEST_SLACK_WEBHOOK"
 #: the part of the webhook URL that is the credential: it must never be shown
 SECRET_PATH = "/services/T0TACTFUL/B0SECRET/xoxSecretPathValue42"
-BOSTON = ["Boston Marathon bombing", "--category", "bombing", "--keyword", "marathon",
-          "--context", "marathon", "--region", "us-ma"]
+BOSTON = [
+    "Boston Marathon bombing",
+    "--category",
+    "bombing",
+    "--keyword",
+    "marathon",
+    "--context",
+    "marathon",
+    "--region",
+    "us-ma",
+]
 TACTFUL = str(Path(sys.executable).parent / "tactful")
 
 
@@ -42,8 +51,9 @@ def receiver() -> Iterator[WebhookReceiver]:
         yield running
 
 
-def notify_config(folder: Path, targets: list[dict], database: str | None = None,
-                  **extra: Any) -> Path:
+def notify_config(
+    folder: Path, targets: list[dict], database: str | None = None, **extra: Any
+) -> Path:
     data = base_config(**extra)
     data["notify"] = targets
     return write_config(folder, data, database)
@@ -54,15 +64,15 @@ def hook_target(**kw: Any) -> dict:
 
 
 @pytest.fixture
-def hooked(tmp_path: Path, db_url: str, receiver: WebhookReceiver,
-           monkeypatch: pytest.MonkeyPatch) -> Cli:
+def hooked(
+    tmp_path: Path, db_url: str, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+) -> Cli:
     """A scratch config on SQLite or PostgreSQL whose one target is the receiver."""
     monkeypatch.setenv(HOOK_ENV, receiver.url + SECRET_PATH)
     return Cli(notify_config(tmp_path, [hook_target()], db_url))
 
 
-def add(cli: Cli, text: str, *extra: str, at: str = "+2h",
-        channel: str = "stride-outbox") -> int:
+def add(cli: Cli, text: str, *extra: str, at: str = "+2h", channel: str = "stride-outbox") -> int:
     result = cli("post", "add", text, "-c", channel, "--at", at, *extra)
     assert result.exit_code == 0, result.output
     return int(result.stdout)
@@ -87,11 +97,9 @@ def passes(cli: Cli, done: Callable[[], bool]) -> int:
     raise AssertionError(f"not done after {tries} pass(es)")
 
 
-def test_a_flagged_crisis_is_told_once_with_what_it_did(hooked: Cli,
-                                                        receiver: WebhookReceiver):
+def test_a_flagged_crisis_is_told_once_with_what_it_did(hooked: Cli, receiver: WebhookReceiver):
     promo = add(hooked, "Killer deal: 30% off race-day singlets!", "--tag", "promo")
-    add(hooked, "What's your favourite long run?", "--tag", "conversation-starter",
-        "--automated")
+    add(hooked, "What's your favourite long run?", "--tag", "conversation-starter", "--automated")
     add(hooked, "Trail report: the river path is muddy today")
     assert hooked("crisis", "on", *BOSTON).exit_code == 0
 
@@ -112,8 +120,8 @@ def test_a_flagged_crisis_is_told_once_with_what_it_did(hooked: Cli,
 
 
 def test_a_receiver_that_is_down_holds_no_post_up_and_hears_later(
-        hooked: Cli, receiver: WebhookReceiver, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch):
+    hooked: Cli, receiver: WebhookReceiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     receiver.failures = [503]
     assert hooked("crisis", "on", *BOSTON).exit_code == 0
     due = add(hooked, "Trail report: the river path is muddy today", at="now")
@@ -158,13 +166,12 @@ def _due_now(cli: Cli) -> None:
         store.close()
 
 
-def test_a_held_batch_lists_ten_posts_and_counts_the_rest(hooked: Cli,
-                                                          receiver: WebhookReceiver,
-                                                          tmp_path: Path):
+def test_a_held_batch_lists_ten_posts_and_counts_the_rest(
+    hooked: Cli, receiver: WebhookReceiver, tmp_path: Path
+):
     assert hooked("crisis", "on", *BOSTON).exit_code == 0
     passes(hooked, lambda: len(receiver.delivered()) == 1)
-    rows = "".join(f"stride-outbox,+{i + 3}h,Marathon killer deal number {i}\n"
-                   for i in range(13))
+    rows = "".join(f"stride-outbox,+{i + 3}h,Marathon killer deal number {i}\n" for i in range(13))
     (tmp_path / "posts.csv").write_text("channel,at,text\n" + rows)
     assert hooked("post", "import", str(tmp_path / "posts.csv")).exit_code == 0
 
@@ -176,7 +183,8 @@ def test_a_held_batch_lists_ten_posts_and_counts_the_rest(hooked: Cli,
 
 
 def test_a_dead_post_is_told_only_to_the_targets_of_its_brand(
-        tmp_path: Path, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch):
+    tmp_path: Path, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+):
     """The stride-hook channel's receiver refuses every post for good; two targets, one
     for each brand."""
     channel = WebhookReceiver(failures=[503] * 5).start()
@@ -185,9 +193,10 @@ def test_a_dead_post_is_told_only_to_the_targets_of_its_brand(
         other = WebhookReceiver().start()
         monkeypatch.setenv("KVASEK_HOOK", other.url + "/kvasek")
         data = base_config(webhook_url=channel.url + "/posts", max_attempts=1)
-        data["notify"] = [hook_target(brands=["stride"], events=["dead"]),
-                          {"name": "kvasek-only", "webhook_env": "KVASEK_HOOK",
-                           "brands": ["kvasek"]}]
+        data["notify"] = [
+            hook_target(brands=["stride"], events=["dead"]),
+            {"name": "kvasek-only", "webhook_env": "KVASEK_HOOK", "brands": ["kvasek"]},
+        ]
         cli = Cli(write_config(tmp_path, data))
         doomed = add(cli, "Our new trail shoe", at="now", channel="stride-hook")
         assert cli("daemon", "--once").exit_code == 0
@@ -201,9 +210,9 @@ def test_a_dead_post_is_told_only_to_the_targets_of_its_brand(
         channel.stop()
 
 
-def test_a_new_target_starts_at_the_end_of_the_log(tmp_path: Path,
-                                                   receiver: WebhookReceiver,
-                                                   monkeypatch: pytest.MonkeyPatch):
+def test_a_new_target_starts_at_the_end_of_the_log(
+    tmp_path: Path, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+):
     before = Cli(write_config(tmp_path, base_config()))
     add(before, "Killer deal: 30% off race-day singlets!", "--tag", "promo")
     assert before("crisis", "on", *BOSTON).exit_code == 0
@@ -219,18 +228,35 @@ def test_a_new_target_starts_at_the_end_of_the_log(tmp_path: Path,
 def _flag_in_store(db_url: str, now: datetime, *, judged: bool) -> None:
     """A crisis toggle's line, with or without the line its judging writes when done."""
     store = Store.open(db_url)
-    change = Change(actor="alice", now=now, action="crisis-on", reason=None,
-                    detail={"crisis": 7, "name": "Flood in Brno", "category": "flood",
-                            "severity": "serious", "ops": "normal"})
+    change = Change(
+        actor="alice",
+        now=now,
+        action="crisis-on",
+        reason=None,
+        detail={
+            "crisis": 7,
+            "name": "Flood in Brno",
+            "category": "flood",
+            "severity": "serious",
+            "ops": "normal",
+        },
+    )
     store.note(change)
     if judged:
-        store.note(Change(actor="alice", now=now, action="crisis-judged",
-                          detail={"crisis": 7, "by_brand": {"kvasek": {"paused": 2}}}))
+        store.note(
+            Change(
+                actor="alice",
+                now=now,
+                action="crisis-judged",
+                detail={"crisis": 7, "by_brand": {"kvasek": {"paused": 2}}},
+            )
+        )
     store.close()
 
 
-def _notifier(db_url: str, tmp_path: Path, targets: list[dict], worker: str = "w1",
-              **extra: Any) -> Notifier:
+def _notifier(
+    db_url: str, tmp_path: Path, targets: list[dict], worker: str = "w1", **extra: Any
+) -> Notifier:
     config = load_config(notify_config(tmp_path, targets, **extra))
     return Notifier(Store.open(db_url), config, worker=worker)
 
@@ -241,8 +267,8 @@ def _close(notifier: Notifier) -> None:
 
 
 def test_a_toggle_still_judging_is_told_when_done_or_after_a_wait(
-        db_url: str, tmp_path: Path, receiver: WebhookReceiver,
-        monkeypatch: pytest.MonkeyPatch):
+    db_url: str, tmp_path: Path, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+):
     monkeypatch.setenv(HOOK_ENV, receiver.url + SECRET_PATH)
     notifier = _notifier(db_url, tmp_path, [hook_target()])
     now = datetime.now(UTC)
@@ -260,8 +286,8 @@ def test_a_toggle_still_judging_is_told_when_done_or_after_a_wait(
 
 
 def test_the_digest_collects_the_day_and_sends_once_at_its_time(
-        db_url: str, tmp_path: Path, receiver: WebhookReceiver,
-        monkeypatch: pytest.MonkeyPatch):
+    db_url: str, tmp_path: Path, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+):
     monkeypatch.setenv(HOOK_ENV, receiver.url + SECRET_PATH)
     notifier = _notifier(db_url, tmp_path, [hook_target(digest="daily 08:00")])
     config_zone = "UTC"
@@ -270,19 +296,24 @@ def test_the_digest_collects_the_day_and_sends_once_at_its_time(
         notifier.start(now)
         [cursor] = notifier.store.notify_cursors().values()
         due = cursor.next_at
-        assert due is not None and due > now and due.strftime("%H:%M") == "08:00", \
-            config_zone
+        assert due is not None and due > now and due.strftime("%H:%M") == "08:00", config_zone
         _flag_in_store(db_url, now, judged=True)
         store = notifier.store
-        [pid] = store.add_posts([NewPost(brand="kvasek", channel="kvasek-outbox",
-                                         text="Chléb", due_at=now)],
-                                Change(actor="t", now=now, action="create"))
+        [pid] = store.add_posts(
+            [NewPost(brand="kvasek", channel="kvasek-outbox", text="Chléb", due_at=now)],
+            Change(actor="t", now=now, action="create"),
+        )
         with store.write() as conn:
             from scheduler.models import Status
             from scheduler.store.transitions import move
 
-            move(conn, [pid], allowed_from={Status.QUEUED}, to=Status.DEAD,
-                 change=Change(actor="w", now=now, action="fail", reason="gone"))
+            move(
+                conn,
+                [pid],
+                allowed_from={Status.QUEUED},
+                to=Status.DEAD,
+                change=Change(actor="w", now=now, action="fail", reason="gone"),
+            )
         assert notifier.run_pass(due - timedelta(minutes=1))[0].skipped
         assert receiver.delivered() == []
         [outcome] = notifier.run_pass(due + timedelta(minutes=1))
@@ -297,8 +328,9 @@ def test_the_digest_collects_the_day_and_sends_once_at_its_time(
         _close(notifier)
 
 
-def test_two_daemons_at_once_send_each_message_once(db_url: str, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch):
+def test_two_daemons_at_once_send_each_message_once(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     """Two notifiers with their own connections start together; the receiver is slow, so
     the second runs while the first sends."""
     with WebhookReceiver(delay=0.5) as slow:
@@ -331,9 +363,9 @@ def test_two_daemons_at_once_send_each_message_once(db_url: str, tmp_path: Path,
             _close(second)
 
 
-def test_a_long_transaction_on_postgresql_loses_no_line(pg_url: str, tmp_path: Path,
-                                                        receiver: WebhookReceiver,
-                                                        monkeypatch: pytest.MonkeyPatch):
+def test_a_long_transaction_on_postgresql_loses_no_line(
+    pg_url: str, tmp_path: Path, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+):
     """A toggle writes its line (a low audit id) and stays open; a later change commits a
     higher id first. A place kept as an audit id would skip the toggle's line for good."""
     monkeypatch.setenv(HOOK_ENV, receiver.url + SECRET_PATH)
@@ -345,14 +377,27 @@ def test_a_long_transaction_on_postgresql_loses_no_line(pg_url: str, tmp_path: P
         from scheduler.store.transitions import write_audit
 
         with writer.write() as slow:
-            write_audit(slow, [(None, None, None)], Change(
-                actor="alice", now=now, action="crisis-on",
-                detail={"crisis": 7, "name": "Flood in Brno"}))
-            write_audit(slow, [(None, None, None)], Change(
-                actor="alice", now=now, action="crisis-judged", detail={"crisis": 7}))
+            write_audit(
+                slow,
+                [(None, None, None)],
+                Change(
+                    actor="alice",
+                    now=now,
+                    action="crisis-on",
+                    detail={"crisis": 7, "name": "Flood in Brno"},
+                ),
+            )
+            write_audit(
+                slow,
+                [(None, None, None)],
+                Change(actor="alice", now=now, action="crisis-judged", detail={"crisis": 7}),
+            )
             with writer.write() as quick:  # a second connection: commits first
-                write_audit(quick, [(99, "publishing", "dead")], Change(
-                    actor="w", now=now, action="fail", reason="gone"))
+                write_audit(
+                    quick,
+                    [(99, "publishing", "dead")],
+                    Change(actor="w", now=now, action="fail", reason="gone"),
+                )
             notifier.run_pass(now)
             assert receiver.delivered() == []  # waits for the open transaction
         notifier.run_pass(now)
@@ -371,9 +416,23 @@ def test_an_email_target_gets_the_message(tmp_path: Path, monkeypatch: pytest.Mo
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        cli = Cli(notify_config(tmp_path, [{"name": "ops-mail", "email": {
-            "host": "127.0.0.1", "port": port, "tls": "none", "from": "tactful@example.com",
-            "to": ["ops@example.com"]}}]))
+        cli = Cli(
+            notify_config(
+                tmp_path,
+                [
+                    {
+                        "name": "ops-mail",
+                        "email": {
+                            "host": "127.0.0.1",
+                            "port": port,
+                            "tls": "none",
+                            "from": "tactful@example.com",
+                            "to": ["ops@example.com"],
+                        },
+                    }
+                ],
+            )
+        )
         add(cli, "Killer deal: 30% off race-day singlets!", "--tag", "promo")
         assert cli("crisis", "on", *BOSTON).exit_code == 0
         assert cli("daemon", "--once").exit_code == 0
@@ -387,25 +446,29 @@ def test_an_email_target_gets_the_message(tmp_path: Path, monkeypatch: pytest.Mo
         controller.stop()
 
 
-def test_notify_test_says_which_target_took_it(tmp_path: Path, receiver: WebhookReceiver,
-                                               monkeypatch: pytest.MonkeyPatch):
+def test_notify_test_says_which_target_took_it(
+    tmp_path: Path, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+):
     monkeypatch.setenv(HOOK_ENV, receiver.url + SECRET_PATH)
     monkeypatch.setenv("DOWN_HOOK", f"http://127.0.0.1:{free_port()}{SECRET_PATH}")
-    cli = Cli(notify_config(tmp_path, [hook_target(),
-                                       {"name": "down", "webhook_env": "DOWN_HOOK"}]))
+    cli = Cli(
+        notify_config(tmp_path, [hook_target(), {"name": "down", "webhook_env": "DOWN_HOOK"}])
+    )
     result = cli("notify", "test")
     assert result.exit_code == 4
     assert result.stdout.splitlines()[0] == "team-slack: ok (webhook)"
     assert result.stdout.splitlines()[1].startswith(
-        "down: failed: cannot reach the webhook in DOWN_HOOK: ConnectError")
+        "down: failed: cannot reach the webhook in DOWN_HOOK: ConnectError"
+    )
     assert "1 of 2 target(s) did not take the test message: down" in result.stderr
     assert SECRET_PATH not in result.output
     assert "Tactful test message for notification target team-slack" in texts(receiver)[0]
     assert cli("notify", "test", "team-slack").exit_code == 0
     unknown = cli("notify", "test", "team-slak")
     assert unknown.exit_code == 2
-    assert "unknown notification target 'team-slak'; known targets: team-slack, down" \
-        in unknown.stderr
+    assert (
+        "unknown notification target 'team-slak'; known targets: team-slack, down" in unknown.stderr
+    )
 
 
 def test_the_webhook_url_never_shows_in_output_or_logs(tmp_path: Path):
@@ -416,12 +479,22 @@ def test_the_webhook_url_never_shows_in_output_or_logs(tmp_path: Path):
     config = notify_config(tmp_path, [hook_target()])
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([TACTFUL, "-vv", "--config", str(config), *args],
-                              capture_output=True, text=True, env=env, timeout=120)
+        return subprocess.run(
+            [TACTFUL, "-vv", "--config", str(config), *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
 
-    seen = [run("crisis", "on", *BOSTON), run("daemon", "--once"),
-            run("notify", "status"), run("notify", "status", "--json"),
-            run("notify", "test"), run("config", "check")]
+    seen = [
+        run("crisis", "on", *BOSTON),
+        run("daemon", "--once"),
+        run("notify", "status"),
+        run("notify", "status", "--json"),
+        run("notify", "test"),
+        run("config", "check"),
+    ]
     assert seen[1].returncode == 0 and "cannot reach the webhook in" in seen[1].stderr
     assert seen[4].returncode == 4
     with WebhookReceiver(failures=[500]) as failing:
@@ -436,28 +509,51 @@ def test_the_webhook_url_never_shows_in_output_or_logs(tmp_path: Path):
     assert b"xoxSecret" not in database
 
 
-@pytest.mark.parametrize(("target", "expected"), [
-    ({"name": "a", "webhook_env": HOOK_ENV, "events": ["crisis", "blockd"]},
-     r"config.yaml:\d+: notify\[0\].events\[1\]: 'blockd' is not an event Tactful "
-     "notifies of; use crisis, held, blocked, dead, unknown"),
-    ({"name": "a", "webhok_env": HOOK_ENV},
-     r"config.yaml:\d+: notify\[0\].webhok_env: unknown key; did you mean 'webhook_env'\?"),
-    ({"name": "a", "webhook_env": "NOT_SET_ANYWHERE"},
-     r"config.yaml:\d+: notify\[0\].webhook_env: NOT_SET_ANYWHERE is not set: export "
-     r"NOT_SET_ANYWHERE=\.\.\."),
-    ({"name": "a", "webhook_env": HOOK_ENV, "brands": ["strid"]},
-     r"config.yaml:\d+: notify\[0\].brands\[0\]: unknown brand 'strid'; known brands: "
-     "stride, kvasek"),
-    ({"name": "a", "webhook_env": HOOK_ENV, "digest": "8am"},
-     r"config.yaml:\d+: notify\[0\].digest: '8am' is not a digest time; write daily HH:MM"),
-    ({"name": "a"}, r"notify\[0\]: give either webhook_env"),
-    ({"name": "a", "email": {"host": "h", "from": "a@b.c", "to": ["d@e.f"],
-                             "username_env": "NOT_SET_USER", "password_env": HOOK_ENV}},
-     r"config.yaml:\d+: notify\[0\].email.username_env: NOT_SET_USER is not set"),
-])
-def test_config_check_refuses_a_broken_notify_section(tmp_path: Path, target: dict,
-                                                      expected: str,
-                                                      monkeypatch: pytest.MonkeyPatch):
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        (
+            {"name": "a", "webhook_env": HOOK_ENV, "events": ["crisis", "blockd"]},
+            r"config.yaml:\d+: notify\[0\].events\[1\]: 'blockd' is not an event Tactful "
+            "notifies of; use crisis, held, blocked, dead, unknown",
+        ),
+        (
+            {"name": "a", "webhok_env": HOOK_ENV},
+            r"config.yaml:\d+: notify\[0\].webhok_env: unknown key; did you mean 'webhook_env'\?",
+        ),
+        (
+            {"name": "a", "webhook_env": "NOT_SET_ANYWHERE"},
+            r"config.yaml:\d+: notify\[0\].webhook_env: NOT_SET_ANYWHERE is not set: export "
+            r"NOT_SET_ANYWHERE=\.\.\.",
+        ),
+        (
+            {"name": "a", "webhook_env": HOOK_ENV, "brands": ["strid"]},
+            r"config.yaml:\d+: notify\[0\].brands\[0\]: unknown brand 'strid'; known brands: "
+            "stride, kvasek",
+        ),
+        (
+            {"name": "a", "webhook_env": HOOK_ENV, "digest": "8am"},
+            r"config.yaml:\d+: notify\[0\].digest: '8am' is not a digest time; write daily HH:MM",
+        ),
+        ({"name": "a"}, r"notify\[0\]: give either webhook_env"),
+        (
+            {
+                "name": "a",
+                "email": {
+                    "host": "h",
+                    "from": "a@b.c",
+                    "to": ["d@e.f"],
+                    "username_env": "NOT_SET_USER",
+                    "password_env": HOOK_ENV,
+                },
+            },
+            r"config.yaml:\d+: notify\[0\].email.username_env: NOT_SET_USER is not set",
+        ),
+    ],
+)
+def test_config_check_refuses_a_broken_notify_section(
+    tmp_path: Path, target: dict, expected: str, monkeypatch: pytest.MonkeyPatch
+):
     import re
 
     monkeypatch.setenv(HOOK_ENV, "http://127.0.0.1:9/hook")
@@ -467,15 +563,19 @@ def test_config_check_refuses_a_broken_notify_section(tmp_path: Path, target: di
     assert re.search(expected, result.stderr), result.stderr
 
 
-def test_config_check_says_what_each_target_hears(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch):
+def test_config_check_says_what_each_target_hears(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv(HOOK_ENV, "http://127.0.0.1:9/hook")
-    cli = Cli(notify_config(tmp_path, [hook_target(events=["crisis"], brands=["stride"],
-                                                   digest="daily 07:30")]))
+    cli = Cli(
+        notify_config(
+            tmp_path, [hook_target(events=["crisis"], brands=["stride"], digest="daily 07:30")]
+        )
+    )
     result = cli("config", "check")
     assert result.exit_code == 0, result.output
-    assert "  notify team-slack: webhook, crisis, brands stride, daily digest at 07:30" \
+    assert (
+        "  notify team-slack: webhook, crisis, brands stride, daily digest at 07:30"
         in result.stdout
+    )
 
 
 def test_settled_waits_only_for_a_toggle_still_judging():
@@ -484,9 +584,20 @@ def test_settled_waits_only_for_a_toggle_still_judging():
     t0 = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
 
     def line(pos: int, action: str) -> Line:
-        return Line(id=pos, position=pos, at=t0, actor="a", action=action, post_id=None,
-                    from_status=None, to_status=None, reason=None, detail={"crisis": 1},
-                    brand=None, channel=None)
+        return Line(
+            id=pos,
+            position=pos,
+            at=t0,
+            actor="a",
+            action=action,
+            post_id=None,
+            from_status=None,
+            to_status=None,
+            reason=None,
+            detail={"crisis": 1},
+            brand=None,
+            channel=None,
+        )
 
     wait = timedelta(minutes=2)
     assert settled([line(5, "crisis-on")], 9, t0 + timedelta(seconds=5), wait) == 5

@@ -27,8 +27,14 @@ def test_the_default_playbook_names_every_rule_category_and_the_design_sectors()
     playbook = default_playbook()
     assert set(playbook.rules) == set(RULES)
     assert set(playbook.categories) == set(CATEGORIES)
-    for sector in ("athletic-apparel", "automotive", "fireworks", "childrens-clothing",
-                   "airline", "insurance"):
+    for sector in (
+        "athletic-apparel",
+        "automotive",
+        "fireworks",
+        "childrens-clothing",
+        "airline",
+        "insurance",
+    ):
         assert sector in playbook.sectors
     assert {"promo"} <= playbook.tags.promotion
     assert {"conversation-starter", "evergreen"} <= playbook.tags.automated_sequence
@@ -38,28 +44,35 @@ def test_the_default_playbook_names_every_rule_category_and_the_design_sectors()
 
 def test_merge_extends_with_plus_and_replaces_otherwise():
     base = {"tags": {"promotion": ["promo"], "service": ["service"]}, "version": 1}
-    merged = merge(base, {"tags": {"promotion+": ["flash"], "service": ["svc"]},
-                          "version": 2})
-    assert merged == {"tags": {"promotion": ["promo", "flash"], "service": ["svc"]},
-                      "version": 2}
+    merged = merge(base, {"tags": {"promotion+": ["flash"], "service": ["svc"]}, "version": 2})
+    assert merged == {"tags": {"promotion": ["promo", "flash"], "service": ["svc"]}, "version": 2}
 
 
 def test_a_brand_playbook_extends_and_overrides_the_default(tmp_path):
     path = tmp_path / "brand.yaml"
-    path.write_text(yaml.safe_dump({
-        "tags": {"promotion+": ["flash-sale"]},
-        "rules": {"slow-automation": {"from": "watch"},
-                  "donation-boast": {"enabled": False}},
-        "sectors": {"bakery": {"contexts": ["marathon"]}},
-    }))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "tags": {"promotion+": ["flash-sale"]},
+                "rules": {
+                    "slow-automation": {"from": "watch"},
+                    "donation-boast": {"enabled": False},
+                },
+                "sectors": {"bakery": {"contexts": ["marathon"]}},
+            }
+        )
+    )
     playbook = load_playbook(path, base=default_playbook())
     assert "flash-sale" in playbook.tags.promotion and "promo" in playbook.tags.promotion
     assert playbook.rules["slow-automation"].from_severity is Severity.WATCH
-    assert playbook.rules["slow-automation"].advice == \
-        default_playbook().rules["slow-automation"].advice
+    assert (
+        playbook.rules["slow-automation"].advice
+        == default_playbook().rules["slow-automation"].advice
+    )
     brand = BrandFacts(id="b", sectors=frozenset({"bakery"}))
-    crisis = Crisis(id=1, name="x", category="bombing", severity=Severity.SERIOUS,
-                    contexts=("marathon",))
+    crisis = Crisis(
+        id=1, name="x", category="bombing", severity=Severity.SERIOUS, contexts=("marathon",)
+    )
     judge = Judge([crisis], lambda _brand: playbook)
     flash = PostFacts(text="Bagels!", brand=brand, channel="c", tags=frozenset({"flash-sale"}))
     assert judge.judge(flash).action is Action.PAUSE  # now close, and promotion
@@ -67,12 +80,15 @@ def test_a_brand_playbook_extends_and_overrides_the_default(tmp_path):
     assert judge.judge(gift).action is Action.PUBLISH  # the brand turned that rule off
 
 
-@pytest.mark.parametrize("content, message", [
-    ({"rules": {"be-nice": {"from": "watch"}}}, "rules: unknown rule(s) be-nice"),
-    ({"rules": {"newsjacking": {"action": "explode"}}}, "rules.newsjacking.action"),
-    ({"resume": {"rate": "fast"}}, "resume.rate: rate 'fast': write N/PERIOD"),
-    ({"categories": {"meteor": {}}}, "categories: categories must be exactly"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ({"rules": {"be-nice": {"from": "watch"}}}, "rules: unknown rule(s) be-nice"),
+        ({"rules": {"newsjacking": {"action": "explode"}}}, "rules.newsjacking.action"),
+        ({"resume": {"rate": "fast"}}, "resume.rate: rate 'fast': write N/PERIOD"),
+        ({"categories": {"meteor": {}}}, "categories: categories must be exactly"),
+    ],
+)
 def test_a_broken_brand_playbook_names_the_key(tmp_path, content, message):
     path = tmp_path / "brand.yaml"
     path.write_text(yaml.safe_dump(content))

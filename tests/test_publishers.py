@@ -23,8 +23,19 @@ T0 = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 
 
 def a_post(pid=1, text="Hello") -> Post:
-    return Post(id=pid, brand="b", channel="c", text=text, due_at=T0, status=Status.PUBLISHING,
-                run_at=T0, created_at=T0, created_by="t", tags=("promo",), lang="en")
+    return Post(
+        id=pid,
+        brand="b",
+        channel="c",
+        text=text,
+        due_at=T0,
+        status=Status.PUBLISHING,
+        run_at=T0,
+        created_at=T0,
+        created_by="t",
+        tags=("promo",),
+        lang="en",
+    )
 
 
 def hook(url: str, **kw) -> WebhookChannel:
@@ -76,8 +87,9 @@ try:
 except PublishError as exc:
     print("refused:", exc)
 """
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
     assert "refused: cannot write to outbox" in done.stdout, done.stderr
     assert path.read_text() == '{"idempotency_key": "tactful-post-1"}\n'
 

@@ -23,14 +23,19 @@ README = Path(__file__).parents[1] / "README.md"
 
 def readme_example() -> str:
     text = README.read_text(encoding="utf-8")
-    section = text[text.index("## Use it from Python"):]
+    section = text[text.index("## Use it from Python") :]
     return re.search(r"```python\n(.*?)```", section, re.S).group(1)
 
 
 def test_the_readme_example_runs_as_written(tmp_path):
     write_config(tmp_path, base_config())
-    done = subprocess.run([sys.executable, "-c", readme_example()], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", readme_example()],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "{'held': 1}"
@@ -52,8 +57,9 @@ def test_a_script_gets_typed_results_and_the_audit_names_it(t):
     assert post.id == 1 and post.status.value == "queued"
     page = t.posts.list(limit=1)
     assert page.items[0].id == 1 and page.total == 1 and not page.truncated
-    t.crises.flag(CrisisSpec(name="Povodně", category="flood", regions=("cz",),
-                             keywords=("chleba",)))
+    t.crises.flag(
+        CrisisSpec(name="Povodně", category="flood", regions=("cz",), keywords=("chleba",))
+    )
     ending = t.crises.end()
     assert isinstance(ending, Ending) and ending.still_paused == 0
     assert {e.actor for e in t.posts.audit(1).items} == {"script"}
@@ -72,8 +78,13 @@ def test_the_library_refuses_what_the_cli_refuses(t):
 def test_checking_a_draft_creates_no_database(tmp_path):
     config = write_config(tmp_path, base_config())
     with Tactful.open(config) as t:
-        result = t.check("Killer deal!", brand="stride", tags=["promo"],
-                         crisis=CrisisSpec(name="Boston", category="bombing",
-                                           regions=("us-ma",), severity="serious"))
+        result = t.check(
+            "Killer deal!",
+            brand="stride",
+            tags=["promo"],
+            crisis=CrisisSpec(
+                name="Boston", category="bombing", regions=("us-ma",), severity="serious"
+            ),
+        )
         assert not result.would_publish
     assert not (tmp_path / "tactful.db").exists()

@@ -39,7 +39,8 @@ JPEG = bytes.fromhex(
     "ffd8ffdb004300030202020203020202030303030406040404040408060605060908"
     "0a0a090809090a0c0f0c0a0b0e0b09090d110d0e0f101011100a0c12131210130f10"
     "1010ffc9000b080001000101011100ffcc000600101005ffda0008010100003f00d2"
-    "cf20ffd9")
+    "cf20ffd9"
+)
 
 WEEK_CSV = """channel,at,text,tags
 kvasek-outbox,next-slot,Poppy seed rolls are back on Friday,promo
@@ -58,7 +59,13 @@ class TourLine:
         """`tactful daemon` without --once (or a subcommand) runs until SIGTERM."""
         args = shlex.split(self.command)
         return args[1:2] == ["daemon"] and not {
-            "--once", "--print-cron", "--print-systemd", "status", "--help", "-h"} & set(args)
+            "--once",
+            "--print-cron",
+            "--print-systemd",
+            "status",
+            "--help",
+            "-h",
+        } & set(args)
 
 
 def split_comment(text: str) -> tuple[str, str]:
@@ -70,7 +77,7 @@ def split_comment(text: str) -> tuple[str, str]:
         elif char in "'\"":
             quote = char
         elif char == "#" and (i == 0 or text[i - 1].isspace()):
-            return text[:i].rstrip(), text[i + 1:].strip()
+            return text[:i].rstrip(), text[i + 1 :].strip()
     return text.rstrip(), ""
 
 
@@ -92,23 +99,37 @@ def tour_lines(readme: str, heading: str = TOUR_HEADING) -> list[TourLine]:
         command, comment = split_comment(text)
         if not command:
             continue
-        assert command.startswith("tactful "), \
+        assert command.startswith("tactful "), (
             f"README.md:{first}: the tour runs only `tactful ...` lines: {command!r}"
+        )
         said = re.search(r"\bexit (\d+)\b", comment)
         found.append(TourLine(first, command, int(said.group(1)) if said else 0))
     return found
 
 
 def test_the_tour_is_read_as_a_shell_would():
-    readme = "\n".join([TOUR_HEADING, "", "```sh",
-                        "tactful a 'x # y' \"#z\"  # a comment",
-                        "tactful b --one \\", "    --two 3   # exit 2 if wrong", "",
-                        "tactful daemon --grace 10", "tactful daemon status", "```",
-                        "tactful not-in-the-tour"])
+    readme = "\n".join(
+        [
+            TOUR_HEADING,
+            "",
+            "```sh",
+            "tactful a 'x # y' \"#z\"  # a comment",
+            "tactful b --one \\",
+            "    --two 3   # exit 2 if wrong",
+            "",
+            "tactful daemon --grace 10",
+            "tactful daemon status",
+            "```",
+            "tactful not-in-the-tour",
+        ]
+    )
     lines = tour_lines(readme)
     assert [(t.line, t.command, t.expect) for t in lines] == [
-        (4, "tactful a 'x # y' \"#z\"", 0), (5, "tactful b --one --two 3", 2),
-        (8, "tactful daemon --grace 10", 0), (9, "tactful daemon status", 0)]
+        (4, "tactful a 'x # y' \"#z\"", 0),
+        (5, "tactful b --one --two 3", 2),
+        (8, "tactful daemon --grace 10", 0),
+        (9, "tactful daemon status", 0),
+    ]
     assert [t.runs_until_stopped for t in lines] == [False, False, True, False]
 
 
@@ -117,25 +138,55 @@ def _config(instance: str) -> dict:
         "timezone": "UTC",
         "daemon": {"tick_seconds": 1, "poll_seconds": 0.2, "lease_seconds": 5},
         "brands": [
-            {"id": "stride", "name": "Stride", "timezone": "America/New_York",
-             "sectors": ["athletic-apparel"], "regions": ["us-ma"], "languages": ["en"],
-             "crisis_alternative": {"en": "Our thoughts are with everyone affected."},
-             "channels": [
-                 {"id": "stride-outbox", "kind": "outbox", "path": "outbox/stride.jsonl",
-                  "slots": [{"days": "weekdays", "times": ["09:00", "15:00"]}]},
-                 {"id": "stride-masto", "kind": "mastodon", "instance": instance,
-                  "token_env": "STRIDE_MASTODON_TOKEN", "timeout_seconds": 10},
-             ]},
-            {"id": "kvasek", "name": "Pekárna Kvásek", "timezone": "Europe/Prague",
-             "sectors": ["food"], "regions": ["cz"], "languages": ["cs"],
-             "channels": [
-                 {"id": "kvasek-outbox", "kind": "outbox", "path": "outbox/kvasek.jsonl",
-                  "slots": [{"days": "daily", "times": ["07:00"]}]},
-                 # the tour queues a post on it for two hours ahead and never sends it:
-                 # nothing listens here, and nothing needs to
-                 {"id": "kvasek-bluesky", "kind": "bluesky", "service": "http://127.0.0.1:9",
-                  "handle": "kvasek.test", "password_env": "KVASEK_BSKY_PASSWORD"},
-             ]},
+            {
+                "id": "stride",
+                "name": "Stride",
+                "timezone": "America/New_York",
+                "sectors": ["athletic-apparel"],
+                "regions": ["us-ma"],
+                "languages": ["en"],
+                "crisis_alternative": {"en": "Our thoughts are with everyone affected."},
+                "channels": [
+                    {
+                        "id": "stride-outbox",
+                        "kind": "outbox",
+                        "path": "outbox/stride.jsonl",
+                        "slots": [{"days": "weekdays", "times": ["09:00", "15:00"]}],
+                    },
+                    {
+                        "id": "stride-masto",
+                        "kind": "mastodon",
+                        "instance": instance,
+                        "token_env": "STRIDE_MASTODON_TOKEN",
+                        "timeout_seconds": 10,
+                    },
+                ],
+            },
+            {
+                "id": "kvasek",
+                "name": "Pekárna Kvásek",
+                "timezone": "Europe/Prague",
+                "sectors": ["food"],
+                "regions": ["cz"],
+                "languages": ["cs"],
+                "channels": [
+                    {
+                        "id": "kvasek-outbox",
+                        "kind": "outbox",
+                        "path": "outbox/kvasek.jsonl",
+                        "slots": [{"days": "daily", "times": ["07:00"]}],
+                    },
+                    # the tour queues a post on it for two hours ahead and never sends it:
+                    # nothing listens here, and nothing needs to
+                    {
+                        "id": "kvasek-bluesky",
+                        "kind": "bluesky",
+                        "service": "http://127.0.0.1:9",
+                        "handle": "kvasek.test",
+                        "password_env": "KVASEK_BSKY_PASSWORD",
+                    },
+                ],
+            },
         ],
     }
 
@@ -153,21 +204,23 @@ def scratch(tmp_path: Path, mastodon: str) -> Path:
     """What a user of the tour has: a config.yaml, week.csv and rye.jpg beside it, the
     corpus checkout's evals/, and a completions folder as bash-completion expects."""
     (tmp_path / "config.yaml").write_text(
-        yaml.safe_dump(_config(mastodon), allow_unicode=True, sort_keys=False),
-        encoding="utf-8")
+        yaml.safe_dump(_config(mastodon), allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     (tmp_path / "week.csv").write_text(WEEK_CSV, encoding="utf-8")
     (tmp_path / "rye.jpg").write_bytes(JPEG)
     (tmp_path / "evals").symlink_to(ROOT / "evals")
-    (tmp_path / "home" / ".local" / "share" / "bash-completion" / "completions").mkdir(
-        parents=True)
+    (tmp_path / "home" / ".local" / "share" / "bash-completion" / "completions").mkdir(parents=True)
     return tmp_path
 
 
 def _environment(scratch: Path) -> dict[str, str]:
-    env = {**os.environ, "HOME": str(scratch / "home"),
-           "TACTFUL_CONFIG": str(scratch / "config.yaml"),
-           "STRIDE_MASTODON_TOKEN": MASTODON_TOKEN,
-           "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "HOME": str(scratch / "home"),
+        "TACTFUL_CONFIG": str(scratch / "config.yaml"),
+        "STRIDE_MASTODON_TOKEN": MASTODON_TOKEN,
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
     for name in ("TACTFUL_DATABASE_URL", "TACTFUL_ACTOR", "KVASEK_BSKY_PASSWORD"):
         env.pop(name, None)
     return env
@@ -175,8 +228,14 @@ def _environment(scratch: Path) -> dict[str, str]:
 
 def _run(step: TourLine, scratch: Path, env: dict[str, str]) -> tuple[int, str, str]:
     if not step.runs_until_stopped:
-        done = subprocess.run(["sh", "-c", step.command], cwd=scratch, env=env,
-                              capture_output=True, text=True, timeout=180)
+        done = subprocess.run(
+            ["sh", "-c", step.command],
+            cwd=scratch,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
         return done.returncode, done.stdout, done.stderr
     return _run_daemon(step, scratch, env)
 
@@ -186,8 +245,14 @@ def _run_daemon(step: TourLine, scratch: Path, env: dict[str, str]) -> tuple[int
     systemd would stop it."""
     log = scratch / f"daemon-{step.line}.err"
     with open(log, "w") as err:
-        daemon = subprocess.Popen(["sh", "-c", f"exec {step.command}"], cwd=scratch, env=env,
-                                  stdout=subprocess.PIPE, stderr=err, text=True)
+        daemon = subprocess.Popen(
+            ["sh", "-c", f"exec {step.command}"],
+            cwd=scratch,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+        )
     try:
         deadline = time.monotonic() + 60
         while " started: " not in log.read_text() and daemon.poll() is None:
@@ -204,8 +269,7 @@ def _run_daemon(step: TourLine, scratch: Path, env: dict[str, str]) -> tuple[int
 
 
 @pytest.mark.parametrize(("heading", "least"), [(TOUR_HEADING, 25), (CRISIS_HEADING, 15)])
-def test_every_line_of_the_readme_tour_works_as_documented(scratch: Path, heading: str,
-                                                           least: int):
+def test_every_line_of_the_readme_tour_works_as_documented(scratch: Path, heading: str, least: int):
     steps = tour_lines(README.read_text(encoding="utf-8"), heading)
     assert len(steps) >= least, "the tour was not found whole"
     env = _environment(scratch)
@@ -213,4 +277,5 @@ def test_every_line_of_the_readme_tour_works_as_documented(scratch: Path, headin
         status, out, err = _run(step, scratch, env)
         assert status == step.expect, (
             f"README.md:{step.line}: `{step.command}` exited {status}, the tour says "
-            f"{step.expect}\n--- stdout\n{out}--- stderr\n{err}")
+            f"{step.expect}\n--- stdout\n{out}--- stderr\n{err}"
+        )

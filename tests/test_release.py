@@ -22,11 +22,19 @@ HOUR = timedelta(hours=1)
 pytestmark = pytest.mark.unit
 
 
-def paused(pid: int, due: datetime, channel: str = "x",
-           expires: datetime | None = None) -> Post:
-    return Post(id=pid, brand="b", channel=channel, text=f"post {pid}", due_at=due,
-                status=Status.PAUSED, run_at=due, created_at=NOW, created_by="t",
-                expires_at=expires)
+def paused(pid: int, due: datetime, channel: str = "x", expires: datetime | None = None) -> Post:
+    return Post(
+        id=pid,
+        brand="b",
+        channel=channel,
+        text=f"post {pid}",
+        due_at=due,
+        status=Status.PAUSED,
+        run_at=due,
+        created_at=NOW,
+        created_by="t",
+        expires_at=expires,
+    )
 
 
 def every(rate: Rate) -> Callable[[str], Rate]:
@@ -39,12 +47,12 @@ def every(rate: Rate) -> Callable[[str], Rate]:
 def fits(times: Sequence[datetime], rate: Rate) -> bool:
     """No window of one period, (end - period, end], holds more than rate.posts times
     (a window holding the most ends at one of the times)."""
-    return all(sum(end - rate.period < t <= end for t in times) <= rate.posts
-               for end in times)
+    return all(sum(end - rate.period < t <= end for t in times) <= rate.posts for end in times)
 
 
-def reference(posts: Sequence[Post], *, now: datetime,
-              rate_for: Callable[[str], Rate]) -> ReleasePlan:
+def reference(
+    posts: Sequence[Post], *, now: datetime, rate_for: Callable[[str], Rate]
+) -> ReleasePlan:
     """Each post in (due, id) order takes the earliest time, not before its due time or
     now, that keeps its channel's whole plan within the rate. Only that time or the end
     of a period after a time already planned can be the earliest."""
@@ -56,16 +64,20 @@ def reference(posts: Sequence[Post], *, now: datetime,
             continue
         rate, times = rate_for(post.channel), planned[post.channel]
         earliest = max(post.due_at, now)
-        at = min(t for t in [earliest, *(s + rate.period for s in times)]
-                 if t >= earliest and fits([*times, t], rate))
+        at = min(
+            t
+            for t in [earliest, *(s + rate.period for s in times)]
+            if t >= earliest and fits([*times, t], rate)
+        )
         times.append(at)
         schedule.append((post.id, at))
     return ReleasePlan(expired=expired, schedule=sorted(schedule, key=lambda s: (s[1], s[0])))
 
 
 minutes = st.integers(min_value=-180, max_value=600).map(lambda m: NOW + timedelta(minutes=m))
-rates = st.builds(Rate, posts=st.integers(1, 4),
-                  period=st.integers(1, 180).map(lambda m: timedelta(minutes=m)))
+rates = st.builds(
+    Rate, posts=st.integers(1, 4), period=st.integers(1, 180).map(lambda m: timedelta(minutes=m))
+)
 
 
 @st.composite
@@ -73,11 +85,14 @@ def queues(draw: st.DrawFn) -> tuple[list[Post], dict[str, Rate]]:
     """Paused posts on up to three channels, due in the past or ahead, many at the same
     minute; some with offers that have run out or will."""
     channels = draw(st.lists(st.sampled_from("abc"), min_size=1, max_size=3, unique=True))
-    rows = draw(st.lists(st.tuples(st.sampled_from(channels), minutes,
-                                   st.none() | minutes), max_size=40))
+    rows = draw(
+        st.lists(st.tuples(st.sampled_from(channels), minutes, st.none() | minutes), max_size=40)
+    )
     ids = draw(st.permutations(range(1, len(rows) + 1)))
-    posts = [paused(pid, due, channel, expires)
-             for pid, (channel, due, expires) in zip(ids, rows, strict=True)]
+    posts = [
+        paused(pid, due, channel, expires)
+        for pid, (channel, due, expires) in zip(ids, rows, strict=True)
+    ]
     return posts, {c: draw(rates) for c in channels}
 
 
@@ -85,8 +100,9 @@ def queues(draw: st.DrawFn) -> tuple[list[Post], dict[str, Rate]]:
 @given(queues())
 def test_the_plan_is_the_rule_applied_post_by_post(queue):
     posts, by_channel = queue
-    assert plan_release(posts, now=NOW, rate_for=by_channel.__getitem__) == \
-        reference(posts, now=NOW, rate_for=by_channel.__getitem__)
+    assert plan_release(posts, now=NOW, rate_for=by_channel.__getitem__) == reference(
+        posts, now=NOW, rate_for=by_channel.__getitem__
+    )
 
 
 @settings(max_examples=200, deadline=None)
@@ -112,8 +128,13 @@ def test_times_keep_the_rate_the_due_time_and_the_order_of_each_channel(queue):
 def test_the_first_n_go_at_once_then_one_period_after_each():
     posts = [paused(i, NOW - HOUR) for i in range(1, 6)]
     plan = plan_release(posts, now=NOW, rate_for=every(Rate(2, HOUR)))
-    assert plan.schedule == [(1, NOW), (2, NOW), (3, NOW + HOUR), (4, NOW + HOUR),
-                             (5, NOW + 2 * HOUR)]
+    assert plan.schedule == [
+        (1, NOW),
+        (2, NOW),
+        (3, NOW + HOUR),
+        (4, NOW + HOUR),
+        (5, NOW + 2 * HOUR),
+    ]
 
 
 def test_a_post_due_later_keeps_its_time_when_the_rate_allows():
@@ -126,8 +147,7 @@ def test_channels_are_paced_apart_and_each_at_its_own_rate():
     posts = [paused(i, NOW, channel) for i, channel in enumerate("aabb", 1)]
     rates = {"a": Rate(1, HOUR), "b": Rate(1, timedelta(minutes=10))}
     plan = plan_release(posts, now=NOW, rate_for=rates.__getitem__)
-    assert plan.schedule == [(1, NOW), (3, NOW), (4, NOW + timedelta(minutes=10)),
-                             (2, NOW + HOUR)]
+    assert plan.schedule == [(1, NOW), (3, NOW), (4, NOW + timedelta(minutes=10)), (2, NOW + HOUR)]
 
 
 def test_posts_due_at_the_same_time_go_in_id_order():
@@ -137,16 +157,20 @@ def test_posts_due_at_the_same_time_go_in_id_order():
 
 
 def test_expired_offers_are_dropped_and_take_no_place_in_the_pace():
-    posts = [paused(1, NOW - HOUR, expires=NOW), paused(2, NOW - HOUR, expires=NOW + HOUR),
-             paused(3, NOW)]
+    posts = [
+        paused(1, NOW - HOUR, expires=NOW),
+        paused(2, NOW - HOUR, expires=NOW + HOUR),
+        paused(3, NOW),
+    ]
     plan = plan_release(posts, now=NOW, rate_for=every(Rate(1, HOUR)))
     assert plan.expired == [1]
     assert plan.schedule == [(2, NOW), (3, NOW + HOUR)]
 
 
 def test_nothing_to_release():
-    assert plan_release([], now=NOW, rate_for=every(Rate(4, HOUR))) == \
-        ReleasePlan(expired=[], schedule=[])
+    assert plan_release([], now=NOW, rate_for=every(Rate(4, HOUR))) == ReleasePlan(
+        expired=[], schedule=[]
+    )
 
 
 def test_a_long_queue_on_one_channel_is_paced_throughout():
@@ -170,8 +194,9 @@ BASE, CAP = timedelta(minutes=1), timedelta(hours=1)
 
 
 def retry(attempts: int, **options) -> datetime | None:
-    return retry_time(attempts, NOW, base=BASE, cap=CAP, max_attempts=options.pop("max", 8),
-                      **options)
+    return retry_time(
+        attempts, NOW, base=BASE, cap=CAP, max_attempts=options.pop("max", 8), **options
+    )
 
 
 def test_backoff_doubles_from_the_base_and_stops_at_the_cap():
@@ -196,8 +221,11 @@ def test_a_networks_retry_after_wins_only_when_longer():
     assert retry(3, retry_after=5) - NOW == 4 * BASE
 
 
-@given(attempts=st.integers(0, 29), spread=st.floats(0, 1),
-       retry_after=st.none() | st.floats(0, 86_400))
+@given(
+    attempts=st.integers(0, 29),
+    spread=st.floats(0, 1),
+    retry_after=st.none() | st.floats(0, 86_400),
+)
 def test_the_delay_stays_between_the_backoff_and_half_again(attempts, spread, retry_after):
     at = retry(attempts, spread=spread, retry_after=retry_after, max=31)
     backoff = min(CAP, BASE * 2 ** max(attempts - 1, 0))

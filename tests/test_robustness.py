@@ -28,9 +28,14 @@ T0 = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 
 @pytest.mark.store
 def test_a_human_cancel_waits_for_a_daemon_lock_instead_of_doing_nothing(store: Store):
-    [pid] = store.add_posts([NewPost(brand="stride", channel="stride-outbox", text="x",
-                                     due_at=T0 + timedelta(hours=1))],
-                            Change(actor="t", now=T0, action="create"))
+    [pid] = store.add_posts(
+        [
+            NewPost(
+                brand="stride", channel="stride-outbox", text="x", due_at=T0 + timedelta(hours=1)
+            )
+        ],
+        Change(actor="t", now=T0, action="create"),
+    )
     locked = threading.Event()
 
     def daemon_holds_the_row():
@@ -63,17 +68,24 @@ def test_retrying_a_post_that_missed_its_time_sends_it(cli: Cli, tmp_path):
 
 
 @pytest.mark.unit
-@pytest.mark.parametrize("change, message", [
-    (lambda d: d["brands"][1]["channels"][0]["slots"][0].update(times=[900]),
-     'is not a time of day; write it quoted as "HH:MM"'),
-    (lambda d: d["brands"][1]["channels"][0]["slots"][0].update(times=["09:00+05:00"]),
-     "is not a time of day"),
-    (lambda d: d["daemon"].update(max_lateness=0), "0 seconds is not a sensible span"),
-    (lambda d: d["daemon"].update(max_lateness="99999999999d"), "longer than ten years"),
-    (lambda d: d["daemon"].update(lease_seconds=0.5), "greater than or equal to 3"),
-    (lambda d: d.update(database="mysql://x@h/db"), "unsupported database 'mysql'"),
-    (lambda d: d.update(database="postgresql://u@h:notaport/db"), "not a database URL"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            lambda d: d["brands"][1]["channels"][0]["slots"][0].update(times=[900]),
+            'is not a time of day; write it quoted as "HH:MM"',
+        ),
+        (
+            lambda d: d["brands"][1]["channels"][0]["slots"][0].update(times=["09:00+05:00"]),
+            "is not a time of day",
+        ),
+        (lambda d: d["daemon"].update(max_lateness=0), "0 seconds is not a sensible span"),
+        (lambda d: d["daemon"].update(max_lateness="99999999999d"), "longer than ten years"),
+        (lambda d: d["daemon"].update(lease_seconds=0.5), "greater than or equal to 3"),
+        (lambda d: d.update(database="mysql://x@h/db"), "unsupported database 'mysql'"),
+        (lambda d: d.update(database="postgresql://u@h:notaport/db"), "not a database URL"),
+    ],
+)
 def test_config_refuses_settings_that_would_misbehave_later(change, message):
     data = base_config()
     change(data)
@@ -84,16 +96,22 @@ def test_config_refuses_settings_that_would_misbehave_later(change, message):
 
 @pytest.mark.unit
 def test_an_unquoted_slot_time_in_yaml_is_refused_with_its_line():
-    raw = "brands:\n- id: b\n  channels:\n  - id: c\n    kind: outbox\n    slots:\n" \
-          "    - times: [15:00]\n"
-    with pytest.raises(ConfigError, match=r"^config.yaml:7: brands\[0\].channels\[0\]"
-                                          r".slots\[0\].times"):
+    raw = (
+        "brands:\n- id: b\n  channels:\n  - id: c\n    kind: outbox\n    slots:\n"
+        "    - times: [15:00]\n"
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"^config.yaml:7: brands\[0\].channels\[0\]"
+        r".slots\[0\].times",
+    ):
         parse_config(raw, source="config.yaml")
 
 
 @pytest.mark.cli
 def test_config_check_hides_the_database_password_and_warns_of_missing_credentials(
-        tmp_path, monkeypatch):
+    tmp_path, monkeypatch
+):
     data = base_config()
     data["brands"][0]["channels"][1]["secret_env"] = "NOT_SET_HERE"
     cli = Cli(write_config(tmp_path, data))
@@ -111,34 +129,52 @@ def test_a_full_disk_in_one_send_fails_that_post_only(tmp_path):
     config = load_config(write_config(tmp_path, data))
     store = Store.open(config.database_url)
     bad, good = store.add_posts(
-        [NewPost(brand="stride", channel="stride-outbox", text="a", due_at=T0),
-         NewPost(brand="kvasek", channel="kvasek-outbox", text="b", due_at=T0)],
-        Change(actor="t", now=T0, action="create"))
-    report = Dispatcher(store, config.daemon, PublisherPool(config), clock=lambda: T0,
-                        worker="w").run_pass()
+        [
+            NewPost(brand="stride", channel="stride-outbox", text="a", due_at=T0),
+            NewPost(brand="kvasek", channel="kvasek-outbox", text="b", due_at=T0),
+        ],
+        Change(actor="t", now=T0, action="create"),
+    )
+    report = Dispatcher(
+        store, config.daemon, PublisherPool(config), clock=lambda: T0, worker="w"
+    ).run_pass()
     assert report.published == [good]
     assert store.get_post(bad).status is Status.FAILED  # an outbox retries: idempotent
-    assert "cannot write to outbox /dev/full: No space left on device" in \
-        store.get_post(bad).last_error
+    assert (
+        "cannot write to outbox /dev/full: No space left on device"
+        in store.get_post(bad).last_error
+    )
     store.close()
 
 
 @pytest.mark.store
 def test_a_post_that_kills_its_daemon_every_time_is_given_up(store: Store, config):
-    [pid] = store.add_posts([NewPost(brand="stride", channel="stride-outbox", text="x",
-                                     due_at=T0)], Change(actor="t", now=T0, action="create"))
+    [pid] = store.add_posts(
+        [NewPost(brand="stride", channel="stride-outbox", text="x", due_at=T0)],
+        Change(actor="t", now=T0, action="create"),
+    )
     now = T0
     for _ in range(config.daemon.max_attempts):
-        claim = store.claim_due(now=now, worker="doomed", lease=timedelta(seconds=30),
-                                limit=1, max_lateness=timedelta(hours=6),
-                                idempotent_channels={"stride-outbox"},
-                                max_attempts=config.daemon.max_attempts)
+        claim = store.claim_due(
+            now=now,
+            worker="doomed",
+            lease=timedelta(seconds=30),
+            limit=1,
+            max_lateness=timedelta(hours=6),
+            idempotent_channels={"stride-outbox"},
+            max_attempts=config.daemon.max_attempts,
+        )
         assert claim.posts, "it is claimed again after each crash"
         now += timedelta(seconds=31)  # ... and the daemon dies mid-send
-    final = store.claim_due(now=now, worker="next", lease=timedelta(seconds=30), limit=1,
-                            max_lateness=timedelta(hours=6),
-                            idempotent_channels={"stride-outbox"},
-                            max_attempts=config.daemon.max_attempts)
+    final = store.claim_due(
+        now=now,
+        worker="next",
+        lease=timedelta(seconds=30),
+        limit=1,
+        max_lateness=timedelta(hours=6),
+        idempotent_channels={"stride-outbox"},
+        max_attempts=config.daemon.max_attempts,
+    )
     assert final.dead == [pid] and final.posts == []
     assert store.get_post(pid).status is Status.DEAD
 
@@ -155,8 +191,17 @@ def test_an_outbox_moved_away_by_log_rotation_is_started_afresh(tmp_path):
 
 
 def _post(pid: int, **kw) -> Post:
-    base = dict(id=pid, brand="b", channel="c", text="t", due_at=T0, status=Status.PUBLISHING,
-                run_at=T0, created_at=T0, created_by="t")
+    base = dict(
+        id=pid,
+        brand="b",
+        channel="c",
+        text="t",
+        due_at=T0,
+        status=Status.PUBLISHING,
+        run_at=T0,
+        created_at=T0,
+        created_by="t",
+    )
     return Post(**{**base, **kw})
 
 
@@ -173,18 +218,29 @@ def test_a_weekly_post_keeps_its_wall_clock_time_across_dst():
 
 
 @pytest.mark.cli
-@pytest.mark.parametrize("args, message", [
-    (["post", "add", "a\x00b", "-c", "stride-outbox", "--at", "now"],
-     "contains the control character U+0000"),
-    (["post", "add", "x", "-c", "stride-outbox", "--at", "9999-12-31T23:00"],
-     "too far in the future"),
-    (["post", "add", "x", "-c", "stride-outbox", "--at", "+99999999999d"],
-     "longer than ten years"),
-    (["post", "add", "x", "-c", "stride-outbox", "--at", "now", "--every", "99999999d"],
-     "longer than ten years"),
-    (["post", "show", "99999999999999999999"], "is not in the range"),
-    (["post", "list", "--limit", "-1"], "is not in the range"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["post", "add", "a\x00b", "-c", "stride-outbox", "--at", "now"],
+            "contains the control character U+0000",
+        ),
+        (
+            ["post", "add", "x", "-c", "stride-outbox", "--at", "9999-12-31T23:00"],
+            "too far in the future",
+        ),
+        (
+            ["post", "add", "x", "-c", "stride-outbox", "--at", "+99999999999d"],
+            "longer than ten years",
+        ),
+        (
+            ["post", "add", "x", "-c", "stride-outbox", "--at", "now", "--every", "99999999d"],
+            "longer than ten years",
+        ),
+        (["post", "show", "99999999999999999999"], "is not in the range"),
+        (["post", "list", "--limit", "-1"], "is not in the range"),
+    ],
+)
 def test_out_of_range_input_is_refused_in_one_line(cli: Cli, args, message):
     result = cli(*args)
     assert result.exit_code == 2, result.output
@@ -221,8 +277,7 @@ def test_an_unreachable_database_is_one_line_and_exit_4(tmp_path, monkeypatch):
 
 
 @pytest.mark.store
-def test_a_duplicate_that_races_past_the_check_is_still_a_clean_refusal(store: Store,
-                                                                        monkeypatch):
+def test_a_duplicate_that_races_past_the_check_is_still_a_clean_refusal(store: Store, monkeypatch):
     from scheduler.errors import DuplicatePost
     from scheduler.store import queue
 
@@ -243,11 +298,13 @@ def test_a_duplicate_that_races_past_the_check_is_still_a_clean_refusal(store: S
 @pytest.mark.cli
 def test_sqlite_database_file_is_not_touched_by_a_refused_import(cli: Cli, tmp_path):
     cli("post", "add", "seed", "-c", "stride-outbox", "--at", "+1d")
-    before = sqlite3.connect(tmp_path / "tactful.db").execute(
-        "SELECT count(*) FROM audit").fetchone()
+    before = (
+        sqlite3.connect(tmp_path / "tactful.db").execute("SELECT count(*) FROM audit").fetchone()
+    )
     bad = tmp_path / "bad.csv"
     bad.write_text("channel,at,text\nstride-outbox,+1d,ok\nstride-outbox,never,x\n")
     assert cli("post", "import", str(bad)).exit_code == 2
-    after = sqlite3.connect(tmp_path / "tactful.db").execute(
-        "SELECT count(*) FROM audit").fetchone()
+    after = (
+        sqlite3.connect(tmp_path / "tactful.db").execute("SELECT count(*) FROM audit").fetchone()
+    )
     assert before == after

@@ -50,8 +50,9 @@ def test_secrets_never_print_and_are_masked_in_logs(caplog):
     assert redact("token=hunter2-very-secret") == "token=********"
     logger = logging.getLogger("tactful.test")
     handler_filter = RedactingFilter()
-    record = logger.makeRecord("tactful.test", logging.INFO, "f", 1,
-                               "sent with %s", ("hunter2-very-secret",), None)
+    record = logger.makeRecord(
+        "tactful.test", logging.INFO, "f", 1, "sent with %s", ("hunter2-very-secret",), None
+    )
     handler_filter.filter(record)
     assert record.getMessage() == "sent with ********"
 

@@ -17,15 +17,18 @@ pytestmark = pytest.mark.acceptance
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_the_daemon_exits_within_its_grace_while_a_send_hangs(db_url: str, tmp_path: Path,
-                                                              signum: int):
+def test_the_daemon_exits_within_its_grace_while_a_send_hangs(
+    db_url: str, tmp_path: Path, signum: int
+):
     with WebhookReceiver() as receiver:
-        data = base_config(webhook_url=receiver.url + "/hook", poll_seconds=0.1,
-                           tick_seconds=0.5)
+        data = base_config(webhook_url=receiver.url + "/hook", poll_seconds=0.1, tick_seconds=0.5)
         data["brands"][0]["channels"][1]["timeout_seconds"] = 120
         config = write_config(tmp_path, data, database=db_url)
-        queue_now(db_url, [("stride-hook", f"h{i}") for i in range(3)] +
-                  [("stride-outbox", f"o{i}") for i in range(50)])
+        queue_now(
+            db_url,
+            [("stride-hook", f"h{i}") for i in range(3)]
+            + [("stride-outbox", f"o{i}") for i in range(50)],
+        )
         receiver.stall.set()  # the receiver takes the request and never answers
         daemon = start(config, "daemon", "--grace", "2")
         try:

@@ -41,14 +41,18 @@ def test_no_slots_means_none():
     assert next_free_slot([], NY, after=datetime(2026, 1, 1, tzinfo=UTC), taken=set()) is None
 
 
-@given(after=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2040, 1, 1),
-                          timezones=st.just(UTC)),
-       days=st.lists(st.sampled_from(WEEKDAYS), min_size=1, unique=True),
-       hours=st.lists(st.integers(0, 23), min_size=1, max_size=4, unique=True),
-       taken_count=st.integers(0, 5),
-       zone=st.sampled_from(["America/New_York", "Europe/Prague", "Asia/Baku", "UTC"]))
-def test_next_slot_is_a_free_slot_time_after_now_and_none_is_skipped(after, days, hours,
-                                                                     taken_count, zone):
+@given(
+    after=st.datetimes(
+        min_value=datetime(2020, 1, 1), max_value=datetime(2040, 1, 1), timezones=st.just(UTC)
+    ),
+    days=st.lists(st.sampled_from(WEEKDAYS), min_size=1, unique=True),
+    hours=st.lists(st.integers(0, 23), min_size=1, max_size=4, unique=True),
+    taken_count=st.integers(0, 5),
+    zone=st.sampled_from(["America/New_York", "Europe/Prague", "Asia/Baku", "UTC"]),
+)
+def test_next_slot_is_a_free_slot_time_after_now_and_none_is_skipped(
+    after, days, hours, taken_count, zone
+):
     tz = ZoneInfo(zone)
     slots = [Slot(days=days, times=[time(h) for h in hours])]
     upcoming = list(slot_times(slots, tz, after=after, horizon_days=30))

@@ -22,20 +22,27 @@ CHANGE = Change(actor="importer", now=NOW, action="create")
 
 
 def _posts(n: int, text: str = "Our new trail shoes are da bomb") -> list[NewPost]:
-    return [NewPost(brand="stride", channel="stride-outbox", text=f"{text} #{i}",
-                    due_at=NOW + timedelta(hours=1, minutes=i)) for i in range(n)]
+    return [
+        NewPost(
+            brand="stride",
+            channel="stride-outbox",
+            text=f"{text} #{i}",
+            due_at=NOW + timedelta(hours=1, minutes=i),
+        )
+        for i in range(n)
+    ]
 
 
 def _rows(store) -> dict[str, int]:
     with store.read() as conn:
-        return {"posts": conn.execute(select(func.count()).select_from(posts)).scalar_one(),
-                "texts": conn.execute(select(func.count()).select_from(post_texts)
-                                      ).scalar_one(),
-                "audit": conn.execute(select(func.count()).select_from(audit)).scalar_one()}
+        return {
+            "posts": conn.execute(select(func.count()).select_from(posts)).scalar_one(),
+            "texts": conn.execute(select(func.count()).select_from(post_texts)).scalar_one(),
+            "audit": conn.execute(select(func.count()).select_from(audit)).scalar_one(),
+        }
 
 
-def test_a_crisis_flagged_mid_import_gets_through_and_judges_the_imported_posts(
-        store, config):
+def test_a_crisis_flagged_mid_import_gets_through_and_judges_the_imported_posts(store, config):
     seen: list[dict] = []
 
     def between_chunks(done: int) -> None:
@@ -44,12 +51,16 @@ def test_a_crisis_flagged_mid_import_gets_through_and_judges_the_imported_posts(
         # the import is half written: nobody sees its posts yet, and the toggle is not
         # kept waiting (with a chunk's lock still held this would block, not return)
         seen.append({"listed": len(store.list_posts()), "counts": store.status_counts()})
-        CrisisDesk(store, config).flag(CrisisSpec(
-            name="Boston", category="bombing", severity="serious", keywords=("marathon",)),
-            Change(actor="desk", now=NOW))
+        CrisisDesk(store, config).flag(
+            CrisisSpec(
+                name="Boston", category="bombing", severity="serious", keywords=("marathon",)
+            ),
+            Change(actor="desk", now=NOW),
+        )
 
-    ids = store.add_posts(_posts(12), CHANGE, between_chunks,
-                          judge=Judging(config).verdicts, chunk_size=5)
+    ids = store.add_posts(
+        _posts(12), CHANGE, between_chunks, judge=Judging(config).verdicts, chunk_size=5
+    )
     assert seen == [{"listed": 0, "counts": {}}]
     assert len(ids) == 12
     # queued under the crisis that arrived mid-way: the bombing idiom holds every one
@@ -86,8 +97,12 @@ def test_a_duplicate_in_a_later_chunk_refuses_the_whole_import(store):
 def test_an_abandoned_import_is_invisible_and_cleared_by_the_next_one(store):
     # a process killed mid-import left staged posts whose time ran out
     with store.write() as conn:
-        queue.insert_posts(conn, _posts(3), CHANGE,
-                           staged=("import-dead", datetime.now(UTC) - timedelta(minutes=1)))
+        queue.insert_posts(
+            conn,
+            _posts(3),
+            CHANGE,
+            staged=("import-dead", datetime.now(UTC) - timedelta(minutes=1)),
+        )
     assert store.list_posts() == [] and store.count_posts() == 0
     # the same posts imported again are not refused as duplicates of the dead import
     ids = store.add_posts(_posts(7), CHANGE, chunk_size=5)
@@ -104,7 +119,8 @@ def test_postgresql_learns_the_size_of_a_bulk_import(pg_url):
         store.add_posts(_posts(1200), CHANGE)
         with store.read() as conn:
             estimate = conn.exec_driver_sql(
-                "SELECT reltuples FROM pg_class WHERE relname = 'posts'").scalar_one()
+                "SELECT reltuples FROM pg_class WHERE relname = 'posts'"
+            ).scalar_one()
         assert estimate >= 1200
     finally:
         store.close()
@@ -116,17 +132,24 @@ def _batch_of_a_process_that_is_gone() -> str:
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return f"import:{socket.gethostname()[:64]}:{done.stdout.strip()}:0123456789ab"
 
 
 def test_posts_of_an_import_killed_on_this_host_do_not_block_importing_them_again(store):
     # killed with SIGKILL a minute ago: its lease has most of an hour to run
     with store.write() as conn:
-        queue.insert_posts(conn, _posts(8), CHANGE,
-                           staged=(_batch_of_a_process_that_is_gone(),
-                                   datetime.now(UTC) + timedelta(minutes=59)))
+        queue.insert_posts(
+            conn,
+            _posts(8),
+            CHANGE,
+            staged=(_batch_of_a_process_that_is_gone(), datetime.now(UTC) + timedelta(minutes=59)),
+        )
     # they are not queued, so a re-import must not skip them as done...
     assert store.live_duplicates([p.key for p in _posts(8)]) == {}
     # ...and writing them again, in one transaction or in chunks, replaces them
@@ -144,8 +167,9 @@ def test_posts_an_import_still_running_is_writing_are_not_taken(store):
 
     running = f"import:{socket.gethostname()[:64]}:{os.getpid()}:0123456789ab"
     with store.write() as conn:
-        ids = queue.insert_posts(conn, _posts(4), CHANGE,
-                                         staged=(running, NOW + timedelta(days=3650)))
+        ids = queue.insert_posts(
+            conn, _posts(4), CHANGE, staged=(running, NOW + timedelta(days=3650))
+        )
     before = _rows(store)
     with pytest.raises(ImportInProgress) as busy:
         store.add_posts(_posts(4)[2:], CHANGE)
@@ -172,8 +196,10 @@ def test_an_import_killed_mid_way_can_simply_be_run_again(tmp_path, signum):
     from tests.test_acceptance import start
 
     day = (datetime.now(UTC).date() + timedelta(days=3)).isoformat()
-    rows = "".join(f"stride-outbox,{day}T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d},"
-                   f"Row {i}\n" for i in range(12_000))
+    rows = "".join(
+        f"stride-outbox,{day}T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d},Row {i}\n"
+        for i in range(12_000)
+    )
     csv_path = tmp_path / "big.csv"
     csv_path.write_text("channel,at,text\n" + rows)
     db_url = f"sqlite:///{tmp_path / 'tactful.db'}"
@@ -182,8 +208,9 @@ def test_an_import_killed_mid_way_can_simply_be_run_again(tmp_path, signum):
 
     def staged() -> int:
         with store.read() as conn:
-            return conn.execute(select(func.count()).select_from(posts).where(
-                posts.c.status == Status.STAGED.value)).scalar_one()
+            return conn.execute(
+                select(func.count()).select_from(posts).where(posts.c.status == Status.STAGED.value)
+            ).scalar_one()
 
     importing = start(config_file, "post", "import", str(csv_path))
     deadline = time.monotonic() + 120

@@ -13,26 +13,29 @@ from tests.conftest import Cli, base_config, listed, write_config
 
 
 @pytest.mark.unit
-@pytest.mark.parametrize(("typed", "sector"), [
-    ("childrens-clothing", "childrens-clothing"),
-    ("kids clothing", "childrens-clothing"),
-    ("Children's Wear", "childrens-clothing"),
-    ("childrens-apparel", "childrens-clothing"),
-    ("clothing for kids", "childrens-clothing"),
-    ("home insurance", "home-insurance"),
-    ("Insurance", "insurance"),
-    ("insurers", "insurance"),
-    ("rail travel", "rail"),
-    ("hunting and fishing", "hunting-fishing"),
-    ("Fireworks & Pyrotechnics", "fireworks"),
-    ("event ticketing", "event-ticketing"),
-    ("coffee shop", "cafe"),
-    ("running shoes", "athletic-apparel"),
-    ("auto body shop", "car-repair"),
-    ("gun shop", "firearms"),
-    ("toy shop", "toys"),
-    ("online shop", "ecommerce"),
-])
+@pytest.mark.parametrize(
+    ("typed", "sector"),
+    [
+        ("childrens-clothing", "childrens-clothing"),
+        ("kids clothing", "childrens-clothing"),
+        ("Children's Wear", "childrens-clothing"),
+        ("childrens-apparel", "childrens-clothing"),
+        ("clothing for kids", "childrens-clothing"),
+        ("home insurance", "home-insurance"),
+        ("Insurance", "insurance"),
+        ("insurers", "insurance"),
+        ("rail travel", "rail"),
+        ("hunting and fishing", "hunting-fishing"),
+        ("Fireworks & Pyrotechnics", "fireworks"),
+        ("event ticketing", "event-ticketing"),
+        ("coffee shop", "cafe"),
+        ("running shoes", "athletic-apparel"),
+        ("auto body shop", "car-repair"),
+        ("gun shop", "firearms"),
+        ("toy shop", "toys"),
+        ("online shop", "ecommerce"),
+    ],
+)
 def test_a_sector_typed_any_which_way_resolves(typed, sector):
     assert default_playbook().resolve_sector(typed).ids == (sector,)
 
@@ -78,8 +81,10 @@ def test_contexts_resolve_and_imply_broader_ones():
 
 @pytest.mark.unit
 def test_concepts_make_word_choice_and_order_irrelevant():
-    taxonomy = Taxonomy({"kidswear": ["child clothing"]},
-                        {"child": ["kid", "kids", "children"], "clothing": ["clothes", "wear"]})
+    taxonomy = Taxonomy(
+        {"kidswear": ["child clothing"]},
+        {"child": ["kid", "kids", "children"], "clothing": ["clothes", "wear"]},
+    )
     for typed in ("kids clothes", "clothes for children", "Kid's wear"):
         assert taxonomy.resolve(typed).ids == ("kidswear",), typed
     assert taxonomy.resolve("clothes").ids == ()
@@ -88,21 +93,32 @@ def test_concepts_make_word_choice_and_order_irrelevant():
 @pytest.mark.unit
 def test_a_brand_playbook_adds_a_sector_and_names(tmp_path):
     path = tmp_path / "brand.yaml"
-    path.write_text(yaml.safe_dump({
-        "sectors": {"vinyl-records": {"parent": "retail", "names": ["record shop"]},
-                    "fireworks": {"names+": ["ohňostroje"]}}}), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "sectors": {
+                    "vinyl-records": {"parent": "retail", "names": ["record shop"]},
+                    "fireworks": {"names+": ["ohňostroje"]},
+                }
+            }
+        ),
+        encoding="utf-8",
+    )
     playbook = load_playbook(path, base=default_playbook())
     assert playbook.resolve_sector("Record Shop").ids == ("vinyl-records",)
     assert playbook.resolve_sector("ohňostroje").ids == ("fireworks",)
 
 
 @pytest.mark.unit
-@pytest.mark.parametrize(("change", "message"), [
-    ({"sectors": {"x": {"parent": "nowhere"}}}, "sectors.x.parent: unknown sector 'nowhere'"),
-    ({"sectors": {"x": {"contexts": ["moon"]}}}, "sectors.x: unknown context(s) moon"),
-    ({"sectors": {"x": {"categories": ["meteor"]}}}, "sectors.x.categories: unknown meteor"),
-    ({"sectors": {"a": {"parent": "b"}, "b": {"parent": "a"}}}, "a loop"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"sectors": {"x": {"parent": "nowhere"}}}, "sectors.x.parent: unknown sector 'nowhere'"),
+        ({"sectors": {"x": {"contexts": ["moon"]}}}, "sectors.x: unknown context(s) moon"),
+        ({"sectors": {"x": {"categories": ["meteor"]}}}, "sectors.x.categories: unknown meteor"),
+        ({"sectors": {"a": {"parent": "b"}, "b": {"parent": "a"}}}, "a loop"),
+    ],
+)
 def test_a_broken_taxonomy_in_a_playbook_is_refused(tmp_path, change, message):
     from policies.playbook import PlaybookError
 
@@ -116,22 +132,40 @@ def test_a_broken_taxonomy_in_a_playbook_is_refused(tmp_path, change, message):
 
 
 @pytest.mark.unit
-@pytest.mark.parametrize(("typed", "tag"), [
-    ("promo", "promo"), ("#NewArrivals", "new-arrival"), ("new_arrival", "new-arrival"),
-    ("New Collection", "new-collection"), ("Sleva", "discount"), ("скидка", "discount"),
-    ("TBT", "tbt"), ("evergreen", "evergreen"), ("tips", "tips"),
-])
+@pytest.mark.parametrize(
+    ("typed", "tag"),
+    [
+        ("promo", "promo"),
+        ("#NewArrivals", "new-arrival"),
+        ("new_arrival", "new-arrival"),
+        ("New Collection", "new-collection"),
+        ("Sleva", "discount"),
+        ("скидка", "discount"),
+        ("TBT", "tbt"),
+        ("evergreen", "evergreen"),
+        ("tips", "tips"),
+    ],
+)
 def test_tags_are_matched_by_spelling_plural_and_language(typed, tag):
     assert default_playbook().tags.canonical(typed) == tag
 
 
 @pytest.mark.unit
-@pytest.mark.parametrize(("typed", "tag"), [
-    ("auto-repost", "repost"), ("summer-new-arrivals", "new-arrival"),
-    ("black-friday-deals", "deal"), ("flash_sale_2026", "flash-sale"),
-    ("special-hours", None), ("sale-cancelled", None), ("no-sale", None),
-    ("book-club", None), ("menu-change", None), ("offer-ended", None),
-])
+@pytest.mark.parametrize(
+    ("typed", "tag"),
+    [
+        ("auto-repost", "repost"),
+        ("summer-new-arrivals", "new-arrival"),
+        ("black-friday-deals", "deal"),
+        ("flash_sale_2026", "flash-sale"),
+        ("special-hours", None),
+        ("sale-cancelled", None),
+        ("no-sale", None),
+        ("book-club", None),
+        ("menu-change", None),
+        ("offer-ended", None),
+    ],
+)
 def test_a_tag_of_several_words_means_what_its_last_known_words_mean(typed, tag):
     assert default_playbook().tags.canonical(typed) == tag
 
@@ -190,8 +224,16 @@ def test_sectors_lists_the_taxonomy_and_resolves_text(cli):
 @pytest.mark.cli
 def test_contexts_and_tags_list_what_is_known(cli):
     contexts = {r["id"] for r in json.loads(cli("contexts", "--json").stdout)}
-    assert {"concert", "festival", "stadium", "school", "hospital", "hotel", "bridge",
-            "metro"} <= contexts
+    assert {
+        "concert",
+        "festival",
+        "stadium",
+        "school",
+        "hospital",
+        "hotel",
+        "bridge",
+        "metro",
+    } <= contexts
     tags = {r["tag"]: r["means"] for r in json.loads(cli("tags", "--json").stdout)}
     assert tags["new-arrival"] == "promotion" and tags["evergreen"] == "automated_sequence"
 
@@ -202,15 +244,17 @@ def test_crisis_on_refuses_an_unknown_context_and_stores_resolved_ones(cli):
     assert bad.exit_code == 2
     assert "--context: 'moonbase' is not a context Tactful knows" in bad.output
     assert json.loads(cli("crisis", "list", "--json").stdout) == []
-    good = json.loads(cli("crisis", "on", "Y", "--category", "bombing", "--context",
-                          "Concert Hall", "--json").stdout)
+    good = json.loads(
+        cli(
+            "crisis", "on", "Y", "--category", "bombing", "--context", "Concert Hall", "--json"
+        ).stdout
+    )
     assert good["crisis"]["contexts"] == ["concert"]
 
 
 @pytest.mark.cli
 def test_post_add_refuses_an_unknown_tag_naming_the_known_ones(cli):
-    result = cli("post", "add", "Hello", "-c", "stride-outbox", "--at", "+1h", "--tag",
-                 "newarival")
+    result = cli("post", "add", "Hello", "-c", "stride-outbox", "--at", "+1h", "--tag", "newarival")
     assert result.exit_code == 2
     assert "unknown tag 'newarival'; did you mean new-arrival?" in result.output
     assert "promotion: " in result.output and "promo" in result.output
@@ -219,8 +263,19 @@ def test_post_add_refuses_an_unknown_tag_naming_the_known_ones(cli):
 
 @pytest.mark.cli
 def test_post_add_stores_the_tag_the_playbook_knows(cli):
-    added = cli("post", "add", "Autumn is in", "-c", "stride-outbox", "--at", "+1h",
-                "--tag", "#NewArrivals", "--tag", "Promo")
+    added = cli(
+        "post",
+        "add",
+        "Autumn is in",
+        "-c",
+        "stride-outbox",
+        "--at",
+        "+1h",
+        "--tag",
+        "#NewArrivals",
+        "--tag",
+        "Promo",
+    )
     assert added.exit_code == 0, added.output
     [post] = listed(cli)
     assert post["tags"] == ["new-arrival", "promo"]
@@ -229,9 +284,12 @@ def test_post_add_stores_the_tag_the_playbook_knows(cli):
 @pytest.mark.cli
 def test_post_import_refuses_a_file_with_an_unknown_tag_and_queues_nothing(cli, tmp_path):
     csv = tmp_path / "week.csv"
-    csv.write_text("channel,at,text,tags\n"
-                   "stride-outbox,+1h,Fine,promo\n"
-                   "stride-outbox,+2h,Not fine,zorbulate\n", encoding="utf-8")
+    csv.write_text(
+        "channel,at,text,tags\n"
+        "stride-outbox,+1h,Fine,promo\n"
+        "stride-outbox,+2h,Not fine,zorbulate\n",
+        encoding="utf-8",
+    )
     result = cli("post", "import", str(csv))
     assert result.exit_code == 2
     assert "week.csv:3: column 'tags': unknown tag 'zorbulate'" in result.output
@@ -244,10 +302,23 @@ def test_a_brand_playbook_may_add_tags(tmp_path):
     data = base_config()
     data["brands"][0]["playbook"] = "stride.yaml"
     cli = Cli(write_config(tmp_path, data))
-    assert cli("post", "add", "Meet Ana", "-c", "stride-outbox", "--at", "+1h", "--tag",
-               "crew-spotlight").exit_code == 0
-    refused = cli("post", "add", "Meet Ana", "-c", "kvasek-outbox", "--at", "+1h", "--tag",
-                  "crew-spotlight")
+    assert (
+        cli(
+            "post",
+            "add",
+            "Meet Ana",
+            "-c",
+            "stride-outbox",
+            "--at",
+            "+1h",
+            "--tag",
+            "crew-spotlight",
+        ).exit_code
+        == 0
+    )
+    refused = cli(
+        "post", "add", "Meet Ana", "-c", "kvasek-outbox", "--at", "+1h", "--tag", "crew-spotlight"
+    )
     assert refused.exit_code == 2  # the other brand's playbook does not know it
 
 
@@ -262,10 +333,15 @@ def _pairs() -> dict:
 def test_hundreds_of_typed_sectors_and_contexts_in_six_languages_resolve():
     playbook = default_playbook()
     pairs = _pairs()
-    wrong = [(kind, text, want, resolve(text).ids)
-             for kind, resolve in (("sectors", playbook.resolve_sector),
-                                   ("contexts", playbook.resolve_context))
-             for text, want in pairs[kind] if resolve(text).ids != (want,)]
+    wrong = [
+        (kind, text, want, resolve(text).ids)
+        for kind, resolve in (
+            ("sectors", playbook.resolve_sector),
+            ("contexts", playbook.resolve_context),
+        )
+        for text, want in pairs[kind]
+        if resolve(text).ids != (want,)
+    ]
     assert len(pairs["sectors"]) >= 500 and len(pairs["contexts"]) >= 200
     assert not wrong
 
@@ -273,17 +349,21 @@ def test_hundreds_of_typed_sectors_and_contexts_in_six_languages_resolve():
 @pytest.mark.unit
 def test_unrelated_words_resolve_to_nothing():
     playbook = default_playbook()
-    wrong = [(text, playbook.resolve_sector(text).ids, playbook.resolve_context(text).ids)
-             for text in _pairs()["refused"]
-             if playbook.resolve_sector(text).ids or playbook.resolve_context(text).ids]
+    wrong = [
+        (text, playbook.resolve_sector(text).ids, playbook.resolve_context(text).ids)
+        for text in _pairs()["refused"]
+        if playbook.resolve_sector(text).ids or playbook.resolve_context(text).ids
+    ]
     assert not wrong
 
 
 @pytest.mark.unit
 def test_a_plus_key_with_one_item_without_brackets_adds_that_item(tmp_path):
     path = tmp_path / "brand.yaml"
-    path.write_text("sectors:\n  fireworks: {names+: pyrotechnika}\ntags:\n"
-                    "  promotion+: flash-drop\n", encoding="utf-8")
+    path.write_text(
+        "sectors:\n  fireworks: {names+: pyrotechnika}\ntags:\n  promotion+: flash-drop\n",
+        encoding="utf-8",
+    )
     playbook = load_playbook(path, base=default_playbook())
     assert playbook.resolve_sector("pyrotechnika").ids == ("fireworks",)
     assert "flash-drop" in playbook.tags.promotion and "o" not in playbook.tags.vocabulary
@@ -293,9 +373,12 @@ def test_a_plus_key_with_one_item_without_brackets_adds_that_item(tmp_path):
 @pytest.mark.cli
 def test_csv_tags_of_several_words_and_tags_separated_by_spaces(cli, tmp_path):
     csv = tmp_path / "week.csv"
-    csv.write_text('channel,at,text,tags\n'
-                   'stride-outbox,+1h,Test drive day,"test drive, promo"\n'
-                   'stride-outbox,+2h,Two tags,promo sale\n', encoding="utf-8")
+    csv.write_text(
+        "channel,at,text,tags\n"
+        'stride-outbox,+1h,Test drive day,"test drive, promo"\n'
+        "stride-outbox,+2h,Two tags,promo sale\n",
+        encoding="utf-8",
+    )
     assert cli("post", "import", str(csv)).exit_code == 0
     tags = [p["tags"] for p in listed(cli)]
     assert tags == [["test-drive", "promo"], ["promo", "sale"]]

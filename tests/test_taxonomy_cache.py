@@ -15,8 +15,16 @@ from scheduler.errors import ConfigError
 
 pytestmark = pytest.mark.unit
 
-TYPED = ["kids clothing", "детская одежда", "home insurance", "rail travel",
-         "event ticketing", "coffee shop", "hunting and fishing", "spaceship repair"]
+TYPED = [
+    "kids clothing",
+    "детская одежда",
+    "home insurance",
+    "rail travel",
+    "event ticketing",
+    "coffee shop",
+    "hunting and fishing",
+    "spaceship repair",
+]
 
 
 @pytest.fixture
@@ -127,7 +135,8 @@ def _playbook_reads(monkeypatch) -> list[str]:
 
 
 def test_a_config_checked_before_is_not_checked_against_the_playbook_again(
-        cache, tmp_path, monkeypatch):
+    cache, tmp_path, monkeypatch
+):
     reads = _playbook_reads(monkeypatch)
     first = _config(tmp_path, ["kids clothing", "coffee"])
     assert reads  # the first time, the playbook is read to resolve the sectors
@@ -148,8 +157,7 @@ def test_a_config_checked_before_is_not_checked_against_the_playbook_again(
         _config(tmp_path, ["coffee", "spaceship repair"])
 
 
-def test_a_brand_playbook_changed_since_it_was_checked_is_read_again(cache, tmp_path,
-                                                                      monkeypatch):
+def test_a_brand_playbook_changed_since_it_was_checked_is_read_again(cache, tmp_path, monkeypatch):
     own = tmp_path / "own.yaml"
     own.write_text("rules:\n  newsjacking: {from: watch}\n", encoding="utf-8")
     reads = _playbook_reads(monkeypatch)

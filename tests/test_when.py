@@ -17,13 +17,15 @@ NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 
 
 def test_local_time_is_read_in_the_given_zone():
-    assert parse_when("2026-11-24T09:00", now=NOW, tz=NY) == datetime(2026, 11, 24, 14, 0,
-                                                                       tzinfo=UTC)
+    assert parse_when("2026-11-24T09:00", now=NOW, tz=NY) == datetime(
+        2026, 11, 24, 14, 0, tzinfo=UTC
+    )
 
 
 def test_an_offset_wins_over_the_zone():
     assert parse_when("2026-11-24T09:00+01:00", now=NOW, tz=NY) == datetime(
-        2026, 11, 24, 8, 0, tzinfo=UTC)
+        2026, 11, 24, 8, 0, tzinfo=UTC
+    )
     assert parse_when("2026-11-24T09:00Z", now=NOW, tz=NY).hour == 9
 
 
@@ -49,17 +51,22 @@ def test_a_repeated_local_time_is_refused_unless_fold_says_which():
 def test_fold_also_settles_a_skipped_time():
     earlier = parse_when("2027-03-14T02:30", now=NOW, tz=NY, fold="earlier")
     later = parse_when("2027-03-14T02:30", now=NOW, tz=NY, fold="later")
-    assert (earlier, later) == (datetime(2027, 3, 14, 6, 30, tzinfo=UTC),
-                                datetime(2027, 3, 14, 7, 30, tzinfo=UTC))
+    assert (earlier, later) == (
+        datetime(2027, 3, 14, 6, 30, tzinfo=UTC),
+        datetime(2027, 3, 14, 7, 30, tzinfo=UTC),
+    )
 
 
-@pytest.mark.parametrize("text, problem", [
-    ("2026-02-30T09:00", "no such date"),
-    ("2026-11-24T25:00", "no such date"),
-    ("tomorrow", "not a date and time"),
-    ("2026-11-24", "give a time of day too"),
-    ("+3 parsecs", "not a duration"),
-])
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("2026-02-30T09:00", "no such date"),
+        ("2026-11-24T25:00", "no such date"),
+        ("tomorrow", "not a date and time"),
+        ("2026-11-24", "give a time of day too"),
+        ("+3 parsecs", "not a duration"),
+    ],
+)
 def test_bad_times_name_the_problem(text, problem):
     with pytest.raises(BadInput, match=problem):
         parse_when(text, now=NOW, tz=NY, what="--at")
@@ -71,8 +78,10 @@ def test_duration_round_trips(seconds):
     assert parse_duration(format_duration(span)) == span
 
 
-@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)),
-       st.sampled_from(["America/New_York", "Europe/Prague", "Asia/Baku", "Australia/Lord_Howe"]))
+@given(
+    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)),
+    st.sampled_from(["America/New_York", "Europe/Prague", "Asia/Baku", "Australia/Lord_Howe"]),
+)
 def test_every_local_time_is_either_one_instant_or_refused(local, name):
     tz = ZoneInfo(name)
     text = local.replace(microsecond=0).isoformat()

@@ -45,12 +45,22 @@ class CliError(click.ClickException):
 #: command name -> module in scheduler.cli and the click object in it; imported only when
 #: that command runs, so `tactful post list` does not load the daemon's scheduler or httpx
 COMMANDS = {
-    "post": "post:post", "crisis": "crisis:crisis", "review": "review:review",
-    "check": "check:check", "daemon": "daemon:daemon", "audit": "audit:audit",
-    "db": "db:db", "demo": "demo:demo", "channel": "channel:channel",
-    "config": "config_cmd:config_group", "sectors": "taxonomy:sectors",
-    "contexts": "taxonomy:contexts", "tags": "taxonomy:tags", "eval": "eval_cmd:eval_command",
-    "completion": "completion:completion", "calendar": "calendar_cmd:calendar",
+    "post": "post:post",
+    "crisis": "crisis:crisis",
+    "review": "review:review",
+    "check": "check:check",
+    "daemon": "daemon:daemon",
+    "audit": "audit:audit",
+    "db": "db:db",
+    "demo": "demo:demo",
+    "channel": "channel:channel",
+    "config": "config_cmd:config_group",
+    "sectors": "taxonomy:sectors",
+    "contexts": "taxonomy:contexts",
+    "tags": "taxonomy:tags",
+    "eval": "eval_cmd:eval_command",
+    "completion": "completion:completion",
+    "calendar": "calendar_cmd:calendar",
     "notify": "notify:notify",
 }
 
@@ -59,14 +69,13 @@ COMMANDS = {
 #: imports none of them (a test keeps each the first sentence of the command's own help)
 SHORT_HELP = {
     "audit": "Show who changed what, when and why (oldest first).",
-    "calendar": "Export the queue as an iCalendar file, for the calendar the team already "
-                "uses.",
+    "calendar": "Export the queue as an iCalendar file, for the calendar the team already uses.",
     "channel": "Channels declared in config.yaml: list, test, pause and resume them.",
     "check": "Judge a draft against the active crises (or a hypothetical one); queue nothing.",
     "completion": "Print the shell completion script for bash, zsh or fish.",
     "config": "Check config.yaml.",
     "contexts": "List what an event can involve (`crisis on --context`), with names and "
-                "what each implies.",
+    "what each implies.",
     "crisis": "Flag a crisis and let the policy judge every queued post.",
     "daemon": "Publish queued posts when they fall due.",
     "db": "Create, upgrade and inspect the database schema.",
@@ -75,8 +84,7 @@ SHORT_HELP = {
     "notify": "Tell people of crises, held and blocked posts, and dead or unknown ones.",
     "post": "Queue, import, list, show, edit and cancel posts.",
     "review": "Approve, edit or reject the posts the crisis policy held.",
-    "sectors": "List the sectors brands can declare, with their names and what each is close "
-               "to.",
+    "sectors": "List the sectors brands can declare, with their names and what each is close to.",
     "tags": "List the post tags the crisis policy knows, by what they mean to it.",
 }
 
@@ -97,8 +105,11 @@ class TactfulGroup(click.Group):
         would import every one to ask for its help)."""
         from click.shell_completion import CompletionItem
 
-        names = [CompletionItem(name, help=SHORT_HELP.get(name))
-                 for name in self.list_commands(ctx) if name.startswith(incomplete)]
+        names = [
+            CompletionItem(name, help=SHORT_HELP.get(name))
+            for name in self.list_commands(ctx)
+            if name.startswith(incomplete)
+        ]
         return names + click.Command.shell_complete(self, ctx, incomplete)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
@@ -122,21 +133,34 @@ class TactfulGroup(click.Group):
             raise CliError(problem, DATABASE_UNAVAILABLE) from None
 
 
-@click.group(cls=TactfulGroup, epilog=EXIT_CODES,
-             context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_path", metavar="PATH", envvar="TACTFUL_CONFIG",
-              help="config.yaml to use (default: $TACTFUL_CONFIG, else ./config.yaml).")
-@click.option("--actor", metavar="NAME",
-              help="Who to record in the audit log (default: $TACTFUL_ACTOR, else your "
-                   "login name).")
+@click.group(
+    cls=TactfulGroup, epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]}
+)
+@click.option(
+    "--config",
+    "config_path",
+    metavar="PATH",
+    envvar="TACTFUL_CONFIG",
+    help="config.yaml to use (default: $TACTFUL_CONFIG, else ./config.yaml).",
+)
+@click.option(
+    "--actor",
+    metavar="NAME",
+    help="Who to record in the audit log (default: $TACTFUL_ACTOR, else your login name).",
+)
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-@click.option("--wait", type=click.FloatRange(0, 86400), metavar="SECONDS",
-              help="How long to wait for another command writing to a SQLite database "
-                   "(a big import) before giving up with exit 4 (default 30).")
+@click.option(
+    "--wait",
+    type=click.FloatRange(0, 86400),
+    metavar="SECONDS",
+    help="How long to wait for another command writing to a SQLite database "
+    "(a big import) before giving up with exit 4 (default 30).",
+)
 @click.version_option(package_name="tactful")
 @click.pass_context
-def main(ctx: click.Context, config_path: str | None, actor: str | None, verbose: int,
-         wait: float | None) -> None:
+def main(
+    ctx: click.Context, config_path: str | None, actor: str | None, verbose: int, wait: float | None
+) -> None:
     """Tactful: a social-media scheduler that knows when to be quiet.
 
     Queue brand posts, let the daemon publish them on time, and (when something

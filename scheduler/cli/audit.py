@@ -33,10 +33,27 @@ def audit(app: App, post_id: int | None, limit: int, as_json: bool, as_nl: bool)
         err("The audit log is empty.")
         return
     tz = zone(app.config.timezone)
-    rows = [(short_time(e.at, tz), e.actor, e.action, str(e.post_id or "-"),
-             e.from_status or "-", e.to_status or "-", e.reason or "") for e in events]
+    rows = [
+        (
+            short_time(e.at, tz),
+            e.actor,
+            e.action,
+            str(e.post_id or "-"),
+            e.from_status or "-",
+            e.to_status or "-",
+            e.reason or "",
+        )
+        for e in events
+    ]
     out = console()
-    out.print(narrow_table(("at", "actor", "action", "post", "from", "to", "reason"), rows,
-                           keep=4, squeeze={"from": 9, "to": 9}, width=out.width,
-                           title=f"Times in {tz.key}"))
+    out.print(
+        narrow_table(
+            ("at", "actor", "action", "post", "from", "to", "reason"),
+            rows,
+            keep=4,
+            squeeze={"from": 9, "to": 9},
+            width=out.width,
+            title=f"Times in {tz.key}",
+        )
+    )
     note_cap(len(events), total, more)

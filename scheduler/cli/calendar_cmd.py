@@ -18,18 +18,34 @@ def calendar() -> None:
 
 
 @calendar.command("export")
-@click.option("--brand", "-b", "brands", multiple=True, metavar="ID",
-              help="Only this brand (repeatable).")
-@click.option("--channel", "-c", "channels", multiple=True, metavar="ID",
-              help="Only this channel (repeatable).")
+@click.option(
+    "--brand", "-b", "brands", multiple=True, metavar="ID", help="Only this brand (repeatable)."
+)
+@click.option(
+    "--channel",
+    "-c",
+    "channels",
+    multiple=True,
+    metavar="ID",
+    help="Only this channel (repeatable).",
+)
 @click.option("--since", metavar="WHEN", help="Only posts due at or after WHEN.")
 @click.option("--until", metavar="WHEN", help="Only posts due before WHEN.")
-@click.option("--all", "history", is_flag=True,
-              help="Add what is done with: published, cancelled, dead, expired and "
-                   "retracted posts.")
+@click.option(
+    "--all",
+    "history",
+    is_flag=True,
+    help="Add what is done with: published, cancelled, dead, expired and retracted posts.",
+)
 @pass_app
-def export(app: App, brands: tuple[str, ...], channels: tuple[str, ...], since: str | None,
-           until: str | None, history: bool) -> None:
+def export(
+    app: App,
+    brands: tuple[str, ...],
+    channels: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    history: bool,
+) -> None:
     """Write the posts still to go out (queued, paused, held, failed, being sent) as an
     iCalendar file on stdout: one event per post at its due time, named by channel and
     first words, with the full text, brand, status and reason in its description and its
@@ -47,9 +63,15 @@ def export(app: App, brands: tuple[str, ...], channels: tuple[str, ...], since: 
     """
     from scheduler import calendar_export
 
-    selection = calendar_export.select(app.config, brands=brands, channels=channels,
-                                       since=since, until=until, history=history,
-                                       now=app.now())
+    selection = calendar_export.select(
+        app.config,
+        brands=brands,
+        channels=channels,
+        since=since,
+        until=until,
+        history=history,
+        now=app.now(),
+    )
     exported = calendar_export.export(app.store, app.config, selection)
     click.echo(exported.data, nl=False)
     err(f"Exported {exported.events} post(s).")

@@ -56,19 +56,30 @@ def list_channels(app: App, as_json: bool) -> None:
     rows = []
     for channel_id, (brand, ch) in config.channels.items():
         tz = config.brand_zone(brand)
-        slot = next_free_slot(ch.slots, tz, after=now,
-                              taken=app.store.taken_times(channel_id, now)) if ch.slots else None
+        slot = (
+            next_free_slot(ch.slots, tz, after=now, taken=app.store.taken_times(channel_id, now))
+            if ch.slots
+            else None
+        )
         names, missing = credentials[channel_id]
         pause = paused.get(channel_id)
-        rows.append({"id": channel_id, "brand": brand.id, "kind": ch.kind,
-                     "credentials": names, "credentials_set": not missing,
-                     "credentials_missing": missing,
-                     "paused": pause is not None,
-                     "paused_at": pause.paused_at.isoformat() if pause else None,
-                     "paused_by": pause.paused_by if pause else None,
-                     "pause_reason": pause.reason if pause else None,
-                     "timezone": tz.key, "next_slot": slot.isoformat() if slot else None,
-                     "next_slot_local": local_time(slot, tz) if slot else None})
+        rows.append(
+            {
+                "id": channel_id,
+                "brand": brand.id,
+                "kind": ch.kind,
+                "credentials": names,
+                "credentials_set": not missing,
+                "credentials_missing": missing,
+                "paused": pause is not None,
+                "paused_at": pause.paused_at.isoformat() if pause else None,
+                "paused_by": pause.paused_by if pause else None,
+                "pause_reason": pause.reason if pause else None,
+                "timezone": tz.key,
+                "next_slot": slot.isoformat() if slot else None,
+                "next_slot_local": local_time(slot, tz) if slot else None,
+            }
+        )
     if as_json:
         print_json(rows)
         return
@@ -76,12 +87,23 @@ def list_channels(app: App, as_json: bool) -> None:
     for column in ("id", "brand", "kind", "credentials", "paused", "next free slot"):
         table.add_column(column)
     for row in rows:
-        cred = "-" if not row["credentials"] else (
-            "set" if row["credentials_set"] else "MISSING " + ", ".join(
-                row["credentials_missing"]))
-        table.add_row(row["id"], row["brand"], row["kind"], cred,
-                      f"since {row['paused_at'][:16]}" if row["paused"] else "no",
-                      row["next_slot_local"] or "-")
+        cred = (
+            "-"
+            if not row["credentials"]
+            else (
+                "set"
+                if row["credentials_set"]
+                else "MISSING " + ", ".join(row["credentials_missing"])
+            )
+        )
+        table.add_row(
+            row["id"],
+            row["brand"],
+            row["kind"],
+            cred,
+            f"since {row['paused_at'][:16]}" if row["paused"] else "no",
+            row["next_slot_local"] or "-",
+        )
     console().print(table)
 
 
@@ -128,10 +150,12 @@ def pause(app: App, channel_id: str, note: str | None, as_json: bool) -> None:
         return
     click.echo(f"Paused channel {channel_id}: {len(done.paused)} post(s) paused.")
     if done.in_flight:
-        click.echo(f"{len(done.in_flight)} post(s) were in a daemon's hands "
-                   f"({', '.join(map(str, done.in_flight))}): one not yet being sent is "
-                   "given back and paused; one whose send had begun may still go out "
-                   "(`tactful post show ID` tells).")
+        click.echo(
+            f"{len(done.in_flight)} post(s) were in a daemon's hands "
+            f"({', '.join(map(str, done.in_flight))}): one not yet being sent is "
+            "given back and paused; one whose send had begun may still go out "
+            "(`tactful post show ID` tells)."
+        )
 
 
 @channel.command("resume")
@@ -140,8 +164,9 @@ def pause(app: App, channel_id: str, note: str | None, as_json: bool) -> None:
 @click.option("--note", help="Why, for the audit log.")
 @json_option
 @pass_app
-def resume(app: App, channel_id: str, resume: str, rate: str | None, note: str | None,
-           as_json: bool) -> None:
+def resume(
+    app: App, channel_id: str, resume: str, rate: str | None, note: str | None, as_json: bool
+) -> None:
     """Lift a channel's pause. Posts a crisis still stops stay paused.
 
     \b

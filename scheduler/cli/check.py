@@ -19,30 +19,55 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.argument("text")
-@click.option("--brand", "-b", "brand_id", metavar="ID",
-              help="The brand it is for (needed when config.yaml has several).")
-@click.option("--channel", "-c", "channel_id", metavar="ID",
-              help="The channel (default: the brand's first).")
-@click.option("--lang", metavar="CODE",
-              help="Language of the text (default: the brand's first).")
+@click.option(
+    "--brand",
+    "-b",
+    "brand_id",
+    metavar="ID",
+    help="The brand it is for (needed when config.yaml has several).",
+)
+@click.option(
+    "--channel", "-c", "channel_id", metavar="ID", help="The channel (default: the brand's first)."
+)
+@click.option("--lang", metavar="CODE", help="Language of the text (default: the brand's first).")
 @click.option("--tag", "-t", "tags", multiple=True, metavar="TAG", help="Tags (repeatable).")
 @click.option("--automated", is_flag=True, help="Judge it as an automated post.")
-@click.option("--crisis", "crisis_name", metavar="NAME",
-              help="Judge against this hypothetical crisis (with --category ...) instead of "
-                   "the active ones.")
+@click.option(
+    "--crisis",
+    "crisis_name",
+    metavar="NAME",
+    help="Judge against this hypothetical crisis (with --category ...) instead of the active ones.",
+)
 @click.option("--category", help="Hypothetical crisis: kind of event.")
-@click.option("--severity", default="serious", show_default=True,
-              help="Hypothetical crisis: watch, serious or severe.")
-@click.option("--ops", default="normal", show_default=True,
-              help="Hypothetical crisis: normal, reduced or closed.")
+@click.option(
+    "--severity",
+    default="serious",
+    show_default=True,
+    help="Hypothetical crisis: watch, serious or severe.",
+)
+@click.option(
+    "--ops",
+    default="normal",
+    show_default=True,
+    help="Hypothetical crisis: normal, reduced or closed.",
+)
 @KEYWORD
 @CONTEXT
 @REGION
 @json_option
 @pass_app
-def check(app: App, text: str, brand_id: str | None, channel_id: str | None,
-          lang: str | None, tags: tuple[str, ...], automated: bool, crisis_name: str | None,
-          as_json: bool, **crisis_opts: Any) -> None:
+def check(
+    app: App,
+    text: str,
+    brand_id: str | None,
+    channel_id: str | None,
+    lang: str | None,
+    tags: tuple[str, ...],
+    automated: bool,
+    crisis_name: str | None,
+    as_json: bool,
+    **crisis_opts: Any,
+) -> None:
     """Judge a draft against the active crises (or a hypothetical one); queue nothing.
 
     Prints the decision and its reasons, and exits 0 if the draft would be published,
@@ -55,8 +80,15 @@ def check(app: App, text: str, brand_id: str | None, channel_id: str | None,
           --category flood --region cz
     """
     crisis = _hypothetical(app, crisis_name, crisis_opts)
-    result = app.check(text, brand=brand_id, channel=channel_id, lang=lang, tags=tags,
-                       automated=automated, crisis=crisis)
+    result = app.check(
+        text,
+        brand=brand_id,
+        channel=channel_id,
+        lang=lang,
+        tags=tags,
+        automated=automated,
+        crisis=crisis,
+    )
     if as_json:
         print_json(result.to_json())
     else:
@@ -71,8 +103,10 @@ def _print(result: Check) -> None:
         out.print(f"Judged for brand {result.brand}, the only brand in config.yaml.")
     if not result.crises:
         out.print("No crisis is active (give --crisis NAME --category ... to try one).")
-    out.print(f"[bold]{decision.action.value}[/bold]" +
-              (f" — {summary(decision)}" if decision.stops else ""))
+    out.print(
+        f"[bold]{decision.action.value}[/bold]"
+        + (f" — {summary(decision)}" if decision.stops else "")
+    )
     out.print(highlighted(result.text, result.to_json()))
     for reason in decision.reasons:
         out.print(f"  [bold]{reason.rule}[/bold]: {reason.advice}", soft_wrap=True)
@@ -84,10 +118,12 @@ def _hypothetical(app: App, crisis_name: str | None, opts: dict[str, Any]) -> Cr
     """The crisis --crisis NAME describes, if any (the options are checked when judged)."""
     if crisis_name is None:
         if opts.get("category"):
-            raise click.UsageError("--category describes a hypothetical crisis: give it a "
-                                   "name with --crisis NAME")
+            raise click.UsageError(
+                "--category describes a hypothetical crisis: give it a name with --crisis NAME"
+            )
         return None
     if not opts.get("category"):
         raise click.UsageError("a hypothetical --crisis needs --category")
-    return CrisisSpec(name=crisis_name, **{
-        k: tuple(v) if isinstance(v, tuple) else v for k, v in opts.items()})
+    return CrisisSpec(
+        name=crisis_name, **{k: tuple(v) if isinstance(v, tuple) else v for k, v in opts.items()}
+    )

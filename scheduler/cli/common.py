@@ -25,8 +25,9 @@ class App(Tactful):
     """The library's front door for one CLI invocation: the same object a script uses,
     saying on stderr when it waits for another writer."""
 
-    def __init__(self, config_path: str | None, actor: str | None,
-                 wait: float | None = None) -> None:
+    def __init__(
+        self, config_path: str | None, actor: str | None, wait: float | None = None
+    ) -> None:
         super().__init__(config_path, actor=actor, wait=wait)
 
     def _before_open(self) -> None:
@@ -36,8 +37,10 @@ class App(Tactful):
 
 
 def _say_waiting(left: float) -> None:
-    err(f"Waiting for the database: another tactful command is writing to it (up to "
-        f"{left:.0f} s more; --wait SECONDS sets how long).")
+    err(
+        f"Waiting for the database: another tactful command is writing to it (up to "
+        f"{left:.0f} s more; --wait SECONDS sets how long)."
+    )
 
 
 pass_app = click.make_pass_decorator(App)
@@ -48,23 +51,31 @@ LIMIT = click.IntRange(1, 1_000_000)
 
 def resume_options(what: str) -> Callable[[F], F]:
     """--resume and --rate: what becomes of paused posts when `what` lets them go."""
+
     def decorate(func: F) -> F:
         func = click.option(
-            "--rate", metavar="N/PERIOD",
+            "--rate",
+            metavar="N/PERIOD",
             help="For paced: at most N posts per channel per PERIOD, e.g. 4/1h (default: "
-                 "the channel's max_per_hour, else the playbook's rate).")(func)
+            "the channel's max_per_hour, else the playbook's rate).",
+        )(func)
         return click.option(
-            "--resume", type=click.Choice(["paced", "review", "hold"]), default="paced",
+            "--resume",
+            type=click.Choice(["paced", "review", "hold"]),
+            default="paced",
             show_default=True,
             help=f"What becomes of the posts {what} paused. paced: release them a few at a "
-                 "time after a last check; review: send them to the review queue; hold: "
-                 "keep them paused for a human.")(func)
+            "time after a last check; review: send them to the review queue; hold: "
+            "keep them paused for a human.",
+        )(func)
+
     return decorate
 
 
 def json_option(func: F) -> F:
-    return click.option("--json", "as_json", is_flag=True,
-                        help="Print machine-readable JSON instead of a table.")(func)
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print machine-readable JSON instead of a table."
+    )(func)
 
 
 def print_json(data: Any) -> None:
@@ -105,26 +116,31 @@ def is_terminal() -> bool:
 #: release aside), by the field of the result that lists them
 _HELD_OUTCOMES = (
     ("expired", "Dropped {n} held post(s) whose offer expired."),
-    ("to_review", "{n} held post(s) stay in review with no crisis verdict: approve "
-                  "them to send them (tactful review list)."),
-    ("kept_paused", "{n} held post(s) that no active crisis stops stay held "
-                    "(--resume hold)."))
+    (
+        "to_review",
+        "{n} held post(s) stay in review with no crisis verdict: approve "
+        "them to send them (tactful review list).",
+    ),
+    ("kept_paused", "{n} held post(s) that no active crisis stops stay held (--resume hold)."),
+)
 
 
 def echo_release(done: Released, still_paused: int, *, still: str) -> None:
     """What became of paused posts when a crisis ended or a channel resumed."""
     if done.released:
         first, last = done.released[0][1], done.released[-1][1]
-        click.echo(f"Released {len(done.released)} paused post(s) at a paced rate, "
-                   f"from {first.isoformat()} to {last.isoformat()}.")
+        click.echo(
+            f"Released {len(done.released)} paused post(s) at a paced rate, "
+            f"from {first.isoformat()} to {last.isoformat()}."
+        )
     if done.expired:
         click.echo(f"Dropped {len(done.expired)} paused post(s) whose offer expired.")
     if done.to_review:
-        click.echo(f"Sent {len(done.to_review)} paused post(s) to review "
-                   "(tactful review list).")
+        click.echo(f"Sent {len(done.to_review)} paused post(s) to review (tactful review list).")
     if done.kept_paused:
-        click.echo(f"Kept {len(done.kept_paused)} post(s) paused; release them with "
-                   "tactful post retry ID.")
+        click.echo(
+            f"Kept {len(done.kept_paused)} post(s) paused; release them with tactful post retry ID."
+        )
     if still_paused:
         click.echo(f"{still_paused} post(s) stay paused: {still}.")
 
@@ -134,11 +150,12 @@ def echo_holds(ending: Ending) -> None:
     holds = ending.holds
     if holds.released:
         first, last = holds.released[0][1], holds.released[-1][1]
-        click.echo(f"Released {len(holds.released)} held post(s) that no active crisis "
-                   f"stops, at a paced rate, from {first.isoformat()} to {last.isoformat()}.")
+        click.echo(
+            f"Released {len(holds.released)} held post(s) that no active crisis "
+            f"stops, at a paced rate, from {first.isoformat()} to {last.isoformat()}."
+        )
     for field, message in _HELD_OUTCOMES:
         if getattr(holds, field):
             click.echo(message.format(n=len(getattr(holds, field))))
     if ending.still_held:
-        click.echo(f"{ending.still_held} held post(s) stay held: a crisis still active "
-                   "stops them.")
+        click.echo(f"{ending.still_held} held post(s) stay held: a crisis still active stops them.")

@@ -40,45 +40,75 @@ def check(app: App, as_json: bool) -> None:
     _check_notify(app)
     channels = sum(len(b.channels) for b in config.brands)
     database = make_url(config.database_url).render_as_string(hide_password=True)
-    resolved = {b.id: [config.playbook_for(b.id).resolve_sector(typed) for typed in b.sectors]
-                for b in config.brands}
+    resolved = {
+        b.id: [config.playbook_for(b.id).resolve_sector(typed) for typed in b.sectors]
+        for b in config.brands
+    }
     sectors = {brand: {r.text: list(r.ids) for r in found} for brand, found in resolved.items()}
-    ignored = {brand: {r.text: list(r.ignored) for r in found if r.ignored}
-               for brand, found in resolved.items()}
+    ignored = {
+        brand: {r.text: list(r.ignored) for r in found if r.ignored}
+        for brand, found in resolved.items()
+    }
     screened = {b.id: _screening(b.languages) for b in config.brands if b.languages}
     problems = missing_credentials(config) + [
         f"brands {brand}: {_unscreened(langs['not_screened'], config.playbook_for(brand))}"
-        for brand, langs in screened.items() if langs["not_screened"]]
+        for brand, langs in screened.items()
+        if langs["not_screened"]
+    ]
     if as_json:
-        print_json({"config": str(config_path(app.config_path)), "ok": True,
-                    "brands": len(config.brands), "channels": channels,
-                    "database": database, "sectors": sectors,
-                    "ignored_words": {b: w for b, w in ignored.items() if w},
-                    "languages": screened, "warnings": problems,
-                    "notify": [{"name": t.name, "kind": t.kind, "events": t.events,
-                                "brands": t.brands,
-                                "digest": f"daily {t.digest:%H:%M}" if t.digest else None}
-                               for t in config.notify]})
+        print_json(
+            {
+                "config": str(config_path(app.config_path)),
+                "ok": True,
+                "brands": len(config.brands),
+                "channels": channels,
+                "database": database,
+                "sectors": sectors,
+                "ignored_words": {b: w for b, w in ignored.items() if w},
+                "languages": screened,
+                "warnings": problems,
+                "notify": [
+                    {
+                        "name": t.name,
+                        "kind": t.kind,
+                        "events": t.events,
+                        "brands": t.brands,
+                        "digest": f"daily {t.digest:%H:%M}" if t.digest else None,
+                    }
+                    for t in config.notify
+                ],
+            }
+        )
         return
-    click.echo(f"{config_path(app.config_path)}: OK ({len(config.brands)} brands, "
-               f"{channels} channels, database {database}).")
+    click.echo(
+        f"{config_path(app.config_path)}: OK ({len(config.brands)} brands, "
+        f"{channels} channels, database {database})."
+    )
     for target in config.notify:
-        click.echo(f"  notify {target.name}: {target.kind}, {', '.join(target.events)}"
-                   + (f", brands {', '.join(target.brands)}" if target.brands else "")
-                   + (f", daily digest at {target.digest:%H:%M}" if target.digest else ""))
+        click.echo(
+            f"  notify {target.name}: {target.kind}, {', '.join(target.events)}"
+            + (f", brands {', '.join(target.brands)}" if target.brands else "")
+            + (f", daily digest at {target.digest:%H:%M}" if target.digest else "")
+        )
     for brand, resolved in sectors.items():
         if resolved:
-            click.echo(f"  {brand}: sectors " + "; ".join(
-                _resolution(typed, ids) for typed, ids in resolved.items()))
+            click.echo(
+                f"  {brand}: sectors "
+                + "; ".join(_resolution(typed, ids) for typed, ids in resolved.items())
+            )
     for brand, langs in screened.items():
         if langs["screened"]:
-            click.echo(f"  {brand}: posts in {', '.join(langs['screened'])} are screened "
-                       "in their own language")
+            click.echo(
+                f"  {brand}: posts in {', '.join(langs['screened'])} are screened "
+                "in their own language"
+            )
     for brand, words in ignored.items():
         for typed, unknown in words.items():
-            err(f"warning: brands {brand}: sector {typed!r}: the words {', '.join(unknown)} "
+            err(
+                f"warning: brands {brand}: sector {typed!r}: the words {', '.join(unknown)} "
                 "name no sector and were left out (`tactful sectors` lists them; a brand's "
-                "playbook can add one)")
+                "playbook can add one)"
+            )
     for problem in problems:
         err(f"warning: {problem}")
 
@@ -102,8 +132,10 @@ def _screening(languages: list[str]) -> dict[str, list[str]]:
     from policies.lexicon import available_languages
 
     known = set(available_languages())
-    return {"screened": [lang for lang in languages if lang.split("-")[0] in known],
-            "not_screened": [lang for lang in languages if lang.split("-")[0] not in known]}
+    return {
+        "screened": [lang for lang in languages if lang.split("-")[0] in known],
+        "not_screened": [lang for lang in languages if lang.split("-")[0] not in known],
+    }
 
 
 def _unscreened(languages: list[str], playbook: Playbook) -> str:
@@ -111,13 +143,18 @@ def _unscreened(languages: list[str], playbook: Playbook) -> str:
 
     noticed = {lang for texts in playbook.notices.values() for lang in texts}
     english = [lang for lang in languages if lang not in noticed]
-    return (f"no lexicon for {', '.join(map(repr, languages))}: posts in "
-            f"{'it' if len(languages) == 1 else 'them'} are screened only for the crisis's "
-            "keywords and English idioms, not for their own idioms or tone"
-            + (f"; crisis notices for {', '.join(map(repr, english))} are drafted in "
-               "English (a brand's playbook can give its own under notices:)"
-               if english else "")
-            + f" (languages with a lexicon: {', '.join(available_languages())})")
+    return (
+        f"no lexicon for {', '.join(map(repr, languages))}: posts in "
+        f"{'it' if len(languages) == 1 else 'them'} are screened only for the crisis's "
+        "keywords and English idioms, not for their own idioms or tone"
+        + (
+            f"; crisis notices for {', '.join(map(repr, english))} are drafted in "
+            "English (a brand's playbook can give its own under notices:)"
+            if english
+            else ""
+        )
+        + f" (languages with a lexicon: {', '.join(available_languages())})"
+    )
 
 
 def _resolution(typed: str, ids: list[str]) -> str:

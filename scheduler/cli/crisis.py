@@ -32,15 +32,30 @@ from scheduler.when import parse_when, zone
 COLUMNS = ("paused", "held", "rewritten", "blocked", "untouched")
 
 
-KEYWORD = click.option("--keyword", "-k", "keywords", multiple=True, metavar="WORD",
-                       help="A word or hashtag of the event (repeatable): marathon, "
-                            "'#BostonStrong'. Matches inflected forms too.")
-CONTEXT = click.option("--context", "contexts", multiple=True, metavar="TAG",
-                       help="What the event involves, for sector closeness (repeatable): "
-                            "marathon, school, vehicle, aircraft...")
-REGION = click.option("--region", "regions", multiple=True, metavar="CODE",
-                      help="Where (repeatable; hierarchical: us contains us-ma). "
-                           "None: everywhere.")
+KEYWORD = click.option(
+    "--keyword",
+    "-k",
+    "keywords",
+    multiple=True,
+    metavar="WORD",
+    help="A word or hashtag of the event (repeatable): marathon, "
+    "'#BostonStrong'. Matches inflected forms too.",
+)
+CONTEXT = click.option(
+    "--context",
+    "contexts",
+    multiple=True,
+    metavar="TAG",
+    help="What the event involves, for sector closeness (repeatable): "
+    "marathon, school, vehicle, aircraft...",
+)
+REGION = click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    metavar="CODE",
+    help="Where (repeatable; hierarchical: us contains us-ma). None: everywhere.",
+)
 
 
 def scope_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -49,14 +64,26 @@ def scope_options(func: Callable[..., Any]) -> Callable[..., Any]:
         KEYWORD,
         CONTEXT,
         REGION,
-        click.option("--brand", "brands", multiple=True, metavar="ID",
-                     help="Only these brands (repeatable)."),
-        click.option("--channel", "channels", multiple=True, metavar="ID",
-                     help="Only these channels (repeatable)."),
-        click.option("--lang", "langs", multiple=True, metavar="CODE",
-                     help="Only posts in these languages (repeatable)."),
-        click.option("--until", metavar="WHEN",
-                     help="End the crisis by itself at this time (paced resume)."),
+        click.option(
+            "--brand", "brands", multiple=True, metavar="ID", help="Only these brands (repeatable)."
+        ),
+        click.option(
+            "--channel",
+            "channels",
+            multiple=True,
+            metavar="ID",
+            help="Only these channels (repeatable).",
+        ),
+        click.option(
+            "--lang",
+            "langs",
+            multiple=True,
+            metavar="CODE",
+            help="Only posts in these languages (repeatable).",
+        ),
+        click.option(
+            "--until", metavar="WHEN", help="End the crisis by itself at this time (paced resume)."
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -66,18 +93,30 @@ def scope_options(func: Callable[..., Any]) -> Callable[..., Any]:
 def kind_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """What kind of event, how severe, and how the business is operating."""
     options = [
-        click.option("--category", type=click.Choice(CATEGORIES), required=True,
-                     help="The kind of event; picks the idioms that read badly after it."),
-        click.option("--severity", type=click.Choice([s.value for s in Severity]),
-                     default=Severity.SERIOUS.value, show_default=True,
-                     help="watch: hold posts with the event's words; serious: also pause "
-                          "promotion close to the event and automated sequences; severe: "
-                          "also pause every automated post."),
-        click.option("--ops", type=click.Choice([o.value for o in Ops]),
-                     default=Ops.NORMAL.value, show_default=True,
-                     help="The business's operating status: reduced pauses promotion and "
-                          "automated posts, closed pauses everything but notices a person "
-                          "writes; both draft a notice."),
+        click.option(
+            "--category",
+            type=click.Choice(CATEGORIES),
+            required=True,
+            help="The kind of event; picks the idioms that read badly after it.",
+        ),
+        click.option(
+            "--severity",
+            type=click.Choice([s.value for s in Severity]),
+            default=Severity.SERIOUS.value,
+            show_default=True,
+            help="watch: hold posts with the event's words; serious: also pause "
+            "promotion close to the event and automated sequences; severe: "
+            "also pause every automated post.",
+        ),
+        click.option(
+            "--ops",
+            type=click.Choice([o.value for o in Ops]),
+            default=Ops.NORMAL.value,
+            show_default=True,
+            help="The business's operating status: reduced pauses promotion and "
+            "automated posts, closed pauses everything but notices a person "
+            "writes; both draft a notice.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -87,8 +126,12 @@ def kind_options(func: Callable[..., Any]) -> Callable[..., Any]:
 def _spec(app: App, name: str, **opts: Any) -> CrisisSpec:
     until = opts.pop("until", None)
     note = opts.pop("note", None)
-    return CrisisSpec(name=name, note=note, until=_until(app, until), **{
-        k: tuple(v) if isinstance(v, tuple | list) else v for k, v in opts.items()})
+    return CrisisSpec(
+        name=name,
+        note=note,
+        until=_until(app, until),
+        **{k: tuple(v) if isinstance(v, tuple | list) else v for k, v in opts.items()},
+    )
 
 
 def _until(app: App, until: str | None):
@@ -154,10 +197,14 @@ def preview(app: App, name: str, as_json: bool, **opts: Any) -> None:
 @crisis.command("update")
 @click.argument("crisis_id", type=click.IntRange(1))
 @click.option("--category", type=click.Choice(CATEGORIES), help="Change the kind of event.")
-@click.option("--severity", type=click.Choice([s.value for s in Severity]),
-              help="Raise or lower the severity.")
-@click.option("--ops", type=click.Choice([o.value for o in Ops]),
-              help="Change the operating status.")
+@click.option(
+    "--severity",
+    type=click.Choice([s.value for s in Severity]),
+    help="Raise or lower the severity.",
+)
+@click.option(
+    "--ops", type=click.Choice([o.value for o in Ops]), help="Change the operating status."
+)
 @scope_options
 @click.option("--note", help="Why, for the audit log.")
 @json_option
@@ -183,8 +230,9 @@ def update(app: App, crisis_id: int, as_json: bool, **opts: Any) -> None:
 @click.option("--note", help="Why, for the audit log.")
 @json_option
 @pass_app
-def off(app: App, crisis_id: int | None, resume: str, rate: str | None, note: str | None,
-        as_json: bool) -> None:
+def off(
+    app: App, crisis_id: int | None, resume: str, rate: str | None, note: str | None, as_json: bool
+) -> None:
     """End a crisis (the only active one, or CRISIS_ID). Held posts stay held.
 
     \b
@@ -197,8 +245,11 @@ def off(app: App, crisis_id: int | None, resume: str, rate: str | None, note: st
         print_json(ending.to_json())
         return
     click.echo(f"Ended crisis {ending.crisis} (epoch {ending.epoch}).")
-    echo_release(ending.posts, ending.still_paused,
-                 still="another crisis or a paused channel still stops them")
+    echo_release(
+        ending.posts,
+        ending.still_paused,
+        still="another crisis or a paused channel still stops them",
+    )
     echo_holds(ending)
 
 
@@ -222,16 +273,22 @@ def status(app: App, as_json: bool) -> None:
     tz = zone(app.config.timezone)
     for c in active:
         until = f"; ends by itself {local_time(c.until, tz)}" if c.until else ""
-        click.echo(f"Crisis {c.id}: {c.name} [{c.category}, {c.severity}, ops {c.ops}] "
-                   f"{scope_words(c)}; keywords: {', '.join(c.keywords) or '-'}; since "
-                   f"{local_time(c.started_at, tz)} by {c.started_by}{until}")
+        click.echo(
+            f"Crisis {c.id}: {c.name} [{c.category}, {c.severity}, ops {c.ops}] "
+            f"{scope_words(c)}; keywords: {', '.join(c.keywords) or '-'}; since "
+            f"{local_time(c.started_at, tz)} by {c.started_by}{until}"
+        )
     click.echo(f"Posts paused: {now.paused}, held for review: {now.held}.")
 
 
 def scope_words(c: CrisisSpec) -> str:
     """Where a crisis reaches, in words: every limit it has, or everywhere."""
-    limits = [("in", c.regions), ("for brands", c.brands), ("on channels", c.channels),
-              ("in languages", c.langs)]
+    limits = [
+        ("in", c.regions),
+        ("for brands", c.brands),
+        ("on channels", c.channels),
+        ("in languages", c.langs),
+    ]
     said = [f"{words} {', '.join(values)}" for words, values in limits if values]
     return "; ".join(said) if said else "everywhere"
 
@@ -254,12 +311,27 @@ def list_(app: App, as_json: bool) -> None:
         err("No crisis has been flagged yet.")
         return
     tz = zone(app.config.timezone)
-    rows = [(str(c.id), c.severity, short_time(c.started_at, tz),
-             short_time(c.ended_at, tz) if c.ended_at else "active",
-             c.name + (f" — {c.note}" if c.note else "")) for c in every]
+    rows = [
+        (
+            str(c.id),
+            c.severity,
+            short_time(c.started_at, tz),
+            short_time(c.ended_at, tz) if c.ended_at else "active",
+            c.name + (f" — {c.note}" if c.note else ""),
+        )
+        for c in every
+    ]
     out = console()
-    out.print(narrow_table(("id", "severity", "started", "ended", "name and note"), rows,
-                           keep=4, squeeze={}, width=out.width, title=f"Times in {tz.key}"))
+    out.print(
+        narrow_table(
+            ("id", "severity", "started", "ended", "name and note"),
+            rows,
+            keep=4,
+            squeeze={},
+            width=out.width,
+            title=f"Times in {tz.key}",
+        )
+    )
     click.echo("`tactful crisis status` shows the active ones in full; --json every field.")
 
 
@@ -270,10 +342,16 @@ def _report(app: App, impact: Impact, as_json: bool, verb: str) -> None:
     crisis = impact.crisis
     epoch = f" (epoch {impact.epoch})" if impact.epoch is not None else " (nothing changed)"
     if crisis is not None:
-        click.echo(f"{verb} crisis {crisis.id or '(preview)'}: {crisis.name} "
-                   f"[{crisis.category}, {crisis.severity}]{epoch}.")
-    table = Table(title=f"Impact on {impact.judged} queued post(s)", box=None,
-                  header_style="bold", title_justify="left")
+        click.echo(
+            f"{verb} crisis {crisis.id or '(preview)'}: {crisis.name} "
+            f"[{crisis.category}, {crisis.severity}]{epoch}."
+        )
+    table = Table(
+        title=f"Impact on {impact.judged} queued post(s)",
+        box=None,
+        header_style="bold",
+        title_justify="left",
+    )
     table.add_column("brand")
     for column in COLUMNS:
         table.add_column(column, justify="right")
@@ -293,32 +371,38 @@ def _report(app: App, impact: Impact, as_json: bool, verb: str) -> None:
         if more > 0:
             click.echo(f"  {'':<9} and {more} more {label} (--json lists every post)")
     if impact.keyword_forms:
-        click.echo("Keyword matches in the posts stopped (check for words they should "
-                   "not catch):")
+        click.echo("Keyword matches in the posts stopped (check for words they should not catch):")
         for keyword, forms in sorted(impact.keyword_forms.items()):
             shown = ", ".join(f"{form} ({n})" for form, n in forms.most_common(8))
             more = f", and {len(forms) - 8} more" if len(forms) > 8 else ""
-            click.echo(textwrap.fill(f"{keyword}: {shown}{more}", width, initial_indent="  ",
-                                     subsequent_indent="    "))
+            click.echo(
+                textwrap.fill(
+                    f"{keyword}: {shown}{more}",
+                    width,
+                    initial_indent="  ",
+                    subsequent_indent="    ",
+                )
+            )
     notes = []
     if impact.in_flight:
         ids = ", ".join(str(p.id) for p in impact.in_flight)
-        notes.append(f"Already in flight when the crisis was flagged (may still go out): "
-                     f"{ids}")
+        notes.append(f"Already in flight when the crisis was flagged (may still go out): {ids}")
     if impact.notices:
-        notes.append(f"Drafted {len(impact.notices)} notice(s) of the operating change for "
-                     f"review: {', '.join(map(str, impact.notices))} (tactful review list).")
+        notes.append(
+            f"Drafted {len(impact.notices)} notice(s) of the operating change for "
+            f"review: {', '.join(map(str, impact.notices))} (tactful review list)."
+        )
     if impact.superseded:
-        notes.append("A newer crisis change took over while judging; it re-judges the "
-                      "queue.")
+        notes.append("A newer crisis change took over while judging; it re-judges the queue.")
     for note in notes:
         click.echo(textwrap.fill(note, width))
 
 
 def _indented(text: str, width: int) -> str:
     """Under an example's first line, wrapped at words to the terminal."""
-    return textwrap.fill(text, width, initial_indent=" " * 12, subsequent_indent=" " * 12,
-                         break_on_hyphens=False)
+    return textwrap.fill(
+        text, width, initial_indent=" " * 12, subsequent_indent=" " * 12, break_on_hyphens=False
+    )
 
 
 def _short(text: str, width: int = 70) -> str:

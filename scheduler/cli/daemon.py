@@ -28,18 +28,35 @@ def _wall_clock() -> datetime:
 
 @click.group(invoke_without_command=True)
 @click.option("--once", is_flag=True, help="Do one dispatch pass and exit (for cron).")
-@click.option("--print-cron", is_flag=True,
-              help="Print a crontab entry that runs --once every minute, and exit.")
-@click.option("--print-systemd", is_flag=True,
-              help="Print a systemd user unit that runs the daemon, and exit.")
-@click.option("--grace", type=click.FloatRange(0, 3600), default=30, show_default=True,
-              metavar="SECONDS",
-              help="On SIGTERM or Ctrl-C, wait this long for a send in progress; then exit "
-                   "anyway (its lease is recovered by the next daemon).")
+@click.option(
+    "--print-cron",
+    is_flag=True,
+    help="Print a crontab entry that runs --once every minute, and exit.",
+)
+@click.option(
+    "--print-systemd",
+    is_flag=True,
+    help="Print a systemd user unit that runs the daemon, and exit.",
+)
+@click.option(
+    "--grace",
+    type=click.FloatRange(0, 3600),
+    default=30,
+    show_default=True,
+    metavar="SECONDS",
+    help="On SIGTERM or Ctrl-C, wait this long for a send in progress; then exit "
+    "anyway (its lease is recovered by the next daemon).",
+)
 @json_option
 @click.pass_context
-def daemon(ctx: click.Context, once: bool, print_cron: bool, print_systemd: bool,
-           grace: float, as_json: bool) -> None:
+def daemon(
+    ctx: click.Context,
+    once: bool,
+    print_cron: bool,
+    print_systemd: bool,
+    grace: float,
+    as_json: bool,
+) -> None:
     """Publish queued posts when they fall due.
 
     Runs in the foreground until SIGTERM or Ctrl-C, which let the post in hand finish.
@@ -64,8 +81,9 @@ def daemon(ctx: click.Context, once: bool, print_cron: bool, print_systemd: bool
     app = ctx.find_object(App)
     assert app is not None
     if print_cron or print_systemd:
-        click.echo(_run_setup_text(app, cron=print_cron, systemd=print_systemd, once=once,
-                                   grace=grace))
+        click.echo(
+            _run_setup_text(app, cron=print_cron, systemd=print_systemd, once=once, grace=grace)
+        )
         return
     logger = logging.getLogger("tactful")
     if logger.level > logging.INFO:
@@ -74,8 +92,7 @@ def daemon(ctx: click.Context, once: bool, print_cron: bool, print_systemd: bool
         if once:
             report = runner.run_once()
             if as_json:
-                print_json({"worker": runner.worker, **report.counts(),
-                            "events": report.events})
+                print_json({"worker": runner.worker, **report.counts(), "events": report.events})
             else:
                 click.echo(f"Dispatch pass: {report.summary()}.")
             return
@@ -88,18 +105,23 @@ def daemon(ctx: click.Context, once: bool, print_cron: bool, print_systemd: bool
             os._exit(0)
 
 
-def _run_setup_text(app: App, *, cron: bool, systemd: bool, once: bool,
-                    grace: float) -> str:
+def _run_setup_text(app: App, *, cron: bool, systemd: bool, once: bool, grace: float) -> str:
     if cron and systemd:
         raise BadInput("--print-systemd: give it or --print-cron, not both")
     if systemd and once:
-        raise BadInput("--print-systemd: runs the long-lived daemon, not --once (for that, "
-                       "use --print-cron)")
+        raise BadInput(
+            "--print-systemd: runs the long-lived daemon, not --once (for that, use --print-cron)"
+        )
     from scheduler.daemon_setup import cron_entry, run_setup, systemd_unit
 
     # cron or systemd would start a daemon that fails on its first run: refuse now
-    setup = run_setup(config_path(app.config_path), app.config, argv0=sys.argv[0],
-                      python=sys.executable, environ=os.environ)
+    setup = run_setup(
+        config_path(app.config_path),
+        app.config,
+        argv0=sys.argv[0],
+        python=sys.executable,
+        environ=os.environ,
+    )
     text = cron_entry(setup) if cron else systemd_unit(setup, grace=grace)
     if setup.variables and not setup.env_file.exists():
         err(f"Note: {setup.env_file} does not exist yet; create it as the comments say.")
@@ -126,21 +148,32 @@ def status(app: App, as_json: bool) -> None:
     due = app.store.count_due(now)
     in_flight = app.store.count_posts(statuses=[Status.PUBLISHING])
     if as_json:
-        print_json({"daemons": rows, "crisis_epoch": epoch, "due_now": due,
-                    "in_flight": in_flight})
+        print_json({"daemons": rows, "crisis_epoch": epoch, "due_now": due, "in_flight": in_flight})
         return
     if not rows:
-        click.echo("No daemon has run on this database lately. Start one with "
-                   "`tactful daemon`.")
+        click.echo("No daemon has run on this database lately. Start one with `tactful daemon`.")
     else:
         table = Table(box=None, pad_edge=False, header_style="bold")
-        for column in ("daemon", "state", "last heard", "in flight", "passes",
-                       "published", "crisis state"):
+        for column in (
+            "daemon",
+            "state",
+            "last heard",
+            "in flight",
+            "passes",
+            "published",
+            "crisis state",
+        ):
             table.add_column(column)
         for row in rows:
-            table.add_row(row["worker"], row["state"], f"{row['seconds_since_beat']:.0f} s ago",
-                          str(row["in_flight"]), str(row["passes"]), str(row["published"]),
-                          "current" if row["epoch_current"] else "behind")
+            table.add_row(
+                row["worker"],
+                row["state"],
+                f"{row['seconds_since_beat']:.0f} s ago",
+                str(row["in_flight"]),
+                str(row["passes"]),
+                str(row["published"]),
+                "current" if row["epoch_current"] else "behind",
+            )
         console().print(table)
     click.echo(f"{due} post(s) due now, {in_flight} being sent.")
 
@@ -157,11 +190,18 @@ def _status_row(record: DaemonRecord, now: datetime, epoch: int) -> dict:
         state = "silent"
     else:
         state = "alive"
-    return {"worker": record.worker, "host": record.host, "pid": record.pid,
-            "state": state, "started_at": record.started_at.isoformat(),
-            "last_heartbeat": record.beat_at.isoformat(),
-            "seconds_since_beat": round(max(since, 0.0), 1),
-            "stopped_at": record.stopped_at.isoformat() if record.stopped_at else None,
-            "in_flight": record.in_flight, "passes": record.passes,
-            "published": record.published, "epoch_seen": record.epoch_seen,
-            "epoch_current": record.epoch_seen == epoch}
+    return {
+        "worker": record.worker,
+        "host": record.host,
+        "pid": record.pid,
+        "state": state,
+        "started_at": record.started_at.isoformat(),
+        "last_heartbeat": record.beat_at.isoformat(),
+        "seconds_since_beat": round(max(since, 0.0), 1),
+        "stopped_at": record.stopped_at.isoformat() if record.stopped_at else None,
+        "in_flight": record.in_flight,
+        "passes": record.passes,
+        "published": record.published,
+        "epoch_seen": record.epoch_seen,
+        "epoch_current": record.epoch_seen == epoch,
+    }

@@ -16,8 +16,12 @@ from scheduler.demo import run_demo
 
 @click.command()
 @click.option("--keep", is_flag=True, help="Keep the demo folder to explore it afterwards.")
-@click.option("--dir", "workdir", type=click.Path(file_okay=False, path_type=Path),
-              help="Run in this (new or empty) folder instead of a temporary one; kept.")
+@click.option(
+    "--dir",
+    "workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Run in this (new or empty) folder instead of a temporary one; kept.",
+)
 def demo(keep: bool, workdir: Path | None) -> None:
     """Play a week of posts for three example brands on a simulated clock.
 
@@ -44,8 +48,10 @@ def demo(keep: bool, workdir: Path | None) -> None:
         if not keep:
             shutil.rmtree(folder, ignore_errors=True)
     if keep:
-        out.print(f"\nThe demo folder is kept. Explore it with:\n"
-                  f"  tactful --config {result.workdir / 'config.yaml'} post list\n"
-                  f"  tactful --config {result.workdir / 'config.yaml'} audit")
+        out.print(
+            f"\nThe demo folder is kept. Explore it with:\n"
+            f"  tactful --config {result.workdir / 'config.yaml'} post list\n"
+            f"  tactful --config {result.workdir / 'config.yaml'} audit"
+        )
     else:
         out.print("\nDemo folder removed (run `tactful demo --keep` to explore it).")

@@ -24,15 +24,30 @@ LIMIT = click.IntRange(0, 1_000_000)
 
 def list_options(default: int, what: str) -> Callable[[F], F]:
     """--limit/-n, --json and --nl for a list of `what`."""
+
     def decorate(func: F) -> F:
-        func = click.option("--nl", "as_nl", is_flag=True,
-                            help="One JSON object per line (NDJSON), for streaming into "
-                                 "other tools; a cap is noted on stderr.")(func)
-        func = click.option("--json", "as_json", is_flag=True,
-                            help='JSON: {"items": [...], "total": N, "truncated": true|false}.'
-                            )(func)
-        return click.option("--limit", "-n", default=default, show_default=True, type=LIMIT,
-                            help=f"At most this many {what}; 0 for all.")(func)
+        func = click.option(
+            "--nl",
+            "as_nl",
+            is_flag=True,
+            help="One JSON object per line (NDJSON), for streaming into "
+            "other tools; a cap is noted on stderr.",
+        )(func)
+        func = click.option(
+            "--json",
+            "as_json",
+            is_flag=True,
+            help='JSON: {"items": [...], "total": N, "truncated": true|false}.',
+        )(func)
+        return click.option(
+            "--limit",
+            "-n",
+            default=default,
+            show_default=True,
+            type=LIMIT,
+            help=f"At most this many {what}; 0 for all.",
+        )(func)
+
     return decorate
 
 
@@ -40,8 +55,9 @@ def cap(limit: int) -> int | None:
     return None if limit == 0 else limit
 
 
-def emit(items: Sequence[dict[str, Any]], total: int, *, as_json: bool, as_nl: bool,
-         more: str) -> bool:
+def emit(
+    items: Sequence[dict[str, Any]], total: int, *, as_json: bool, as_nl: bool, more: str
+) -> bool:
     """Print the machine-readable forms; False when a table is wanted instead."""
     if as_nl:
         for item in items:
@@ -59,8 +75,15 @@ def note_cap(shown: int, total: int, more: str) -> None:
         err(f"Showing {shown} of {total}; {more}.")
 
 
-def narrow_table(columns: Sequence[str], rows: Sequence[Sequence[str]], *,
-                 keep: int, squeeze: dict[str, int], width: int, title: str = "") -> Table:
+def narrow_table(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    keep: int,
+    squeeze: dict[str, int],
+    width: int,
+    title: str = "",
+) -> Table:
     """A table that fits `width` (80 columns is the floor we design for): the first
     `keep` columns (an id, a status, a time) are never cut; `squeeze` columns are cut
     with an ellipsis beyond their width, more so if the line is still too long; the last
@@ -76,8 +99,14 @@ def narrow_table(columns: Sequence[str], rows: Sequence[Sequence[str]], *,
         sizes[i] -= give
         room += give
     sizes[-1] = max(min(longest[-1], room), len(columns[-1]))
-    table = Table(box=None, pad_edge=False, padding=(0, 1, 0, 0), header_style="bold",
-                  title=title or None, title_justify="left")
+    table = Table(
+        box=None,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
+        header_style="bold",
+        title=title or None,
+        title_justify="left",
+    )
     for name, size in zip(columns, sizes, strict=True):
         table.add_column(name, no_wrap=True, overflow="ellipsis", width=size)
     for row in rows:

@@ -32,14 +32,18 @@ def notify() -> None:
 
 def _targets(config: Config, name: str | None) -> list[NotifyTarget]:
     if not config.notify:
-        raise BadInput("config.yaml declares no notification targets (add a notify: list; "
-                       "see Notifications in the README)")
+        raise BadInput(
+            "config.yaml declares no notification targets (add a notify: list; "
+            "see Notifications in the README)"
+        )
     if name is None:
         return list(config.notify)
     found = [t for t in config.notify if t.name == name]
     if not found:
-        raise BadInput(f"unknown notification target {name!r}; known targets: "
-                       f"{', '.join(t.name for t in config.notify)}")
+        raise BadInput(
+            f"unknown notification target {name!r}; known targets: "
+            f"{', '.join(t.name for t in config.notify)}"
+        )
     return found
 
 
@@ -70,8 +74,10 @@ def test(app: App, name: str | None) -> None:
         else:
             click.echo(f"{target.name}: ok ({target.kind})")
     if failed:
-        raise NotifyError(f"{len(failed)} of {len(targets)} target(s) did not take the test "
-                          f"message: {', '.join(failed)}")
+        raise NotifyError(
+            f"{len(failed)} of {len(targets)} target(s) did not take the test "
+            f"message: {', '.join(failed)}"
+        )
 
 
 @notify.command("status")
@@ -96,17 +102,19 @@ def status(app: App, as_json: bool) -> None:
         return
     tz = zone(app.config.timezone)
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("target", "kind", "events", "behind", "last sent", "failures",
-                   "next try"):
+    for column in ("target", "kind", "events", "behind", "last sent", "failures", "next try"):
         table.add_column(column)
     for row, target in zip(rows, targets, strict=True):
         cursor = cursors.get(target.name)
-        table.add_row(row["name"], row["kind"] + (f" ({row['digest']})" if row["digest"]
-                                                  else ""),
-                      ", ".join(row["events"]) + (f" [{', '.join(row['brands'])}]"
-                                                  if row["brands"] else ""),
-                      str(row["behind"]), local_time(cursor and cursor.last_sent_at, tz),
-                      str(row["failures"]), local_time(cursor and cursor.next_at, tz))
+        table.add_row(
+            row["name"],
+            row["kind"] + (f" ({row['digest']})" if row["digest"] else ""),
+            ", ".join(row["events"]) + (f" [{', '.join(row['brands'])}]" if row["brands"] else ""),
+            str(row["behind"]),
+            local_time(cursor and cursor.last_sent_at, tz),
+            str(row["failures"]),
+            local_time(cursor and cursor.next_at, tz),
+        )
     console().print(table)
     for row in rows:
         if row["last_error"]:
@@ -115,19 +123,23 @@ def status(app: App, as_json: bool) -> None:
 
 def _row(app: App, target: NotifyTarget, cursor: Any) -> dict[str, Any]:
     behind, oldest = app.store.notify_backlog(cursor.position) if cursor else (0, None)
-    return {"name": target.name, "kind": target.kind, "events": target.events,
-            "brands": target.brands,
-            "digest": f"daily {target.digest:%H:%M}" if target.digest else None,
-            "behind": behind, "oldest_behind_at": _iso(oldest),
-            "last_audit_id": cursor.last_id if cursor else None,
-            "sent": cursor.sent if cursor else 0,
-            "last_sent_at": _iso(cursor.last_sent_at) if cursor else None,
-            "failures": cursor.failures if cursor else 0,
-            "last_error": cursor.last_error if cursor else None,
-            "next_at": _iso(cursor.next_at) if cursor else None,
-            "started_at": _iso(cursor.created_at) if cursor else None}
+    return {
+        "name": target.name,
+        "kind": target.kind,
+        "events": target.events,
+        "brands": target.brands,
+        "digest": f"daily {target.digest:%H:%M}" if target.digest else None,
+        "behind": behind,
+        "oldest_behind_at": _iso(oldest),
+        "last_audit_id": cursor.last_id if cursor else None,
+        "sent": cursor.sent if cursor else 0,
+        "last_sent_at": _iso(cursor.last_sent_at) if cursor else None,
+        "failures": cursor.failures if cursor else 0,
+        "last_error": cursor.last_error if cursor else None,
+        "next_at": _iso(cursor.next_at) if cursor else None,
+        "started_at": _iso(cursor.created_at) if cursor else None,
+    }
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
-

@@ -57,12 +57,28 @@ def list_(app: App, limit: int, as_json: bool, as_nl: bool) -> None:
         err("Nothing is waiting for review.")
         return
     tz = zone(app.config.timezone)
-    rows = [(str(p.id), p.action, short_time(p.due_at, tz), p.channel,
-             " ".join(p.text.split()), _why(p)) for p in held]
+    rows = [
+        (
+            str(p.id),
+            p.action,
+            short_time(p.due_at, tz),
+            p.channel,
+            " ".join(p.text.split()),
+            _why(p),
+        )
+        for p in held
+    ]
     out = console()
-    out.print(narrow_table(("id", "action", "due", "channel", "text", "why"), rows, keep=3,
-                           squeeze={"channel": 14, "text": 24}, width=out.width,
-                           title=f"Times in {tz.key}"))
+    out.print(
+        narrow_table(
+            ("id", "action", "due", "channel", "text", "why"),
+            rows,
+            keep=3,
+            squeeze={"channel": 14, "text": 24},
+            width=out.width,
+            title=f"Times in {tz.key}",
+        )
+    )
     note_cap(len(held), total, more)
 
 
@@ -91,21 +107,30 @@ def show(app: App, post_id: int, as_json: bool) -> None:
         return
     out = console()
     due = local_time(post.due_at, app.config.zone_for(post.channel))
-    out.print(f"[bold]Post {post.id}[/bold] on {post.channel}, due {due}: "
-              f"[bold]{decision['action']}[/bold]")
+    out.print(
+        f"[bold]Post {post.id}[/bold] on {post.channel}, due {due}: "
+        f"[bold]{decision['action']}[/bold]"
+    )
     out.print(highlighted(post.text, decision))
     for reason in decision.get("reasons", []):
         words = ", ".join(f"'{m['text']}'" for m in reason.get("matches", []))
-        out.print(f"\n[bold]{reason['rule']}[/bold] ({reason['action']})"
-                  f"{': ' + words if words else ''}")
+        out.print(
+            f"\n[bold]{reason['rule']}[/bold] ({reason['action']}){': ' + words if words else ''}"
+        )
         # wrapped at words, indented under its rule
         out.print(Padding(reason["advice"], (0, 0, 0, 2)), soft_wrap=False)
     if decision.get("proposed_text"):
         out.print("\n[bold]Proposed rewrite[/bold] ([red]removed[/red], [green]added[/green]):")
         out.print(_diff_text(post.text, decision["proposed_text"]))
-    out.print("\nApprove, edit or reject: tactful review approve|edit|reject "
-              f"{post.id}" + (" (blocked: approve needs --override --note WHY)"
-                             if decision["action"] == "block" else ""))
+    out.print(
+        "\nApprove, edit or reject: tactful review approve|edit|reject "
+        f"{post.id}"
+        + (
+            " (blocked: approve needs --override --note WHY)"
+            if decision["action"] == "block"
+            else ""
+        )
+    )
 
 
 def highlighted(text: str, decision: dict[str, Any]) -> Text:
@@ -137,8 +162,9 @@ def _diff_text(old: str, new: str) -> Text:
 @review.command("approve")
 @click.argument("post_id", type=POST_ID)
 @click.option("--note", help="Why, for the audit log (required with --override).")
-@click.option("--override", is_flag=True,
-              help="Needed to approve a blocked post (for example newsjacking).")
+@click.option(
+    "--override", is_flag=True, help="Needed to approve a blocked post (for example newsjacking)."
+)
 @json_option
 @pass_app
 def approve(app: App, post_id: int, note: str | None, override: bool, as_json: bool) -> None:
@@ -156,9 +182,14 @@ def approve(app: App, post_id: int, note: str | None, override: bool, as_json: b
 @review.command("edit")
 @click.argument("post_id", type=POST_ID)
 @click.option("--text", required=True, help="The new text; it is judged again at once.")
-@click.option("--tag", "-t", "tags", multiple=True, metavar="TAG",
-              help="Replace the tags too (repeatable), e.g. when a promotion becomes a "
-                   "service notice.")
+@click.option(
+    "--tag",
+    "-t",
+    "tags",
+    multiple=True,
+    metavar="TAG",
+    help="Replace the tags too (repeatable), e.g. when a promotion becomes a service notice.",
+)
 @json_option
 @pass_app
 def edit(app: App, post_id: int, text: str, tags: tuple[str, ...], as_json: bool) -> None:

@@ -12,11 +12,19 @@ from policies.playbook import Playbook, default_playbook
 from policies.taxonomy import Resolved
 from scheduler.cli.common import App, console, json_option, pass_app, print_json
 
-BRAND = click.option("--brand", "-b", "brand_id", metavar="ID",
-                     help="Use this brand's playbook (with its own additions); default: the "
-                          "built-in playbook.")
-RESOLVE = click.option("--resolve", "typed", metavar="TEXT",
-                       help="Show what TEXT resolves to instead of listing everything.")
+BRAND = click.option(
+    "--brand",
+    "-b",
+    "brand_id",
+    metavar="ID",
+    help="Use this brand's playbook (with its own additions); default: the built-in playbook.",
+)
+RESOLVE = click.option(
+    "--resolve",
+    "typed",
+    metavar="TEXT",
+    help="Show what TEXT resolves to instead of listing everything.",
+)
 
 
 def _playbook(app: App, brand_id: str | None) -> Playbook:
@@ -47,18 +55,33 @@ def sectors(app: App, brand_id: str | None, typed: str | None, as_json: bool) ->
     """
     playbook = _playbook(app, brand_id)
     if typed is not None:
-        _show_resolved(playbook.resolve_sector(typed), playbook.sector_names.nearest(typed),
-                       as_json)
+        _show_resolved(
+            playbook.resolve_sector(typed), playbook.sector_names.nearest(typed), as_json
+        )
         return
-    rows = [{"id": key, "parent": spec.parent, "lineage": playbook.lineage(key)[1:],
-             "names": spec.names, "close_to_categories": sorted(spec.categories),
-             "close_to_contexts": sorted(spec.contexts)}
-            for key, spec in sorted(playbook.sectors.items())]
-    _print(rows, as_json, {
-        "sector": lambda r: r["id"], "within": lambda r: " > ".join(r["lineage"]) or "-",
-        "close to": lambda r: ", ".join(r["close_to_categories"] +
-                                         r["close_to_contexts"]) or "-",
-        "also called": lambda r: _some(r["names"])})
+    rows = [
+        {
+            "id": key,
+            "parent": spec.parent,
+            "lineage": playbook.lineage(key)[1:],
+            "names": spec.names,
+            "close_to_categories": sorted(spec.categories),
+            "close_to_contexts": sorted(spec.contexts),
+        }
+        for key, spec in sorted(playbook.sectors.items())
+    ]
+    _print(
+        rows,
+        as_json,
+        {
+            "sector": lambda r: r["id"],
+            "within": lambda r: " > ".join(r["lineage"]) or "-",
+            "close to": lambda r: (
+                ", ".join(r["close_to_categories"] + r["close_to_contexts"]) or "-"
+            ),
+            "also called": lambda r: _some(r["names"]),
+        },
+    )
 
 
 @click.command()
@@ -77,14 +100,23 @@ def contexts(app: App, brand_id: str | None, typed: str | None, as_json: bool) -
     """
     playbook = _playbook(app, brand_id)
     if typed is not None:
-        _show_resolved(playbook.resolve_context(typed), playbook.context_names.nearest(typed),
-                       as_json)
+        _show_resolved(
+            playbook.resolve_context(typed), playbook.context_names.nearest(typed), as_json
+        )
         return
-    rows = [{"id": key, "names": spec.names, "implies": sorted(spec.implies)}
-            for key, spec in sorted(playbook.contexts.items())]
-    _print(rows, as_json, {
-        "context": lambda r: r["id"], "implies": lambda r: ", ".join(r["implies"]) or "-",
-        "also called": lambda r: _some(r["names"])})
+    rows = [
+        {"id": key, "names": spec.names, "implies": sorted(spec.implies)}
+        for key, spec in sorted(playbook.contexts.items())
+    ]
+    _print(
+        rows,
+        as_json,
+        {
+            "context": lambda r: r["id"],
+            "implies": lambda r: ", ".join(r["implies"]) or "-",
+            "also called": lambda r: _some(r["names"]),
+        },
+    )
 
 
 @click.command()
@@ -105,16 +137,24 @@ def tags(app: App, brand_id: str | None, as_json: bool) -> None:
       tactful tags --brand stride --json
     """
     vocabulary = _playbook(app, brand_id).tags
-    rows = [{"tag": tag, "means": group, "aliases": vocabulary.aliases.get(tag, [])}
-            for tag, group in sorted(vocabulary.vocabulary.items(),
-                                     key=lambda item: (item[1], item[0]))]
-    _print(rows, as_json, {
-        "tag": lambda r: r["tag"], "means": lambda r: r["means"].replace("_", " "),
-        "also written": lambda r: _some(r["aliases"])})
+    rows = [
+        {"tag": tag, "means": group, "aliases": vocabulary.aliases.get(tag, [])}
+        for tag, group in sorted(vocabulary.vocabulary.items(), key=lambda item: (item[1], item[0]))
+    ]
+    _print(
+        rows,
+        as_json,
+        {
+            "tag": lambda r: r["tag"],
+            "means": lambda r: r["means"].replace("_", " "),
+            "also written": lambda r: _some(r["aliases"]),
+        },
+    )
 
 
-def _print(rows: list[dict[str, Any]], as_json: bool,
-           columns: dict[str, Callable[[dict[str, Any]], str]]) -> None:
+def _print(
+    rows: list[dict[str, Any]], as_json: bool, columns: dict[str, Callable[[dict[str, Any]], str]]
+) -> None:
     """The rows as JSON, or as a table of these columns."""
     if as_json:
         print_json(rows)
@@ -129,9 +169,14 @@ def _print(rows: list[dict[str, Any]], as_json: bool,
 
 def _show_resolved(found: Resolved, nearest: list[str], as_json: bool) -> None:
     if as_json:
-        print_json({"text": found.text, "resolved": list(found.ids),
-                    "ignored_words": list(found.ignored),
-                    "nearest": [] if found.ids else nearest})
+        print_json(
+            {
+                "text": found.text,
+                "resolved": list(found.ids),
+                "ignored_words": list(found.ignored),
+                "nearest": [] if found.ids else nearest,
+            }
+        )
         return
     if found.ids:
         left = f" (words left out: {', '.join(found.ignored)})" if found.ignored else ""

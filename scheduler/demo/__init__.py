@@ -74,14 +74,18 @@ def next_monday(today: date) -> date:
 class Story:
     """The demo's cast: one config, one store, one clock, the desks and the daemon."""
 
-    def __init__(self, workdir: Path, out: Console, receiver: WebhookReceiver, secret: str,
-                 monday: date) -> None:
+    def __init__(
+        self, workdir: Path, out: Console, receiver: WebhookReceiver, secret: str, monday: date
+    ) -> None:
         self.out = out
         self.monday = monday
         self.clock = SimClock(self.at(0, "00:00"))
         # the library's front door, as a script would use it, on a simulated clock
-        self.tactful = Tactful(load_config(write_demo_config(workdir, receiver.url, secret)),
-                               actor=ACTOR, clock=self.clock)
+        self.tactful = Tactful(
+            load_config(write_demo_config(workdir, receiver.url, secret)),
+            actor=ACTOR,
+            clock=self.clock,
+        )
         self.config = self.tactful.config
         self.store = self.tactful.store
         self.crises = self.tactful.crises
@@ -103,9 +107,16 @@ class Story:
 
     # -- scenes -------------------------------------------------------------------------
     def queue_week(self) -> int:
-        drafts = [Draft(channel=ch, text=text, tags=tags, automated=auto,
-                        at=at if at == NEXT else f"{self.monday + timedelta(days=d)}T{at}")
-                  for ch, d, at, text, tags, auto in WEEK]
+        drafts = [
+            Draft(
+                channel=ch,
+                text=text,
+                tags=tags,
+                automated=auto,
+                at=at if at == NEXT else f"{self.monday + timedelta(days=d)}T{at}",
+            )
+            for ch, d, at, text, tags, auto in WEEK
+        ]
         ids = self.tactful.posts.add_all(drafts, note="the week's plan")
         self.out.print(f"Queued {len(ids)} posts for the week of {self.monday:%d %b %Y}.")
         return len(ids)
@@ -119,40 +130,60 @@ class Story:
             for event in self.daemon.run_pass().events:
                 self.outcomes[event["outcome"]] += 1
                 post = self.store.get_post(event["post"])
-                detail = post.text if event["outcome"] == "published" else \
-                    f"{post.text}  [{event['detail']}]"
-                table.add_row(f"{self.clock.now.astimezone(BOSTON):%a %H:%M}", post.channel,
-                              event["outcome"], detail)
+                detail = (
+                    post.text
+                    if event["outcome"] == "published"
+                    else f"{post.text}  [{event['detail']}]"
+                )
+                table.add_row(
+                    f"{self.clock.now.astimezone(BOSTON):%a %H:%M}",
+                    post.channel,
+                    event["outcome"],
+                    detail,
+                )
         self.clock.now = max(self.clock.now, until)
         if table.row_count:
             self.out.print(table)
 
     def show_impact(self, impact: Impact) -> None:
         totals = impact.totals()
-        self.out.print(f"Judged {impact.judged} queued posts: " + ", ".join(
-            f"{totals.get(k, 0)} {k}" for k in ("paused", "held", "rewritten", "blocked",
-                                                 "untouched")))
+        self.out.print(
+            f"Judged {impact.judged} queued posts: "
+            + ", ".join(
+                f"{totals.get(k, 0)} {k}"
+                for k in ("paused", "held", "rewritten", "blocked", "untouched")
+            )
+        )
         for label, examples in impact.examples.items():
             for example in examples:
-                self.out.print(f"  [bold]{label}[/bold] post {example['post']} "
-                               f"({example['brand']}): {example['text']}\n"
-                               f"      {example['why']}", soft_wrap=True)
+                self.out.print(
+                    f"  [bold]{label}[/bold] post {example['post']} "
+                    f"({example['brand']}): {example['text']}\n"
+                    f"      {example['why']}",
+                    soft_wrap=True,
+                )
                 if example["proposed_text"]:
-                    self.out.print(f"      proposed instead: {example['proposed_text']}",
-                                   soft_wrap=True)
+                    self.out.print(
+                        f"      proposed instead: {example['proposed_text']}", soft_wrap=True
+                    )
         if impact.in_flight:
             self.out.print(f"  in flight when flagged: {[p.id for p in impact.in_flight]}")
         if impact.notices:
-            self.out.print(f"  drafted a notice of the operating change for review: "
-                           f"post {', '.join(map(str, impact.notices))}")
+            self.out.print(
+                f"  drafted a notice of the operating change for review: "
+                f"post {', '.join(map(str, impact.notices))}"
+            )
 
     def add_now(self, channel: str, text: str, tags: tuple[str, ...] = ()) -> None:
-        [pid] = self.tactful.posts.add_all([Draft(channel=channel, text=text, tags=tags,
-                                                  at="now")], note="written during the crisis")
+        [pid] = self.tactful.posts.add_all(
+            [Draft(channel=channel, text=text, tags=tags, at="now")],
+            note="written during the crisis",
+        )
         post = self.tactful.posts.get(pid)
         verdict = post.status_reason if post.status is not Status.QUEUED else "may go out"
-        self.out.print(f"  post {pid}: \"{text}\"\n      -> {post.status.value}: {verdict}",
-                       soft_wrap=True)
+        self.out.print(
+            f'  post {pid}: "{text}"\n      -> {post.status.value}: {verdict}', soft_wrap=True
+        )
 
 
 def run_demo(workdir: Path, out: Console, *, today: date) -> DemoResult:
@@ -165,50 +196,68 @@ def run_demo(workdir: Path, out: Console, *, today: date) -> DemoResult:
         finally:
             story.close()
         ok = all(r.signature_ok for r in receiver.received)
-        out.print(f"\nWebhook receiver on {receiver.url}: {len(receiver.received)} requests, "
-                  f"{len(receiver.delivered())} accepted, HMAC signatures "
-                  f"{'all valid' if ok else 'NOT all valid'}.")
+        out.print(
+            f"\nWebhook receiver on {receiver.url}: {len(receiver.received)} requests, "
+            f"{len(receiver.delivered())} accepted, HMAC signatures "
+            f"{'all valid' if ok else 'NOT all valid'}."
+        )
     out.print("Final statuses: " + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())))
-    return DemoResult(workdir, story.config, queued, statuses, len(receiver.received), ok,
-                      story.outcomes)
+    return DemoResult(
+        workdir, story.config, queued, statuses, len(receiver.received), ok, story.outcomes
+    )
 
 
 def _tell(story: Story, out: Console) -> int:
     out.rule("[bold]Tactful demo: the Boston story")
-    out.print("Three brands: Stride Running Co. (Boston, athletic apparel), Pekárna Kvásek "
-              "(Prague bakery) and Təkərlək Avto Servis (Baku). Simulated clock; "
-              f"nothing leaves 127.0.0.1. Working in {story.config.base_dir}.\n")
+    out.print(
+        "Three brands: Stride Running Co. (Boston, athletic apparel), Pekárna Kvásek "
+        "(Prague bakery) and Təkərlək Avto Servis (Baku). Simulated clock; "
+        f"nothing leaves 127.0.0.1. Working in {story.config.base_dir}.\n"
+    )
     queued = story.queue_week()
     story.play_until(story.at(0, "14:49"), "Marathon Monday, before 2:49 pm")
 
     out.rule("14:50 Boston: explosions at the marathon finish line")
-    out.print("The social media manager flags it (crisis on): bombing, serious, Boston "
-              "only, operations reduced (the Boylston Street store closes early).")
-    impact = story.crises.flag(CrisisSpec(
-        name="Boston Marathon bombing", category="bombing", severity="serious",
-        keywords=("marathon", "Boston", "#BostonStrong", "finish line"),
-        contexts=("marathon",), regions=("us-ma",), ops="reduced"),
-        story.change("explosions at the finish line", "crisis-on"))
+    out.print(
+        "The social media manager flags it (crisis on): bombing, serious, Boston "
+        "only, operations reduced (the Boylston Street store closes early)."
+    )
+    impact = story.crises.flag(
+        CrisisSpec(
+            name="Boston Marathon bombing",
+            category="bombing",
+            severity="serious",
+            keywords=("marathon", "Boston", "#BostonStrong", "finish line"),
+            contexts=("marathon",),
+            regions=("us-ma",),
+            ops="reduced",
+        ),
+        story.change("explosions at the finish line", "crisis-on"),
+    )
     story.show_impact(impact)
 
     out.rule("15:10 Posts written during the crisis are judged as they are added")
     story.clock.now = story.at(0, "15:10")
-    story.add_now("stride-outbox", "#BostonStrong? Stay strong with 20% off all shoes!",
-                  ("promo",))
+    story.add_now("stride-outbox", "#BostonStrong? Stay strong with 20% off all shoes!", ("promo",))
     story.add_now("stride-outbox", "We donated $10,000 to the victims' fund.")
-    story.add_now("stride-outbox", "Our staff are giving blood this afternoon, so replies "
-                  "will be slow. The Boylston Street store is closed.", ("service",))
+    story.add_now(
+        "stride-outbox",
+        "Our staff are giving blood this afternoon, so replies "
+        "will be slow. The Boylston Street store is closed.",
+        ("service",),
+    )
     story.play_until(story.at(0, "23:59"), "Monday evening: what the daemon did")
 
     story.play_until(story.at(3, "06:59"), "Tuesday and Wednesday")
     out.rule("Thursday: the story develops (keep monitoring)")
     story.clock.now = story.at(3, "07:00")
     crisis_id = impact.crisis.id if impact.crisis else 1
-    impact = story.crises.update(crisis_id, {"keywords": [
-        *impact.crisis.keywords, "Watertown", "manhunt"], "severity": "severe"},
-        story.change("a manhunt in Watertown", "crisis-update"))
-    out.print("Added 'Watertown' and 'manhunt'; severity now severe (every automated post "
-              "pauses).")
+    impact = story.crises.update(
+        crisis_id,
+        {"keywords": [*impact.crisis.keywords, "Watertown", "manhunt"], "severity": "severe"},
+        story.change("a manhunt in Watertown", "crisis-update"),
+    )
+    out.print("Added 'Watertown' and 'manhunt'; severity now severe (every automated post pauses).")
     story.show_impact(impact)
 
     out.rule("Review round")
@@ -217,13 +266,17 @@ def _tell(story: Story, out: Console) -> int:
 
     out.rule("Friday 18:00: the crisis ends; paused posts come back at a gentle pace")
     story.clock.now = story.at(4, "18:00")
-    result = story.crises.end(crisis_id, story.change("suspect in custody", "crisis-off"),
-                              resume="paced", rate="1/1h")
-    out.print(f"Released {len(result.posts.released)} paused post(s), at most 1 per channel "
-              f"per hour; dropped {len(result.posts.expired)} expired.")
+    result = story.crises.end(
+        crisis_id, story.change("suspect in custody", "crisis-off"), resume="paced", rate="1/1h"
+    )
+    out.print(
+        f"Released {len(result.posts.released)} paused post(s), at most 1 per channel "
+        f"per hour; dropped {len(result.posts.expired)} expired."
+    )
     story.play_until(story.at(7, "00:00"), "The weekend")
-    out.print("Outcomes this week: " + ", ".join(
-        f"{n} {o}" for o, n in sorted(story.outcomes.items())))
+    out.print(
+        "Outcomes this week: " + ", ".join(f"{n} {o}" for o, n in sorted(story.outcomes.items()))
+    )
     _networks(story, out)
     return queued
 
@@ -238,11 +291,15 @@ def _networks(story: Story, out: Console) -> None:
     credentials = credential_status(story.config)
     for channel_id, (_, channel) in story.config.channels.items():
         names, missing = credentials[channel_id]
-        table.add_row(channel_id, channel.kind, "-" if not names else
-                      "set" if not missing else "not set: " + ", ".join(missing))
+        table.add_row(
+            channel_id,
+            channel.kind,
+            "-" if not names else "set" if not missing else "not set: " + ", ".join(missing),
+        )
     out.print(table)
-    drafting = Drafting(story.config, now=story.clock.now, taken=story.store.taken_times,
-                        label=lambda name: name)
+    drafting = Drafting(
+        story.config, now=story.clock.now, taken=story.store.taken_times, label=lambda name: name
+    )
     long_text = ("Zítra pečeme žitný chléb s kmínem podle receptu naší babičky. " * 6).strip()
     try:
         drafting.build(Draft(channel="kvasek-bluesky", text=long_text, at="+1h"))
@@ -251,12 +308,17 @@ def _networks(story: Story, out: Console) -> None:
     link = "https://stride.example/" + "winter-trail-collection/" * 22
     fits = f"The winter trail collection is in: {link}"
     drafting.build(Draft(channel="stride-mastodon", text=fits, at="+1h"))
-    out.print(f"  A Mastodon post of {len(fits)} characters passes: Mastodon counts its "
-              f"link as 23, so it is {mastodon_length(fits)} of the 500 allowed.",
-              soft_wrap=True)
-    out.print("  To post for real, set the instance or handle in config.yaml, export "
-              "STRIDE_MASTODON_TOKEN or KVASEK_BLUESKY_PASSWORD (an app password), and run "
-              "`tactful channel test ID` (README: Publishers).", soft_wrap=True)
+    out.print(
+        f"  A Mastodon post of {len(fits)} characters passes: Mastodon counts its "
+        f"link as 23, so it is {mastodon_length(fits)} of the 500 allowed.",
+        soft_wrap=True,
+    )
+    out.print(
+        "  To post for real, set the instance or handle in config.yaml, export "
+        "STRIDE_MASTODON_TOKEN or KVASEK_BLUESKY_PASSWORD (an app password), and run "
+        "`tactful channel test ID` (README: Publishers).",
+        soft_wrap=True,
+    )
 
 
 def _review_round(story: Story, out: Console) -> None:
@@ -264,26 +326,36 @@ def _review_round(story: Story, out: Console) -> None:
     for post in story.review.pending(story.clock()).items:
         decision = post.decision or {}
         action = decision.get("action")
-        if decision.get("reasons", [{}])[0].get("rule") == "follow-the-business" and \
-                post.brand == "stride":
-            edited = story.review.edit(post.id, "Our Boylston Street store closed early on "
-                                       "Monday and reopens Saturday. Online orders will ship "
-                                       "next week. Thank you for your patience.",
-                                       story.change(action="edit"), tags=["service"])
+        if (
+            decision.get("reasons", [{}])[0].get("rule") == "follow-the-business"
+            and post.brand == "stride"
+        ):
+            edited = story.review.edit(
+                post.id,
+                "Our Boylston Street store closed early on "
+                "Monday and reopens Saturday. Online orders will ship "
+                "next week. Thank you for your patience.",
+                story.change(action="edit"),
+                tags=["service"],
+            )
             outcome = f"edited the drafted notice -> {edited.status.value}"
             if edited.status is Status.HELD:
                 story.review.approve(post.id, story.change("notice checked", "approve"))
                 outcome += ", then approved"
         elif action == "rewrite" and not rewritten:
-            story.review.edit(post.id, decision["proposed_text"], story.change(action="edit"),
-                              tags=["announcement"])
-            story.review.approve(post.id, story.change("used the prepared alternative",
-                                                       "approve"))
+            story.review.edit(
+                post.id,
+                decision["proposed_text"],
+                story.change(action="edit"),
+                tags=["announcement"],
+            )
+            story.review.approve(post.id, story.change("used the prepared alternative", "approve"))
             rewritten = True
             outcome = "took the proposed rewrite and approved it"
         elif action == "rewrite":
-            story.review.reject(post.id, story.change("the alternative went out once; "
-                                                      "once is enough", "reject"))
+            story.review.reject(
+                post.id, story.change("the alternative went out once; once is enough", "reject")
+            )
             outcome = "rejected: the alternative already goes out once"
         elif action == "block":
             story.review.reject(post.id, story.change("newsjacking", "reject"))

@@ -57,8 +57,14 @@ SETTLE_WAIT = timedelta(minutes=2)
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
 
-__all__ = ["Notifier", "NotifyError", "Outcome", "credential_problems", "send_test",
-           "start_targets"]
+__all__ = [
+    "Notifier",
+    "NotifyError",
+    "Outcome",
+    "credential_problems",
+    "send_test",
+    "start_targets",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +81,16 @@ class Outcome:
 class Notifier:
     """Runs notification passes over the targets of one config."""
 
-    def __init__(self, store: Store, config: Config, *, worker: str,
-                 secrets: SecretStore | None = None, stop: threading.Event | None = None,
-                 lease: timedelta = LEASE) -> None:
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        *,
+        worker: str,
+        secrets: SecretStore | None = None,
+        stop: threading.Event | None = None,
+        lease: timedelta = LEASE,
+    ) -> None:
         from scheduler.publishers import secret_store
 
         self.store = store
@@ -97,8 +110,9 @@ class Notifier:
         if not self.config.notify:
             return []
         self.start(now)
-        return [self._contained(target, now) for target in self.config.notify
-                if not self.stop.is_set()]
+        return [
+            self._contained(target, now) for target in self.config.notify if not self.stop.is_set()
+        ]
 
     def close(self) -> None:
         for sender in self._senders.values():
@@ -113,12 +127,10 @@ class Notifier:
             return Outcome(target.name, error=_problem(target, exc))
 
     def _one(self, target: NotifyTarget, now: datetime) -> Outcome:
-        cursor = self.store.notify_claim(target.name, worker=self.worker, now=now,
-                                         lease=self.lease)
+        cursor = self.store.notify_claim(target.name, worker=self.worker, now=now, lease=self.lease)
         if cursor is None:
             return Outcome(target.name, skipped=True)
-        result: dict = {"position": cursor.position, "sent": 0, "error": None,
-                        "last_id": None}
+        result: dict = {"position": cursor.position, "sent": 0, "error": None, "last_id": None}
         try:
             messages, stop, last_id = self._compose(target, cursor, now)
             result.update(self._send(target, messages, cursor, stop), last_id=last_id)
@@ -127,34 +139,45 @@ class Notifier:
         self._finish(target, cursor, now, result)
         return Outcome(target.name, sent=result["sent"], error=result["error"])
 
-    def _finish(self, target: NotifyTarget, cursor: Cursor, now: datetime,
-                result: dict) -> None:
+    def _finish(self, target: NotifyTarget, cursor: Cursor, now: datetime, result: dict) -> None:
         error = result["error"]
         if error:
             wait = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** min(cursor.failures, 16))
             next_at: datetime | None = now + wait
-            log.warning("notify %s: %s; trying again in %s", target.name, error,
-                        _span(wait))
+            log.warning("notify %s: %s; trying again in %s", target.name, error, _span(wait))
         else:
             next_at = next_digest(now, target.digest, self._tz) if target.digest else None
         if result["sent"]:
             log.info("notify %s: sent %d message(s)", target.name, result["sent"])
         kept = self.store.notify_finish(
-            target.name, worker=self.worker, position=result["position"],
-            last_id=result["last_id"], sent=result["sent"], now=now, next_at=next_at,
-            error=error and redact(error)[:500])
+            target.name,
+            worker=self.worker,
+            position=result["position"],
+            last_id=result["last_id"],
+            sent=result["sent"],
+            now=now,
+            next_at=next_at,
+            error=error and redact(error)[:500],
+        )
         if not kept:
-            log.warning("notify %s: another daemon took this target over while this one "
-                        "was sending (the lease ran out)", target.name)
+            log.warning(
+                "notify %s: another daemon took this target over while this one "
+                "was sending (the lease ran out)",
+                target.name,
+            )
 
-    def _compose(self, target: NotifyTarget, cursor: Cursor,
-                 now: datetime) -> tuple[list[Message], int, int | None]:
+    def _compose(
+        self, target: NotifyTarget, cursor: Cursor, now: datetime
+    ) -> tuple[list[Message], int, int | None]:
         end, toggles, crises = self.store.notify_window(cursor.position)
         stop = settled(toggles, end, now, SETTLE_WAIT)
-        composer = Composer(events=target.events, brands=target.brands, crises=crises,
-                            channel_brands={c: b.id for c, (b, _) in
-                                            self.config.channels.items()},
-                            tz=self._tz)
+        composer = Composer(
+            events=target.events,
+            brands=target.brands,
+            crises=crises,
+            channel_brands={c: b.id for c, (b, _) in self.config.channels.items()},
+            tz=self._tz,
+        )
         if stop > cursor.position:
             self.store.notify_lines(cursor.position, stop, composer.add)
         messages = composer.messages()
@@ -163,8 +186,9 @@ class Notifier:
             messages = [combined] if combined else []
         return messages, stop, composer.last_id
 
-    def _send(self, target: NotifyTarget, messages: list[Message], cursor: Cursor,
-              stop: int) -> dict:
+    def _send(
+        self, target: NotifyTarget, messages: list[Message], cursor: Cursor, stop: int
+    ) -> dict:
         """Send in order; the cursor may move past what was sent, up to the first message
         not sent (all of them sent: up to `stop`)."""
         if not messages:
@@ -179,8 +203,11 @@ class Notifier:
             try:
                 sender.send(message)
             except NotifyError as exc:
-                return {"position": max(message.first, cursor.position), "sent": sent,
-                        "error": str(exc)}
+                return {
+                    "position": max(message.first, cursor.position),
+                    "sent": sent,
+                    "error": str(exc),
+                }
         return {"position": stop, "sent": len(messages), "error": None}
 
     def _sender(self, target: NotifyTarget) -> Sender:
@@ -214,8 +241,9 @@ def credential_problems(config: Config) -> list[tuple[list[str | int], str]]:
         for keys, name in target.credential_keys():
             if not secrets.has(name):
                 where = f" or in {config.secrets_file}" if config.secrets_file else ""
-                problems.append((["notify", index, *keys],
-                                 f"{name} is not set: export {name}=...{where}"))
+                problems.append(
+                    (["notify", index, *keys], f"{name} is not set: export {name}=...{where}")
+                )
     return problems
 
 
@@ -224,8 +252,9 @@ def start_targets(store: Store, config: Config, now: datetime) -> list[str]:
     digest's first due at its first time); the names of those started. Cheap when there
     are none: one read."""
     tz = zone(config.timezone)
-    return store.notify_start({t.name: next_digest(now, t.digest, tz) if t.digest else None
-                               for t in config.notify}, now)
+    return store.notify_start(
+        {t.name: next_digest(now, t.digest, tz) if t.digest else None for t in config.notify}, now
+    )
 
 
 def _problem(target: NotifyTarget, exc: Exception) -> str:

@@ -30,8 +30,11 @@ DIGEST_LIMIT = 30
 REASON_LENGTH = 140
 TOGGLES = ("crisis-on", "crisis-update", "crisis-off")
 JUDGED = "crisis-judged"
-_TITLE = {"crisis-on": "Crisis flagged", "crisis-update": "Crisis updated",
-          "crisis-off": "Crisis ended"}
+_TITLE = {
+    "crisis-on": "Crisis flagged",
+    "crisis-update": "Crisis updated",
+    "crisis-off": "Crisis ended",
+}
 #: how each judging's counts read, in this order
 _COUNTS = ("paused", "held", "rewritten", "blocked", "untouched")
 #: what became of posts when a crisis ended, by the keys of `CrisisDesk.end`
@@ -75,8 +78,7 @@ def settled(toggles: Iterable[Line], end: int, now: datetime, wait: timedelta) -
     lines = list(toggles)
     done = {_toggle_key(line) for line in lines if line.action == JUDGED}
     for line in lines:
-        if line.action in TOGGLES and _toggle_key(line) not in done \
-                and now - line.at < wait:
+        if line.action in TOGGLES and _toggle_key(line) not in done and now - line.at < wait:
             return min(line.position, end)
     return end
 
@@ -101,7 +103,8 @@ class Listing:
     def render(self) -> str:
         more = self.count - len(self.shown)
         return "\n".join(f"  - {s}" for s in self.shown) + (
-            f"\n  - and {more} more" if more else "")
+            f"\n  - and {more} more" if more else ""
+        )
 
 
 @dataclass
@@ -122,9 +125,15 @@ class Composer:
     """Takes a target's lines one at a time (`add`), keeping only counts and the first
     few posts of each group, and makes its messages (`messages`)."""
 
-    def __init__(self, *, events: Iterable[str], brands: Iterable[str],
-                 crises: Mapping[int, CrisisRecord], channel_brands: Mapping[str, str],
-                 tz: ZoneInfo) -> None:
+    def __init__(
+        self,
+        *,
+        events: Iterable[str],
+        brands: Iterable[str],
+        crises: Mapping[int, CrisisRecord],
+        channel_brands: Mapping[str, str],
+        tz: ZoneInfo,
+    ) -> None:
         self.events = frozenset(events)
         self.brands = frozenset(brands)
         self.crises = crises
@@ -168,8 +177,9 @@ class Composer:
     def _group(self, key: tuple[Any, ...], line: Line) -> Group:
         group = self.groups.get(key)
         if group is None:
-            group = self.groups[key] = Group(first=line.position, actor=line.actor,
-                                             at=line.at, action=line.action)
+            group = self.groups[key] = Group(
+                first=line.position, actor=line.actor, at=line.at, action=line.action
+            )
         return group
 
     def _reaches(self, crisis: CrisisRecord | None) -> bool:
@@ -220,27 +230,34 @@ class Composer:
         facts = []
         detail = toggle.detail
         if toggle.action == "crisis-on":
-            facts.append(f"Kind: {detail.get('category')}, severity {detail.get('severity')}, "
-                         f"operations {detail.get('ops')}.")
+            facts.append(
+                f"Kind: {detail.get('category')}, severity {detail.get('severity')}, "
+                f"operations {detail.get('ops')}."
+            )
             facts.append("Scope: " + _scope(detail) + ".")
             if detail.get("keywords"):
                 facts.append(f"Keywords: {', '.join(detail['keywords'])}.")
         elif toggle.action == "crisis-update":
             changed = {k: v for k, v in detail.items() if k != "crisis"}
             if changed:
-                facts.append("Now: " + "; ".join(f"{k.removesuffix('_at')} {_value(v)}"
-                                                 for k, v in changed.items()) + ".")
+                facts.append(
+                    "Now: "
+                    + "; ".join(f"{k.removesuffix('_at')} {_value(v)}" for k, v in changed.items())
+                    + "."
+                )
         elif detail.get("resume"):
-            facts.append(f"Paused posts: {detail['resume']}"
-                         + (f" at {detail['rate']}" if detail.get("rate") else "") + ".")
+            facts.append(
+                f"Paused posts: {detail['resume']}"
+                + (f" at {detail['rate']}" if detail.get("rate") else "")
+                + "."
+            )
         if toggle.reason:
             facts.append(f"Note: {toggle.reason}")
         return facts
 
     def _judged(self, group: Group) -> list[str]:
         if group.judged is None:
-            return ["The queue was still being judged when this was sent; what it did "
-                    "follows."]
+            return ["The queue was still being judged when this was sent; what it did follows."]
         detail = group.judged.detail
         if "by_brand" in detail:
             counts: dict[str, int] = {}
@@ -249,20 +266,19 @@ class Composer:
                     for label, n in by_label.items():
                         counts[label] = counts.get(label, 0) + n
             total = sum(counts.values())
-            said = ", ".join(f"{counts[label]} {label}" for label in _COUNTS
-                             if counts.get(label))
-            tail = " (a newer crisis change took over part way)" \
-                if detail.get("superseded") else ""
+            said = ", ".join(f"{counts[label]} {label}" for label in _COUNTS if counts.get(label))
+            tail = " (a newer crisis change took over part way)" if detail.get("superseded") else ""
             return [f"Judged {total} queued post(s): {said or 'nothing to judge'}{tail}."]
         outcome = detail.get("outcome", {})
-        said = [f"{outcome[key]} {label}" for key, label in _OUTCOME.items()
-                if outcome.get(key)]
-        return [f"Afterwards: {'; '.join(said)}." if said
-                else "No post was paused or held by it."]
+        said = [f"{outcome[key]} {label}" for key, label in _OUTCOME.items() if outcome.get(key)]
+        return [f"Afterwards: {'; '.join(said)}." if said else "No post was paused or held by it."]
 
     def _batch_message(self, group: Group) -> Message:
-        counts = [f"{group.posts[k].count} post(s) {v}" for k, v in
-                  (("held", "held for review"), ("blocked", "blocked")) if k in group.posts]
+        counts = [
+            f"{group.posts[k].count} post(s) {v}"
+            for k, v in (("held", "held for review"), ("blocked", "blocked"))
+            if k in group.posts
+        ]
         title = " and ".join(counts)
         parts = [f"{title[0].upper()}{title[1:]} by {group.actor} at {self._when(group.at)}."]
         for kind in ("held", "blocked"):
@@ -278,10 +294,12 @@ class Composer:
             advice = "Send one again with: tactful post retry ID"
         else:
             title = f"{listing.count} post(s) may or may not have gone out (unknown)"
-            advice = ("Check the network, then: tactful post mark-published ID, or "
-                      "tactful post retry ID")
-        return Message(subject=title, text=f"{title}:\n{listing.render()}\n{advice}",
-                       first=group.first)
+            advice = (
+                "Check the network, then: tactful post mark-published ID, or tactful post retry ID"
+            )
+        return Message(
+            subject=title, text=f"{title}:\n{listing.render()}\n{advice}", first=group.first
+        )
 
     def _when(self, at: datetime) -> str:
         return at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M %Z")
@@ -296,7 +314,8 @@ def digest(messages: list[Message], now: datetime, tz: ZoneInfo) -> Message | No
     more = len(messages) - len(shown)
     subject = f"Tactful digest {day}: {len(messages)} notification(s)"
     body = "\n\n".join(m.text for m in shown) + (
-        f"\n\nAnd {more} more (tactful audit lists everything)." if more else "")
+        f"\n\nAnd {more} more (tactful audit lists everything)." if more else ""
+    )
     return Message(subject=subject, text=f"{subject}\n\n{body}", first=messages[0].first)
 
 
@@ -313,15 +332,19 @@ def next_digest(after: datetime, at: time, tz: ZoneInfo) -> datetime:
 def _post_line(line: Line) -> str:
     reason = " ".join((line.reason or "").split())
     if len(reason) > REASON_LENGTH:
-        reason = reason[:REASON_LENGTH - 1].rstrip() + "…"
+        reason = reason[: REASON_LENGTH - 1].rstrip() + "…"
     where = f" on {line.channel}" if line.channel else ""
     return f"#{line.post_id}{where}" + (f": {reason}" if reason else "")
 
 
 def _scope(detail: Mapping[str, Any]) -> str:
     parts = []
-    for key, label in (("brands", "brands"), ("regions", "regions"), ("channels", "channels"),
-                       ("langs", "languages")):
+    for key, label in (
+        ("brands", "brands"),
+        ("regions", "regions"),
+        ("channels", "channels"),
+        ("langs", "languages"),
+    ):
         if detail.get(key):
             parts.append(f"{label} {', '.join(detail[key])}")
     return "; ".join(parts) or "everywhere"

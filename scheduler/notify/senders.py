@@ -38,8 +38,9 @@ class WebhookSender:
         self._where = f"the webhook in {url.name}"
         if not url.reveal().startswith(("http://", "https://")):
             raise NotifyError(f"{url.name} does not hold an http(s):// URL")
-        self._client = httpx.Client(timeout=timeout, headers={"User-Agent": USER_AGENT},
-                                    follow_redirects=False)
+        self._client = httpx.Client(
+            timeout=timeout, headers={"User-Agent": USER_AGENT}, follow_redirects=False
+        )
 
     def send(self, message: Message) -> None:
         try:
@@ -49,12 +50,16 @@ class WebhookSender:
         except httpx.HTTPError as exc:
             # httpx names the URL in some of its messages: say only what kind of failure
             what = redact(str(exc)).replace(self._url.reveal(), "****")
-            raise NotifyError(f"cannot reach {self._where}: {type(exc).__name__}"
-                              + (f" ({what})" if what and "://" not in what else "")) from None
+            raise NotifyError(
+                f"cannot reach {self._where}: {type(exc).__name__}"
+                + (f" ({what})" if what and "://" not in what else "")
+            ) from None
         if response.status_code >= 300:
             snippet = redact(response.text[:160].strip().replace("\n", " "))
-            raise NotifyError(f"{self._where} answered HTTP {response.status_code}"
-                              + (f": {snippet}" if snippet else ""))
+            raise NotifyError(
+                f"{self._where} answered HTTP {response.status_code}"
+                + (f": {snippet}" if snippet else "")
+            )
 
     def close(self) -> None:
         self._client.close()
@@ -70,8 +75,7 @@ class EmailSender:
         self.email = target.email
         login = None
         if self.email.username_env and self.email.password_env:
-            login = (secrets.get(self.email.username_env),
-                     secrets.get(self.email.password_env))
+            login = (secrets.get(self.email.username_env), secrets.get(self.email.password_env))
         ca_file = config.resolve(self.email.ca_file) if self.email.ca_file else None
         self._mailer = EmailPublisher(self.email, login, ca_file)
 
@@ -79,7 +83,7 @@ class EmailSender:
         mail = EmailMessage()
         mail["From"] = self.email.sender
         mail["To"] = ", ".join(self.email.to)
-        mail["Subject"] = (self.email.subject or SUBJECT_PREFIX + message.subject)
+        mail["Subject"] = self.email.subject or SUBJECT_PREFIX + message.subject
         mail["Date"] = formatdate(usegmt=True)
         mail["Message-ID"] = make_msgid("tactful-notify", self.email.sender.rsplit("@", 1)[-1])
         mail.set_content(message.text)
@@ -101,11 +105,14 @@ def build_sender(config: Config, target: NotifyTarget, secrets: SecretStore) -> 
     except BadInput as exc:  # a credential not set, a secrets file not readable
         raise NotifyError(str(exc)) from None
     except (OSError, ValueError) as exc:  # a CA file that is missing, say
-        raise NotifyError(f"cannot set up {target.name}: "
-                          f"{getattr(exc, 'strerror', None) or exc}") from None
+        raise NotifyError(
+            f"cannot set up {target.name}: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
 
 
 def test_message(target: NotifyTarget) -> Message:
-    text = (f"Tactful test message for notification target {target.name} from "
-            f"{socket.gethostname()}: if you can read this, notifications reach you.")
+    text = (
+        f"Tactful test message for notification target {target.name} from "
+        f"{socket.gethostname()}: if you can read this, notifications reach you."
+    )
     return Message(subject=f"test message for {target.name}", text=text, first=0)

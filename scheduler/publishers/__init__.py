@@ -45,14 +45,17 @@ def build_publisher(config: Config, channel: AnyChannel, secrets: SecretStore) -
     login = None
     if channel.username_env and channel.password_env:
         login = (secrets.get(channel.username_env), secrets.get(channel.password_env))
-    return EmailPublisher(channel, login,
-                          config.resolve(channel.ca_file) if channel.ca_file else None)
+    return EmailPublisher(
+        channel, login, config.resolve(channel.ca_file) if channel.ca_file else None
+    )
 
 
 def credential_names(channel: AnyChannel) -> list[str]:
     """The variables (or secrets-file keys) a channel's credentials are read from."""
-    names = [getattr(channel, key, None) for key in
-             ("secret_env", "token_env", "password_env", "username_env")]
+    names = [
+        getattr(channel, key, None)
+        for key in ("secret_env", "token_env", "password_env", "username_env")
+    ]
     return [n for n in names if n]
 
 
@@ -79,16 +82,20 @@ def missing_credentials(config: Config) -> list[str]:
         try:
             read_secrets_file(config.resolve(config.secrets_file))
         except BadInput as exc:
-            problems.append(f"secrets_file: {exc}; posts on channels that need a credential "
-                            "will be held until it is fixed")
+            problems.append(
+                f"secrets_file: {exc}; posts on channels that need a credential "
+                "will be held until it is fixed"
+            )
             return problems
     for channel_id, (_, channel) in config.channels.items():
         for name in credential_names(channel):
             try:
                 secrets.get(name)
             except BadInput as exc:
-                problems.append(f"channel {channel_id}: {exc}; posts on that channel will "
-                                "be held until it is set")
+                problems.append(
+                    f"channel {channel_id}: {exc}; posts on that channel will "
+                    "be held until it is set"
+                )
     return problems
 
 
@@ -104,8 +111,9 @@ class PublisherPool:
         if channel_id not in self._made:
             entry = self.config.channels.get(channel_id)
             if entry is None:
-                raise PublishError(f"channel {channel_id!r} is no longer in config.yaml",
-                                   permanent=True)
+                raise PublishError(
+                    f"channel {channel_id!r} is no longer in config.yaml", permanent=True
+                )
             try:
                 self._made[channel_id] = build_publisher(self.config, entry[1], self._secrets)
             except BadInput as exc:
@@ -113,20 +121,28 @@ class PublisherPool:
             except (OSError, ValueError) as exc:
                 # setting a channel up sends nothing: a CA file that is missing, say
                 where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
-                raise PublishError(f"channel {channel_id} cannot be set up: "
-                                   f"{getattr(exc, 'strerror', None) or exc}{where}",
-                                   permanent=True) from None
+                raise PublishError(
+                    f"channel {channel_id} cannot be set up: "
+                    f"{getattr(exc, 'strerror', None) or exc}{where}",
+                    permanent=True,
+                ) from None
         return self._made[channel_id]
 
     def idempotent_channels(self) -> set[str]:
         """Channels whose network de-duplicates re-sends, known from config alone."""
-        return {cid for cid, (_, ch) in self.config.channels.items()
-                if ch.kind in KEY_MEMORY or (isinstance(ch, WebhookChannel) and ch.idempotent)}
+        return {
+            cid
+            for cid, (_, ch) in self.config.channels.items()
+            if ch.kind in KEY_MEMORY or (isinstance(ch, WebhookChannel) and ch.idempotent)
+        }
 
     def remembers_for(self) -> dict[str, timedelta]:
         """Of those, the channels whose network de-duplicates only for a while."""
-        return {cid: span for cid, (_, ch) in self.config.channels.items()
-                if (span := KEY_MEMORY.get(ch.kind)) is not None}
+        return {
+            cid: span
+            for cid, (_, ch) in self.config.channels.items()
+            if (span := KEY_MEMORY.get(ch.kind)) is not None
+        }
 
     def close(self) -> None:
         for publisher in self._made.values():

@@ -14,8 +14,11 @@ __all__ = ["PublishError", "Publisher", "Receipt", "idempotency_key", "payload"]
 
 #: how long a network remembers the key of a post it took, so that a re-send with the
 #: same key is dropped (Mastodon keeps an Idempotency-Key for about an hour); None: for good
-KEY_MEMORY: dict[str, timedelta | None] = {"outbox": None, "bluesky": None,
-                                           "mastodon": timedelta(hours=1)}
+KEY_MEMORY: dict[str, timedelta | None] = {
+    "outbox": None,
+    "bluesky": None,
+    "mastodon": timedelta(hours=1),
+}
 
 
 class PublishError(Exception):
@@ -28,8 +31,15 @@ class PublishError(Exception):
     waits (`retry_after` seconds) without using up a try, and so does its channel.
     """
 
-    def __init__(self, message: str, *, permanent: bool = False, maybe_sent: bool = False,
-                 retry_after: float | None = None, rate_limited: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        maybe_sent: bool = False,
+        retry_after: float | None = None,
+        rate_limited: bool = False,
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.maybe_sent = maybe_sent
@@ -89,8 +99,9 @@ def media_bytes(post: Post) -> list[tuple[Media, bytes]]:
         try:
             out.append((item, read_for_upload(item)))
         except OSError as exc:
-            raise PublishError(f"cannot read the image {item.path}: "
-                               f"{exc.strerror or exc}", permanent=True) from None
+            raise PublishError(
+                f"cannot read the image {item.path}: {exc.strerror or exc}", permanent=True
+            ) from None
         except ValueError as exc:
             raise PublishError(str(exc), permanent=True) from None
     return out

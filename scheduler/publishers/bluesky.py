@@ -55,8 +55,7 @@ class BlueskyPublisher(Publisher):
     def __init__(self, channel: BlueskyChannel, password: Secret) -> None:
         self.channel = channel
         self._password = password
-        self._client = Client(channel.service,
-                              request=Request(timeout=channel.timeout_seconds))
+        self._client = Client(channel.service, request=Request(timeout=channel.timeout_seconds))
         self._did: str | None = None
 
     def new_key(self) -> str:
@@ -64,21 +63,27 @@ class BlueskyPublisher(Publisher):
 
     def publish(self, post: Post) -> Receipt:
         if not post.remote_key:
-            raise PublishError("no record key was kept for this post before sending",
-                               permanent=True)
+            raise PublishError(
+                "no record key was kept for this post before sending", permanent=True
+            )
         did = self._login()
         # a try after the first: an earlier one may have written the record already
         uri = self._existing(did, post.remote_key) if post.attempts > 1 else None
         if uri is None:
-            images = [models.AppBskyEmbedImages.Image(
-                alt=item.alt, image=self._call(self._client.upload_blob, data).blob)
-                for item, data in media_bytes(post)]
+            images = [
+                models.AppBskyEmbedImages.Image(
+                    alt=item.alt, image=self._call(self._client.upload_blob, data).blob
+                )
+                for item, data in media_bytes(post)
+            ]
             record = self._call(self._record, post, images)
             try:
-                uri = self._call(self._client.com.atproto.repo.create_record,
-                                 models.ComAtprotoRepoCreateRecord.Data(
-                                     repo=did, collection=COLLECTION, rkey=post.remote_key,
-                                     record=record)).uri
+                uri = self._call(
+                    self._client.com.atproto.repo.create_record,
+                    models.ComAtprotoRepoCreateRecord.Data(
+                        repo=did, collection=COLLECTION, rkey=post.remote_key, record=record
+                    ),
+                ).uri
             except PublishError:
                 # the PDS refuses a key it already holds (with a 400 or a 500): if the
                 # record is there, an earlier try whose answer was lost wrote it
@@ -90,41 +95,49 @@ class BlueskyPublisher(Publisher):
     def retract(self, remote_id: str) -> None:
         did = self._login()
         rkey = remote_id.rsplit("/", 1)[-1]
-        self._call(self._client.com.atproto.repo.delete_record,
-                   models.ComAtprotoRepoDeleteRecord.Data(repo=did, collection=COLLECTION,
-                                                          rkey=rkey))
+        self._call(
+            self._client.com.atproto.repo.delete_record,
+            models.ComAtprotoRepoDeleteRecord.Data(repo=did, collection=COLLECTION, rkey=rkey),
+        )
 
     def check(self) -> str:
         self._did = None
         did = self._login()
-        return f"signed in to {self._where()} as {self.channel.handle} ({did}); nothing " \
-               "was posted"
+        return f"signed in to {self._where()} as {self.channel.handle} ({did}); nothing was posted"
 
     def close(self) -> None:
         self._client.request.close()
 
-    def _record(self, post: Post, images: list[models.AppBskyEmbedImages.Image]
-                ) -> models.AppBskyFeedPost.Record:
+    def _record(
+        self, post: Post, images: list[models.AppBskyEmbedImages.Image]
+    ) -> models.AppBskyFeedPost.Record:
         facets = self._client.detect_facets(post.text)
         created = post.first_try_at or post.created_at
         return models.AppBskyFeedPost.Record(
-            text=post.text, created_at=created.isoformat().replace("+00:00", "Z"),
-            langs=[post.lang] if post.lang else None, facets=facets or None,
-            embed=models.AppBskyEmbedImages.Main(images=images) if images else None)
+            text=post.text,
+            created_at=created.isoformat().replace("+00:00", "Z"),
+            langs=[post.lang] if post.lang else None,
+            facets=facets or None,
+            embed=models.AppBskyEmbedImages.Main(images=images) if images else None,
+        )
 
     def _existing(self, did: str, rkey: str) -> str | None:
         try:
             found = self._client.com.atproto.repo.get_record(
-                models.ComAtprotoRepoGetRecord.Params(repo=did, collection=COLLECTION,
-                                                      rkey=rkey))
+                models.ComAtprotoRepoGetRecord.Params(repo=did, collection=COLLECTION, rkey=rkey)
+            )
         except AtProtocolError:
             return None
         return found.uri
 
     def _login(self) -> str:
         if self._did is None:
-            self._call(self._client.login, self.channel.handle, self._password.reveal(),
-                       fetch_bsky_profile=False)
+            self._call(
+                self._client.login,
+                self.channel.handle,
+                self._password.reveal(),
+                fetch_bsky_profile=False,
+            )
             self._did = self._call(self._client.com.atproto.server.get_session).did
         return self._did
 
@@ -132,25 +145,36 @@ class BlueskyPublisher(Publisher):
         try:
             return method(*args, **kwargs)
         except UnauthorizedError as exc:
-            raise PublishError(f"{self._where()} refused the login of "
-                               f"{self.channel.handle} with the app password in "
-                               f"{self._password.name}: {_detail(exc)}",
-                               permanent=True) from exc
+            raise PublishError(
+                f"{self._where()} refused the login of "
+                f"{self.channel.handle} with the app password in "
+                f"{self._password.name}: {_detail(exc)}",
+                permanent=True,
+            ) from exc
         except RateLimitExceededError as exc:
-            raise PublishError(f"{self._where()} rate limit reached", rate_limited=True,
-                               retry_after=exc.retry_after) from exc
+            raise PublishError(
+                f"{self._where()} rate limit reached",
+                rate_limited=True,
+                retry_after=exc.retry_after,
+            ) from exc
         except BadRequestError as exc:
-            raise PublishError(f"{self._where()} refused it: {_detail(exc)}",
-                               permanent=True) from exc
+            raise PublishError(
+                f"{self._where()} refused it: {_detail(exc)}", permanent=True
+            ) from exc
         except InvokeTimeoutError as exc:
-            raise PublishError(f"{self._where()}: no answer in time (the same record key "
-                               "is written again)", maybe_sent=True) from exc
+            raise PublishError(
+                f"{self._where()}: no answer in time (the same record key is written again)",
+                maybe_sent=True,
+            ) from exc
         except NetworkError as exc:
             raise PublishError(f"{self._where()}: {_detail(exc)}", maybe_sent=True) from exc
         except RequestErrorBase as exc:
             status = exc.response.status_code if exc.response is not None else 0
-            raise PublishError(f"{self._where()} answered {_detail(exc)}",
-                               maybe_sent=True, permanent=400 <= status < 500) from exc
+            raise PublishError(
+                f"{self._where()} answered {_detail(exc)}",
+                maybe_sent=True,
+                permanent=400 <= status < 500,
+            ) from exc
         except (AtProtocolError, httpx.HTTPError) as exc:
             raise PublishError(f"{self._where()}: {exc}", maybe_sent=True) from exc
 

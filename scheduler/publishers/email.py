@@ -36,14 +36,15 @@ def subject_of(post: Post, fixed: str | None) -> str:
     if fixed:
         return fixed
     first = next((line.strip() for line in post.text.splitlines() if line.strip()), "")
-    return first if len(first) <= SUBJECT_LENGTH else first[:SUBJECT_LENGTH - 1].rstrip() + "…"
+    return first if len(first) <= SUBJECT_LENGTH else first[: SUBJECT_LENGTH - 1].rstrip() + "…"
 
 
 class EmailPublisher(Publisher):
     idempotent = False
 
-    def __init__(self, channel: SmtpServer, login: tuple[Secret, Secret] | None,
-                 ca_file: Path | None = None) -> None:
+    def __init__(
+        self, channel: SmtpServer, login: tuple[Secret, Secret] | None, ca_file: Path | None = None
+    ) -> None:
         self.channel = channel
         self._login = login
         self._tls = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
@@ -64,22 +65,28 @@ class EmailPublisher(Publisher):
             return smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
-            raise PublishError(f"{self._where()} refused every recipient: "
-                               f"{_replies(exc.recipients)}",
-                               permanent=all(code >= 500 for code in codes)) from None
+            raise PublishError(
+                f"{self._where()} refused every recipient: {_replies(exc.recipients)}",
+                permanent=all(code >= 500 for code in codes),
+            ) from None
         except smtplib.SMTPSenderRefused as exc:
-            raise PublishError(f"{self._where()} refused the sender {exc.sender}: "
-                               f"{_reply(exc.smtp_code, exc.smtp_error)}",
-                               permanent=exc.smtp_code >= 500) from None
+            raise PublishError(
+                f"{self._where()} refused the sender {exc.sender}: "
+                f"{_reply(exc.smtp_code, exc.smtp_error)}",
+                permanent=exc.smtp_code >= 500,
+            ) from None
         except smtplib.SMTPResponseException as exc:
             # the server answered no to the message itself: it was not taken
-            raise PublishError(f"{self._where()} refused the message: "
-                               f"{_reply(exc.smtp_code, exc.smtp_error)}",
-                               permanent=exc.smtp_code >= 500) from None
+            raise PublishError(
+                f"{self._where()} refused the message: {_reply(exc.smtp_code, exc.smtp_error)}",
+                permanent=exc.smtp_code >= 500,
+            ) from None
         except (OSError, smtplib.SMTPException) as exc:
             # the connection broke while the message was on its way: it may be taken
-            raise PublishError(f"{self._where()} broke off while taking the message "
-                               f"({_what(exc)})", maybe_sent=True) from None
+            raise PublishError(
+                f"{self._where()} broke off while taking the message ({_what(exc)})",
+                maybe_sent=True,
+            ) from None
         finally:
             _quit(smtp)  # the message's fate is settled; what QUIT answers changes nothing
 
@@ -104,8 +111,9 @@ class EmailPublisher(Publisher):
         message.set_content(post.text)
         for item, data in media_bytes(post):
             maintype, subtype = item.mime.split("/")
-            message.add_attachment(data, maintype=maintype, subtype=subtype,
-                                   filename=Path(item.path).name)
+            message.add_attachment(
+                data, maintype=maintype, subtype=subtype, filename=Path(item.path).name
+            )
             # the alt text travels with the image, for mail clients that show it
             message.get_payload()[-1]["Content-Description"] = item.alt
         if post.lang:  # after the content: setting it clears every Content-* header
@@ -120,8 +128,9 @@ class EmailPublisher(Publisher):
         smtp: smtplib.SMTP | None = None
         try:
             if ch.tls == "tls":
-                smtp = smtplib.SMTP_SSL(ch.host, ch.smtp_port, timeout=ch.timeout_seconds,
-                                        context=self._tls)
+                smtp = smtplib.SMTP_SSL(
+                    ch.host, ch.smtp_port, timeout=ch.timeout_seconds, context=self._tls
+                )
             else:
                 smtp = smtplib.SMTP(ch.host, ch.smtp_port, timeout=ch.timeout_seconds)
                 if ch.tls == "starttls":
@@ -133,26 +142,35 @@ class EmailPublisher(Publisher):
         except smtplib.SMTPAuthenticationError as exc:
             _quit(smtp)
             user_env = self._login[0].name if self._login else "?"
-            raise PublishError(f"{self._where()} refused the login in {user_env}: "
-                               f"{_reply(exc.smtp_code, exc.smtp_error)}",
-                               permanent=True) from None
+            raise PublishError(
+                f"{self._where()} refused the login in {user_env}: "
+                f"{_reply(exc.smtp_code, exc.smtp_error)}",
+                permanent=True,
+            ) from None
         except smtplib.SMTPNotSupportedError as exc:
             _quit(smtp)
-            raise PublishError(f"{self._where()}: {exc} (see `tls:` and the login in "
-                               "config.yaml)", permanent=True) from None
+            raise PublishError(
+                f"{self._where()}: {exc} (see `tls:` and the login in config.yaml)", permanent=True
+            ) from None
         except ssl.SSLCertVerificationError as exc:
             _quit(smtp)
-            raise PublishError(f"{self._where()}: its certificate is not trusted "
-                               f"({exc.verify_message}); set ca_file: in config.yaml if it "
-                               "is signed by your own authority", permanent=True) from None
+            raise PublishError(
+                f"{self._where()}: its certificate is not trusted "
+                f"({exc.verify_message}); set ca_file: in config.yaml if it "
+                "is signed by your own authority",
+                permanent=True,
+            ) from None
         except (OSError, smtplib.SMTPException) as exc:
             _quit(smtp)
             raise PublishError(f"cannot reach {self._where()}: {_what(exc)}") from None
         except (UnicodeError, ValueError) as exc:
             # a login smtplib cannot encode, say: nothing was sent, and a person must fix it
             _quit(smtp)
-            raise PublishError(f"{self._where()}: {type(exc).__name__} while signing in "
-                               "(check the login in config.yaml)", permanent=True) from None
+            raise PublishError(
+                f"{self._where()}: {type(exc).__name__} while signing in "
+                "(check the login in config.yaml)",
+                permanent=True,
+            ) from None
 
     def _where(self) -> str:
         return f"SMTP {self.channel.host}:{self.channel.smtp_port}"

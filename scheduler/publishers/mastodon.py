@@ -53,28 +53,48 @@ class MastodonPublisher(Publisher):
     def __init__(self, channel: MastodonChannel, token: Secret) -> None:
         self.channel = channel
         self._token_name = token.name
-        self._api = Mastodon(access_token=token.reveal(), api_base_url=channel.instance,
-                             ratelimit_method="throw", request_timeout=channel.timeout_seconds,
-                             version_check_mode="none", user_agent=USER_AGENT)
+        self._api = Mastodon(
+            access_token=token.reveal(),
+            api_base_url=channel.instance,
+            ratelimit_method="throw",
+            request_timeout=channel.timeout_seconds,
+            version_check_mode="none",
+            user_agent=USER_AGENT,
+        )
 
     def publish(self, post: Post) -> Receipt:
         # uploads are not idempotent, but an image no status uses is never seen
-        media_ids = [self._call(self._api.media_post, io.BytesIO(data), mime_type=item.mime,
-                                description=item.alt, file_name=Path(item.path).name)["id"]
-                     for item, data in media_bytes(post)]
-        status = self._call(self._api.status_post, post.text, media_ids=media_ids or None,
-                            language=(post.lang or "").split("-")[0] or None,
-                            visibility=self.channel.visibility,
-                            spoiler_text=self.channel.spoiler_text,
-                            idempotency_key=network_key(post))
+        media_ids = [
+            self._call(
+                self._api.media_post,
+                io.BytesIO(data),
+                mime_type=item.mime,
+                description=item.alt,
+                file_name=Path(item.path).name,
+            )["id"]
+            for item, data in media_bytes(post)
+        ]
+        status = self._call(
+            self._api.status_post,
+            post.text,
+            media_ids=media_ids or None,
+            language=(post.lang or "").split("-")[0] or None,
+            visibility=self.channel.visibility,
+            spoiler_text=self.channel.spoiler_text,
+            idempotency_key=network_key(post),
+        )
         return Receipt(str(status["id"]), status.get("url"))
 
     def rests_until(self) -> float | None:
         # Mastodon.py keeps the X-RateLimit-* headers of the last answer: none left means
         # the next status would only earn a 429
         api = self._api
-        if api.ratelimit_remaining is not None and api.ratelimit_remaining <= 0 and \
-                api.ratelimit_reset and api.ratelimit_reset > time.time():
+        if (
+            api.ratelimit_remaining is not None
+            and api.ratelimit_remaining <= 0
+            and api.ratelimit_reset
+            and api.ratelimit_reset > time.time()
+        ):
             return float(api.ratelimit_reset)
         return None
 
@@ -91,8 +111,10 @@ class MastodonPublisher(Publisher):
         limit = self.instance_limit()
         note = ""
         if limit is not None and limit < self.channel.max_characters:
-            note = (f"; the instance allows {limit} characters, fewer than max_characters: "
-                    f"{self.channel.max_characters} in config.yaml")
+            note = (
+                f"; the instance allows {limit} characters, fewer than max_characters: "
+                f"{self.channel.max_characters} in config.yaml"
+            )
         return f"signed in to {self._where()} as @{account['acct']}{note} (nothing was posted)"
 
     def instance_limit(self) -> int | None:
@@ -112,22 +134,27 @@ class MastodonPublisher(Publisher):
         except MastodonRatelimitError:
             reset = self._api.ratelimit_reset
             wait = max(reset - time.time(), 1.0) if reset else None
-            raise PublishError(f"{self._where()} rate limit reached", rate_limited=True,
-                               retry_after=wait) from None
+            raise PublishError(
+                f"{self._where()} rate limit reached", rate_limited=True, retry_after=wait
+            ) from None
         except MastodonUnauthorizedError:
-            raise PublishError(f"{self._where()} refused the access token in "
-                               f"{self._token_name} (HTTP 401): check it, and that it may "
-                               "write statuses", permanent=True) from None
+            raise PublishError(
+                f"{self._where()} refused the access token in "
+                f"{self._token_name} (HTTP 401): check it, and that it may "
+                "write statuses",
+                permanent=True,
+            ) from None
         except MastodonServerError as exc:
-            raise PublishError(f"{self._where()} answered {_status(exc)}",
-                               maybe_sent=True) from exc
+            raise PublishError(f"{self._where()} answered {_status(exc)}", maybe_sent=True) from exc
         except MastodonAPIError as exc:
             # 4xx: the post or the account is the problem; trying again will not help
-            raise PublishError(f"{self._where()} refused it: {_status(exc)}",
-                               permanent=True) from exc
+            raise PublishError(
+                f"{self._where()} refused it: {_status(exc)}", permanent=True
+            ) from exc
         except MastodonNetworkError as exc:
-            raise PublishError(f"{self._where()}: {_network_problem(exc)}",
-                               maybe_sent=True) from exc
+            raise PublishError(
+                f"{self._where()}: {_network_problem(exc)}", maybe_sent=True
+            ) from exc
         except MastodonError as exc:
             raise PublishError(f"{self._where()}: {exc}", maybe_sent=True) from exc
 

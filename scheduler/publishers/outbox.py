@@ -61,8 +61,9 @@ class OutboxPublisher(Publisher):
             try:
                 os.fsync(self._fd)
             except OSError as exc:
-                raise PublishError(f"cannot flush outbox {self.path}: {exc.strerror}",
-                                   maybe_sent=True) from None
+                raise PublishError(
+                    f"cannot flush outbox {self.path}: {exc.strerror}", maybe_sent=True
+                ) from None
             self._unsynced = False
 
     def _write_whole(self, fd: int, line: bytes, offset: int) -> None:
@@ -78,8 +79,9 @@ class OutboxPublisher(Publisher):
         except OSError as exc:
             with contextlib.suppress(OSError):  # else the next writer cuts it (_catch_up)
                 os.ftruncate(fd, offset)
-            raise PublishError(f"cannot write to outbox {self.path}: "
-                               f"{exc.strerror or exc}") from None
+            raise PublishError(
+                f"cannot write to outbox {self.path}: {exc.strerror or exc}"
+            ) from None
 
     def check(self) -> str:
         self._open()
@@ -147,5 +149,7 @@ def _key_of(line: bytes) -> str | None:
 
 def _utc_now_iso() -> str:
     seconds = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + \
-        f".{int(seconds % 1 * 1_000_000):06d}+00:00"
+    return (
+        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+        + f".{int(seconds % 1 * 1_000_000):06d}+00:00"
+    )

@@ -60,8 +60,9 @@ class WebhookPublisher(Publisher):
         try:
             socket.create_connection((url.host, port), self.channel.timeout_seconds).close()
         except OSError as exc:
-            raise PublishError(f"cannot connect to {self._where()}: "
-                               f"{exc.strerror or exc}") from None
+            raise PublishError(
+                f"cannot connect to {self._where()}: {exc.strerror or exc}"
+            ) from None
         return f"{self._where()} accepts connections (nothing was posted)"
 
     def close(self) -> None:
@@ -75,8 +76,7 @@ class WebhookPublisher(Publisher):
         return payload(post)
 
     def _headers(self, post: Post, body: bytes) -> dict[str, str]:
-        headers = {"Content-Type": "application/json",
-                   "Idempotency-Key": idempotency_key(post)}
+        headers = {"Content-Type": "application/json", "Idempotency-Key": idempotency_key(post)}
         if self._secret is not None:
             stamp = str(int(time.time()))
             headers["X-Tactful-Timestamp"] = stamp
@@ -89,8 +89,10 @@ class WebhookPublisher(Publisher):
         except httpx.ConnectError as exc:
             raise PublishError(f"cannot connect to {self._where()}: {exc}") from None
         except httpx.TimeoutException:
-            raise PublishError(f"{self._where()} did not answer within "
-                               f"{self.channel.timeout_seconds:g}s", maybe_sent=True) from None
+            raise PublishError(
+                f"{self._where()} did not answer within {self.channel.timeout_seconds:g}s",
+                maybe_sent=True,
+            ) from None
         except httpx.HTTPError as exc:
             raise PublishError(f"{self._where()}: {exc}", maybe_sent=True) from None
 
@@ -102,8 +104,11 @@ class WebhookPublisher(Publisher):
         message = f"{self._where()} answered HTTP {code}" + (f": {snippet}" if snippet else "")
         if code in (408, 425, 429):  # "not now": worth a later try
             after = response.headers.get("Retry-After", "")
-            raise PublishError(message, retry_after=float(after) if after.isdigit() else None,
-                               rate_limited=code == 429)
+            raise PublishError(
+                message,
+                retry_after=float(after) if after.isdigit() else None,
+                rate_limited=code == 429,
+            )
         raise PublishError(message, permanent=code < 500)
 
     def _where(self) -> str:

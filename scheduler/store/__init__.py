@@ -160,10 +160,15 @@ class Store:
             yield conn
 
     # -- the queue -------------------------------------------------------------------
-    def add_posts(self, new: Sequence[NewPost], change: Change,
-                  progress: Callable[[int], None] | None = None,
-                  judge: ClaimJudge | None = None, *,
-                  chunk_size: int = STAGE_CHUNK) -> list[int]:
+    def add_posts(
+        self,
+        new: Sequence[NewPost],
+        change: Change,
+        progress: Callable[[int], None] | None = None,
+        judge: ClaimJudge | None = None,
+        *,
+        chunk_size: int = STAGE_CHUNK,
+    ) -> list[int]:
         """Queue posts, all or none; with `judge`, posts queued during a crisis are
         judged as they are added.
 
@@ -187,9 +192,14 @@ class Store:
             self._analyze()
         return ids
 
-    def _add_posts(self, new: Sequence[NewPost], change: Change,
-                   progress: Callable[[int], None] | None, judge: ClaimJudge | None,
-                   chunk_size: int) -> list[int]:
+    def _add_posts(
+        self,
+        new: Sequence[NewPost],
+        change: Change,
+        progress: Callable[[int], None] | None,
+        judge: ClaimJudge | None,
+        chunk_size: int,
+    ) -> list[int]:
         if len(new) > chunk_size:
             return self._add_staged(new, change, progress, judge, chunk_size)
         with self.write() as conn:
@@ -217,8 +227,9 @@ class Store:
         for batch in stale | {b for b in holders if not _import_alive(b)}:
             with self.write() as conn:
                 gone = queue.drop_staged(conn, batch)
-            log.warning("removed %d posts staged by an import that did not finish (%s)",
-                        gone, batch)
+            log.warning(
+                "removed %d posts staged by an import that did not finish (%s)", gone, batch
+            )
             dropped += gone
         return dropped
 
@@ -233,20 +244,25 @@ class Store:
         except Exception as exc:  # never fail an import that has committed
             log.warning("ANALYZE after a bulk import failed: %s", exc)
 
-    def _add_staged(self, new: Sequence[NewPost], change: Change,
-                    progress: Callable[[int], None] | None, judge: ClaimJudge | None,
-                    chunk_size: int) -> list[int]:
+    def _add_staged(
+        self,
+        new: Sequence[NewPost],
+        change: Change,
+        progress: Callable[[int], None] | None,
+        judge: ClaimJudge | None,
+        chunk_size: int,
+    ) -> list[int]:
         batch = _import_batch_name()
         ids: list[int] = []
         try:
             for start in range(0, len(new), chunk_size):
-                chunk = new[start:start + chunk_size]
+                chunk = new[start : start + chunk_size]
                 with self.write() as conn:
                     # each chunk's lease keeps the whole batch alive: an import is taken
                     # for dead only when its newest chunk's lease has run out
                     ids += queue.insert_posts(
-                        conn, chunk, change,
-                        staged=(batch, datetime.now(UTC) + ABANDONED_AFTER))
+                        conn, chunk, change, staged=(batch, datetime.now(UTC) + ABANDONED_AFTER)
+                    )
                 if progress:  # between chunks, holding no lock
                     progress(len(chunk))
                 if self.backend == "sqlite" and start + chunk_size < len(new):
@@ -319,8 +335,9 @@ class Store:
             return queue.taken_times(conn, channel, since)
 
     # -- the audit log ---------------------------------------------------------------
-    def audit_events(self, *, post_id: int | None = None,
-                     limit: int | None = None) -> list[AuditEvent]:
+    def audit_events(
+        self, *, post_id: int | None = None, limit: int | None = None
+    ) -> list[AuditEvent]:
         stmt = select(audit).order_by(audit.c.id.desc())
         if post_id is not None:
             stmt = stmt.where(audit.c.post_id == post_id)
@@ -342,18 +359,34 @@ class Store:
             write_audit(conn, [(None, None, None)], change)
 
     # -- the dispatcher --------------------------------------------------------------
-    def claim_due(self, *, now: datetime, worker: str, lease: timedelta, limit: int,
-                  max_lateness: timedelta, idempotent_channels: Collection[str],
-                  max_attempts: int = 5, judge: ClaimJudge | None = None,
-                  remembers_for: Mapping[str, timedelta] | None = None,
-                  due_by: datetime | None = None) -> Claim:
+    def claim_due(
+        self,
+        *,
+        now: datetime,
+        worker: str,
+        lease: timedelta,
+        limit: int,
+        max_lateness: timedelta,
+        idempotent_channels: Collection[str],
+        max_attempts: int = 5,
+        judge: ClaimJudge | None = None,
+        remembers_for: Mapping[str, timedelta] | None = None,
+        due_by: datetime | None = None,
+    ) -> Claim:
         with self.write() as conn:
-            return claims.claim_due(conn, now=now, due_by=due_by, worker=worker, lease=lease,
-                                    limit=limit,
-                                    max_lateness=max_lateness,
-                                    idempotent_channels=idempotent_channels,
-                                    max_attempts=max_attempts, judge=judge,
-                                    remembers_for=remembers_for)
+            return claims.claim_due(
+                conn,
+                now=now,
+                due_by=due_by,
+                worker=worker,
+                lease=lease,
+                limit=limit,
+                max_lateness=max_lateness,
+                idempotent_channels=idempotent_channels,
+                max_attempts=max_attempts,
+                judge=judge,
+                remembers_for=remembers_for,
+            )
 
     def current_epoch(self) -> int:
         """The epoch now, read without a lock: the check right before each send. Straight
@@ -397,30 +430,59 @@ class Store:
         with contextlib.suppress(Exception):
             conn.close()
 
-    def record_published(self, sent: Sequence[tuple[Post, Receipt, datetime]], *, worker: str,
-                         now: datetime, next_posts: Mapping[int, NewPost] | None = None
-                         ) -> list[int]:
+    def record_published(
+        self,
+        sent: Sequence[tuple[Post, Receipt, datetime]],
+        *,
+        worker: str,
+        now: datetime,
+        next_posts: Mapping[int, NewPost] | None = None,
+    ) -> list[int]:
         with self.write() as conn:
-            return claims.record_published(conn, sent, worker=worker, now=now,
-                                           next_posts=next_posts)
+            return claims.record_published(
+                conn, sent, worker=worker, now=now, next_posts=next_posts
+            )
 
-    def record_failure(self, post: Post, error: str, *, to: Status,
-                       retry_at: datetime | None, worker: str, now: datetime) -> bool:
+    def record_failure(
+        self,
+        post: Post,
+        error: str,
+        *,
+        to: Status,
+        retry_at: datetime | None,
+        worker: str,
+        now: datetime,
+    ) -> bool:
         with self.write() as conn:
-            return claims.record_failure(conn, post, error, to=to, retry_at=retry_at,
-                                         worker=worker, now=now)
+            return claims.record_failure(
+                conn, post, error, to=to, retry_at=retry_at, worker=worker, now=now
+            )
 
-    def requeue(self, post_ids: Sequence[int], *, worker: str, now: datetime,
-                reason: str, run_at: datetime | None = None) -> list[int]:
+    def requeue(
+        self,
+        post_ids: Sequence[int],
+        *,
+        worker: str,
+        now: datetime,
+        reason: str,
+        run_at: datetime | None = None,
+    ) -> list[int]:
         with self.write() as conn:
-            return claims.requeue(conn, post_ids, worker=worker, now=now, reason=reason,
-                                  run_at=run_at)
+            return claims.requeue(
+                conn, post_ids, worker=worker, now=now, reason=reason, run_at=run_at
+            )
 
-    def mark_sending(self, post_id: int, *, worker: str, now: datetime,
-                     key: str | None = None, epoch: int | None = None) -> SendStart | None:
+    def mark_sending(
+        self,
+        post_id: int,
+        *,
+        worker: str,
+        now: datetime,
+        key: str | None = None,
+        epoch: int | None = None,
+    ) -> SendStart | None:
         with self.write() as conn:
-            return claims.mark_sending(conn, post_id, worker=worker, now=now, key=key,
-                                       epoch=epoch)
+            return claims.mark_sending(conn, post_id, worker=worker, now=now, key=key, epoch=epoch)
 
     def forget_first_try(self, post_id: int, *, worker: str, at: datetime) -> None:
         with self.write() as conn:
@@ -438,8 +500,9 @@ class Store:
         with self.read() as conn:
             return claims.next_wake(conn)
 
-    def listen_for_epochs(self, stop: threading.Event, heard: Callable[[int], None],
-                          watch: EpochWatch | None = None) -> None:
+    def listen_for_epochs(
+        self, stop: threading.Event, heard: Callable[[int], None], watch: EpochWatch | None = None
+    ) -> None:
         """On PostgreSQL, call `heard(epoch)` as soon as a crisis toggle or a channel
         pause commits (LISTEN on the channel `bump_epoch` notifies), until `stop` is
         set; a lost connection is opened again. `watch` learns each session's start and
@@ -470,10 +533,16 @@ class Store:
             try:
                 # a peer that vanished without closing the connection is noticed in
                 # seconds, not when the kernel gives up on it
-                with psycopg.connect(conninfo, autocommit=True, application_name=LISTENER_NAME,
-                                     keepalives=1,
-                                     keepalives_idle=5, keepalives_interval=2,
-                                     keepalives_count=2, tcp_user_timeout=5000) as conn:
+                with psycopg.connect(
+                    conninfo,
+                    autocommit=True,
+                    application_name=LISTENER_NAME,
+                    keepalives=1,
+                    keepalives_idle=5,
+                    keepalives_interval=2,
+                    keepalives_count=2,
+                    tcp_user_timeout=5000,
+                ) as conn:
                     conn.execute(f"LISTEN {crises.EPOCH_CHANNEL}")
                     epoch = int(conn.execute(read).fetchone()[0])  # type: ignore[index]
                     if watch is not None:
@@ -484,12 +553,17 @@ class Store:
                             try:
                                 epoch = int(note.payload)
                             except ValueError:  # anyone may NOTIFY: not ours, ignored
-                                log.warning("ignored a note on %s that is not an epoch: %r",
-                                            crises.EPOCH_CHANNEL, note.payload[:40])
+                                log.warning(
+                                    "ignored a note on %s that is not an epoch: %r",
+                                    crises.EPOCH_CHANNEL,
+                                    note.payload[:40],
+                                )
                                 continue
                             learn(epoch, noted=True)
-                        learn(int(conn.execute(read).fetchone()[0]),  # type: ignore[index]
-                              noted=False)
+                        learn(
+                            int(conn.execute(read).fetchone()[0]),  # type: ignore[index]
+                            noted=False,
+                        )
             except psycopg.Error as exc:
                 log.warning("listening for crisis toggles: %s; trying again", exc)
                 stop.wait(1.0)
@@ -498,23 +572,53 @@ class Store:
                     watch.lost()
 
     # -- daemon heartbeats -------------------------------------------------------------
-    def daemon_started(self, *, worker: str, host: str, pid: int, now: datetime,
-                       forget_before: datetime | None = None) -> None:
+    def daemon_started(
+        self,
+        *,
+        worker: str,
+        host: str,
+        pid: int,
+        now: datetime,
+        forget_before: datetime | None = None,
+    ) -> None:
         """Record a daemon's start; drop rows of daemons last heard from before
         `forget_before` (long stopped, or cron runs of days ago)."""
         with self.write() as conn:
             if forget_before is not None:
                 daemon_rows.forget_stopped(conn, forget_before)
-            daemon_rows.started(conn, worker=worker, host=host, pid=pid, now=now,
-                                epoch=crises.lock_epoch_shared(conn))
+            daemon_rows.started(
+                conn,
+                worker=worker,
+                host=host,
+                pid=pid,
+                now=now,
+                epoch=crises.lock_epoch_shared(conn),
+            )
 
-    def daemon_beat(self, *, worker: str, host: str, pid: int, now: datetime,
-                    passes: int = 0, published: int = 0, epoch: int | None = None,
-                    stopped: bool = False) -> None:
+    def daemon_beat(
+        self,
+        *,
+        worker: str,
+        host: str,
+        pid: int,
+        now: datetime,
+        passes: int = 0,
+        published: int = 0,
+        epoch: int | None = None,
+        stopped: bool = False,
+    ) -> None:
         with self.write() as conn:
-            daemon_rows.beat(conn, worker=worker, host=host, pid=pid, now=now,
-                             passes=passes, published=published, epoch=epoch,
-                             stopped=stopped)
+            daemon_rows.beat(
+                conn,
+                worker=worker,
+                host=host,
+                pid=pid,
+                now=now,
+                passes=passes,
+                published=published,
+                epoch=epoch,
+                stopped=stopped,
+            )
 
     def daemons(self) -> list[DaemonRecord]:
         """Every daemon that ran lately, with the posts each holds now."""
@@ -532,13 +636,13 @@ class Store:
         with self.write() as conn:
             return notify.start(conn, targets, now)
 
-    def notify_claim(self, target: str, *, worker: str, now: datetime,
-                     lease: timedelta) -> notify.Cursor | None:
+    def notify_claim(
+        self, target: str, *, worker: str, now: datetime, lease: timedelta
+    ) -> notify.Cursor | None:
         with self.write() as conn:
             return notify.claim(conn, target, worker=worker, now=now, lease=lease)
 
-    def notify_window(self, first: int) -> tuple[int, list[notify.Line],
-                                                 dict[int, CrisisRecord]]:
+    def notify_window(self, first: int) -> tuple[int, list[notify.Line], dict[int, CrisisRecord]]:
         """The end of what has surely committed, the crisis lines from `first` to there,
         and the crises they name."""
         found: list[notify.Line] = []
@@ -546,11 +650,9 @@ class Store:
             end = notify.audit_end(conn)
             notify.read_lines(conn, first, end, found.append, toggles_only=True)
             named = {line.detail.get("crisis") for line in found}
-            return end, found, notify.crises_by_id(
-                conn, {c for c in named if isinstance(c, int)})
+            return end, found, notify.crises_by_id(conn, {c for c in named if isinstance(c, int)})
 
-    def notify_lines(self, first: int, stop: int,
-                     each: Callable[[notify.Line], None]) -> None:
+    def notify_lines(self, first: int, stop: int, each: Callable[[notify.Line], None]) -> None:
         """Every line worth telling from `first` up to `stop`, in order, one at a time."""
         with self.read() as conn:
             notify.read_lines(conn, first, stop, each)

@@ -74,14 +74,19 @@ EPOCH_CHANNEL = "tactful_epoch"
 
 def bump_epoch(conn: Connection, now: datetime) -> int:
     lock_epoch_exclusive(conn)
-    conn.execute(update(crisis_state).where(crisis_state.c.id == 1)
-                 .values(epoch=crisis_state.c.epoch + 1, updated_at=now))
+    conn.execute(
+        update(crisis_state)
+        .where(crisis_state.c.id == 1)
+        .values(epoch=crisis_state.c.epoch + 1, updated_at=now)
+    )
     epoch = lock_epoch_exclusive(conn)
     if conn.dialect.name == "postgresql":
         # delivered when the toggle commits, never if it rolls back: daemons listening
         # hear of the new crisis state at once (see Store.listen_for_epochs)
-        conn.execute(text("SELECT pg_notify(:channel, :epoch)"),
-                     {"channel": EPOCH_CHANNEL, "epoch": str(epoch)})
+        conn.execute(
+            text("SELECT pg_notify(:channel, :epoch)"),
+            {"channel": EPOCH_CHANNEL, "epoch": str(epoch)},
+        )
     return epoch
 
 
@@ -102,84 +107,133 @@ def get_crisis(conn: Connection, crisis_id: int) -> CrisisRecord | None:
 def insert_crisis(conn: Connection, values: Mapping[str, Any], change: Change) -> int:
     row = {**values, "active": True, "started_at": change.now, "started_by": change.actor}
     crisis_id = conn.execute(insert(crises).returning(crises.c.id), row).scalar_one()
-    write_audit(conn, [(None, None, None)], Change(
-        actor=change.actor, now=change.now, action="crisis-on", reason=change.reason,
-        detail={"crisis": crisis_id, **_jsonable(values)}))
+    write_audit(
+        conn,
+        [(None, None, None)],
+        Change(
+            actor=change.actor,
+            now=change.now,
+            action="crisis-on",
+            reason=change.reason,
+            detail={"crisis": crisis_id, **_jsonable(values)},
+        ),
+    )
     return crisis_id
 
 
-def update_crisis(conn: Connection, crisis_id: int, values: Mapping[str, Any],
-                  change: Change) -> None:
+def update_crisis(
+    conn: Connection, crisis_id: int, values: Mapping[str, Any], change: Change
+) -> None:
     conn.execute(update(crises).where(crises.c.id == crisis_id).values(**values))
-    write_audit(conn, [(None, None, None)], Change(
-        actor=change.actor, now=change.now, action="crisis-update", reason=change.reason,
-        detail={"crisis": crisis_id, **_jsonable(values)}))
+    write_audit(
+        conn,
+        [(None, None, None)],
+        Change(
+            actor=change.actor,
+            now=change.now,
+            action="crisis-update",
+            reason=change.reason,
+            detail={"crisis": crisis_id, **_jsonable(values)},
+        ),
+    )
 
 
 def end_crisis(conn: Connection, crisis_id: int, change: Change) -> None:
     """End a crisis; a note given now joins the one given when it was flagged."""
-    values: dict[str, Any] = {"active": False, "ended_at": change.now,
-                              "ended_by": change.actor}
+    values: dict[str, Any] = {"active": False, "ended_at": change.now, "ended_by": change.actor}
     if change.reason:
         flagged = conn.execute(select(crises.c.note).where(crises.c.id == crisis_id)).scalar()
         values["note"] = "; ".join(filter(None, [flagged, f"ended: {change.reason}"]))
     conn.execute(update(crises).where(crises.c.id == crisis_id).values(**values))
-    write_audit(conn, [(None, None, None)], Change(
-        actor=change.actor, now=change.now, action="crisis-off", reason=change.reason,
-        detail={"crisis": crisis_id, **change.detail}))
+    write_audit(
+        conn,
+        [(None, None, None)],
+        Change(
+            actor=change.actor,
+            now=change.now,
+            action="crisis-off",
+            reason=change.reason,
+            detail={"crisis": crisis_id, **change.detail},
+        ),
+    )
 
 
-def judge_new(conn: Connection, post_ids: list[int],
-              judge: Callable[[int, list[CrisisRecord], list[Post]], dict[int, Verdict]],
-              change: Change) -> None:
+def judge_new(
+    conn: Connection,
+    post_ids: list[int],
+    judge: Callable[[int, list[CrisisRecord], list[Post]], dict[int, Verdict]],
+    change: Change,
+) -> None:
     """Judge posts just inserted under the current epoch (they are added mid-crisis)."""
     active = active_crises(conn)
     if not active or not post_ids:
         return
     epoch = lock_epoch_shared(conn)
-    fresh = [post_from_row(r) for r in conn.execute(
-        posts_with_decisions().where(posts.c.id.in_(post_ids)))]
+    fresh = [
+        post_from_row(r)
+        for r in conn.execute(posts_with_decisions().where(posts.c.id.in_(post_ids)))
+    ]
     verdicts = judge(epoch, active, fresh)
-    apply_verdicts(conn, {p.id: p.status for p in fresh}, verdicts, epoch=epoch,
-                   change=Change(actor=change.actor, now=change.now, action="judge"))
+    apply_verdicts(
+        conn,
+        {p.id: p.status for p in fresh},
+        verdicts,
+        epoch=epoch,
+        change=Change(actor=change.actor, now=change.now, action="judge"),
+    )
 
 
 def expired_crises(conn: Connection, now: datetime) -> list[CrisisRecord]:
-    rows = conn.execute(select(crises).where(crises.c.active.is_(True),
-                                             crises.c.until_at <= now))
+    rows = conn.execute(select(crises).where(crises.c.active.is_(True), crises.c.until_at <= now))
     return [crisis_from_row(r) for r in rows]
 
 
 def in_flight(conn: Connection) -> list[Post]:
     """Posts a daemon holds right now: they may be past their last epoch check."""
-    stmt = posts_with_decisions().where(posts.c.status == Status.PUBLISHING.value) \
-        .order_by(posts.c.id)
+    stmt = (
+        posts_with_decisions().where(posts.c.status == Status.PUBLISHING.value).order_by(posts.c.id)
+    )
     return [post_from_row(r) for r in conn.execute(stmt)]
 
 
 # tags come back as their JSON text: a queue has few distinct tag lists, so each is
 # decoded once per page rather than once per post
-_CANDIDATE = [type_coerce(posts.c.tags, Text) if name == "tags" else
-              post_texts.c[name] if name in TEXT_COLUMNS else posts.c[name]
-              for name in Candidate._fields]
+_CANDIDATE = [
+    type_coerce(posts.c.tags, Text)
+    if name == "tags"
+    else post_texts.c[name]
+    if name in TEXT_COLUMNS
+    else posts.c[name]
+    for name in Candidate._fields
+]
 _TAGS = Candidate._fields.index("tags")
 
 
-def posts_to_judge(conn: Connection, *, after_id: int, limit: int,
-                   unreachable: Collection[str] = ()) -> list[Candidate]:
+def posts_to_judge(
+    conn: Connection, *, after_id: int, limit: int, unreachable: Collection[str] = ()
+) -> list[Candidate]:
     """The next page of posts a toggle re-judges, in id order (keyset paging): only the
     columns the policy reads. Queued and failed posts of `unreachable` brands are left
     out (no crisis can stop them); their paused posts are not (they may go free)."""
     wanted = posts.c.status.in_([s.value for s in REJUDGED])
     if unreachable:
-        wanted &= or_(posts.c.brand.not_in(list(unreachable)),
-                      posts.c.status == Status.PAUSED.value)
-    stmt = select(*_CANDIDATE).select_from(with_texts()) \
-        .where(posts.c.id > after_id, wanted).order_by(posts.c.id).limit(limit)
+        wanted &= or_(
+            posts.c.brand.not_in(list(unreachable)), posts.c.status == Status.PAUSED.value
+        )
+    stmt = (
+        select(*_CANDIDATE)
+        .select_from(with_texts())
+        .where(posts.c.id > after_id, wanted)
+        .order_by(posts.c.id)
+        .limit(limit)
+    )
     # the driver's own rows: no per-value processing for a million rows
     compiled = stmt.compile(conn, compile_kwargs={"render_postcompile": True})
-    params = tuple(compiled.params[k] for k in compiled.positiontup or ()) \
-        if compiled.positional else compiled.params
+    params = (
+        tuple(compiled.params[k] for k in compiled.positiontup or ())
+        if compiled.positional
+        else compiled.params
+    )
     rows = conn.exec_driver_sql(str(compiled), params).fetchall()
     decoded: dict[str, tuple[str, ...]] = {}
     out = []
@@ -201,9 +255,11 @@ def decisions_of(conn: Connection, post_ids: list[int]) -> dict[int, dict[str, A
     """The latest decision of each of these posts that has one."""
     if not post_ids:
         return {}
-    rows = conn.execute(select(posts.c.id, decisions.c.body).join(
-        decisions, posts.c.decision_id == decisions.c.id).where(
-        id_in(posts.c.id, post_ids, conn.dialect.name)))
+    rows = conn.execute(
+        select(posts.c.id, decisions.c.body)
+        .join(decisions, posts.c.decision_id == decisions.c.id)
+        .where(id_in(posts.c.id, post_ids, conn.dialect.name))
+    )
     return dict(rows.all())
 
 
@@ -211,9 +267,14 @@ def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
 
 
-def release_paused(conn: Connection, schedule: list[tuple[int, datetime]],
-                   expired: list[int], change: Change, *,
-                   stopped_as: Status = Status.PAUSED) -> tuple[list[int], list[int]]:
+def release_paused(
+    conn: Connection,
+    schedule: list[tuple[int, datetime]],
+    expired: list[int],
+    change: Change,
+    *,
+    stopped_as: Status = Status.PAUSED,
+) -> tuple[list[int], list[int]]:
     """Paused posts (or, with `stopped_as`, held ones) back to the queue at their planned
     times; expired offers dropped.
 
@@ -221,21 +282,31 @@ def release_paused(conn: Connection, schedule: list[tuple[int, datetime]],
     that "missed its time" by the hours it spent paused.
     """
     was = "paused" if stopped_as is Status.PAUSED else "held"
-    dropped = move(conn, expired, allowed_from={stopped_as}, to=Status.EXPIRED,
-                   change=Change(actor=change.actor, now=change.now, action="expire",
-                                 reason=f"its offer expired while it was {was}"))
+    dropped = move(
+        conn,
+        expired,
+        allowed_from={stopped_as},
+        to=Status.EXPIRED,
+        change=Change(
+            actor=change.actor,
+            now=change.now,
+            action="expire",
+            reason=f"its offer expired while it was {was}",
+        ),
+    )
     if not schedule:
         return [], [r.id for r in dropped]
     when = dict(schedule)
-    rows = conn.execute(select(posts.c.id, posts.c.channel, post_texts.c.text)
-                        .select_from(with_texts()).where(
-        id_in(posts.c.id, list(when), conn.dialect.name), posts.c.status == stopped_as.value)
-        .with_for_update(of=posts)).all()
+    rows = conn.execute(
+        select(posts.c.id, posts.c.channel, post_texts.c.text)
+        .select_from(with_texts())
+        .where(id_in(posts.c.id, list(when), conn.dialect.name), posts.c.status == stopped_as.value)
+        .with_for_update(of=posts)
+    ).all()
     # the rows are locked (PostgreSQL) or every other writer is held off (SQLite's BEGIN
     # IMMEDIATE): exactly these are moved by the one UPDATE below
     stamp = _driver_time(conn.dialect)
-    moving = [(r.id, stamp(when[r.id]), content_key(r.channel, when[r.id], r.text))
-              for r in rows]
+    moving = [(r.id, stamp(when[r.id]), content_key(r.channel, when[r.id], r.text)) for r in rows]
     if moving:
         requeue = _requeue_postgresql if conn.dialect.name == "postgresql" else _requeue_sqlite
         requeue(conn, moving, stopped_as, change.reason, stamp(change.now))
@@ -250,12 +321,14 @@ _SQLITE_REQUEUE = (
     " run_at = v.at, content_key = v.key, updated_at = ?"
     " FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS at,"
     " json_extract(value, '$[2]') AS key FROM json_each(?)) AS v"
-    " WHERE posts.id = v.id AND posts.status = ?")
+    " WHERE posts.id = v.id AND posts.status = ?"
+)
 _PG_REQUEUE = (
     "UPDATE posts SET status = %s, prev_status = %s, status_reason = %s, due_at = v.at,"
     " run_at = v.at, content_key = v.key, updated_at = %s"
     " FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[]) AS v(id, at, key)"
-    " WHERE posts.id = v.id AND posts.status = %s")
+    " WHERE posts.id = v.id AND posts.status = %s"
+)
 
 
 def _driver_time(dialect: Dialect) -> Callable[[datetime], Any]:
@@ -265,25 +338,38 @@ def _driver_time(dialect: Dialect) -> Callable[[datetime], Any]:
     return process or (lambda at: at)
 
 
-def _requeue_sqlite(conn: Connection, moving: list[tuple[int, Any, str]], was: Status,
-                    reason: str | None, now: Any) -> None:
-    conn.exec_driver_sql(_SQLITE_REQUEUE, (Status.QUEUED.value, was.value, reason, now,
-                                           json.dumps(moving), was.value))
+def _requeue_sqlite(
+    conn: Connection, moving: list[tuple[int, Any, str]], was: Status, reason: str | None, now: Any
+) -> None:
+    conn.exec_driver_sql(
+        _SQLITE_REQUEUE,
+        (Status.QUEUED.value, was.value, reason, now, json.dumps(moving), was.value),
+    )
 
 
-def _requeue_postgresql(conn: Connection, moving: list[tuple[int, Any, str]], was: Status,
-                        reason: str | None, now: Any) -> None:
+def _requeue_postgresql(
+    conn: Connection, moving: list[tuple[int, Any, str]], was: Status, reason: str | None, now: Any
+) -> None:
     ids, times, keys = (list(column) for column in zip(*moving, strict=True))
-    conn.exec_driver_sql(_PG_REQUEUE, (Status.QUEUED.value, was.value, reason, now, ids,
-                                       times, keys, was.value))
+    conn.exec_driver_sql(
+        _PG_REQUEUE, (Status.QUEUED.value, was.value, reason, now, ids, times, keys, was.value)
+    )
 
 
 def clear_holds(conn: Connection, post_ids: list[int], change: Change) -> list[int]:
     """Held posts stay in review without the crisis's verdict: nothing stops them now."""
-    return [r.id for r in move(conn, post_ids, allowed_from={Status.HELD}, to=Status.HELD,
-                               change=change, values={"decision_id": None})]
+    return [
+        r.id
+        for r in move(
+            conn,
+            post_ids,
+            allowed_from={Status.HELD},
+            to=Status.HELD,
+            change=change,
+            values={"decision_id": None},
+        )
+    ]
 
 
 def move_paused(conn: Connection, post_ids: list[int], to: Status, change: Change) -> list[int]:
-    return [r.id for r in move(conn, post_ids, allowed_from={Status.PAUSED}, to=to,
-                               change=change)]
+    return [r.id for r in move(conn, post_ids, allowed_from={Status.PAUSED}, to=to, change=change)]

@@ -44,8 +44,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return _sqlite_engine(parsed, **kwargs)
     # No server-side prepared statements: PostgreSQL would keep a generic plan made while
     # the queue was small (a sequential scan) long after the table has grown.
-    return create_engine(parsed, pool_pre_ping=True,
-                         connect_args={"prepare_threshold": None}, **kwargs)
+    return create_engine(
+        parsed, pool_pre_ping=True, connect_args={"prepare_threshold": None}, **kwargs
+    )
 
 
 def _sqlite_engine(url: Any, **kwargs: Any) -> Engine:
@@ -96,7 +97,8 @@ def _begin_writing(dbapi_connection: Any) -> None:
                 if left <= 0:
                     raise sqlite3.OperationalError(
                         f"database is locked: another writer held it for "
-                        f"{write_wait.seconds:g} s (--wait)") from None
+                        f"{write_wait.seconds:g} s (--wait)"
+                    ) from None
                 if not told and write_wait.notify is not None:
                     write_wait.notify(left)
                     told = True

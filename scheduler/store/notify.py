@@ -79,8 +79,9 @@ def _place(conn: Connection) -> Any:
 def audit_end(conn: Connection) -> int:
     """The position just past every line that has surely committed."""
     if conn.dialect.name == "postgresql":
-        return int(conn.execute(text("SELECT txid_snapshot_xmin(txid_current_snapshot())"))
-                   .scalar_one())
+        return int(
+            conn.execute(text("SELECT txid_snapshot_xmin(txid_current_snapshot())")).scalar_one()
+        )
     return int(conn.execute(select(func.coalesce(func.max(audit.c.id), 0))).scalar_one()) + 1
 
 
@@ -88,50 +89,86 @@ def start(conn: Connection, targets: Mapping[str, datetime | None], now: datetim
     """Give each target that has none a cursor at the end of the log (a new target hears
     of what happens from now on, not of the history), first due at its value; the names
     of those created. Another process starting the same target at once is no error."""
-    known = set(conn.execute(select(notify_cursors.c.target)
-                             .where(notify_cursors.c.target.in_(list(targets)))).scalars())
+    known = set(
+        conn.execute(
+            select(notify_cursors.c.target).where(notify_cursors.c.target.in_(list(targets)))
+        ).scalars()
+    )
     fresh = [name for name in targets if name not in known]
     if not fresh:
         return []
     end = audit_end(conn)
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    conn.execute(insert(notify_cursors).on_conflict_do_nothing(), [
-        {"target": name, "position": end, "created_at": now, "next_at": targets[name],
-         "failures": 0, "sent": 0} for name in fresh])
+    conn.execute(
+        insert(notify_cursors).on_conflict_do_nothing(),
+        [
+            {
+                "target": name,
+                "position": end,
+                "created_at": now,
+                "next_at": targets[name],
+                "failures": 0,
+                "sent": 0,
+            }
+            for name in fresh
+        ],
+    )
     return fresh
 
 
-def claim(conn: Connection, target: str, *, worker: str, now: datetime,
-          lease: timedelta) -> Cursor | None:
+def claim(
+    conn: Connection, target: str, *, worker: str, now: datetime, lease: timedelta
+) -> Cursor | None:
     """Take the target for `lease` if no one holds it and it is due; None otherwise."""
-    free = select(notify_cursors.c.target).where(
-        notify_cursors.c.target == target,
-        or_(notify_cursors.c.claimed_until.is_(None), notify_cursors.c.claimed_until < now),
-        or_(notify_cursors.c.next_at.is_(None), notify_cursors.c.next_at <= now),
-    ).with_for_update(skip_locked=True)
-    row = conn.execute(update(notify_cursors)
-                       .where(notify_cursors.c.target.in_(free.scalar_subquery()))
-                       .values(claimed_by=worker, claimed_until=now + lease, last_try_at=now)
-                       .returning(*notify_cursors.c)).first()
+    free = (
+        select(notify_cursors.c.target)
+        .where(
+            notify_cursors.c.target == target,
+            or_(notify_cursors.c.claimed_until.is_(None), notify_cursors.c.claimed_until < now),
+            or_(notify_cursors.c.next_at.is_(None), notify_cursors.c.next_at <= now),
+        )
+        .with_for_update(skip_locked=True)
+    )
+    row = conn.execute(
+        update(notify_cursors)
+        .where(notify_cursors.c.target.in_(free.scalar_subquery()))
+        .values(claimed_by=worker, claimed_until=now + lease, last_try_at=now)
+        .returning(*notify_cursors.c)
+    ).first()
     return Cursor(**row._mapping) if row else None
 
 
-def finish(conn: Connection, target: str, *, worker: str, position: int,
-           last_id: int | None, sent: int, now: datetime, next_at: datetime | None,
-           error: str | None) -> bool:
+def finish(
+    conn: Connection,
+    target: str,
+    *,
+    worker: str,
+    position: int,
+    last_id: int | None,
+    sent: int,
+    now: datetime,
+    next_at: datetime | None,
+    error: str | None,
+) -> bool:
     """Record a pass: the new position, what was sent, the error if any; release the
     lease. False if the lease was lost meanwhile (another daemon took over)."""
     values: dict[str, Any] = {
         "position": position,
         "last_id": func.coalesce(last_id, notify_cursors.c.last_id),
-        "sent": notify_cursors.c.sent + sent, "next_at": next_at, "claimed_by": None,
-        "claimed_until": None, "last_error": error,
-        "failures": notify_cursors.c.failures + 1 if error else 0}
+        "sent": notify_cursors.c.sent + sent,
+        "next_at": next_at,
+        "claimed_by": None,
+        "claimed_until": None,
+        "last_error": error,
+        "failures": notify_cursors.c.failures + 1 if error else 0,
+    }
     if sent:
         values["last_sent_at"] = now
-    done = conn.execute(update(notify_cursors).where(notify_cursors.c.target == target,
-                                                     notify_cursors.c.claimed_by == worker)
-                        .values(**values))
+    done = conn.execute(
+        update(notify_cursors)
+        .where(notify_cursors.c.target == target, notify_cursors.c.claimed_by == worker)
+        .values(**values)
+    )
     return done.rowcount == 1
 
 
@@ -142,8 +179,9 @@ def all_cursors(conn: Connection) -> dict[str, Cursor]:
 def _told(conn: Connection) -> ColumnElement[bool]:
     """The lines a notification is made of (most lines, publishes and claims, are not)."""
     moved = or_(audit.c.from_status.is_(None), audit.c.from_status != audit.c.to_status)
-    return or_(audit.c.action.in_([*TOGGLES, JUDGED]),
-               and_(audit.c.to_status.in_(TOLD_STATUSES), moved))
+    return or_(
+        audit.c.action.in_([*TOGGLES, JUDGED]), and_(audit.c.to_status.in_(TOLD_STATUSES), moved)
+    )
 
 
 def _between(conn: Connection, first: int, stop: int | None) -> ColumnElement[bool]:
@@ -151,33 +189,59 @@ def _between(conn: Connection, first: int, stop: int | None) -> ColumnElement[bo
     return and_(place >= first, place < stop) if stop is not None else place >= first
 
 
-def read_lines(conn: Connection, first: int, stop: int,
-               each: Callable[[Line], None], *, toggles_only: bool = False) -> None:
+def read_lines(
+    conn: Connection,
+    first: int,
+    stop: int,
+    each: Callable[[Line], None],
+    *,
+    toggles_only: bool = False,
+) -> None:
     """Call `each` with every line worth telling from `first` up to `stop`, in order."""
     place = _place(conn)
     wanted = audit.c.action.in_([*TOGGLES, JUDGED]) if toggles_only else _told(conn)
-    stmt = (select(audit, place.label("place"), posts.c.brand, posts.c.channel,
-                   posts.c.status.label("status_now"), posts.c.status_reason)
-            .select_from(audit.outerjoin(posts, posts.c.id == audit.c.post_id))
-            .where(_between(conn, first, stop), wanted)
-            .order_by(place, audit.c.id))
+    stmt = (
+        select(
+            audit,
+            place.label("place"),
+            posts.c.brand,
+            posts.c.channel,
+            posts.c.status.label("status_now"),
+            posts.c.status_reason,
+        )
+        .select_from(audit.outerjoin(posts, posts.c.id == audit.c.post_id))
+        .where(_between(conn, first, stop), wanted)
+        .order_by(place, audit.c.id)
+    )
     for row in conn.execution_options(yield_per=_BATCH).execute(stmt):
         m = row._mapping
         # a verdict's line leaves the reason to the post (a toggle writes a great many):
         # the post's own, if it still is where that line put it
-        reason = m["reason"] or (m["status_reason"] if m["status_now"] == m["to_status"]
-                                 else None)
-        each(Line(id=m["id"], position=m["place"], at=m["at"], actor=m["actor"],
-                  action=m["action"], post_id=m["post_id"], from_status=m["from_status"],
-                  to_status=m["to_status"], reason=reason, detail=m["detail"] or {},
-                  brand=m["brand"], channel=m["channel"]))
+        reason = m["reason"] or (m["status_reason"] if m["status_now"] == m["to_status"] else None)
+        each(
+            Line(
+                id=m["id"],
+                position=m["place"],
+                at=m["at"],
+                actor=m["actor"],
+                action=m["action"],
+                post_id=m["post_id"],
+                from_status=m["from_status"],
+                to_status=m["to_status"],
+                reason=reason,
+                detail=m["detail"] or {},
+                brand=m["brand"],
+                channel=m["channel"],
+            )
+        )
 
 
 def backlog(conn: Connection, first: int) -> tuple[int, datetime | None]:
     """How many lines worth telling lie at or after `first`, and when the oldest was
     written."""
-    row = conn.execute(select(func.count(), func.min(audit.c.at))
-                       .where(_between(conn, first, None), _told(conn))).one()
+    row = conn.execute(
+        select(func.count(), func.min(audit.c.at)).where(_between(conn, first, None), _told(conn))
+    ).one()
     return int(row[0]), row[1]
 
 

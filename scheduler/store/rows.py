@@ -50,17 +50,30 @@ def post_from_row(row: Any) -> Post:
 def crisis_from_row(row: Any) -> CrisisRecord:
     m = row._mapping
     return CrisisRecord(
-        id=m["id"], name=m["name"], category=m["category"], severity=m["severity"],
-        ops=m["ops"], keywords=tuple(m["keywords"]), contexts=tuple(m["contexts"]),
-        regions=tuple(m["regions"]), brands=tuple(m["brands"]),
-        channels=tuple(m["channels"]), langs=tuple(m["langs"]), until=m["until_at"],
-        active=bool(m["active"]), started_at=m["started_at"], started_by=m["started_by"],
-        ended_at=m["ended_at"], ended_by=m["ended_by"], note=m["note"],
+        id=m["id"],
+        name=m["name"],
+        category=m["category"],
+        severity=m["severity"],
+        ops=m["ops"],
+        keywords=tuple(m["keywords"]),
+        contexts=tuple(m["contexts"]),
+        regions=tuple(m["regions"]),
+        brands=tuple(m["brands"]),
+        channels=tuple(m["channels"]),
+        langs=tuple(m["langs"]),
+        until=m["until_at"],
+        active=bool(m["active"]),
+        started_at=m["started_at"],
+        started_by=m["started_by"],
+        ended_at=m["ended_at"],
+        ended_by=m["ended_by"],
+        note=m["note"],
     )
 
 
-def new_post_values(post: NewPost, *, actor: str, now: Any,
-                    status: Status = Status.QUEUED) -> dict[str, Any]:
+def new_post_values(
+    post: NewPost, *, actor: str, now: Any, status: Status = Status.QUEUED
+) -> dict[str, Any]:
     return {
         "brand": post.brand,
         "channel": post.channel,

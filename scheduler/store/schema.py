@@ -143,19 +143,37 @@ TEXT_COLUMNS = ("text", "crisis_text", "text_norm", "norm_version", "media")
 # No plain index on status: SQLite would prefer it to the partial ones below and then sort
 # the whole backlog on every claim.
 # the dispatch queue in claim order, whatever the size of the backlog
-Index("ix_posts_due", posts.c.run_at, posts.c.id,
-      sqlite_where=text(DUE_SQL), postgresql_where=text(DUE_SQL))
+Index(
+    "ix_posts_due",
+    posts.c.run_at,
+    posts.c.id,
+    sqlite_where=text(DUE_SQL),
+    postgresql_where=text(DUE_SQL),
+)
 # posts in flight, by lease expiry: recovery and lease renewal read only these
-Index("ix_posts_publishing", posts.c.lease_until,
-      sqlite_where=text(PUBLISHING_SQL), postgresql_where=text(PUBLISHING_SQL))
+Index(
+    "ix_posts_publishing",
+    posts.c.lease_until,
+    sqlite_where=text(PUBLISHING_SQL),
+    postgresql_where=text(PUBLISHING_SQL),
+)
 Index("ix_posts_channel_due", posts.c.channel, posts.c.due_at)
 # held posts with an offer that ends: a stale offer leaves the review queue on time
-Index("ix_posts_held_expiry", posts.c.expires_at,
-      sqlite_where=text(HELD_EXPIRING_SQL), postgresql_where=text(HELD_EXPIRING_SQL))
+Index(
+    "ix_posts_held_expiry",
+    posts.c.expires_at,
+    sqlite_where=text(HELD_EXPIRING_SQL),
+    postgresql_where=text(HELD_EXPIRING_SQL),
+)
 Index("ix_posts_import_key", posts.c.import_key)
 # one live post per (channel, instant, text): re-running an import cannot duplicate posts
-Index("uq_posts_live_content", posts.c.content_key, unique=True,
-      sqlite_where=text(LIVE_SQL), postgresql_where=text(LIVE_SQL))
+Index(
+    "uq_posts_live_content",
+    posts.c.content_key,
+    unique=True,
+    sqlite_where=text(LIVE_SQL),
+    postgresql_where=text(LIVE_SQL),
+)
 
 
 def is_due() -> TextClause:
@@ -173,6 +191,7 @@ def due_in_order(query: Select[Any]) -> Select[Any]:
 
 def is_live() -> TextClause:
     return text(LIVE_SQL)
+
 
 # A channel a human paused (0006): nothing goes out on it until it is resumed.
 channel_pauses = Table(
@@ -217,8 +236,12 @@ audit = Table(
 )
 Index("ix_audit_post", audit.c.post_id, audit.c.id)
 # PostgreSQL only in practice: on SQLite every line's xact is NULL, and the index empty
-Index("ix_audit_xact", audit.c.xact, sqlite_where=text("xact IS NOT NULL"),
-      postgresql_where=text("xact IS NOT NULL"))
+Index(
+    "ix_audit_xact",
+    audit.c.xact,
+    sqlite_where=text("xact IS NOT NULL"),
+    postgresql_where=text("xact IS NOT NULL"),
+)
 
 #: where each notification target (config `notify:`) has got to in the audit (0010)
 notify_cursors = Table(
@@ -288,10 +311,11 @@ def with_texts() -> Join:
 
 def posts_with_decisions() -> Select[Any]:
     """Whole posts: state, words, and the body of the latest decision (`decision_body`)."""
-    return (select(posts, *(post_texts.c[name] for name in TEXT_COLUMNS),
-                   decisions.c.body.label("decision_body"))
-            .select_from(with_texts().outerjoin(decisions,
-                                                posts.c.decision_id == decisions.c.id)))
+    return select(
+        posts,
+        *(post_texts.c[name] for name in TEXT_COLUMNS),
+        decisions.c.body.label("decision_body"),
+    ).select_from(with_texts().outerjoin(decisions, posts.c.decision_id == decisions.c.id))
 
 
 def id_in(column: Any, ids: list[int], dialect: str) -> ColumnElement[bool]:

@@ -40,10 +40,17 @@ class Route:
     values: dict[str, Any] = field(default_factory=dict)
 
 
-def move_where(conn: Connection, condition: ColumnElement[bool], *, to: Status | Any,
-               change: Change, values: dict[str, Any] | None = None,
-               order_by: Sequence[Any] = (), limit: int | None = None,
-               skip_locked: bool = False) -> list[Row[Any]]:
+def move_where(
+    conn: Connection,
+    condition: ColumnElement[bool],
+    *,
+    to: Status | Any,
+    change: Change,
+    values: dict[str, Any] | None = None,
+    order_by: Sequence[Any] = (),
+    limit: int | None = None,
+    skip_locked: bool = False,
+) -> list[Row[Any]]:
     """Move the posts matching `condition` to status `to`; return their new rows.
 
     On PostgreSQL the candidates are locked first. A dispatcher's claim passes
@@ -53,13 +60,20 @@ def move_where(conn: Connection, condition: ColumnElement[bool], *, to: Status |
     again. On SQLite the caller's BEGIN IMMEDIATE already serialises writers.
     """
     route = Route(when=true(), to=to, change=change, values=values or {})
-    return move_routed(conn, condition, [route], order_by=order_by, limit=limit,
-                       skip_locked=skip_locked)[0]
+    return move_routed(
+        conn, condition, [route], order_by=order_by, limit=limit, skip_locked=skip_locked
+    )[0]
 
 
-def move_routed(conn: Connection, condition: ColumnElement[bool], routes: Sequence[Route], *,
-                order_by: Sequence[Any] = (), limit: int | None = None,
-                skip_locked: bool = False) -> list[list[Row[Any]]]:
+def move_routed(
+    conn: Connection,
+    condition: ColumnElement[bool],
+    routes: Sequence[Route],
+    *,
+    order_by: Sequence[Any] = (),
+    limit: int | None = None,
+    skip_locked: bool = False,
+) -> list[list[Row[Any]]]:
     """Move each post matching `condition` by the first of `routes` whose `when` it
     meets (posts that meet none stay), in one UPDATE; the new rows, by route. Each route
     writes the audit lines of its own change. See `move_where` for the locking."""
@@ -70,26 +84,35 @@ def move_routed(conn: Connection, condition: ColumnElement[bool], routes: Sequen
         candidates = candidates.limit(limit)
     candidates = candidates.with_for_update(skip_locked=skip_locked)
     # which route each row takes (one route: every row, and no CASE to evaluate)
-    which = case(*((r.when, index) for index, r in enumerate(routes)), else_=None) \
-        if len(routes) > 1 else literal(0)
+    which = (
+        case(*((r.when, index) for index, r in enumerate(routes)), else_=None)
+        if len(routes) > 1
+        else literal(0)
+    )
 
     def by_route(pick: Callable[[Route], Any], otherwise: Any) -> Any:
         if len(routes) == 1:
             return pick(routes[0])
-        return case(*((which == index, pick(r)) for index, r in enumerate(routes)),
-                    else_=otherwise)
+        return case(*((which == index, pick(r)) for index, r in enumerate(routes)), else_=otherwise)
 
     columns = {name for r in routes for name in r.values}
-    values = {name: by_route(lambda r, n=name: r.values.get(n, posts.c[n]), posts.c[name])
-              for name in columns}
+    values = {
+        name: by_route(lambda r, n=name: r.values.get(n, posts.c[n]), posts.c[name])
+        for name in columns
+    }
     stmt = (
         update(posts)
-        .where(posts.c.id.in_(candidates.scalar_subquery()),
-               *([which.is_not(None)] if len(routes) > 1 else []))
-        .values(status=by_route(lambda r: _value(r.to), posts.c.status),
-                prev_status=posts.c.status,
-                status_reason=by_route(lambda r: r.change.reason, posts.c.status_reason),
-                updated_at=routes[0].change.now, **values)  # one time for all routes
+        .where(
+            posts.c.id.in_(candidates.scalar_subquery()),
+            *([which.is_not(None)] if len(routes) > 1 else []),
+        )
+        .values(
+            status=by_route(lambda r: _value(r.to), posts.c.status),
+            prev_status=posts.c.status,
+            status_reason=by_route(lambda r: r.change.reason, posts.c.status_reason),
+            updated_at=routes[0].change.now,
+            **values,
+        )  # one time for all routes
         .returning(*posts.c, which.label("route"))
     )
     moved: list[list[Row[Any]]] = [[] for _ in routes]
@@ -100,21 +123,29 @@ def move_routed(conn: Connection, condition: ColumnElement[bool], routes: Sequen
     return moved
 
 
-def move(conn: Connection, post_ids: Iterable[int], *, allowed_from: Iterable[Status],
-         to: Status, change: Change, values: dict[str, Any] | None = None) -> list[Row[Any]]:
+def move(
+    conn: Connection,
+    post_ids: Iterable[int],
+    *,
+    allowed_from: Iterable[Status],
+    to: Status,
+    change: Change,
+    values: dict[str, Any] | None = None,
+) -> list[Row[Any]]:
     """Move the given posts, but only those currently in one of `allowed_from`."""
     # one parameter however many posts: a crisis may release a hundred thousand at once
     condition = id_in(posts.c.id, list(post_ids), conn.dialect.name) & posts.c.status.in_(
-        [s.value for s in allowed_from])
+        [s.value for s in allowed_from]
+    )
     return move_where(conn, condition, to=to, change=change, values=values)
 
 
-AUDIT_COLUMNS = ("at", "actor", "action", "reason", "detail", "post_id", "from_status",
-                  "to_status")
+AUDIT_COLUMNS = ("at", "actor", "action", "reason", "detail", "post_id", "from_status", "to_status")
 
 
-def write_audit(conn: Connection, entries: Iterable[tuple[int | None, str | None, str | None]],
-                change: Change) -> None:
+def write_audit(
+    conn: Connection, entries: Iterable[tuple[int | None, str | None, str | None]], change: Change
+) -> None:
     """Append (post_id, from, to) lines for one change.
 
     The lines of one change share everything but the post and its statuses, so those
@@ -133,7 +164,8 @@ def write_audit(conn: Connection, entries: Iterable[tuple[int | None, str | None
         conn.exec_driver_sql(
             f"INSERT INTO audit ({', '.join(AUDIT_COLUMNS)}) SELECT %s, %s, %s, %s, "
             "%s::json, unnest(%s::bigint[]), unnest(%s::text[]), unnest(%s::text[])",
-            (*shared, ids, olds, news))
+            (*shared, ids, olds, news),
+        )
         return
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     marks = [mark] * len(AUDIT_COLUMNS)
@@ -146,8 +178,13 @@ def write_audit(conn: Connection, entries: Iterable[tuple[int | None, str | None
 def audit_shared(dialect: Dialect, change: Change) -> tuple[Any, ...]:
     """The driver's values of the columns all audit lines of one change share, in
     `AUDIT_COLUMNS` order (the post and its statuses follow)."""
-    return (db_time(dialect, change.now), change.actor, change.action, change.reason,
-            json.dumps(change.detail) if change.detail else None)
+    return (
+        db_time(dialect, change.now),
+        change.actor,
+        change.action,
+        change.reason,
+        json.dumps(change.detail) if change.detail else None,
+    )
 
 
 def db_time(dialect: Dialect, when: datetime) -> Any:

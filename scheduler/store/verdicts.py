@@ -24,9 +24,14 @@ _WINDOW = 5000
 Move = tuple[int, Status, Status]
 
 
-def apply_verdicts(conn: Connection, seen: Mapping[int, Status | str],
-                   verdicts: Mapping[int, Verdict], *, epoch: int,
-                   change: Change) -> list[Move]:
+def apply_verdicts(
+    conn: Connection,
+    seen: Mapping[int, Status | str],
+    verdicts: Mapping[int, Verdict],
+    *,
+    epoch: int,
+    change: Change,
+) -> list[Move]:
     """Move each judged post to its verdict's status, if it is still where it was seen.
 
     `seen` maps post id -> status when judged; a post that moved since (a daemon sent
@@ -40,39 +45,53 @@ def apply_verdicts(conn: Connection, seen: Mapping[int, Status | str],
     saved = save_decisions(conn, [v.decision for v in distinct.values()], change.now)
     decision_ids = dict(zip(distinct, saved, strict=True))
     # (id, to, was, decision, reason) in id order: neighbouring rows share table pages
-    rows = [(pid, v.status.value, Status(seen[pid]).value, decision_ids[id(v)], v.reason)
-            for pid, v in sorted(verdicts.items())]
+    rows = [
+        (pid, v.status.value, Status(seen[pid]).value, decision_ids[id(v)], v.reason)
+        for pid, v in sorted(verdicts.items())
+    ]
     move = _move_postgresql if conn.dialect.name == "postgresql" else _move_sqlite
     moved: list[Move] = []
     for start in range(0, len(rows), _WINDOW):
-        moved += move(conn, rows[start:start + _WINDOW], epoch, change)
+        moved += move(conn, rows[start : start + _WINDOW], epoch, change)
     return moved
 
 
-_SQLITE_ROWS = ("(SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS dest,"
-                " json_extract(value, '$[2]') AS was, json_extract(value, '$[3]') AS did,"
-                " json_extract(value, '$[4]') AS why FROM json_each(?))")
-_SQLITE_STALE = (f"SELECT v.id FROM {_SQLITE_ROWS} AS v LEFT JOIN posts AS p ON p.id = v.id "
-                 "WHERE p.status IS NOT v.was")
-_SQLITE_AUDIT = (f"INSERT INTO audit ({', '.join(AUDIT_COLUMNS)}) "
-                 f"SELECT ?, ?, ?, COALESCE(?, v.why), ?, p.id, p.status, v.dest "
-                 f"FROM {_SQLITE_ROWS} AS v "
-                 "JOIN posts AS p ON p.id = v.id WHERE p.status = v.was AND v.was <> v.dest")
-_SQLITE_UPDATE = ("UPDATE posts SET status = v.dest, prev_status = v.was, status_reason = v.why,"
-                  " decision_id = v.did, judged_epoch = ?, updated_at = ? "
-                  f"FROM {_SQLITE_ROWS} AS v WHERE posts.id = v.id AND posts.status = v.was")
+_SQLITE_ROWS = (
+    "(SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS dest,"
+    " json_extract(value, '$[2]') AS was, json_extract(value, '$[3]') AS did,"
+    " json_extract(value, '$[4]') AS why FROM json_each(?))"
+)
+_SQLITE_STALE = (
+    f"SELECT v.id FROM {_SQLITE_ROWS} AS v LEFT JOIN posts AS p ON p.id = v.id "
+    "WHERE p.status IS NOT v.was"
+)
+_SQLITE_AUDIT = (
+    f"INSERT INTO audit ({', '.join(AUDIT_COLUMNS)}) "
+    f"SELECT ?, ?, ?, COALESCE(?, v.why), ?, p.id, p.status, v.dest "
+    f"FROM {_SQLITE_ROWS} AS v "
+    "JOIN posts AS p ON p.id = v.id WHERE p.status = v.was AND v.was <> v.dest"
+)
+_SQLITE_UPDATE = (
+    "UPDATE posts SET status = v.dest, prev_status = v.was, status_reason = v.why,"
+    " decision_id = v.did, judged_epoch = ?, updated_at = ? "
+    f"FROM {_SQLITE_ROWS} AS v WHERE posts.id = v.id AND posts.status = v.was"
+)
 
 
-def _move_sqlite(conn: Connection, rows: list[tuple[Any, ...]], epoch: int,
-                 change: Change) -> list[Move]:
+def _move_sqlite(
+    conn: Connection, rows: list[tuple[Any, ...]], epoch: int, change: Change
+) -> list[Move]:
     # BEGIN IMMEDIATE holds every other writer off, so what the first statement finds
     # stale is exactly what the next two leave alone; it returns no rows as a rule
     payload = json.dumps(rows)
     stale = {r[0] for r in conn.exec_driver_sql(_SQLITE_STALE, (payload,))}
     conn.exec_driver_sql(_SQLITE_AUDIT, (*audit_shared(conn.dialect, change), payload))
     conn.exec_driver_sql(_SQLITE_UPDATE, (epoch, db_time(conn.dialect, change.now), payload))
-    return [(pid, Status(was), Status(dest)) for pid, dest, was, _, _ in rows
-            if was != dest and pid not in stale]
+    return [
+        (pid, Status(was), Status(dest))
+        for pid, dest, was, _, _ in rows
+        if was != dest and pid not in stale
+    ]
 
 
 _PG_MOVE = (
@@ -84,16 +103,19 @@ _PG_MOVE = (
     f"INSERT INTO audit ({', '.join(AUDIT_COLUMNS)}) "
     "SELECT %s, %s, %s, COALESCE(%s, why), %s::json, id, was, dest FROM moved"
     " WHERE was <> dest ORDER BY id "
-    "RETURNING post_id, from_status, to_status")
+    "RETURNING post_id, from_status, to_status"
+)
 
 
-def _move_postgresql(conn: Connection, rows: list[tuple[Any, ...]], epoch: int,
-                     change: Change) -> list[Move]:
+def _move_postgresql(
+    conn: Connection, rows: list[tuple[Any, ...]], epoch: int, change: Change
+) -> list[Move]:
     # the UPDATE locks each row and checks its status again after any wait, so a post a
     # claim took meanwhile is left alone, and only moved posts get an audit line
     columns = [list(c) for c in zip(*rows, strict=True)]
-    found = conn.exec_driver_sql(_PG_MOVE, (epoch, change.now, *columns,
-                                            *audit_shared(conn.dialect, change)))
+    found = conn.exec_driver_sql(
+        _PG_MOVE, (epoch, change.now, *columns, *audit_shared(conn.dialect, change))
+    )
     return [(pid, Status(was), Status(dest)) for pid, was, dest in found]
 
 
@@ -108,9 +130,11 @@ def save_decisions(conn: Connection, bodies: list[dict[str, Any]], now: datetime
         conn.exec_driver_sql(
             "INSERT INTO decisions (id, body, created_at) "
             "SELECT ? + key, value, ? FROM json_each(?)",
-            (first, db_time(conn.dialect, now), json.dumps(bodies)))
+            (first, db_time(conn.dialect, now), json.dumps(bodies)),
+        )
         return list(range(first, first + len(bodies)))
-    result = conn.execute(insert(decisions).returning(decisions.c.id,
-                                                      sort_by_parameter_order=True),
-                          [{"body": body, "created_at": now} for body in bodies])
+    result = conn.execute(
+        insert(decisions).returning(decisions.c.id, sort_by_parameter_order=True),
+        [{"body": body, "created_at": now} for body in bodies],
+    )
     return list(result.scalars())

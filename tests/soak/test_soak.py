@@ -60,24 +60,32 @@ def _outbox(folder: Path) -> tuple[list[dict], int]:
 
 def _cut_connections(pg_url: str) -> int:
     database = pg_url.rsplit("/", 1)[1]
-    with psycopg.connect(pg_url.replace("postgresql+psycopg", "postgresql").rsplit("/", 1)[0]
-                         + "/postgres", autocommit=True) as admin:
+    with psycopg.connect(
+        pg_url.replace("postgresql+psycopg", "postgresql").rsplit("/", 1)[0] + "/postgres",
+        autocommit=True,
+    ) as admin:
         rows = admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
             "AND pid <> pg_backend_pid() AND application_name <> 'pytest-admin'",
-            (database,)).fetchall()
+            (database,),
+        ).fetchall()
     return len(rows)
 
 
 def _start_on_a_full_disk(config: Path, room: int) -> subprocess.Popen:
     """A daemon that may write no file past `room` bytes: the outbox's next lines fail
     part-way with EFBIG (Python ignores SIGXFSZ), as they would on a full disk."""
+
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (room, room))
 
-    return subprocess.Popen([TACTFUL, "--config", str(config), "daemon", "--grace", "2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=limit)
+    return subprocess.Popen(
+        [TACTFUL, "--config", str(config), "daemon", "--grace", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=limit,
+    )
 
 
 def _kill(daemon: subprocess.Popen, counts: Counter[str]) -> None:
@@ -94,18 +102,34 @@ def _restart_all(daemons: list[subprocess.Popen], starter, counts: Counter[str])
 
 def test_daemons_killed_and_cut_off_publish_every_post_once(pg_url: str, tmp_path: Path):
     rng = random.Random(20130415)
-    config = write_config(tmp_path, base_config(tick_seconds=1, poll_seconds=0.2,
-                                                lease_seconds=3, batch_size=50,
-                                                backoff_base="1s", backoff_cap="2s",
-                                                max_attempts=10),
-                          database=pg_url)
+    config = write_config(
+        tmp_path,
+        base_config(
+            tick_seconds=1,
+            poll_seconds=0.2,
+            lease_seconds=3,
+            batch_size=50,
+            backoff_base="1s",
+            backoff_cap="2s",
+            max_attempts=10,
+        ),
+        database=pg_url,
+    )
     start_at = datetime.now(UTC) + timedelta(seconds=2)
     window = SECONDS * 0.6
-    posts = [NewPost(brand="stride", channel="stride-outbox",
-                     text=(f"Our race-day deals are da bomb #{n}" if n % STOPPED_EVERY == 0
-                           else f"Training tip number {n}: hydrate early"),
-                     due_at=start_at + timedelta(seconds=window * n / POSTS))
-             for n in range(POSTS)]
+    posts = [
+        NewPost(
+            brand="stride",
+            channel="stride-outbox",
+            text=(
+                f"Our race-day deals are da bomb #{n}"
+                if n % STOPPED_EVERY == 0
+                else f"Training tip number {n}: hydrate early"
+            ),
+            due_at=start_at + timedelta(seconds=window * n / POSTS),
+        )
+        for n in range(POSTS)
+    ]
     store = Store.open(pg_url)
     ids = store.add_posts(posts, Change(actor="soak", now=datetime.now(UTC), action="create"))
     stopped_ids = {pid for pid, p in zip(ids, posts, strict=True) if "da bomb" in p.text}
@@ -146,14 +170,26 @@ def test_daemons_killed_and_cut_off_publish_every_post_once(pg_url: str, tmp_pat
             elif roll < 0.45:
                 counts["connections cut"] += _cut_connections(pg_url)
             if crisis_on_returned is None and time.monotonic() >= crisis_at:
-                flagged = run(config, "crisis", "on", "Boston Marathon bombing",
-                              "--category", "bombing", "--severity", "serious",
-                              "--keyword", "marathon")
+                flagged = run(
+                    config,
+                    "crisis",
+                    "on",
+                    "Boston Marathon bombing",
+                    "--category",
+                    "bombing",
+                    "--severity",
+                    "serious",
+                    "--keyword",
+                    "marathon",
+                )
                 assert flagged.returncode == 0, flagged.stderr
                 crisis_on_returned = time.time()
                 counts["crisis toggles"] += 1
-            if crisis_on_returned is not None and crisis_off_at and \
-                    time.monotonic() >= crisis_off_at:
+            if (
+                crisis_on_returned is not None
+                and crisis_off_at
+                and time.monotonic() >= crisis_off_at
+            ):
                 off_started = time.time()
                 ended = run(config, "crisis", "off")
                 assert ended.returncode == 0, ended.stderr
@@ -163,10 +199,11 @@ def test_daemons_killed_and_cut_off_publish_every_post_once(pg_url: str, tmp_pat
         # let the queue drain: leases of killed daemons run out, retries come due
         settle = time.monotonic() + 60
         while time.monotonic() < settle:
-            left = store.count_posts(statuses=[Status.QUEUED, Status.FAILED,
-                                               Status.PUBLISHING])
-            due_later = store.count_posts(statuses=[Status.QUEUED, Status.FAILED],
-                                          due_after=datetime.now(UTC) + timedelta(hours=1))
+            left = store.count_posts(statuses=[Status.QUEUED, Status.FAILED, Status.PUBLISHING])
+            due_later = store.count_posts(
+                statuses=[Status.QUEUED, Status.FAILED],
+                due_after=datetime.now(UTC) + timedelta(hours=1),
+            )
             if left - due_later == 0:
                 break
             time.sleep(0.5)
@@ -186,15 +223,22 @@ def test_daemons_killed_and_cut_off_publish_every_post_once(pg_url: str, tmp_pat
     written = Counter(r["id"] for r in records)
     by_status = Counter(p.status.value for p in final.values())
     # between `crisis on` returning and `crisis off` starting, nothing it stops goes out
-    stopped_late = [r["id"] for r in records if r["id"] in stopped_ids and crisis_on_returned
-                    and crisis_on_returned
-                    < datetime.fromisoformat(r["written_at"]).timestamp()
-                    < crisis_off_started]
-    print(f"\nsoak: {SECONDS:g} s, {DAEMONS} daemons, {POSTS} posts; "
-          + ", ".join(f"{n} {what}" for what, n in counts.items())
-          + f"; statuses {dict(by_status)}; outbox lines {len(records)}, "
-          f"duplicates {sum(n - 1 for n in written.values() if n > 1)}, "
-          f"cut short {broken}, stopped posts out after crisis on {len(stopped_late)}")
+    stopped_late = [
+        r["id"]
+        for r in records
+        if r["id"] in stopped_ids
+        and crisis_on_returned
+        and crisis_on_returned
+        < datetime.fromisoformat(r["written_at"]).timestamp()
+        < crisis_off_started
+    ]
+    print(
+        f"\nsoak: {SECONDS:g} s, {DAEMONS} daemons, {POSTS} posts; "
+        + ", ".join(f"{n} {what}" for what, n in counts.items())
+        + f"; statuses {dict(by_status)}; outbox lines {len(records)}, "
+        f"duplicates {sum(n - 1 for n in written.values() if n > 1)}, "
+        f"cut short {broken}, stopped posts out after crisis on {len(stopped_late)}"
+    )
     assert counts["daemons killed and restarted"] and counts["connections cut"]
     assert counts["disk filled"] and counts["disk freed"]
     assert counts["sends failed on the full disk"], "the disk never filled up"
@@ -210,7 +254,6 @@ def test_daemons_killed_and_cut_off_publish_every_post_once(pg_url: str, tmp_pat
             # after the end of the run): waiting for its time, and saying so
             assert "released at a paced rate" in (post.status_reason or ""), post
         else:  # not out: a state that says why
-            assert post.status in {Status.HELD, Status.PAUSED, Status.UNKNOWN, Status.DEAD}, \
-                post
+            assert post.status in {Status.HELD, Status.PAUSED, Status.UNKNOWN, Status.DEAD}, post
             assert post.status_reason or post.last_error or post.decision, post
             assert written[post.id] == 0 or post.status is Status.UNKNOWN

@@ -55,13 +55,29 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(128), nullable=False),
         sa.Column("updated_at", UTCDateTime, nullable=False),
     )
-    op.create_index("ix_posts_due", "posts", ["run_at", "id"],
-                    sqlite_where=sa.text(DUE), postgresql_where=sa.text(DUE))
-    op.create_index("ix_posts_publishing", "posts", ["lease_until"],
-                    sqlite_where=sa.text(PUBLISHING), postgresql_where=sa.text(PUBLISHING))
+    op.create_index(
+        "ix_posts_due",
+        "posts",
+        ["run_at", "id"],
+        sqlite_where=sa.text(DUE),
+        postgresql_where=sa.text(DUE),
+    )
+    op.create_index(
+        "ix_posts_publishing",
+        "posts",
+        ["lease_until"],
+        sqlite_where=sa.text(PUBLISHING),
+        postgresql_where=sa.text(PUBLISHING),
+    )
     op.create_index("ix_posts_channel_due", "posts", ["channel", "due_at"])
-    op.create_index("uq_posts_live_content", "posts", ["content_key"], unique=True,
-                    sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
+    op.create_index(
+        "uq_posts_live_content",
+        "posts",
+        ["content_key"],
+        unique=True,
+        sqlite_where=sa.text(LIVE),
+        postgresql_where=sa.text(LIVE),
+    )
     op.create_table(
         "audit",
         sa.Column("id", Id, primary_key=True, autoincrement=True),

@@ -65,8 +65,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for column in ("norm_version", "text_norm", "approved_epoch", "judged_epoch",
-                   "decision_id"):
+    for column in ("norm_version", "text_norm", "approved_epoch", "judged_epoch", "decision_id"):
         op.drop_column("posts", column)
     op.drop_table("decisions")
     op.drop_table("crisis_state")

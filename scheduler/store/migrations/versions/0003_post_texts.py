@@ -26,15 +26,16 @@ _MOVED = ("text", "crisis_text", "text_norm", "norm_version")
 def upgrade() -> None:
     op.create_table(
         "post_texts",
-        sa.Column("post_id", Id, sa.ForeignKey("posts.id"), primary_key=True,
-                  autoincrement=False),
+        sa.Column("post_id", Id, sa.ForeignKey("posts.id"), primary_key=True, autoincrement=False),
         sa.Column("text", sa.Text, nullable=False),
         sa.Column("crisis_text", sa.Text),
         sa.Column("text_norm", sa.Text),
         sa.Column("norm_version", sa.Integer),
     )
-    op.execute(f"INSERT INTO post_texts (post_id, {', '.join(_MOVED)}) "
-               f"SELECT id, {', '.join(_MOVED)} FROM posts")
+    op.execute(
+        f"INSERT INTO post_texts (post_id, {', '.join(_MOVED)}) "
+        f"SELECT id, {', '.join(_MOVED)} FROM posts"
+    )
     # plain DROP COLUMN on both backends (SQLite 3.35+): none of these is indexed
     for column in _MOVED:
         op.execute(f"ALTER TABLE posts DROP COLUMN {column}")
@@ -45,6 +46,8 @@ def downgrade() -> None:
     op.add_column("posts", sa.Column("crisis_text", sa.Text))
     op.add_column("posts", sa.Column("text_norm", sa.Text))
     op.add_column("posts", sa.Column("norm_version", sa.Integer))
-    op.execute(f"UPDATE posts SET {', '.join(f'{c} = t.{c}' for c in _MOVED)} "
-               "FROM post_texts AS t WHERE t.post_id = posts.id")
+    op.execute(
+        f"UPDATE posts SET {', '.join(f'{c} = t.{c}' for c in _MOVED)} "
+        "FROM post_texts AS t WHERE t.post_id = posts.id"
+    )
     op.drop_table("post_texts")

@@ -23,9 +23,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_posts_held_expiry", "posts", ["expires_at"],
-                    sqlite_where=sa.text(HELD_EXPIRING_SQL),
-                    postgresql_where=sa.text(HELD_EXPIRING_SQL))
+    op.create_index(
+        "ix_posts_held_expiry",
+        "posts",
+        ["expires_at"],
+        sqlite_where=sa.text(HELD_EXPIRING_SQL),
+        postgresql_where=sa.text(HELD_EXPIRING_SQL),
+    )
 
 
 def downgrade() -> None:

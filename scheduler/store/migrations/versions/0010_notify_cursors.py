@@ -36,8 +36,13 @@ def upgrade() -> None:
         # txid_current(): the writing transaction's id with its epoch, so it never wraps
         op.execute("ALTER TABLE audit ALTER COLUMN xact SET DEFAULT txid_current()")
     # lines written before this one keep no transaction; on SQLite none does
-    op.create_index("ix_audit_xact", "audit", ["xact"], sqlite_where=sa.text("xact IS NOT NULL"),
-                    postgresql_where=sa.text("xact IS NOT NULL"))
+    op.create_index(
+        "ix_audit_xact",
+        "audit",
+        ["xact"],
+        sqlite_where=sa.text("xact IS NOT NULL"),
+        postgresql_where=sa.text("xact IS NOT NULL"),
+    )
     op.create_table(
         "notify_cursors",
         sa.Column("target", sa.String(64), primary_key=True),
