@@ -374,6 +374,11 @@ class NotifyTarget(Strict):
 
 
 class Config(Strict):
+    """config.yaml, validated: the brands with their channels, sectors, regions and
+    languages, the database, the daemon's settings, notification targets, and the
+    playbook each brand is judged by. Read it with `load_config(path)`, which raises
+    ConfigError naming the file, line and key of the first problem."""
+
     timezone: str = "UTC"
     database: str | None = None
     secrets_file: Path | None = None

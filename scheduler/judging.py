@@ -54,6 +54,10 @@ def to_policy(record: CrisisRecord) -> Crisis:
 
 
 class Judging:
+    """The crisis policy in the queue's terms, for one config: a Judge per crisis epoch
+    (built once, reused for every post), a post's decision honouring a reviewer's
+    approval, and the Verdict (status, decision, reason) the store writes."""
+
     def __init__(self, config: Config) -> None:
         self.config = config
         self._brands = {

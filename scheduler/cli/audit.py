@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from scheduler.cli.common import POST_ID, App, console, err, pass_app, short_time
-from scheduler.cli.listing import cap, emit, list_options, narrow_table, note_cap
+from scheduler.cli.common import POST_ID, App, err, pass_app, short_time
+from scheduler.cli.listing import cap, emit, list_options, note_cap, print_table
 from scheduler.when import zone
 
 
@@ -45,15 +45,11 @@ def audit(app: App, post_id: int | None, limit: int, as_json: bool, as_nl: bool)
         )
         for e in events
     ]
-    out = console()
-    out.print(
-        narrow_table(
-            ("at", "actor", "action", "post", "from", "to", "reason"),
-            rows,
-            keep=4,
-            squeeze={"from": 9, "to": 9},
-            width=out.width,
-            title=f"Times in {tz.key}",
-        )
+    print_table(
+        ("at", "actor", "action", "post", "from", "to", "reason"),
+        rows,
+        keep=4,
+        squeeze={"from": 9, "to": 9},
+        zone=tz.key,
     )
     note_cap(len(events), total, more)

@@ -24,7 +24,7 @@ from scheduler.cli.common import (
     resume_options,
     short_time,
 )
-from scheduler.cli.listing import narrow_table
+from scheduler.cli.listing import print_table
 from scheduler.impact import Impact
 from scheduler.models import CrisisSpec
 from scheduler.when import parse_when, zone
@@ -321,16 +321,12 @@ def list_(app: App, as_json: bool) -> None:
         )
         for c in every
     ]
-    out = console()
-    out.print(
-        narrow_table(
-            ("id", "severity", "started", "ended", "name and note"),
-            rows,
-            keep=4,
-            squeeze={},
-            width=out.width,
-            title=f"Times in {tz.key}",
-        )
+    print_table(
+        ("id", "severity", "started", "ended", "name and note"),
+        rows,
+        keep=4,
+        squeeze={},
+        zone=tz.key,
     )
     click.echo("`tactful crisis status` shows the active ones in full; --json every field.")
 

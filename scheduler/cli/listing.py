@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import click
 from rich.table import Table
 
-from scheduler.cli.common import err, print_json
+from scheduler.cli.common import console, err, print_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -116,3 +116,20 @@ def narrow_table(
 
 #: the least a text column is given before other columns are squeezed further
 _TEXT_MIN = 24
+
+
+def print_table(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    keep: int,
+    squeeze: dict[str, int],
+    zone: str,
+) -> None:
+    """A list's table on stdout, fitted to the terminal, with the zone its times are in."""
+    out = console()
+    out.print(
+        narrow_table(
+            columns, rows, keep=keep, squeeze=squeeze, width=out.width, title=f"Times in {zone}"
+        )
+    )

@@ -21,7 +21,7 @@ from scheduler.cli.common import (
     print_json,
     short_time,
 )
-from scheduler.cli.listing import cap, emit, list_options, narrow_table, note_cap
+from scheduler.cli.listing import cap, emit, list_options, note_cap, print_table
 from scheduler.models import Post, Status
 from scheduler.when import zone
 
@@ -349,16 +349,12 @@ def _print_table(app: App, posts: list[Post], one_brand: str | None) -> None:
         )
         for p in posts
     ]
-    out = console()
-    out.print(
-        narrow_table(
-            ("id", "status", "due", "channel", "tags", "text"),
-            rows,
-            keep=3,
-            squeeze={"channel": 16, "tags": 12},
-            width=out.width,
-            title=f"Times in {tz.key}",
-        )
+    print_table(
+        ("id", "status", "due", "channel", "tags", "text"),
+        rows,
+        keep=3,
+        squeeze={"channel": 16, "tags": 12},
+        zone=tz.key,
     )
 
 

@@ -20,7 +20,7 @@ from scheduler.cli.common import (
     print_json,
     short_time,
 )
-from scheduler.cli.listing import cap, emit, list_options, narrow_table, note_cap
+from scheduler.cli.listing import cap, emit, list_options, note_cap, print_table
 from scheduler.models import Post
 from scheduler.when import zone
 
@@ -68,16 +68,12 @@ def list_(app: App, limit: int, as_json: bool, as_nl: bool) -> None:
         )
         for p in held
     ]
-    out = console()
-    out.print(
-        narrow_table(
-            ("id", "action", "due", "channel", "text", "why"),
-            rows,
-            keep=3,
-            squeeze={"channel": 14, "text": 24},
-            width=out.width,
-            title=f"Times in {tz.key}",
-        )
+    print_table(
+        ("id", "action", "due", "channel", "text", "why"),
+        rows,
+        keep=3,
+        squeeze={"channel": 14, "text": 24},
+        zone=tz.key,
     )
     note_cap(len(held), total, more)
 

@@ -102,6 +102,16 @@ def sqlite_file(url: str) -> Path | None:
 
 
 class Store:
+    """The one door to the database: posts, their words and decisions, crises and the
+    epoch, the audit log, daemons and notification cursors, on SQLite or PostgreSQL.
+
+    Open one with `Store.open(url)` (it creates and migrates the schema), and close it.
+    Each method is one transaction; `read()` and `write()` give a connection to the
+    store's own modules (queue, crises, claims, verdicts) for work that must be one
+    transaction across them. A write on SQLite waits for another writer up to
+    `engine.write_wait.seconds`, then raises an error `database_problem` can name.
+    """
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         # the per-send epoch check reads on a connection of its own, one per thread,
