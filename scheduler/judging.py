@@ -26,7 +26,7 @@ from policies.models import (
 )
 from policies.normalise import NORM_VERSION
 from scheduler.config import Config
-from scheduler.models import Candidate, CrisisRecord, Post, Status, Verdict
+from scheduler.models import Candidate, CrisisRecord, Paused, Post, Status, Verdict
 
 _STATUS = {
     Action.PAUSE: Status.PAUSED,
@@ -101,7 +101,7 @@ class Judging:
             known = self._verdicts[id(decision)] = (decision, verdict(decision))
         return known[1]
 
-    def facts(self, post: Post | Candidate) -> PostFacts:
+    def facts(self, post: Post | Candidate | Paused) -> PostFacts:
         brand = self.brand_facts(post.brand)
         norm = post.text_norm if post.norm_version == NORM_VERSION else None
         return PostFacts(
@@ -118,7 +118,7 @@ class Judging:
     def decide(
         self,
         judge: Judge,
-        post: Post | Candidate,
+        post: Post | Candidate | Paused,
         epoch: int,
         approval: Mapping[str, Any] | None = None,
     ) -> Decision | None:
@@ -128,13 +128,13 @@ class Judging:
     def ruling(
         self,
         judge: Judge,
-        post: Post | Candidate,
+        post: Post | Candidate | Paused,
         epoch: int,
         approval: Mapping[str, Any] | None = None,
     ) -> tuple[Decision | None, str | None]:
         """The decision for a post (None when a human's approval still covers it) and,
         when it overrides an approval, what the reviewer had not seen. A Post carries its
-        approval in its decision; for a Candidate the caller passes it."""
+        approval in its decision; for a Candidate or Paused the caller passes it."""
         if post.approved_epoch == epoch:
             return None, None
         if not judge.reaching(self.brand_facts(post.brand), post.channel, post.lang):

@@ -220,6 +220,27 @@ class Candidate(NamedTuple):
     approved_epoch: int | None
 
 
+class Paused(NamedTuple):
+    """A paused post as the end of a crisis (or of a channel's pause) reads it: what the
+    policy needs to judge it again, as in a Candidate, and the times its paced release
+    keeps. Read by the hundred thousand, so a plain tuple rather than a whole Post."""
+
+    id: int
+    brand: str
+    channel: str
+    text: str
+    text_norm: str | None
+    norm_version: int | None
+    tags: list[str]
+    lang: str | None
+    automated: bool
+    crisis_text: str | None
+    status: str
+    approved_epoch: int | None
+    due_at: datetime
+    expires_at: datetime | None
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Verdict:
     """What the crisis policy does to a post, in the queue's terms."""

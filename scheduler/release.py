@@ -11,8 +11,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-from scheduler.models import Post
+from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +25,19 @@ class Rate:
         return f"{self.posts}/{per}"
 
 
+class Releasable(Protocol):
+    """What the plan reads of a post: a whole Post, or the lean Paused row."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def due_at(self) -> datetime: ...
+    @property
+    def expires_at(self) -> datetime | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class ReleasePlan:
     expired: list[int]
@@ -34,7 +46,7 @@ class ReleasePlan:
 
 
 def plan_release(
-    posts: Sequence[Post], *, now: datetime, rate_for: Callable[[str], Rate]
+    posts: Sequence[Releasable], *, now: datetime, rate_for: Callable[[str], Rate]
 ) -> ReleasePlan:
     """When each paused post goes out: at its own time if that is still ahead, but never
     more than the rate allows per channel in any window of one period."""

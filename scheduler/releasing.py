@@ -9,14 +9,15 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Literal
 
+from policies.approval import approval_of
 from policies.engine import Judge
 from policies.playbook import parse_rate
 from scheduler.config import Config
 from scheduler.errors import BadInput
 from scheduler.judging import Judging
-from scheduler.models import Post, Status
+from scheduler.models import Paused, Post, Status
 from scheduler.outcomes import Released
-from scheduler.release import Rate, plan_release
+from scheduler.release import Rate, Releasable, plan_release
 from scheduler.store import Change, Store
 from scheduler.store import channels as channel_store
 from scheduler.store import crises as crisis_store
@@ -48,7 +49,7 @@ class Releaser:
 
     def release(
         self,
-        free: Sequence[Post],
+        free: Sequence[Releasable],
         change: Change,
         *,
         resume: Resume,
@@ -100,17 +101,20 @@ class Releaser:
 
     def paused_split(
         self, judge: Judge, epoch: int, change: Change, channel: str | None = None
-    ) -> tuple[list[Post], list[Post]]:
+    ) -> tuple[list[Paused], list[Paused]]:
         """Paused posts (of one channel, or all) that a remaining crisis or a paused
-        channel still stops, and those free to go."""
+        channel still stops, and those free to go. Read lean (a Paused row, not a whole
+        Post): a crisis may have paused a hundred thousand."""
         with self.store.read() as conn:
             paused_channels = channel_store.paused_channels(conn)
-        paused = self.store.list_posts(
-            statuses=[Status.PAUSED], channels=[channel] if channel else ()
-        )
+            paused = crisis_store.paused_posts(conn, channel=channel)
+            # what a human approved, of the few posts that carry an approval
+            approvals = crisis_store.decisions_of(
+                conn, [p.id for p in paused if p.approved_epoch is not None]
+            )
         still, free = [], []
         for post in paused:
-            decision = self.judging.decide(judge, post, epoch)
+            decision = self.judging.decide(judge, post, epoch, approval_of(approvals.get(post.id)))
             stopped = post.channel in paused_channels or (decision is not None and decision.stops)
             (still if stopped else free).append(post)
         return still, free

@@ -163,3 +163,14 @@ def test_editing_an_approved_post_voids_the_approval(cli, approved_promo):
     cli("post", "edit", str(approved_promo), "--text", "Killer deal: 40% off singlets!")
     cli("crisis", "update", "1", "--keyword", "Cambridge")
     assert status(cli, approved_promo) == "held"  # the reviewer never read this text
+
+
+def test_an_approved_post_paused_with_its_channel_goes_out_when_the_channel_resumes(
+    cli, approved_promo
+):
+    # the crisis that held it is still on: the approval, not the policy, lets it go
+    cli("channel", "pause", "stride-outbox")
+    assert status(cli, approved_promo) == "paused"
+    resumed = json.loads(cli("channel", "resume", "stride-outbox", "--json").stdout)
+    assert [pid for pid, _ in resumed["released"]] == [approved_promo]
+    assert resumed["still_paused"] == 0 and status(cli, approved_promo) == "queued"

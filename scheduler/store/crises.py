@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 
-from scheduler.models import Candidate, CrisisRecord, Post, Status, Verdict, content_key
+from scheduler.models import Candidate, CrisisRecord, Paused, Post, Status, Verdict, content_key
 from scheduler.store.rows import crisis_from_row, post_from_row
 from scheduler.store.schema import (
     TEXT_COLUMNS,
@@ -249,6 +249,23 @@ def posts_to_judge(
             values[_TAGS] = tags
         out.append(Candidate._make(values))
     return out
+
+
+_PAUSED = [post_texts.c[name] if name in TEXT_COLUMNS else posts.c[name] for name in Paused._fields]
+
+
+def paused_posts(conn: Connection, *, channel: str | None = None) -> list[Paused]:
+    """The paused posts (of one channel, or all), in due order: only the columns that
+    judging them again and pacing their release read."""
+    stmt = (
+        select(*_PAUSED)
+        .select_from(with_texts())
+        .where(posts.c.status == Status.PAUSED.value)
+        .order_by(posts.c.due_at, posts.c.id)
+    )
+    if channel is not None:
+        stmt = stmt.where(posts.c.channel == channel)
+    return [Paused._make(row) for row in conn.execute(stmt)]
 
 
 def decisions_of(conn: Connection, post_ids: list[int]) -> dict[int, dict[str, Any]]:
