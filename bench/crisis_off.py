@@ -53,11 +53,22 @@ OVERDUE = timedelta(hours=12)
 
 
 def write_config(folder: Path, channels: int) -> Path:
-    data = {"database": f"sqlite:///{folder / 'bench.db'}", "timezone": "UTC",
-            "brands": [{"id": "bench", "name": "Bench", "regions": ["us"],
-                        "languages": ["en"], "channels": [
-                            {"id": f"bench-{c}", "kind": "outbox", "path": f"out/{c}.jsonl"}
-                            for c in range(channels)]}]}
+    data = {
+        "database": f"sqlite:///{folder / 'bench.db'}",
+        "timezone": "UTC",
+        "brands": [
+            {
+                "id": "bench",
+                "name": "Bench",
+                "regions": ["us"],
+                "languages": ["en"],
+                "channels": [
+                    {"id": f"bench-{c}", "kind": "outbox", "path": f"out/{c}.jsonl"}
+                    for c in range(channels)
+                ],
+            }
+        ],
+    }
     path = folder / "config.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
@@ -73,10 +84,19 @@ def queue_posts(store: Any, posts: int, channels: int, now: datetime) -> None:
     first = now - OVERDUE
     change = Change(actor="bench", now=now, action="create")
     for start in range(0, posts, CHUNK):
-        store.add_posts([NewPost(brand="bench", channel=f"bench-{i % channels}",
-                                 text=f"Bench post {i}: new arrivals this week",
-                                 due_at=first + SPACING * (i // channels), lang="en")
-                         for i in range(start, min(start + CHUNK, posts))], change)
+        store.add_posts(
+            [
+                NewPost(
+                    brand="bench",
+                    channel=f"bench-{i % channels}",
+                    text=f"Bench post {i}: new arrivals this week",
+                    due_at=first + SPACING * (i // channels),
+                    lang="en",
+                )
+                for i in range(start, min(start + CHUNK, posts))
+            ],
+            change,
+        )
 
 
 def build(folder: Path, posts: int, channels: int) -> Path:
@@ -93,9 +113,15 @@ def build(folder: Path, posts: int, channels: int) -> Path:
         now = datetime.now(UTC)
         queue_posts(store, posts, channels, now)
         CrisisDesk(store, config).flag(
-            CrisisSpec(name="Bench closure", category="flood", severity="watch",
-                       ops="closed", note="bench/crisis_off.py"),
-            Change(actor="bench", now=now, action="crisis-on"))
+            CrisisSpec(
+                name="Bench closure",
+                category="flood",
+                severity="watch",
+                ops="closed",
+                note="bench/crisis_off.py",
+            ),
+            Change(actor="bench", now=now, action="crisis-on"),
+        )
         paused = store.status_counts().get("paused", 0)
     finally:
         store.close()
@@ -114,21 +140,25 @@ def end_by_library(cfg: Path) -> dict[str, Any]:
     try:
         desk = CrisisDesk(store, config)
         started, cpu = time.perf_counter(), time.process_time()
-        result = desk.end(None, Change(actor="bench", now=datetime.now(UTC),
-                                       action="crisis-off"))
+        result = desk.end(None, Change(actor="bench", now=datetime.now(UTC), action="crisis-off"))
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu
         queued = store.status_counts().get("queued", 0)
     finally:
         store.close()
-    return {"seconds": round(wall, 3), "cpu_seconds": round(cpu, 3),
-            "released": len(result["released"]), "queued_after": queued}
+    return {
+        "seconds": round(wall, 3),
+        "cpu_seconds": round(cpu, 3),
+        "released": len(result["released"]),
+        "queued_after": queued,
+    }
 
 
 def end_by_cli(cfg: Path) -> dict[str, Any]:
     tactful = Path(sys.executable).parent / "tactful"
     started = time.perf_counter()
-    done = subprocess.run([str(tactful), "--config", str(cfg), "crisis", "off"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [str(tactful), "--config", str(cfg), "crisis", "off"], capture_output=True, text=True
+    )
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"tactful crisis off exited {done.returncode}: {done.stderr}")
@@ -142,14 +172,23 @@ def one_run(posts: int, channels: int, via: str, folder: Path) -> dict[str, Any]
     cfg = build(folder, posts, channels)
     setup = time.perf_counter() - started
     timed = end_by_cli(cfg) if via == "cli" else end_by_library(cfg)
-    return {"code": str(Path(scheduler.__file__).parents[1]), "commit": commit_of(
-        Path(scheduler.__file__).parent), "setup_seconds": round(setup, 1), **timed}
+    return {
+        "code": str(Path(scheduler.__file__).parents[1]),
+        "commit": commit_of(Path(scheduler.__file__).parent),
+        "setup_seconds": round(setup, 1),
+        **timed,
+    }
 
 
 def commit_of(folder: Path) -> str | None:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=folder,
-                              capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
 
@@ -157,13 +196,23 @@ def commit_of(folder: Path) -> str | None:
 # -- the rounds, alternating between Pythons -------------------------------------------------
 
 
-def measure(python: str, posts: int, channels: int, via: str,
-            timeout: float) -> dict[str, Any]:
+def measure(python: str, posts: int, channels: int, via: str, timeout: float) -> dict[str, Any]:
     """One run in a subprocess of `python`, in a folder of this process's (removed here
     even when the run is stopped); a run past `timeout` is stopped and reported as such."""
     with tempfile.TemporaryDirectory(prefix="tactful-bench-off-") as tmp:
-        command = [python, __file__, "--one", "--posts", str(posts), "--channels",
-                   str(channels), "--via", via, "--folder", tmp]
+        command = [
+            python,
+            __file__,
+            "--one",
+            "--posts",
+            str(posts),
+            "--channels",
+            str(channels),
+            "--via",
+            via,
+            "--folder",
+            tmp,
+        ]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -177,8 +226,12 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     seconds = [r["seconds"] for r in runs if "seconds" in r]
     if not seconds:
         return {"runs": [], "timed_out": len(runs)}
-    return {"runs": seconds, "min": min(seconds), "median": round(statistics.median(seconds), 3),
-            "timed_out": len(runs) - len(seconds)}
+    return {
+        "runs": seconds,
+        "min": min(seconds),
+        "median": round(statistics.median(seconds), 3),
+        "timed_out": len(runs) - len(seconds),
+    }
 
 
 def ratios(by_label: dict[str, list[dict[str, Any]]]) -> dict[str, float | None]:
@@ -195,32 +248,48 @@ def ratios(by_label: dict[str, list[dict[str, Any]]]) -> dict[str, float | None]
 def python_arg(text: str) -> tuple[str, str]:
     label, _, path = text.partition("=")
     if not path:
-        raise argparse.ArgumentTypeError(f"{text!r}: write LABEL=PATH, such as "
-                                         "after=.venv/bin/python")
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: write LABEL=PATH, such as after=.venv/bin/python"
+        )
     return label, path
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--posts", default="100000",
-                        help="paused posts: counts, comma-separated")
-    parser.add_argument("--channels", default="200,1",
-                        help="the layouts to measure: channel counts, comma-separated")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--posts", default="100000", help="paused posts: counts, comma-separated")
+    parser.add_argument(
+        "--channels",
+        default="200,1",
+        help="the layouts to measure: channel counts, comma-separated",
+    )
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--python", type=python_arg, action="append", metavar="LABEL=PATH",
-                        help="a Python (a venv's) to measure; repeat to compare")
-    parser.add_argument("--cli", action="store_true",
-                        help="also time `tactful crisis off` once per layout and Python")
-    parser.add_argument("--timeout", type=float, default=600.0,
-                        help="seconds before a run is stopped (setup included)")
+    parser.add_argument(
+        "--python",
+        type=python_arg,
+        action="append",
+        metavar="LABEL=PATH",
+        help="a Python (a venv's) to measure; repeat to compare",
+    )
+    parser.add_argument(
+        "--cli",
+        action="store_true",
+        help="also time `tactful crisis off` once per layout and Python",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        help="seconds before a run is stopped (setup included)",
+    )
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--via", choices=("library", "cli"), default="library",
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--via", choices=("library", "cli"), default="library", help=argparse.SUPPRESS
+    )
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    layouts = [(int(n), int(c)) for n in args.posts.split(",")
-               for c in args.channels.split(",")]
+    layouts = [(int(n), int(c)) for n in args.posts.split(",") for c in args.channels.split(",")]
     if args.one:
         print(json.dumps(one_run(*layouts[0], args.via, args.folder)))
         return
@@ -238,18 +307,29 @@ def main() -> None:
         for posts, channels in layouts:
             for label, python in pythons:
                 cli[f"{posts} posts, {channels} channel(s), {label}"] = measure(
-                    python, posts, channels, "cli", args.timeout)
-    print(json.dumps({
-        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} "
-                   f"{platform.release()}, Python {platform.python_version()}, SQLite "
-                   f"{sqlite3.sqlite_version}",
-        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
-        "rounds": args.rounds, "target_seconds": TARGET_SECONDS,
-        "crisis_end_library": {layout: {label: summarise(r) for label, r in by.items()}
-                               for layout, by in runs.items()},
-        "median_ratios": {layout: ratios(by) for layout, by in runs.items()},
-        "runs": runs, "crisis_off_cli": cli}, indent=2))
+                    python, posts, channels, "cli", args.timeout
+                )
+    print(
+        json.dumps(
+            {
+                "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+                "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} "
+                f"{platform.release()}, Python {platform.python_version()}, SQLite "
+                f"{sqlite3.sqlite_version}",
+                "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+                "rounds": args.rounds,
+                "target_seconds": TARGET_SECONDS,
+                "crisis_end_library": {
+                    layout: {label: summarise(r) for label, r in by.items()}
+                    for layout, by in runs.items()
+                },
+                "median_ratios": {layout: ratios(by) for layout, by in runs.items()},
+                "runs": runs,
+                "crisis_off_cli": cli,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":
