@@ -148,7 +148,8 @@ def end_by_library(cfg: Path) -> dict[str, Any]:
     return {
         "seconds": round(wall, 3),
         "cpu_seconds": round(cpu, 3),
-        "released": len(result["released"]),
+        # a typed Ending since issue 11; a dict before it (the "before" side of a comparison)
+        "released": len(result.posts.released if hasattr(result, "posts") else result["released"]),
         "queued_after": queued,
     }
 
