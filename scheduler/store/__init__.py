@@ -50,7 +50,7 @@ from scheduler.store.engine import make_engine
 from scheduler.store.migrate import ensure_schema
 from scheduler.store.rows import audit_from_row
 from scheduler.store.schema import audit
-from scheduler.store.transitions import Change, write_audit
+from scheduler.store.transitions import Change, write_note
 
 #: how a daemon's listening connection names itself to PostgreSQL (pg_stat_activity)
 LISTENER_NAME = "tactful-epoch-listener"
@@ -366,7 +366,7 @@ class Store:
     def note(self, change: Change) -> None:
         """An audit line about no one post (what a crisis toggle did, say)."""
         with self.write() as conn:
-            write_audit(conn, [(None, None, None)], change)
+            write_note(conn, change, change.action, change.detail)
 
     # -- the dispatcher --------------------------------------------------------------
     def claim_due(

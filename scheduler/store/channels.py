@@ -10,7 +10,7 @@ from sqlalchemy import Connection, delete, insert, select
 from scheduler.models import Status
 from scheduler.store.crises import bump_epoch
 from scheduler.store.schema import channel_pauses, posts
-from scheduler.store.transitions import Change, move_where, write_audit
+from scheduler.store.transitions import Change, move_where, write_note
 
 #: what a channel pause stops at once: what waits to go out on it
 STOPPED_BY_PAUSE = (Status.QUEUED, Status.FAILED)
@@ -53,17 +53,7 @@ def pause(conn: Connection, channel: str, change: Change) -> list[int]:
         )
     )
     bump_epoch(conn, change.now)
-    write_audit(
-        conn,
-        [(None, None, None)],
-        Change(
-            actor=change.actor,
-            now=change.now,
-            action="channel-pause",
-            reason=change.reason,
-            detail={"channel": channel},
-        ),
-    )
+    write_note(conn, change, "channel-pause", {"channel": channel})
     waiting = (posts.c.channel == channel) & posts.c.status.in_([s.value for s in STOPPED_BY_PAUSE])
     rows = move_where(
         conn,
@@ -83,14 +73,4 @@ def resume(conn: Connection, channel: str, change: Change) -> None:
     """Lift the pause (its posts are released by the caller, judged as after a crisis)."""
     conn.execute(delete(channel_pauses).where(channel_pauses.c.channel == channel))
     bump_epoch(conn, change.now)
-    write_audit(
-        conn,
-        [(None, None, None)],
-        Change(
-            actor=change.actor,
-            now=change.now,
-            action="channel-resume",
-            reason=change.reason,
-            detail={"channel": channel, **change.detail},
-        ),
-    )
+    write_note(conn, change, "channel-resume", {"channel": channel, **change.detail})

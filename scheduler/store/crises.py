@@ -41,7 +41,7 @@ from scheduler.store.schema import (
     posts_with_decisions,
     with_texts,
 )
-from scheduler.store.transitions import Change, move, write_audit
+from scheduler.store.transitions import Change, move, write_audit, write_note
 from scheduler.store.verdicts import apply_verdicts
 
 #: the statuses a crisis toggle re-judges; held posts wait for a human
@@ -107,17 +107,7 @@ def get_crisis(conn: Connection, crisis_id: int) -> CrisisRecord | None:
 def insert_crisis(conn: Connection, values: Mapping[str, Any], change: Change) -> int:
     row = {**values, "active": True, "started_at": change.now, "started_by": change.actor}
     crisis_id = conn.execute(insert(crises).returning(crises.c.id), row).scalar_one()
-    write_audit(
-        conn,
-        [(None, None, None)],
-        Change(
-            actor=change.actor,
-            now=change.now,
-            action="crisis-on",
-            reason=change.reason,
-            detail={"crisis": crisis_id, **_jsonable(values)},
-        ),
-    )
+    write_note(conn, change, "crisis-on", {"crisis": crisis_id, **_jsonable(values)})
     return crisis_id
 
 
@@ -125,17 +115,7 @@ def update_crisis(
     conn: Connection, crisis_id: int, values: Mapping[str, Any], change: Change
 ) -> None:
     conn.execute(update(crises).where(crises.c.id == crisis_id).values(**values))
-    write_audit(
-        conn,
-        [(None, None, None)],
-        Change(
-            actor=change.actor,
-            now=change.now,
-            action="crisis-update",
-            reason=change.reason,
-            detail={"crisis": crisis_id, **_jsonable(values)},
-        ),
-    )
+    write_note(conn, change, "crisis-update", {"crisis": crisis_id, **_jsonable(values)})
 
 
 def end_crisis(conn: Connection, crisis_id: int, change: Change) -> None:
@@ -145,17 +125,7 @@ def end_crisis(conn: Connection, crisis_id: int, change: Change) -> None:
         flagged = conn.execute(select(crises.c.note).where(crises.c.id == crisis_id)).scalar()
         values["note"] = "; ".join(filter(None, [flagged, f"ended: {change.reason}"]))
     conn.execute(update(crises).where(crises.c.id == crisis_id).values(**values))
-    write_audit(
-        conn,
-        [(None, None, None)],
-        Change(
-            actor=change.actor,
-            now=change.now,
-            action="crisis-off",
-            reason=change.reason,
-            detail={"crisis": crisis_id, **change.detail},
-        ),
-    )
+    write_note(conn, change, "crisis-off", {"crisis": crisis_id, **change.detail})
 
 
 def judge_new(

@@ -7,7 +7,7 @@ audit log, and a post that another process moved first is simply not matched.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -173,6 +173,15 @@ def write_audit(
         marks[AUDIT_COLUMNS.index("detail")] = "%s::json"
     sql = f"INSERT INTO audit ({', '.join(AUDIT_COLUMNS)}) VALUES ({', '.join(marks)})"
     conn.exec_driver_sql(sql, [shared + line for line in lines])
+
+
+def write_note(conn: Connection, change: Change, action: str, detail: Mapping[str, Any]) -> None:
+    """One audit line about no one post (a crisis or a channel toggled): the change's
+    actor, time and reason, under `action`, with `detail`."""
+    note = Change(
+        actor=change.actor, now=change.now, action=action, reason=change.reason, detail=dict(detail)
+    )
+    write_audit(conn, [(None, None, None)], note)
 
 
 def audit_shared(dialect: Dialect, change: Change) -> tuple[Any, ...]:
