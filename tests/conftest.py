@@ -226,6 +226,22 @@ def cli(config_file: Path) -> Cli:
     return Cli(config_file)
 
 
+def crisis_scratch(folder: Path) -> Cli:
+    """The crisis tests' brands: stride (Boston, with a prepared alternative) and kvasek
+    (Prague)."""
+    data = base_config()
+    data["brands"][0]["crisis_alternative"] = {"en": "We support the One Fund."}
+    data["brands"][1]["regions"] = ["cz"]
+    return Cli(write_config(folder, data))
+
+
+def queue_post(cli: Cli, text: str, channel: str = "stride-outbox", *extra: str) -> int:
+    """Queue a post two hours ahead through the CLI; its id."""
+    result = cli("post", "add", text, "-c", channel, "--at", "+2h", *extra)
+    assert result.exit_code == 0, result.output
+    return int(result.stdout)
+
+
 def listed(cli: Cli, *args: str) -> list[dict]:
     """Every post `post list` finds (history too, no cap), as JSON items."""
     result = cli("post", "list", "--all", "--json", *args)

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.conftest import Cli, base_config, write_config
+from tests.conftest import Cli, crisis_scratch, queue_post
 
 pytestmark = pytest.mark.cli
 
@@ -29,16 +29,10 @@ PROMO = "Killer deal: 30% off race-day singlets!"
 
 @pytest.fixture
 def cli(tmp_path) -> Cli:
-    data = base_config()
-    data["brands"][0]["crisis_alternative"] = {"en": "We support the One Fund."}
-    data["brands"][1]["regions"] = ["cz"]
-    return Cli(write_config(tmp_path, data))
+    return crisis_scratch(tmp_path)
 
 
-def add(cli: Cli, text: str, channel: str = "stride-outbox", *extra: str) -> int:
-    result = cli("post", "add", text, "-c", channel, "--at", "+2h", *extra)
-    assert result.exit_code == 0, result.output
-    return int(result.stdout)
+add = queue_post
 
 
 def status(cli: Cli, pid: int) -> str:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import Cli, base_config, listed, write_config
+from tests.conftest import Cli, base_config, crisis_scratch, listed, queue_post, write_config
 
 pytestmark = pytest.mark.cli
 
@@ -29,16 +29,10 @@ BOSTON = [
 
 @pytest.fixture
 def cli(tmp_path) -> Cli:
-    data = base_config()
-    data["brands"][0]["crisis_alternative"] = {"en": "We support the One Fund."}
-    data["brands"][1]["regions"] = ["cz"]
-    return Cli(write_config(tmp_path, data))
+    return crisis_scratch(tmp_path)
 
 
-def add(cli: Cli, text: str, channel: str = "stride-outbox", *extra: str) -> int:
-    result = cli("post", "add", text, "-c", channel, "--at", "+2h", *extra)
-    assert result.exit_code == 0, result.output
-    return int(result.stdout)
+add = queue_post
 
 
 def statuses(cli: Cli) -> dict[int, str]:
