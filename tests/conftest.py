@@ -226,6 +226,20 @@ def cli(config_file: Path) -> Cli:
     return Cli(config_file)
 
 
+#: `crisis on` arguments for the Boston Marathon bombing, as the CLI tests flag it
+BOSTON = [
+    "Boston Marathon bombing",
+    "--category",
+    "bombing",
+    "--keyword",
+    "marathon",
+    "--context",
+    "marathon",
+    "--region",
+    "us-ma",
+]
+
+
 def crisis_scratch(folder: Path) -> Cli:
     """The crisis tests' brands: stride (Boston, with a prepared alternative) and kvasek
     (Prague)."""

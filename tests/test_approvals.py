@@ -8,21 +8,10 @@ import json
 
 import pytest
 
-from tests.conftest import Cli, crisis_scratch, queue_post
+from tests.conftest import BOSTON, Cli, crisis_scratch, queue_post
 
 pytestmark = pytest.mark.cli
 
-BOSTON = [
-    "Boston Marathon bombing",
-    "--category",
-    "bombing",
-    "--keyword",
-    "marathon",
-    "--context",
-    "marathon",
-    "--region",
-    "us-ma",
-]
 PRAGUE_FLOOD = ["Povodně v Praze", "--category", "flood", "--keyword", "povodeň", "--region", "cz"]
 PROMO = "Killer deal: 30% off race-day singlets!"
 

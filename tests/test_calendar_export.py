@@ -7,21 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from icalendar import Calendar
 
-from tests.conftest import Cli, base_config, listed, refused, write_config
+from tests.conftest import BOSTON, Cli, base_config, listed, refused, write_config
 
 pytestmark = pytest.mark.cli
-
-BOSTON = [
-    "Boston Marathon bombing",
-    "--category",
-    "bombing",
-    "--keyword",
-    "marathon",
-    "--context",
-    "marathon",
-    "--region",
-    "us-ma",
-]
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from scheduler.models import NewPost
 from scheduler.notify import Notifier
 from scheduler.notify.messages import settled
 from scheduler.store import Change, Store
-from tests.conftest import Cli, base_config, write_config
+from tests.conftest import BOSTON, Cli, base_config, write_config
 from tests.test_email import Inbox, free_port
 
 pytestmark = pytest.mark.acceptance
@@ -31,17 +31,6 @@ pytestmark = pytest.mark.acceptance
 HOOK_ENV = "TACTFUL_TEST_SLACK_WEBHOOK"
 #: the part of the webhook URL that is the credential: it must never be shown
 SECRET_PATH = "/services/T0TACTFUL/B0SECRET/xoxSecretPathValue42"
-BOSTON = [
-    "Boston Marathon bombing",
-    "--category",
-    "bombing",
-    "--keyword",
-    "marathon",
-    "--context",
-    "marathon",
-    "--region",
-    "us-ma",
-]
 TACTFUL = str(Path(sys.executable).parent / "tactful")
 
 
