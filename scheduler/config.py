@@ -283,7 +283,7 @@ class DaemonConfig(Strict):
 
 
 #: what a notification target can be told of (`notify: [{events: [...]}]`)
-NOTIFY_EVENTS = ("crisis", "held", "blocked", "dead", "unknown")
+NOTIFY_EVENTS = ("crisis", "suggestion", "held", "blocked", "dead", "unknown")
 _DIGEST = re.compile(r"^daily\s+(\S+)$")
 
 
@@ -303,6 +303,90 @@ class NotifyEmail(SmtpServer):
 
     #: a notification must never hold a daemon up for long
     timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
+
+FEED_FORMATS = ("auto", "cap", "atom", "rss", "geojson")
+#: the severities a feed may flag a crisis at by itself (`auto:`); never `severe`
+AUTO_LEVELS = ("off", "watch", "serious")
+
+
+class FeedMatch(Strict):
+    """What an alert must show for a rule to apply: every field given must match, and
+    within a field any one value (case-insensitive)."""
+
+    #: words in the alert's event, name or headline ("flood", "tropical cyclone")
+    event: list[str] = Field(default_factory=list)
+    #: CAP category (Met, Geo, Security ...), GDACS event type (FL, EQ, TC ...), USGS type
+    category: list[str] = Field(default_factory=list)
+    #: CAP severity (Extreme, Severe ...) or GDACS/USGS alert level (red, orange ...)
+    level: list[str] = Field(default_factory=list)
+    min_magnitude: float | None = None
+    #: the alert's regions lie within one of these (hierarchical: us takes us-ma)
+    region: list[str] = Field(default_factory=list)
+
+    @field_validator("event", "category", "level", "region", mode="before")
+    @classmethod
+    def _listed(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class FeedRule(Strict):
+    """How alerts that match become a crisis; rules are tried in order, the first that
+    matches decides, and the built-in reading of each format follows them."""
+
+    match: FeedMatch = Field(default_factory=FeedMatch)
+    #: the crisis category; none: the one the event's words name (flood, earthquake ...)
+    category: str | None = None
+    #: a fixed severity; none: from the alert (CAP severity, alert level, magnitude)
+    severity: Literal["watch", "serious", "severe"] | None = None
+    #: alerts that match are recorded and raise nothing
+    ignore: bool = False
+    #: more words for the crisis to look for in posts, besides the places and the name
+    keywords: list[str] = Field(default_factory=list)
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str | None) -> str | None:
+        from policies.lexicon import CATEGORIES
+
+        if value is not None and value not in CATEGORIES:
+            raise ValueError(f"{value!r} is not a crisis category; use {', '.join(CATEGORIES)}")
+        return value
+
+
+class Feed(Strict):
+    """A public alert feed the daemon reads (CAP 1.2, GDACS-style RSS or Atom, USGS
+    GeoJSON); an alert that reaches a brand's regions raises a crisis suggestion."""
+
+    id: str = Field(pattern=SLUG)
+    url: str
+    format: Literal["auto", "cap", "atom", "rss", "geojson"] = "auto"
+    #: how often to poll; each poll is moved by up to a tenth of this, so that many
+    #: daemons and feeds do not all ask at once
+    every: Duration = timedelta(minutes=5)
+    rules: list[FeedRule] = Field(default_factory=list)
+    #: alerts judged below this raise nothing (they are recorded)
+    min_severity: Literal["watch", "serious", "severe"] = "watch"
+    #: flag the crisis without waiting for a person, at most at this severity
+    auto: Literal["off", "watch", "serious"] = "off"
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    #: a bigger body is refused unread
+    max_bytes: int = Field(default=5_000_000, gt=0, le=200_000_000)
+
+    @field_validator("url")
+    @classmethod
+    def _fetchable(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0].lower() if "://" in value else ""
+        if scheme not in ("http", "https", "file"):
+            raise ValueError(f"{value!r}: a feed URL starts with http://, https:// or file://")
+        return value
+
+    @field_validator("every")
+    @classmethod
+    def _not_too_often(cls, value: timedelta) -> timedelta:
+        if value < timedelta(seconds=5):
+            raise ValueError("poll a feed at most every 5s")
+        return value
 
 
 class NotifyTarget(Strict):
@@ -386,6 +470,8 @@ class Config(Strict):
     brands: list[Brand] = Field(default_factory=list)
     #: who to tell of crises, held and blocked posts, dead and unknown ones
     notify: list[NotifyTarget] = Field(default_factory=list)
+    #: public alert feeds the daemon reads for crisis suggestions
+    feeds: list[Feed] = Field(default_factory=list)
     #: directory of the config file; relative paths in it are read from here
     base_dir: Path = Field(default=Path("."), exclude=True)
 
@@ -407,6 +493,7 @@ class Config(Strict):
         _reject_duplicates("brands", [b.id for b in self.brands])
         _reject_duplicates("channels", [c.id for b in self.brands for c in b.channels])
         _reject_duplicates("notify", [t.name for t in self.notify])
+        _reject_duplicates("feeds", [f.id for f in self.feeds])
         return self
 
     @model_validator(mode="after")
@@ -496,6 +583,13 @@ class Config(Strict):
     def channels(self) -> dict[str, tuple[Brand, AnyChannel]]:
         """Every channel by id, with its brand."""
         return {c.id: (b, c) for b in self.brands for c in b.channels}
+
+    def feed(self, feed_id: str) -> Feed:
+        for feed in self.feeds:
+            if feed.id == feed_id:
+                return feed
+        known = ", ".join(f.id for f in self.feeds) or "none (add them under feeds: in config.yaml)"
+        raise BadInput(f"unknown feed {feed_id!r}; known feeds: {known}")
 
     def brand(self, brand_id: str) -> Brand:
         for brand in self.brands:

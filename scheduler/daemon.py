@@ -5,11 +5,15 @@ Four jobs: a dispatch pass every `tick_seconds` (the safety net), a cheap poll e
 moment, so posts go out on time rather than on the next tick, and a heartbeat every
 `HEARTBEAT_SECONDS` (`tactful daemon status` shows it). With `notify:` in config.yaml, a
 fifth: a notification pass every `notify_seconds`, on a thread of its own, so a receiver
-that is slow or down never delays a post (scheduler.notify). Dispatch jobs share one
-thread, so passes never overlap inside a daemon; the database claim keeps several
-daemons apart. SIGTERM or SIGINT lets the post in hand finish, gives the rest of the
-batch back to the queue, and exits; a send still going after `grace` seconds is left to
-the lease recovery of the next daemon, and the process exits anyway.
+that is slow or down never delays a post (scheduler.notify). With `feeds:`, a sixth, on
+its own thread too: every FEEDS_SECONDS it polls the feeds that are due (each at its own
+jittered interval, kept in the database so several daemons poll a feed once), and a
+poll that raised a suggestion brings the next notification pass forward to now.
+
+Dispatch jobs share one thread, so passes never overlap inside a daemon; the database
+claim keeps several daemons apart. SIGTERM or SIGINT lets the post in hand finish, gives
+the rest of the batch back to the queue, and exits; a send still going after `grace`
+seconds is left to the lease recovery of the next daemon, and the process exits anyway.
 
 No lock of ours is held while calling into APScheduler: its shutdown holds its own locks
 while it waits for running jobs, and a job waiting for both froze a daemon for good.
@@ -33,6 +37,7 @@ from scheduler.epoch_watch import EpochWatch
 from scheduler.errors import database_problem
 
 if TYPE_CHECKING:
+    from scheduler.feeds.desk import FeedDesk
     from scheduler.notify import Notifier
 
 log = logging.getLogger("tactful.daemon")
@@ -53,14 +58,21 @@ logging.getLogger("apscheduler.scheduler").addFilter(_BusyNotNews())
 HEARTBEAT_SECONDS = 5.0
 #: rows of daemons not heard from for this long are dropped when another one starts
 FORGET_AFTER = timedelta(days=7)
+#: how often the daemon looks for feeds due a poll (each feed has its own interval)
+FEEDS_SECONDS = 2.0
 
 
 class Daemon:
     def __init__(
-        self, dispatcher: Dispatcher, grace: float = 30.0, notifier: Notifier | None = None
+        self,
+        dispatcher: Dispatcher,
+        grace: float = 30.0,
+        notifier: Notifier | None = None,
+        feeds: FeedDesk | None = None,
     ) -> None:
         self.dispatcher = dispatcher
         self.notifier = notifier
+        self.feeds = feeds
         # the listener below tells the dispatcher of toggles, so that a send need not ask
         # the database whether one happened (see scheduler.epoch_watch)
         if dispatcher.epoch_watch is None:
@@ -85,6 +97,7 @@ class Daemon:
                 "default": ThreadPoolExecutor(1),
                 "heartbeat": ThreadPoolExecutor(1),
                 "notify": ThreadPoolExecutor(1),
+                "feeds": ThreadPoolExecutor(1),
             },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=UTC,
@@ -130,6 +143,15 @@ class Daemon:
                 seconds=self.settings.notify_seconds,
                 id="notify",
                 executor="notify",
+                next_run_time=datetime.now(UTC),
+            )
+        if self.feeds is not None:
+            self.scheduler.add_job(
+                self._poll_feeds,
+                "interval",
+                seconds=FEEDS_SECONDS,
+                id="feeds",
+                executor="feeds",
                 next_run_time=datetime.now(UTC),
             )
         # PostgreSQL: hear of a crisis toggle the moment it commits, and say so
@@ -255,6 +277,18 @@ class Daemon:
                 self._planned = None
             self._plan_wake_up()
 
+    def _poll_feeds(self) -> None:
+        assert self.feeds is not None
+        if self.dispatcher.stop.is_set():
+            return
+        raised = run_feeds_pass(self.feeds)
+        if raised and self.notifier is not None and not self.dispatcher.stop.is_set():
+            # tell people now, not at the next notification tick
+            try:
+                self.scheduler.modify_job("notify", next_run_time=datetime.now(UTC))
+            except Exception:  # the scheduler is shutting down
+                log.debug("could not bring the notification pass forward", exc_info=True)
+
     def _plan_wake_up(self) -> None:
         """Schedule a pass at the earliest due time, if that is before the next tick."""
         if self.dispatcher.stop.is_set() or not self._idle.is_set():
@@ -300,6 +334,24 @@ def run_notify_pass(notifier: Notifier) -> None:
             log.exception("notification pass failed")
         else:
             log.warning("notification pass stopped: %s; trying again at the next one", problem)
+
+
+def run_feeds_pass(feeds: FeedDesk) -> bool:
+    """Poll the feeds that are due; whether any raised, changed or withdrew a
+    suggestion (or flagged a crisis). Nothing it meets goes further than the log."""
+    try:
+        reports = feeds.poll_due(datetime.now(UTC))
+    except Exception as exc:
+        problem = database_problem(exc)
+        if problem is None:
+            log.exception("feed poll failed")
+        else:
+            log.warning("feed poll stopped: %s; trying again at the next one", problem)
+        return False
+    for report in reports:
+        if report.status == "polled" and any(a.outcome != "seen" for a in report.alerts):
+            log.info("%s", report.summary())
+    return any(report.raised for report in reports)
 
 
 def _log_report(report: PassReport) -> None:

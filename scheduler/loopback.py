@@ -131,3 +131,124 @@ class WebhookReceiver:
                 pass
 
         return Handler
+
+
+@dataclass
+class Served:
+    body: bytes
+    content_type: str
+    etag: str
+    last_modified: str
+
+
+class FeedServer:
+    """A small real feed server on 127.0.0.1: serves what `publish` puts at a path, with
+    an ETag and Last-Modified, answers a matching conditional GET with 304, and can be
+    told to stall (`slow`) or to send an endless body (`endless`), for the bad-feed paths."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._feeds: dict[str, Served] = {}
+        #: (path, status) of every request answered, in order
+        self.requests: list[tuple[str, int]] = []
+        #: seconds to wait before answering, by path
+        self.slow: dict[str, float] = {}
+        #: paths that stream bytes until the client hangs up
+        self.endless: set[str] = set()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/{path.lstrip('/')}"
+
+    def publish(self, path: str, body: bytes | str, content_type: str) -> None:
+        """Serve `body` at `path` from now on (a new ETag when it changed)."""
+        import hashlib
+        from email.utils import formatdate
+
+        data = body.encode() if isinstance(body, str) else body
+        served = Served(
+            data,
+            content_type,
+            '"' + hashlib.sha256(data).hexdigest()[:16] + '"',
+            formatdate(time.time(), usegmt=True),
+        )
+        with self._lock:
+            self._feeds["/" + path.lstrip("/")] = served
+
+    def answered(self, path: str) -> list[int]:
+        """The statuses of the requests for `path`, in order."""
+        with self._lock:
+            return [s for p, s in self.requests if p == "/" + path.lstrip("/")]
+
+    def start(self) -> FeedServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FeedServer:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                path = self.path.split("?", 1)[0]
+                time.sleep(server.slow.get(path, 0.0))
+                with server._lock:
+                    served = server._feeds.get(path)
+                if path in server.endless:
+                    return self._endless(path)
+                if served is None:
+                    return self._send(path, 404, b"not found", "text/plain")
+                if self.headers.get("If-None-Match") == served.etag:
+                    return self._send(path, 304, b"", None, served)
+                self._send(path, 200, served.body, served.content_type, served)
+
+            def _endless(self, path: str) -> None:
+                with server._lock:
+                    server.requests.append((path, 200))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/xml")
+                self.end_headers()
+                chunk = b"<item>" + b"x" * 65536 + b"</item>"
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    while True:
+                        self.wfile.write(chunk)
+
+            def _send(
+                self,
+                path: str,
+                code: int,
+                body: bytes,
+                content_type: str | None,
+                served: Served | None = None,
+            ) -> None:
+                with server._lock:
+                    server.requests.append((path, code))
+                self.send_response(code)
+                if served is not None:
+                    self.send_header("ETag", served.etag)
+                    self.send_header("Last-Modified", served.last_modified)
+                if content_type:
+                    self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(body)
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        return Handler

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scheduler.daemon import Daemon, run_notify_pass
+from scheduler.daemon import Daemon, run_feeds_pass, run_notify_pass
 from scheduler.dispatch import Dispatcher, PassReport
 from scheduler.publishers import PublisherPool
 
 if TYPE_CHECKING:
+    from scheduler.feeds.desk import FeedDesk
     from scheduler.notify import Notifier
     from scheduler.tactful import Clock, Tactful
 
@@ -39,6 +40,8 @@ class Runner:
             self.notifier = Notifier(
                 t.store, t.config, worker=self.dispatcher.worker, stop=self.dispatcher.stop
             )
+        #: the crisis feeds of config.yaml, polled on a thread of their own
+        self.feeds: FeedDesk | None = t.feeds if t.config.feeds else None
         #: a send was still going when the grace period ran out (see Daemon)
         self.abandoned = False
 
@@ -47,16 +50,21 @@ class Runner:
         return self.dispatcher.worker
 
     def run_once(self) -> PassReport:
-        """One pass: publish what is due, then notify (a slow receiver holds no post
-        up; what fails there is logged, never raised)."""
+        """One pass: publish what is due, then poll the feeds that are due, then notify
+        (a slow feed or receiver holds no post up; what fails there is logged, never
+        raised)."""
         report = self.dispatcher.run_pass()
+        if self.feeds is not None:
+            run_feeds_pass(self.feeds)
         if self.notifier is not None:
             run_notify_pass(self.notifier)
         return report
 
     def run(self) -> None:
         """Publish as posts fall due until SIGTERM or SIGINT."""
-        running = Daemon(self.dispatcher, grace=self.grace, notifier=self.notifier)
+        running = Daemon(
+            self.dispatcher, grace=self.grace, notifier=self.notifier, feeds=self.feeds
+        )
         running.run()
         self.abandoned = running.abandoned
 

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from scheduler.checking import Check
     from scheduler.config import Config
     from scheduler.crisis_desk import CrisisDesk
+    from scheduler.feeds.desk import FeedDesk
+    from scheduler.feeds.suggestion_desk import SuggestionDesk
     from scheduler.judging import Judging
     from scheduler.post_desk import PostDesk
     from scheduler.review_desk import ReviewDesk
@@ -158,6 +160,20 @@ class Tactful:
         from scheduler.review_desk import ReviewDesk
 
         return ReviewDesk(self.store, self.config, self.judging, clock=self)
+
+    @property
+    def feeds(self) -> FeedDesk:
+        """Poll the crisis feeds of config.yaml and raise suggestions."""
+        from scheduler.feeds.desk import FeedDesk
+
+        return FeedDesk(self.store, self.config, self.crises)
+
+    @property
+    def suggestions(self) -> SuggestionDesk:
+        """The crises feeds suggest: accept or dismiss them."""
+        from scheduler.feeds.suggestion_desk import SuggestionDesk
+
+        return SuggestionDesk(self.store, self.crises, clock=self)
 
     def check(self, text: str, **draft: Any) -> Check:
         """Judge a draft against the active crises (or `crisis=` a hypothetical one);

@@ -504,7 +504,7 @@ def test_the_webhook_url_never_shows_in_output_or_logs(tmp_path: Path):
         (
             {"name": "a", "webhook_env": HOOK_ENV, "events": ["crisis", "blockd"]},
             r"config.yaml:\d+: notify\[0\].events\[1\]: 'blockd' is not an event Tactful "
-            "notifies of; use crisis, held, blocked, dead, unknown",
+            "notifies of; use crisis, suggestion, held, blocked, dead, unknown",
         ),
         (
             {"name": "a", "webhok_env": HOOK_ENV},

@@ -62,6 +62,7 @@ COMMANDS = {
     "completion": "completion:completion",
     "calendar": "calendar_cmd:calendar",
     "notify": "notify:notify",
+    "feeds": "feeds:feeds",
 }
 
 
@@ -81,6 +82,7 @@ SHORT_HELP = {
     "db": "Create, upgrade and inspect the database schema.",
     "demo": "Play a week of posts for three example brands on a simulated clock.",
     "eval": "Judge every labelled case in the corpus and report agreement.",
+    "feeds": "Public alert feeds (CAP, GDACS-style RSS/Atom, USGS GeoJSON) the daemon reads.",
     "notify": "Tell people of crises, held and blocked posts, and dead or unknown ones.",
     "post": "Queue, import, list, show, edit and cancel posts.",
     "review": "Approve, edit or reject the posts the crisis policy held.",

@@ -404,3 +404,14 @@ def _indented(text: str, width: int) -> str:
 def _short(text: str, width: int = 70) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _add_suggestion_commands() -> None:
+    # defined in their own module; registered here so `tactful crisis --help` lists them
+    from scheduler.cli.suggestions import accept, dismiss, suggestions
+
+    for command in (suggestions, accept, dismiss):
+        crisis.add_command(command)
+
+
+_add_suggestion_commands()

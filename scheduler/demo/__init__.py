@@ -60,7 +60,10 @@ class DemoResult:
 def write_demo_config(workdir: Path, webhook_url: str, secret: str) -> Path:
     template = (Path(__file__).parent / "config.yaml").read_text(encoding="utf-8")
     path = workdir / "config.yaml"
-    path.write_text(template.replace("{webhook_url}", webhook_url), encoding="utf-8")
+    feeds = workdir / "feeds"
+    feeds.mkdir(exist_ok=True)
+    text = template.replace("{webhook_url}", webhook_url)
+    path.write_text(text.replace("{feeds_url}", feeds.resolve().as_uri()), encoding="utf-8")
     secrets = workdir / "secrets.env"
     secrets.write_text(f"{SECRET_NAME}={secret}\n", encoding="utf-8")
     os.chmod(secrets, 0o600)
@@ -248,7 +251,9 @@ def _tell(story: Story, out: Console) -> int:
     )
     story.play_until(story.at(0, "23:59"), "Monday evening: what the daemon did")
 
-    story.play_until(story.at(3, "06:59"), "Tuesday and Wednesday")
+    story.play_until(story.at(2, "02:59"), "Tuesday")
+    flood = _feed_scene(story, out)
+    story.play_until(story.at(3, "06:59"), "Wednesday")
     out.rule("Thursday: the story develops (keep monitoring)")
     story.clock.now = story.at(3, "07:00")
     crisis_id = impact.crisis.id if impact.crisis else 1
@@ -262,7 +267,15 @@ def _tell(story: Story, out: Console) -> int:
 
     out.rule("Review round")
     _review_round(story, out)
-    story.play_until(story.at(4, "17:59"), "Thursday and Friday")
+    story.play_until(story.at(3, "11:59"), "Thursday")
+
+    out.rule("Thursday 18:00 Prague: the Vltava is falling; the flood crisis ends")
+    story.clock.now = story.at(3, "12:00")
+    ended = story.crises.end(
+        flood, story.change("the Vltava is falling", "crisis-off"), resume="paced"
+    )
+    out.print(f"Released {len(ended.posts.released)} of Kvásek's paused post(s) at a paced rate.")
+    story.play_until(story.at(4, "17:59"), "Thursday evening and Friday")
 
     out.rule("Friday 18:00: the crisis ends; paused posts come back at a gentle pace")
     story.clock.now = story.at(4, "18:00")
@@ -279,6 +292,37 @@ def _tell(story: Story, out: Console) -> int:
     )
     _networks(story, out)
     return queued
+
+
+def _feed_scene(story: Story, out: Console) -> int:
+    """A flood warning for Prague arrives on a CAP feed; the daemon's poll turns it into
+    a suggestion, and the Prague team accepts it. The id of the crisis it flagged."""
+    out.rule("Wednesday 09:00 Prague: a flood warning arrives on a public alert feed")
+    story.clock.now = story.at(2, "03:00")
+    now = story.clock.now
+    template = (Path(__file__).parent / "prague_flood.xml").read_text(encoding="utf-8")
+    alert = template.format(sent=now.isoformat(), expires=(now + timedelta(days=2)).isoformat())
+    (story.config.base_dir / "feeds" / "cz-hydro.xml").write_text(alert, encoding="utf-8")
+    [feed] = story.config.feeds
+    [report] = [story.tactful.feeds.poll(feed, now)]
+    [suggestion] = story.tactful.suggestions.list()
+    spec, reach = suggestion.spec, suggestion.reach
+    stops = {k: n for k, n in reach["posts"].items() if k != "untouched"}
+    out.print(
+        f"The daemon polls feed {feed.id} (CAP) and reads: {report.alerts[0].headline!r}, "
+        f"{spec['category']}, {spec['severity']}, region {', '.join(spec['regions'])}. "
+        f"It reaches {', '.join(reach['brands'])}; flagging it now would stop "
+        + (", ".join(f"{n} {k}" for k, n in stops.items()) or "no post")
+        + ". A suggestion, not a crisis yet:",
+        soft_wrap=True,
+    )
+    from scheduler.feeds.desk import on_command, spec_of
+
+    out.print(f"  suggestion {suggestion.id}: {on_command(spec_of(suggestion))}", soft_wrap=True)
+    out.print(f"The Prague team agrees: tactful crisis accept {suggestion.id}")
+    impact = story.tactful.suggestions.accept(suggestion.id)
+    story.show_impact(impact)
+    return impact.crisis.id if impact.crisis else 0
 
 
 def _networks(story: Story, out: Console) -> None:

@@ -6,7 +6,9 @@ Lines are grouped so that one event makes one message, however many lines it wro
   line its desk writes when done, and the posts it held or blocked;
 - the posts one judging held or blocked (a daemon's claim, a post queued mid-crisis):
   one message listing them, LIMIT at most and "and N more";
-- the posts that went dead, and those that went unknown, since the last pass.
+- the posts that went dead, and those that went unknown, since the last pass;
+- each crisis a feed suggests (raised, changed by its alert, withdrawn) or a person
+  dismisses: one message each, with the command that flags it.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ DIGEST_LIMIT = 30
 REASON_LENGTH = 140
 TOGGLES = ("crisis-on", "crisis-update", "crisis-off")
 JUDGED = "crisis-judged"
+SUGGESTIONS = ("crisis-suggested", "crisis-dismissed")
 _TITLE = {
     "crisis-on": "Crisis flagged",
     "crisis-update": "Crisis updated",
@@ -64,6 +67,8 @@ def event_of(line: Line) -> str | None:
     """Which event a line is, by the names of `notify: events:`."""
     if line.action in TOGGLES or line.action == JUDGED:
         return "crisis"
+    if line.action in SUGGESTIONS:
+        return "suggestion"
     if line.to_status == "held":
         return "blocked" if (line.reason or "").startswith("block:") else "held"
     if line.to_status in ("dead", "unknown"):
@@ -151,6 +156,10 @@ class Composer:
             return
         if kind == "crisis":
             self._crisis_line(line)
+        elif kind == "suggestion":
+            brands = set(line.detail.get("brands") or [])
+            if not self.brands or not brands or self.brands & brands:
+                self._group(("suggestion", line.id), line).toggle = line
         elif not self.brands or line.brand in self.brands:
             self._group_for(line, kind).listing(kind).add(_post_line(line))
 
@@ -201,6 +210,9 @@ class Composer:
             return self._crisis_message(group)
         if key[0] == "batch":
             return self._batch_message(group)
+        if key[0] == "suggestion":
+            assert group.toggle is not None
+            return suggestion_message(group.toggle, self._when(group.at), group.first)
         return self._status_message(key[0], group)
 
     # -- the messages ------------------------------------------------------------------
@@ -237,6 +249,17 @@ class Composer:
             facts.append("Scope: " + _scope(detail) + ".")
             if detail.get("keywords"):
                 facts.append(f"Keywords: {', '.join(detail['keywords'])}.")
+            if detail.get("feed"):
+                how = (
+                    "flagged by the feed itself"
+                    if toggle.actor.startswith("feed:")
+                    else (f"suggestion {detail.get('suggestion')} accepted")
+                )
+                facts.append(
+                    f"From feed {detail['feed']}, alert {detail.get('alert')} ({how}); "
+                    f"change it with tactful crisis update {detail.get('crisis')}, "
+                    f"end it with tactful crisis off {detail.get('crisis')}."
+                )
         elif toggle.action == "crisis-update":
             changed = {k: v for k, v in detail.items() if k != "crisis"}
             if changed:
@@ -303,6 +326,55 @@ class Composer:
 
     def _when(self, at: datetime) -> str:
         return at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M %Z")
+
+
+_SUGGESTION_TITLE = {
+    "raised": "Crisis suggested",
+    "updated": "Crisis suggestion changed",
+    "withdrawn": "Crisis suggestion withdrawn",
+}
+
+
+def suggestion_message(line: Line, when: str, first: int) -> Message:
+    """A feed's suggestion (raised, changed, withdrawn), or a person's dismissal."""
+    d = line.detail
+    number = d.get("suggestion")
+    if line.action == "crisis-dismissed":
+        title = f"Crisis suggestion dismissed: {d.get('name')}"
+        text = f"{title} (suggestion {number}) by {line.actor} at {when}. Note: {line.reason}"
+        return Message(subject=title, text=text, first=first)
+    title = f"{_SUGGESTION_TITLE.get(d.get('event'), 'Crisis suggestion')}: {d.get('name')}"
+    parts = [f"{title} (suggestion {number}, feed {d.get('feed')}, {when})."]
+    parts.append(
+        f"Kind: {d.get('category')}, severity {d.get('severity')} ({d.get('severity_from')}); "
+        f"regions {', '.join(d.get('regions') or []) or 'none'}."
+    )
+    if d.get("expires"):
+        parts.append(f"The alert expires {d['expires']}.")
+    posts = d.get("posts") or {}
+    stops = ", ".join(f"{posts[k]} {k}" for k in _COUNTS if posts.get(k) and k != "untouched")
+    parts.append(
+        f"Reaches {', '.join(d.get('brands') or []) or 'no brand'}; flagging it now would "
+        f"stop {stops or 'no queued post'}."
+    )
+    if d.get("link"):
+        parts.append(f"Alert: {d['link']}")
+    if d.get("event") == "withdrawn":
+        crisis = d.get("crisis")
+        parts.append(f"Why: {d.get('why') or 'its alert ended'}.")
+        if crisis:
+            parts.append(f"Crisis {crisis} it flagged is still on: tactful crisis off {crisis}")
+    elif d.get("status") in ("accepted", "flagged") and d.get("crisis"):
+        crisis = d["crisis"]
+        parts.append(
+            f"Crisis {crisis} was flagged from it and is unchanged; to follow the alert: "
+            f"tactful crisis update {crisis} --severity {d.get('severity')}"
+        )
+    else:
+        parts.append(f"Accept: tactful crisis accept {number}")
+        parts.append(f"Dismiss: tactful crisis dismiss {number} --note WHY")
+        parts.append(f"Or flag it yourself: {d.get('command')}")
+    return Message(subject=title, text="\n".join(parts), first=first)
 
 
 def digest(messages: list[Message], now: datetime, tz: ZoneInfo) -> Message | None:

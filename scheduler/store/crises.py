@@ -107,7 +107,9 @@ def get_crisis(conn: Connection, crisis_id: int) -> CrisisRecord | None:
 def insert_crisis(conn: Connection, values: Mapping[str, Any], change: Change) -> int:
     row = {**values, "active": True, "started_at": change.now, "started_by": change.actor}
     crisis_id = conn.execute(insert(crises).returning(crises.c.id), row).scalar_one()
-    write_note(conn, change, "crisis-on", {"crisis": crisis_id, **_jsonable(values)})
+    # a crisis raised from a feed names its feed, alert and suggestion (change.detail)
+    detail = {"crisis": crisis_id, **_jsonable(values), **change.detail}
+    write_note(conn, change, "crisis-on", detail)
     return crisis_id
 
 

@@ -32,6 +32,8 @@ from scheduler.store.schema import audit, crises, notify_cursors, posts
 #: the audit actions of a crisis toggle, and the line its desk writes once it has judged
 TOGGLES = ("crisis-on", "crisis-update", "crisis-off")
 JUDGED = "crisis-judged"
+#: what feeds suggest, and what people decide of it (scheduler.feeds)
+SUGGESTIONS = ("crisis-suggested", "crisis-dismissed")
 #: post statuses someone should hear of
 TOLD_STATUSES = ("held", "dead", "unknown")
 #: lines read from the database at a time
@@ -180,7 +182,8 @@ def _told(conn: Connection) -> ColumnElement[bool]:
     """The lines a notification is made of (most lines, publishes and claims, are not)."""
     moved = or_(audit.c.from_status.is_(None), audit.c.from_status != audit.c.to_status)
     return or_(
-        audit.c.action.in_([*TOGGLES, JUDGED]), and_(audit.c.to_status.in_(TOLD_STATUSES), moved)
+        audit.c.action.in_([*TOGGLES, JUDGED, *SUGGESTIONS]),
+        and_(audit.c.to_status.in_(TOLD_STATUSES), moved),
     )
 
 

@@ -325,3 +325,70 @@ def id_in(column: Any, ids: list[int], dialect: str) -> ColumnElement[bool]:
         return column == any_(bindparam(None, list(ids), type_=ARRAY(BigInteger)))
     values = func.json_each(json.dumps(list(ids))).table_valued("value")
     return column.in_(select(values.c.value))
+
+
+# -- crisis feeds (migration 0011) ----------------------------------------------------
+feed_state = Table(
+    "feed_state",
+    metadata,
+    Column("feed", String(64), primary_key=True),
+    # what the server said last, for a conditional GET
+    Column("etag", Text),
+    Column("last_modified", Text),
+    # the next poll: a daemon takes a poll by moving it on (see store.feeds.take_poll)
+    Column("next_at", UTCDateTime),
+    Column("polled_at", UTCDateTime),
+    Column("ok_at", UTCDateTime),
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    Column("alerts", Integer, nullable=False, server_default="0"),
+)
+
+feed_alerts = Table(
+    "feed_alerts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("feed", String(64), nullable=False),
+    Column("identifier", Text, nullable=False),
+    # CAP msgType: alert, update, cancel
+    Column("kind", String(16), nullable=False),
+    # the first alert of its story: Updates and Cancels point to the alert they replace
+    # (none: this one is the first); the suggestion hangs on the first
+    Column("thread_id", Id),
+    # a hash of the alert as read: the same alert seen again changes nothing
+    Column("digest", String(64), nullable=False),
+    # of a story's first alert: active, cancelled
+    Column("status", String(16), nullable=False),
+    # what came of it: suggested, flagged, no-brand, no-category, below-severity, ...
+    Column("outcome", String(32), nullable=False),
+    Column("headline", Text, nullable=False),
+    Column("regions", JSON, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("expires_at", UTCDateTime),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("versions", Integer, nullable=False, server_default="1"),
+    # the alert as read, for people and the audit log
+    Column("body", JSON, nullable=False),
+    Index("ux_feed_alerts_identifier", "feed", "identifier", unique=True),
+)
+
+suggestions = Table(
+    "suggestions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("alert_id", Id, ForeignKey("feed_alerts.id"), nullable=False, unique=True),
+    Column("feed", String(64), nullable=False),
+    # open, accepted, dismissed, withdrawn, flagged (by the feed itself: `auto:`)
+    Column("status", String(16), nullable=False),
+    # the crisis it would flag (CrisisSpec.values()) and what that would reach
+    Column("spec", JSON, nullable=False),
+    Column("reach", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("decided_at", UTCDateTime),
+    Column("decided_by", String(128)),
+    Column("note", Text),
+    Column("crisis_id", Id),
+    Index("ix_suggestions_status", "status"),
+)

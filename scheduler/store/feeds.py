@@ -1,0 +1,220 @@
+"""Crisis feeds in the database: each feed's last answer and next poll, every alert once,
+and the suggestions alerts raise.
+
+A poll is taken by moving the feed's `next_at` on in one conditional UPDATE, so that of
+several daemons (or a daemon and `tactful feeds poll`) one polls a feed at a time and the
+others see it is not due. Alerts are unique by (feed, identifier): one read twice, by
+two pollers at once, is stored once (the loser of the insert finds the winner's row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from scheduler.store.schema import feed_alerts, feed_state, suggestions
+
+#: what a suggestion can become; only an open one can be accepted or dismissed
+OPEN, ACCEPTED, DISMISSED, WITHDRAWN, FLAGGED = (
+    "open",
+    "accepted",
+    "dismissed",
+    "withdrawn",
+    "flagged",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    feed: str
+    etag: str | None
+    last_modified: str | None
+    next_at: datetime | None
+    polled_at: datetime | None
+    ok_at: datetime | None
+    failures: int
+    last_error: str | None
+    alerts: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAlert:
+    id: int
+    feed: str
+    identifier: str
+    kind: str
+    thread_id: int | None
+    digest: str
+    status: str
+    outcome: str
+    headline: str
+    regions: list[str]
+    sent_at: datetime | None
+    expires_at: datetime | None
+    first_seen_at: datetime
+    updated_at: datetime
+    versions: int
+    body: dict[str, Any]
+
+    @property
+    def thread(self) -> int:
+        """The id of its story's first alert."""
+        return self.thread_id or self.id
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    id: int
+    alert_id: int
+    feed: str
+    status: str
+    spec: dict[str, Any]
+    reach: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    decided_at: datetime | None
+    decided_by: str | None
+    note: str | None
+    crisis_id: int | None
+
+
+def _insert(conn: Connection):
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+# -- polls ----------------------------------------------------------------------------
+def take_poll(conn: Connection, feed: str, now: datetime, hold: timedelta, force: bool) -> bool:
+    """Take the feed's poll if it is due (or `force`): its next poll moves to `now +
+    hold` until the poll finishes, so no one else polls it meanwhile."""
+    conn.execute(
+        _insert(conn)(feed_state).on_conflict_do_nothing(),
+        {"feed": feed, "failures": 0, "alerts": 0},
+    )
+    due = or_(feed_state.c.next_at.is_(None), feed_state.c.next_at <= now)
+    taken = conn.execute(
+        update(feed_state)
+        .where(feed_state.c.feed == feed, due if not force else feed_state.c.feed == feed)
+        .values(next_at=now + hold)
+    )
+    return taken.rowcount == 1
+
+
+def finish_poll(
+    conn: Connection,
+    feed: str,
+    *,
+    now: datetime,
+    next_at: datetime,
+    error: str | None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    alerts: int = 0,
+    modified: bool = False,
+) -> None:
+    values: dict[str, Any] = {"next_at": next_at, "polled_at": now, "last_error": error}
+    if error is None:
+        values.update(ok_at=now, failures=0)
+        if modified:  # a 304 keeps the validators it matched
+            values.update(etag=etag, last_modified=last_modified)
+        values["alerts"] = feed_state.c.alerts + alerts
+    else:
+        values["failures"] = feed_state.c.failures + 1
+    conn.execute(update(feed_state).where(feed_state.c.feed == feed).values(**values))
+
+
+def states(conn: Connection, feeds: Iterable[str] | None = None) -> dict[str, FeedState]:
+    query = select(feed_state)
+    if feeds is not None:
+        query = query.where(feed_state.c.feed.in_(list(feeds)))
+    return {row.feed: FeedState(**row._mapping) for row in conn.execute(query)}
+
+
+def forget_validators(conn: Connection, feed: str) -> None:
+    """Ask for the whole feed at the next poll (`feeds poll --full`)."""
+    conn.execute(
+        update(feed_state).where(feed_state.c.feed == feed).values(etag=None, last_modified=None)
+    )
+
+
+# -- alerts ---------------------------------------------------------------------------
+def find_alert(conn: Connection, feed: str, identifier: str) -> StoredAlert | None:
+    row = conn.execute(
+        select(feed_alerts).where(
+            feed_alerts.c.feed == feed, feed_alerts.c.identifier == identifier
+        )
+    ).first()
+    return _alert(row._mapping) if row else None
+
+
+def alert(conn: Connection, alert_id: int) -> StoredAlert | None:
+    row = conn.execute(select(feed_alerts).where(feed_alerts.c.id == alert_id)).first()
+    return _alert(row._mapping) if row else None
+
+
+def insert_alert(conn: Connection, values: Mapping[str, Any]) -> int | None:
+    """The new row's id; None when another poller stored this alert first."""
+    return conn.execute(
+        _insert(conn)(feed_alerts)
+        .on_conflict_do_nothing(index_elements=["feed", "identifier"])
+        .returning(feed_alerts.c.id),
+        dict(values),
+    ).scalar()
+
+
+def update_alert(conn: Connection, alert_id: int, **values: Any) -> None:
+    conn.execute(update(feed_alerts).where(feed_alerts.c.id == alert_id).values(**values))
+
+
+def recent_alerts(conn: Connection, feed: str | None, limit: int) -> list[StoredAlert]:
+    query = select(feed_alerts).order_by(feed_alerts.c.id.desc()).limit(limit)
+    if feed is not None:
+        query = query.where(feed_alerts.c.feed == feed)
+    return [_alert(row._mapping) for row in conn.execute(query)]
+
+
+def _alert(row: RowMapping) -> StoredAlert:
+    return StoredAlert(**row)
+
+
+# -- suggestions ------------------------------------------------------------------------
+def suggestion_for(conn: Connection, alert_id: int) -> Suggestion | None:
+    row = conn.execute(select(suggestions).where(suggestions.c.alert_id == alert_id)).first()
+    return Suggestion(**row._mapping) if row else None
+
+
+def suggestion(conn: Connection, suggestion_id: int) -> Suggestion | None:
+    row = conn.execute(select(suggestions).where(suggestions.c.id == suggestion_id)).first()
+    return Suggestion(**row._mapping) if row else None
+
+
+def insert_suggestion(conn: Connection, values: Mapping[str, Any]) -> int:
+    return conn.execute(
+        _insert(conn)(suggestions).returning(suggestions.c.id), dict(values)
+    ).scalar_one()
+
+
+def update_suggestion(conn: Connection, suggestion_id: int, **values: Any) -> None:
+    conn.execute(update(suggestions).where(suggestions.c.id == suggestion_id).values(**values))
+
+
+def decide(conn: Connection, suggestion_id: int, status: str, **values: Any) -> bool:
+    """Move an open suggestion to `status`; False if it was no longer open (someone else
+    decided first)."""
+    done = conn.execute(
+        update(suggestions)
+        .where(suggestions.c.id == suggestion_id, suggestions.c.status == OPEN)
+        .values(status=status, **values)
+    )
+    return done.rowcount == 1
+
+
+def list_suggestions(conn: Connection, statuses: Iterable[str] | None) -> list[Suggestion]:
+    query = select(suggestions).order_by(suggestions.c.id)
+    if statuses is not None:
+        query = query.where(suggestions.c.status.in_(list(statuses)))
+    return [Suggestion(**row._mapping) for row in conn.execute(query)]
