@@ -62,9 +62,7 @@ def main() -> None:
         )
         try:
             time.sleep(3 + args.every)  # started, first (empty) poll done
-            runs = [
-                _one(folder, feeds, hook, n, args.every) for n in range(1, args.alerts + 1)
-            ]
+            runs = [_one(folder, feeds, hook, n, args.every) for n in range(1, args.alerts + 1)]
         finally:
             daemon.terminate()
             daemon.wait(30)
