@@ -8,7 +8,7 @@ import click
 from rich.table import Table
 
 from scheduler.cli.common import App, console, json_option, pass_app, print_json, short_time
-from scheduler.feeds.desk import on_command, spec_of
+from scheduler.feeds.raising import on_command, spec_of
 from scheduler.feeds.suggestion_desk import STATUSES
 from scheduler.store.feeds import Suggestion
 from scheduler.when import zone

@@ -316,7 +316,7 @@ def _feed_scene(story: Story, out: Console) -> int:
         + ". A suggestion, not a crisis yet:",
         soft_wrap=True,
     )
-    from scheduler.feeds.desk import on_command, spec_of
+    from scheduler.feeds.raising import on_command, spec_of
 
     out.print(f"  suggestion {suggestion.id}: {on_command(spec_of(suggestion))}", soft_wrap=True)
     out.print(f"The Prague team agrees: tactful crisis accept {suggestion.id}")

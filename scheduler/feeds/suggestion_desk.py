@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from scheduler.errors import BadInput, NotFound
-from scheduler.feeds.desk import spec_of
+from scheduler.feeds.raising import spec_of
 from scheduler.impact import Impact
 from scheduler.store import Change, Store
 from scheduler.store import feeds as feed_store
