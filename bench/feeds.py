@@ -12,7 +12,9 @@ notify target, and `--posts` queued posts for the brand the alerts reach (the pr
 judges them). The alerts are published one at a time, at a random moment of the poll
 cycle; what is timed is from publishing an alert to (a) its suggestion in the database
 and (b) its message arriving at the receiver. The goal: both under one poll interval
-plus 5 s. Prints one JSON document: each alert's times, and min / median / max.
+plus 5 s. Also: from the poll's request reaching the feed server to the suggestion
+(the work of one poll: reading, placing, the preview, storing). Prints one JSON
+document: each alert's times, and min / median / max.
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ def main() -> None:
         "posts": args.posts,
         "runs": runs,
     }
-    for key in ("suggestion_s", "notification_s"):
+    for key in ("suggestion_s", "notification_s", "fetch_to_suggestion_s"):
         values = [r[key] for r in runs if r[key] is not None]
         report[key] = {
             "min": min(values, default=None),
@@ -131,6 +133,7 @@ def _one(folder: Path, feeds: FeedServer, hook: WebhookReceiver, n: int, every: 
     before = len(hook.delivered())
     feeds.publish("alerts.xml", body, "application/cap+xml")
     published = time.monotonic()
+    asked = len(feeds.times)
     suggested = told = None
     deadline = published + every + 30
     while time.monotonic() < deadline and (suggested is None or told is None):
@@ -139,7 +142,17 @@ def _one(folder: Path, feeds: FeedServer, hook: WebhookReceiver, n: int, every: 
         if told is None and len(hook.delivered()) > before:
             told = time.monotonic() - published
         time.sleep(0.05)
-    return {"alert": n, "suggestion_s": _round(suggested), "notification_s": _round(told)}
+    # the poll that fetched it: the first request after publishing that got the body
+    # (the server may be appending to both lists as they are read: not strict)
+    answered = zip(feeds.requests[asked:], feeds.times[asked:], strict=False)
+    fetched = next((t for (_, code), t in answered if code == 200), None)
+    work = None if fetched is None or suggested is None else published + suggested - fetched
+    return {
+        "alert": n,
+        "suggestion_s": _round(suggested),
+        "notification_s": _round(told),
+        "fetch_to_suggestion_s": _round(work),
+    }
 
 
 def _suggestions(folder: Path) -> int:

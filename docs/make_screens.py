@@ -1,8 +1,9 @@
 """Capture what the daily loop looks like in an 80-column terminal, into docs/screens.md.
 
 Runs the installed `tactful` on a scratch config (two brands, a few posts, the Boston
-crisis flagged) with COLUMNS=80, as a marketer's terminal would be, and writes each
-command with its output. Run it by hand after changing how a list prints:
+crisis flagged, a feed that suggests a flood crisis in Prague) with COLUMNS=80, as a
+marketer's terminal would be, and writes each command with its output. Run it by hand
+after changing how a list prints:
 
     .venv/bin/python docs/make_screens.py            # rewrites docs/screens.md
 """
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 WIDTH = 80
@@ -38,7 +40,11 @@ brands:
     languages: [cs]
     channels:
       - {id: kvasek-outbox, kind: outbox, path: outbox/kvasek.jsonl}
+feeds:
+  - {id: cz-hydro, url: "file://{folder}/cz-hydro.xml", format: cap}
 """
+#: the feed's one alert: the demo's flood warning for Prague
+ALERT = Path(__file__).parent.parent / "scheduler" / "demo" / "prague_flood.xml"
 POSTS = [
     (
         "Killer deal: 30% off race-day singlets, this weekend only",
@@ -91,6 +97,8 @@ SHOWN = [
     ["review", "list"],
     ["review", "show", "2"],
     ["post", "list", "--brand", "stride"],
+    ["feeds", "poll"],
+    ["crisis", "suggestions"],
 ]
 
 
@@ -103,7 +111,12 @@ def capture(tactful: str, folder: Path) -> str:
         "NO_COLOR": "1",
         "TERM": "dumb",
     }
-    (folder / "config.yaml").write_text(CONFIG, encoding="utf-8")
+    (folder / "config.yaml").write_text(CONFIG.replace("{folder}", str(folder)), encoding="utf-8")
+    now = datetime.now(UTC).replace(microsecond=0)
+    alert = ALERT.read_text(encoding="utf-8").format(
+        sent=now.isoformat(), expires=(now + timedelta(days=2)).isoformat()
+    )
+    (folder / "cz-hydro.xml").write_text(alert, encoding="utf-8")
 
     def run(args: list[str]) -> str:
         done = subprocess.run(

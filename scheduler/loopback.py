@@ -1,4 +1,5 @@
-"""A small real webhook receiver on 127.0.0.1, for the demo and the tests.
+"""A small real webhook receiver and a feed server on 127.0.0.1, for the demo, the tests
+and the benchmarks.
 
 It verifies Tactful's HMAC signature, can de-duplicate on Idempotency-Key like a careful
 receiver, and can be told to answer with errors or to stall, so failure paths are
@@ -149,8 +150,9 @@ class FeedServer:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._feeds: dict[str, Served] = {}
-        #: (path, status) of every request answered, in order
+        #: (path, status) of every request answered, in order, and when (monotonic)
         self.requests: list[tuple[str, int]] = []
+        self.times: list[float] = []
         #: seconds to wait before answering, by path
         self.slow: dict[str, float] = {}
         #: paths that stream bytes until the client hangs up
@@ -219,6 +221,7 @@ class FeedServer:
             def _endless(self, path: str) -> None:
                 with server._lock:
                     server.requests.append((path, 200))
+                    server.times.append(time.monotonic())
                 self.send_response(200)
                 self.send_header("Content-Type", "application/xml")
                 self.end_headers()
@@ -237,6 +240,7 @@ class FeedServer:
             ) -> None:
                 with server._lock:
                     server.requests.append((path, code))
+                    server.times.append(time.monotonic())
                 self.send_response(code)
                 if served is not None:
                     self.send_header("ETag", served.etag)

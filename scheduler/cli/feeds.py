@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import click
@@ -194,16 +195,11 @@ def poll(app: App, feed_id: str | None, as_json: bool) -> None:
     if as_json:
         print_json([r.to_json() for r in reports])
     else:
+        width = console().width
         for report in reports:
-            click.echo(report.summary())
-            for a in report.raised:
-                if a.crisis:
-                    click.echo(f"  crisis {a.crisis} flagged by the feed: tactful crisis status")
-                elif a.outcome in ("suggested", "updated"):
-                    click.echo(
-                        f"  see it: tactful crisis suggestions; "
-                        f"accept: tactful crisis accept {a.suggestion}"
-                    )
+            click.echo(textwrap.fill(report.summary(), width, subsequent_indent="  "))
+        if any(a.suggestion and not a.crisis for r in reports for a in r.raised):
+            click.echo("See them: tactful crisis suggestions")
     _fail_if_any([{"feed": r.feed, "ok": r.status != "failed"} for r in reports])
 
 

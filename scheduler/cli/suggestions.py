@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 import click
-from rich.table import Table
 
-from scheduler.cli.common import App, console, json_option, pass_app, print_json, short_time
+from scheduler.cli.common import App, console, json_option, pass_app, print_json
+from scheduler.cli.listing import narrow_table
 from scheduler.feeds.raising import on_command, spec_of
 from scheduler.feeds.suggestion_desk import STATUSES
 from scheduler.store.feeds import Suggestion
-from scheduler.when import zone
 
 
 @click.command("suggestions")
@@ -42,36 +42,56 @@ def suggestions(app: App, everything: bool, statuses: tuple[str, ...], as_json: 
     if not rows:
         click.echo("No open suggestions." if wanted == ("open",) else "No suggestions.")
         return
-    tz = zone(app.config.timezone)
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in (
-        "id",
-        "status",
-        "raised",
-        "feed",
-        "crisis",
-        "kind",
-        "regions",
-        "brands",
-        "stops",
-    ):
-        table.add_column(column)
-    for s, row in zip(found, rows, strict=True):
-        table.add_row(
+    # when each was raised and what it would flag in full: --json
+    columns = ("id", "status", "feed", "kind", "regions", "brands", "stops", "crisis")
+    table = [
+        (
             str(s.id),
-            s.status + (f" ({s.crisis_id})" if s.crisis_id else ""),
-            short_time(s.created_at, tz),
+            s.status,
             s.feed,
-            row["name"],
             f"{row['category']}/{row['severity']}",
             ", ".join(row["regions"]),
             ", ".join(row["reach"].get("brands", [])),
             str(row["stops"]),
+            row["name"],
         )
-    console().print(table)
+        for s, row in zip(found, rows, strict=True)
+    ]
+    squeeze = {"feed": 10, "kind": 14, "regions": 12, "brands": 12}
+    out = console()
+    out.print(narrow_table(columns, table, keep=2, squeeze=squeeze, width=out.width))
     for row in rows:
         if row["status"] == "open":
-            click.echo(f"{row['id']}: tactful crisis accept {row['id']}   (or: {row['command']})")
+            click.echo(f"{row['id']}: accept: tactful crisis accept {row['id']}")
+            lead = " " * len(str(row["id"])) + "  or run: "
+            click.echo(lead + shell_lines(row["command"], out.width, len(lead)))
+        elif row["crisis"]:
+            click.echo(f"{row['id']}: {row['status']}: crisis {row['crisis']}")
+
+
+def shell_lines(command: str, width: int, indent: int) -> str:
+    """A shell command broken between its words (never inside a quoted one, nor between
+    an option and its value) with `\\`, so that it fits `width` columns and still
+    pastes as one command."""
+    lines: list[str] = []
+    line = ""
+    words = [shlex.quote(w) for w in shlex.split(command)]
+    # an option stays on the line of its value
+    units = []
+    for word in words:
+        if units and units[-1].startswith("--") and " " not in units[-1]:
+            units[-1] += " " + word
+        else:
+            units.append(word)
+    for word in units:
+        room = width - (indent if not lines else indent + 2) - 2
+        if line and len(line) + 1 + len(word) > room:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return (" \\\n" + " " * (indent + 2)).join(lines)
 
 
 def _row(app: App, s: Suggestion) -> dict[str, Any]:

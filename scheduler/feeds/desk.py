@@ -58,8 +58,11 @@ class PollReport:
         new = [a for a in self.alerts if a.outcome != "seen"]
         said = f"feed {self.feed}: {len(self.alerts)} alert(s), {len(new)} new or changed"
         for a in self.raised:
-            what = f"crisis {a.crisis}" if a.crisis else f"suggestion {a.suggestion}"
-            said += f"; {what} {a.outcome} ({a.headline})"
+            if a.crisis and a.outcome == "flagged":
+                said += f"; crisis {a.crisis} flagged by the feed ({a.headline})"
+            else:
+                verb = "raised" if a.outcome == "suggested" else a.outcome
+                said += f"; suggestion {a.suggestion} {verb} ({a.headline})"
         return said
 
     def to_json(self) -> dict[str, Any]:
