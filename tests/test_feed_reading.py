@@ -144,3 +144,20 @@ def test_a_region_spelled_out_in_full_also_gives_its_short_name():
     assert read_alert(prague, ["cz-10"], feed()).keywords == ("Hlavní město Praha", "Praha")
     # a region the place names do not spell out adds nothing (Massachusetts is too wide)
     assert read_alert(flood(), ["us-ma"], feed()).keywords == ("Suffolk County", "Middlesex County")
+
+
+def test_a_long_cap_headline_gives_way_to_the_event_and_its_places():
+    nws = flood(
+        headline="Flood Warning issued April 10 at 9:15AM EDT until April 11 at 9:15AM EDT "
+        "by NWS Boston/Norton MA"
+    )
+    assert read_alert(nws, ["us-ma"], feed()).name == (
+        "Flood Warning: Suffolk County, Middlesex County"
+    )
+    many = flood(
+        headline="x" * 70,
+        areas=(Area(description="; ".join(f"Township number {i}" for i in range(8))),),
+    )
+    name = read_alert(many, ["us-ma"], feed()).name
+    assert name.startswith("Flood Warning: Township number 0") and name.endswith("…")
+    assert len(name) <= 60

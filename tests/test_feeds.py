@@ -348,3 +348,21 @@ def test_an_unknown_feed_is_bad_input(tmp_path: Path, server: FeedServer):
     cli = Cli(feeds_config(tmp_path, [feed(server, "nws.xml")]))
     result = cli("feeds", "poll", "nope")
     assert result.exit_code == 2 and "unknown feed 'nope'; known feeds: nws" in result.stderr
+
+
+def test_the_printed_command_pastes_as_the_command_at_80_columns(
+    tmp_path: Path, server: FeedServer, monkeypatch: pytest.MonkeyPatch
+):
+    cli = Cli(feeds_config(tmp_path, [feed(server, "nws.xml")]))
+    body = sample("cap_flood_polygon.xml").replace(
+        b"Suffolk County; Middlesex County", b"Suffolk County; Middlesex County; O'Hare's \"Dock\""
+    )
+    server.publish("nws.xml", body, CAP)
+    ok(cli, "feeds", "poll")
+    [s] = suggestions(cli)
+    monkeypatch.setenv("COLUMNS", "80")
+    shown = ok(cli, "crisis", "suggestions")
+    assert all(len(line) <= 80 for line in shown.splitlines()), shown
+    typed = shown.split("or run: ", 1)[1].replace("\\\n", " ")
+    assert shlex.split(typed) == shlex.split(s["command"])
+    assert "O'Hare's \"Dock\"" in shlex.split(s["command"])

@@ -9,7 +9,7 @@ import click
 
 from scheduler.cli.common import App, console, json_option, pass_app, print_json
 from scheduler.cli.listing import narrow_table
-from scheduler.feeds.raising import on_command, spec_of
+from scheduler.feeds.raising import on_command, shell_quote, spec_of
 from scheduler.feeds.suggestion_desk import STATUSES
 from scheduler.store.feeds import Suggestion
 
@@ -69,29 +69,28 @@ def suggestions(app: App, everything: bool, statuses: tuple[str, ...], as_json: 
             click.echo(f"{row['id']}: {row['status']}: crisis {row['crisis']}")
 
 
-def shell_lines(command: str, width: int, indent: int) -> str:
+def shell_lines(command: str, width: int, first: int, indent: int = 4) -> str:
     """A shell command broken between its words (never inside a quoted one, nor between
-    an option and its value) with `\\`, so that it fits `width` columns and still
-    pastes as one command."""
-    lines: list[str] = []
-    line = ""
-    words = [shlex.quote(w) for w in shlex.split(command)]
-    # an option stays on the line of its value
-    units = []
-    for word in words:
+    an option and its value) with `\\`, so that it fits `width` columns after `first`
+    columns on its first line and `indent` on the others, and still pastes as one
+    command. A single word too long for a line keeps its line to itself."""
+    units: list[str] = []
+    for word in (shell_quote(w) for w in shlex.split(command)):
         if units and units[-1].startswith("--") and " " not in units[-1]:
-            units[-1] += " " + word
+            units[-1] += " " + word  # an option stays on the line of its value
         else:
             units.append(word)
-    for word in units:
-        room = width - (indent if not lines else indent + 2) - 2
-        if line and len(line) + 1 + len(word) > room:
+    lines: list[str] = []
+    line = ""
+    for unit in units:
+        room = width - (indent if lines else first) - 2  # 2: the " \\" that ends a line
+        if line and len(line) + 1 + len(unit) > room:
             lines.append(line)
-            line = word
+            line = unit
         else:
-            line = f"{line} {word}" if line else word
+            line = f"{line} {unit}" if line else unit
     lines.append(line)
-    return (" \\\n" + " " * (indent + 2)).join(lines)
+    return (" \\\n" + " " * indent).join(lines)
 
 
 def _row(app: App, s: Suggestion) -> dict[str, Any]:

@@ -418,7 +418,17 @@ def on_command(spec: CrisisSpec) -> str:
             words += [option, value]
     if spec.until is not None:
         words += ["--until", spec.until.isoformat()]
-    return shlex.join(words)
+    return " ".join(shell_quote(word) for word in words)
+
+
+def shell_quote(word: str) -> str:
+    """`word` as a POSIX shell reads it back: as shlex quotes it, except that a word
+    with an apostrophe (O'Hare) and nothing a shell expands inside double quotes is
+    double-quoted, which people can read."""
+    quoted = shlex.quote(word)
+    if "'" in word and not any(c in word for c in '"$`\\!'):
+        return f'"{word}"'
+    return quoted
 
 
 def _spec_args(values: dict[str, Any]) -> dict[str, Any]:

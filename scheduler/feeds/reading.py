@@ -30,6 +30,8 @@ HAZARDS_FILE = Path(__file__).with_name("hazards.yaml")
 SEVERITIES = ("watch", "serious", "severe")
 #: keywords taken from an alert's places, at most
 MAX_PLACES = 8
+#: a crisis name longer than this is cut at a word (it is typed and read in commands)
+NAME_LENGTH = 60
 
 _CAP_SEVERITY = {"extreme": "severe", "severe": "serious", "moderate": "watch"}
 _LEVEL = {"red": "severe", "orange": "serious", "yellow": "watch"}
@@ -60,7 +62,7 @@ def read_alert(alert: Alert, regions: Sequence[str], feed: Feed) -> Reading:
     keywords = _unique(
         [*(rule.keywords if rule else []), *found, *_short_names(regions, found), *named]
     )
-    name = _name(alert)
+    name = _name(alert, found)
     if alert.status != "actual":
         return Reading(None, None, keywords, name, f"status {alert.status}", "not-actual")
     if rule is not None and rule.ignore:
@@ -247,10 +249,21 @@ def _short_names(regions: Sequence[str], found: Sequence[str]) -> list[str]:
     return out
 
 
-def _name(alert: Alert) -> str:
-    name = (alert.headline or alert.event or alert.name or alert.identifier).strip()
-    name = " ".join(name.split())
-    return name if len(name) <= 120 else name[:119] + "…"
+def _name(alert: Alert, found: Sequence[str]) -> str:
+    """What people will call the crisis: the headline when it is short; else the event
+    and its places (CAP headlines run long: "Flood Warning issued April 10 at 9:15AM
+    EDT until ... by NWS Boston/Norton MA" is a "Flood Warning: Suffolk County")."""
+    headline = " ".join((alert.headline or "").split())
+    if headline and len(headline) <= NAME_LENGTH:
+        return headline
+    event = " ".join((alert.event or alert.name or "").split())
+    if event:
+        name = f"{event}: {', '.join(found)}" if found else event
+    else:
+        name = headline or alert.identifier
+    if len(name) <= NAME_LENGTH:
+        return name
+    return name[: NAME_LENGTH - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def _unique(values: Iterable[str]) -> tuple[str, ...]:
