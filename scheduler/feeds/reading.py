@@ -14,7 +14,7 @@ sets, and the built-in reading fills in the rest:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -111,8 +111,9 @@ def _any_equal(wanted: Iterable[str], values: Iterable[str]) -> bool:
 
 # -- hazards ---------------------------------------------------------------------------
 @cache
-def _hazards() -> tuple[tuple[str, frozenset[str], tuple[tuple[str, ...], ...]], ...]:
-    """(category, type codes, word patterns) in the order of hazards.yaml."""
+def _hazards() -> tuple[tuple[str | None, frozenset[str], tuple[tuple[str, ...], ...]], ...]:
+    """(category, type codes, word patterns) in the order of hazards.yaml; the category
+    of its `none:` entry (phrases that name no crisis) is None."""
     table = yaml_text.load(HAZARDS_FILE.read_text(encoding="utf-8"), HAZARDS_FILE)
     out = []
     for category, entry in table.items():
@@ -120,25 +121,41 @@ def _hazards() -> tuple[tuple[str, frozenset[str], tuple[tuple[str, ...], ...]],
         patterns = tuple(
             _pattern(word) for words in entry.get("words", {}).values() for word in words
         )
-        out.append((category, codes, patterns))
+        out.append((None if category == "none" else category, codes, patterns))
     return tuple(out)
 
 
 def hazard_of(alert: Alert) -> str | None:
     """The crisis category the alert names: by its event, then its name, then its
-    headline (the first named in the text), then its type codes."""
+    headline (the first named in the text), then its type codes. A text whose first
+    phrase is one that names no crisis (hazards.yaml `none:`, "Extreme Fire Danger")
+    names none, as a text that names nothing: the next may still name one."""
     for text in (alert.event, alert.name, alert.headline):
-        words = _words(text)
-        found = [
-            (at, category)
-            for category, _codes, patterns in _hazards()
-            for pattern in patterns
-            if (at := _find(words, pattern)) is not None
-        ]
-        if found:
-            return min(found)[1]
+        category = _named(_words(text))
+        if category is not None:
+            return category
     codes = {c.casefold() for c in alert.categories}
-    return next((category for category, own, _ in _hazards() if own & codes), None)
+    return next((category for category, own, _ in _hazards() if category and own & codes), None)
+
+
+def _named(words: Sequence[str]) -> str | None:
+    """The category the first phrase of hazards.yaml found in the words names; at the
+    same word the longer phrase, then the one first in the file. A `none:` phrase names
+    no category, and hides a category's phrase that shares a word with it ("forest fire
+    danger" is fire danger, "bomb cyclone" neither a bombing nor a hurricane)."""
+    found = [  # (where, longest first, first in the file, category, the word after)
+        (at, -len(pattern), order, category, at + len(pattern))
+        for order, (category, _codes, patterns) in enumerate(_hazards())
+        for pattern in patterns
+        for at in _finds(words, pattern)
+    ]
+    hidden = {i for at, *_, category, end in found if category is None for i in range(at, end)}
+    read = [
+        (at, longest, order, category)
+        for at, longest, order, category, end in found
+        if category is None or hidden.isdisjoint(range(at, end))
+    ]
+    return min(read)[3] if read else None
 
 
 def _pattern(phrase: str) -> tuple[str, ...]:
@@ -156,12 +173,16 @@ def _words(text: str) -> list[str]:
 
 def _find(words: Sequence[str], pattern: tuple[str, ...]) -> int | None:
     """Where the pattern's words first occur in a row, or None."""
+    return next(_finds(words, pattern), None)
+
+
+def _finds(words: Sequence[str], pattern: tuple[str, ...]) -> Iterator[int]:
+    """Each place the pattern's words occur in a row."""
     if not pattern:
-        return None
+        return
     for start in range(len(words) - len(pattern) + 1):
         if all(_word_matches(words[start + i], p) for i, p in enumerate(pattern)):
-            return start
-    return None
+            yield start
 
 
 def _word_matches(word: str, pattern: str) -> bool:
