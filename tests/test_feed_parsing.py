@@ -715,3 +715,422 @@ def test_any_bytes_are_a_feed_error_or_alerts(raw: bytes):
         parse_feed(raw)
     except FeedError as exc:
         assert "\n" not in str(exc)
+
+
+# --- one bad item is not a bad feed (problems=[...]) ----------------------------------
+
+GOOD_ENTRY = "<id>urn:good</id><title>Good</title><updated>2024-05-01T12:00:00Z</updated>"
+GOOD_FEATURE = '{"id": "us7000good", "properties": {"mag": 5.0, "title": "M 5.0"}}'
+
+
+def lenient(raw: bytes) -> tuple[list[Alert], list[str]]:
+    problems: list[str] = []
+    return parse_feed(raw, problems=problems), problems
+
+
+def embedded(inner: str) -> str:
+    """An Atom entry wrapping a whole CAP alert."""
+    return f"<id>urn:x</id><title>Bad</title><cap:alert>{inner}</cap:alert>"
+
+
+#: (feed, the identifiers read, the one problem line) for feeds of one bad item and one
+#: good one: the bad item is skipped, the line names it
+SKIPPED = {
+    "rss item with no guid, link or title": (
+        rss("<description>anonymous</description>", "<title>B</title><guid>g-b</guid>"),
+        ["g-b"],
+        "RSS item 1 has no guid, link or title to know it by",
+    ),
+    "rss date that is not a date": (
+        rss("<title>B</title><guid>g-b</guid>", "<title>A</title><pubDate>next Tuesday</pubDate>"),
+        ["g-b"],
+        "RSS item 2 (A) date 'next Tuesday' is not a date",
+    ),
+    "atom entry date that is not a date": (
+        atom("<id>urn:x</id><title>Bad</title><updated>soon</updated>", GOOD_ENTRY),
+        ["urn:good"],
+        "Atom entry 1 (urn:x) date 'soon' is not a date",
+    ),
+    "atom entry cap:sent without an offset": (
+        atom(
+            "<id>urn:x</id><title>Bad</title><cap:event>Flood</cap:event>"
+            "<cap:sent>2024-04-10T09:15:00</cap:sent>",
+            GOOD_ENTRY,
+        ),
+        ["urn:good"],
+        "Atom entry 1 (urn:x): CAP <sent> '2024-04-10T09:15:00' has no UTC offset",
+    ),
+    "embedded CAP alert without identifier": (
+        atom(GOOD_ENTRY, embedded("<cap:msgType>Alert</cap:msgType>")),
+        ["urn:good"],
+        "Atom entry 2 (urn:x): CAP alert has no <identifier>",
+    ),
+    "embedded CAP expires without an offset": (
+        atom(
+            embedded(
+                "<cap:identifier>C-1</cap:identifier>"
+                "<cap:info><cap:expires>2024-05-01T12:00:00</cap:expires></cap:info>"
+            ),
+            GOOD_ENTRY,
+        ),
+        ["urn:good"],
+        "Atom entry 1 (urn:x): CAP alert (C-1) <expires> '2024-05-01T12:00:00' has no UTC offset",
+    ),
+    "embedded CAP with an unknown msgType": (
+        atom(
+            embedded("<cap:identifier>C-1</cap:identifier><cap:msgType>Warn</cap:msgType>"),
+            GOOD_ENTRY,
+        ),
+        ["urn:good"],
+        "Atom entry 1 (urn:x): CAP alert (C-1) <msgType> 'Warn' is not one of Alert, Update,"
+        " Cancel, Ack, Error",
+    ),
+    "feature without id": (
+        feature_collection('{"properties": {"title": "x"}}', GOOD_FEATURE),
+        ["us7000good"],
+        "feature 1 has no 'id' (a string or number)",
+    ),
+    "feature that is no object": (
+        feature_collection(GOOD_FEATURE, "[1, 2]"),
+        ["us7000good"],
+        "feature 2 is not a JSON object",
+    ),
+    "feature whose magnitude is a string": (
+        feature_collection(GOOD_FEATURE, '{"id": "us7000abc", "properties": {"mag": "6.1"}}'),
+        ["us7000good"],
+        "feature 2 (us7000abc): 'mag' is not a number",
+    ),
+}
+
+
+@pytest.mark.parametrize(("raw", "kept", "problem"), SKIPPED.values(), ids=SKIPPED.keys())
+def test_a_bad_item_is_skipped_and_named(raw: bytes, kept: list[str], problem: str):
+    alerts, problems = lenient(raw)
+    assert [a.identifier for a in alerts] == kept
+    assert problems == [problem]
+
+
+@pytest.mark.parametrize(("raw", "kept", "problem"), SKIPPED.values(), ids=SKIPPED.keys())
+def test_strict_parsing_still_refuses_the_feed_of_a_bad_item(
+    raw: bytes, kept: list[str], problem: str
+):
+    with pytest.raises(FeedError):
+        parse_feed(raw)
+
+
+CAP_AREA = (
+    "<info><event>Flood</event><area><areaDesc>Suffolk County</areaDesc>"
+    "<geocode><valueName>SAME</valueName><value>025025</value></geocode>"
+    "<circle>42.3,-71.0 5</circle>{bad}</area></info>"
+)
+
+#: (feed, the identifiers read, the one problem line, the bad item's areas afterwards)
+#: for feeds where one item has an unreadable shape: the shape is left out, the item kept
+SHAPE_LEFT_OUT = {
+    "CAP polygon of two points": (
+        cap(CAP_AREA.format(bad="<polygon>42.1,-71.0 42.2,-71.1</polygon>")),
+        ["T-1"],
+        "CAP alert (T-1) <polygon> '42.1,-71.0 42.2,-71.1' has fewer than 3 corners;"
+        " that polygon is left out",
+        (
+            Area(
+                description="Suffolk County",
+                geocodes=(("SAME", "025025"),),
+                circles=((42.3, -71.0, 5.0),),
+            ),
+        ),
+    ),
+    "CAP circle without a radius": (
+        cap(CAP_AREA.format(bad="<circle>42.1,-71.0</circle>")),
+        ["T-1"],
+        "CAP alert (T-1) <circle> '42.1,-71.0' is not 'lat,lon radius'; that circle is left out",
+        (
+            Area(
+                description="Suffolk County",
+                geocodes=(("SAME", "025025"),),
+                circles=((42.3, -71.0, 5.0),),
+            ),
+        ),
+    ),
+    "Atom georss polygon of two points": (
+        atom(
+            "<id>urn:x</id><title>Bad</title><updated>2024-05-01T12:00:00Z</updated>"
+            "<georss:point>45.76 4.84</georss:point>"
+            "<georss:polygon>45.7 4.8 45.8 4.8</georss:polygon>",
+            GOOD_ENTRY,
+        ),
+        ["urn:x", "urn:good"],
+        "Atom entry 1 (urn:x) georss:polygon has fewer than 3 corners; that polygon is left out",
+        (Area(points=((45.76, 4.84),)),),
+    ),
+    "RSS geo:lat without geo:long": (
+        rss(
+            "<title>A</title><geo:lat xmlns:geo='http://www.w3.org/2003/01/geo/wgs84_pos#'>1"
+            "</geo:lat><georss:point xmlns:georss='http://www.georss.org/georss'>2 3"
+            "</georss:point>",
+            "<title>B</title>",
+        ),
+        ["A", "B"],
+        "RSS item 1 (A) has geo:lat or geo:long without the other; that point is left out",
+        (Area(points=((2.0, 3.0),)),),
+    ),
+    "GeoJSON position that is not numbers": (
+        feature_collection(
+            GOOD_FEATURE,
+            '{"id": "us7000abc", "properties": {"place": "Near Lyon", "mag": 4.0},'
+            ' "geometry": {"type": "Point", "coordinates": ["4.8", 45.7, 10]}}',
+        ),
+        ["us7000good", "us7000abc"],
+        "feature 2 (us7000abc): position ['4.8', 45.7, 10] is not [lon, lat];"
+        " that geometry is left out",
+        (Area(description="Near Lyon"),),
+    ),
+    "GeoJSON MultiPolygon with one ring of two positions": (
+        feature_collection(
+            GOOD_FEATURE,
+            '{"id": "us7000abc", "geometry": {"type": "MultiPolygon", "coordinates":'
+            " [[[[1, 2], [3, 2]]], [[[10, 20], [30, 20], [30, 40], [10, 20]]]]}}",
+        ),
+        ["us7000good", "us7000abc"],
+        "feature 2 (us7000abc): polygon ring has fewer than 3 corners; that polygon is left out",
+        (Area(polygons=(((20.0, 10.0), (20.0, 30.0), (40.0, 30.0), (20.0, 10.0)),)),),
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("raw", "kept", "problem", "areas"), SHAPE_LEFT_OUT.values(), ids=SHAPE_LEFT_OUT.keys()
+)
+def test_an_unreadable_shape_is_left_out_and_the_item_kept(
+    raw: bytes, kept: list[str], problem: str, areas: tuple[Area, ...]
+):
+    alerts, problems = lenient(raw)
+    assert [a.identifier for a in alerts] == kept
+    assert problems == [problem]
+    (bad,) = (a for a in alerts if a.identifier in ("T-1", "urn:x", "A", "us7000abc"))
+    assert bad.areas == areas
+
+
+def test_a_dropped_point_takes_its_depth_along():
+    raw = SHAPE_LEFT_OUT["GeoJSON position that is not numbers"][0]
+    alerts, _ = lenient(raw)
+    # the depth was the point's third number: no point, no depth
+    assert alerts[1].extra == {} and alerts[1].magnitude == 4.0
+
+
+@pytest.mark.parametrize("raw", [case[0] for case in SHAPE_LEFT_OUT.values()])
+def test_strict_parsing_still_refuses_an_unreadable_shape(raw: bytes):
+    with pytest.raises(FeedError):
+        parse_feed(raw)
+
+
+def test_a_skipped_item_gets_one_line_not_one_per_fault():
+    # the polygon is read (and would be left out) before <sent> makes the alert bad: one
+    # line, about <sent>
+    raw = atom(
+        embedded(
+            "<cap:identifier>C-1</cap:identifier><cap:sent>2024-05-01T12:00:00</cap:sent>"
+            "<cap:info><cap:area><cap:areaDesc>X</cap:areaDesc>"
+            "<cap:polygon>1,2 3,4</cap:polygon></cap:area></cap:info>"
+        ),
+        GOOD_ENTRY,
+    )
+    alerts, problems = lenient(raw)
+    assert [a.identifier for a in alerts] == ["urn:good"]
+    assert problems == [
+        "Atom entry 1 (urn:x): CAP alert (C-1) <sent> '2024-05-01T12:00:00' has no UTC offset"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        (cap("<sent>2024-04-10T09:15:00</sent>"), "CAP alert (T-1) <sent> '2024-04-10T09:15:00'"),
+        (b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"/>', "CAP alert has no <identifier>"),
+        (cap("<references>a,b</references>"), "CAP alert (T-1) <references> entry 'a,b' is not"),
+    ],
+)
+def test_a_bad_cap_document_is_one_bad_item(raw: bytes, problem: str):
+    alerts, problems = lenient(raw)
+    assert alerts == []
+    (line,) = problems
+    assert line.startswith(problem)
+
+
+def test_problems_are_added_to_the_list_given():
+    problems = ["from before"]
+    parse_feed(SKIPPED["feature without id"][0], problems=problems)
+    assert problems == ["from before", "feature 1 has no 'id' (a string or number)"]
+
+
+def test_good_feeds_read_the_same_with_and_without_problems():
+    for path in sorted(FEEDS.glob("[!b]*")):
+        problems: list[str] = []
+        assert parse_feed(path.read_bytes(), problems=problems) == parse_feed(path.read_bytes())
+        assert problems == [], path.name
+
+
+@pytest.mark.parametrize(
+    ("raw", "fmt", "content_type", "message"),
+    [
+        (body("bad_malformed.xml"), "auto", None, "malformed XML at line 4"),
+        (body("bad_bomb.xml"), "auto", None, "XML entity declarations are refused"),
+        (body("bad_external_entity.xml"), "auto", None, "XML external entity 'xxe'"),
+        (body("bad_html.html"), "auto", "text/html", "got content type text/html"),
+        (body("bad_not_geojson.json"), "auto", None, 'not GeoJSON: no "features" list'),
+        (b'{"type": "FeatureCollection", "features": [}', "auto", None, "invalid JSON"),
+        (b'{"type": "Feature", "features": []}', "auto", None, "not a GeoJSON Feature"),
+        (body("cap_homeland.xml"), "kml", None, "unknown feed format 'kml'"),
+        (body("gdacs_rss.xml"), "cap", None, "expected a CAP alert, got an RSS feed"),
+    ],
+)
+def test_a_bad_document_is_still_a_feed_error(
+    raw: bytes, fmt: str, content_type: str | None, message: str
+):
+    problems: list[str] = []
+    with pytest.raises(FeedError, match=re.escape(message)):
+        parse_feed(raw, fmt, content_type, problems=problems)
+    assert problems == []
+
+
+# --- the same identifier twice in one document ----------------------------------------
+
+
+def test_repeated_identifiers_keep_the_first():
+    raw = rss(
+        "<title>Flood</title><description>first</description>",
+        "<title>Other</title>",
+        "<title>Wind</title><guid>w</guid>",
+        "<title>Flood</title><description>second</description>",
+    )
+    alerts, problems = lenient(raw)
+    assert [(a.identifier, a.description) for a in alerts] == [
+        ("Flood", "first"),
+        ("Other", ""),
+        ("w", ""),
+    ]
+    assert problems == ["RSS item 4: the same identifier as item 1 ('Flood')"]
+    # strict parsing returns every item, as it always has
+    assert [a.identifier for a in parse_feed(raw)] == ["Flood", "Other", "w", "Flood"]
+
+
+def test_repeated_feature_ids_number_and_string_alike():
+    raw = feature_collection('{"id": 7}', '{"id": "x"}', '{"id": "7"}')
+    alerts, problems = lenient(raw)
+    assert [a.identifier for a in alerts] == ["7", "x"]
+    assert problems == ["feature 3: the same identifier as feature 1 ('7')"]
+
+
+def test_a_bad_item_does_not_claim_its_identifier():
+    raw = feature_collection(
+        '{"id": "a", "properties": {"mag": "big"}}', '{"id": "a", "properties": {"mag": 3}}'
+    )
+    alerts, problems = lenient(raw)
+    assert [(a.identifier, a.magnitude) for a in alerts] == [("a", 3.0)]
+    assert problems == ["feature 1 (a): 'mag' is not a number"]
+
+
+# --- strings PostgreSQL will store ----------------------------------------------------
+
+UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def strings(value: object) -> list[str]:
+    """Every string in an Alert: its fields, areas, tuples, extra keys and values."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, tuple | list):
+        return [s for item in value for s in strings(item)]
+    if isinstance(value, dict):
+        return [s for pair in value.items() for s in strings(pair)]
+    if isinstance(value, Alert | Area):
+        return [s for name in value.__slots__ for s in strings(getattr(value, name))]
+    return []
+
+
+DIRTY_FEATURE = (
+    r'{"id": "us\u0001abc", "geometry": {"type": "Point", "coordinates": [4.8, 45.7]},'
+    r' "properties": {"title": "\u0000", "place": "Near\u0000 Lyon\u0007", "url": "\u0000",'
+    r' "type": "earth\u001fquake\ud800", "alert": "red\u000b", "status": "re\u0000viewed",'
+    r' "name": "tab\tnewline\ncr\r"}}'
+)
+
+
+@pytest.mark.parametrize("with_problems", [False, True])
+def test_control_characters_are_stripped_from_every_string(with_problems: bool):
+    problems: list[str] | None = [] if with_problems else None
+    (alert,) = parse_feed(feature_collection(DIRTY_FEATURE), problems=problems)
+    assert alert.identifier == "usabc"
+    assert alert.headline == ""  # "title" was only a NUL, and "name" is not the headline
+    assert alert.description == "Near Lyon"
+    assert alert.areas == (Area(description="Near Lyon", points=((45.7, 4.8),)),)
+    assert alert.link is None  # nothing but a NUL is no link
+    assert (alert.event, alert.categories) == ("earthquake\ufffd", ("earthquake\ufffd",))
+    assert alert.level == "red"
+    assert alert.extra["status"] == "reviewed"
+    assert not [s for s in strings(alert) if UNSTORABLE.search(s)]
+    assert problems in (None, [])
+
+
+def test_tab_newline_and_carriage_return_are_kept():
+    raw = feature_collection('{"id": "a", "properties": {"title": "one\\ttwo\\nthree\\r"}}')
+    assert parse_feed(raw)[0].headline == "one\ttwo\nthree\r"
+
+
+def test_an_identifier_of_nothing_but_control_characters():
+    raw = feature_collection(r'{"id": "\u0000\u0001"}', GOOD_FEATURE)
+    message = r"feature 1 identifier '\x00\x01' is nothing but control characters"
+    with pytest.raises(FeedError, match=f"^{re.escape(message)}$"):
+        parse_feed(raw)
+    alerts, problems = lenient(raw)
+    assert [a.identifier for a in alerts] == ["us7000good"]
+    assert problems == [message]
+
+
+def test_messages_carry_no_control_characters():
+    raw = feature_collection(r'{"id": "a\u0000b", "properties": {"mag": "x"}}')
+    with pytest.raises(FeedError, match=r"^feature 1 \(ab\): 'mag' is not a number$"):
+        parse_feed(raw)
+    _, problems = lenient(raw)
+    assert problems == ["feature 1 (ab): 'mag' is not a number"]
+
+
+def test_geocodes_and_nested_extra_values_are_cleaned_too():
+    # XML cannot carry a control character at all (not even as &#1;), so no feed gives
+    # the parser a dirty geocode today; the cleaning reaches every string regardless
+    from scheduler.feeds.parsing import _clean
+
+    dirty = Alert(
+        identifier="x\x00",
+        references=("r\x01",),
+        areas=(Area(description="d\x00", geocodes=(("SAME\x00", "025\x00025"),)),),
+        extra={"note\x00": ["a\x00", {"b": "c\x1f"}], "n": 3},
+    )
+    assert _clean(dirty) == Alert(
+        identifier="x",
+        references=("r",),
+        areas=(Area(description="d", geocodes=(("SAME", "025025"),)),),
+        extra={"note": ["a", {"b": "c"}], "n": 3},
+    )
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(SAMPLES),
+    st.integers(min_value=0, max_value=20_000),
+    st.binary(max_size=8),
+    st.integers(min_value=0, max_value=64),
+)
+def test_a_damaged_feed_read_leniently(sample: bytes, at: int, insert: bytes, cut: int):
+    """Damaged samples with `problems`: a FeedError, or alerts whose every string can be
+    stored, with one line per problem."""
+    at %= len(sample) + 1
+    problems: list[str] = []
+    try:
+        alerts = parse_feed(sample[:at] + insert + sample[at + cut :], problems=problems)
+    except FeedError as exc:
+        assert "\n" not in str(exc) and str(exc)
+    else:
+        assert not [s for a in alerts for s in strings(a) if UNSTORABLE.search(s)]
+        assert len({a.identifier for a in alerts}) == len(alerts)
+    assert all(p and "\n" not in p and not UNSTORABLE.search(p) for p in problems)

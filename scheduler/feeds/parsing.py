@@ -12,6 +12,38 @@ instead, because feedparser names them after the document's own prefixes, drops 
 text of any namespaced element that has attributes (GDACS's `<gdacs:severity value=..>
 Magnitude 6.2M..</gdacs:severity>` becomes just its attributes), keeps only the last
 valueName/value of a `cap:geocode`, and gives georss points in (lon, lat) order.
+
+One bad item need not cost the feed. A feed is a document of items: a CAP document is
+one item (the whole <alert>, its <info> and <area> blocks included), an RSS <item>, an
+Atom <entry> and a GeoJSON feature are one each. Called without `problems`, parse_feed is
+strict: anything wrong, anywhere, is a FeedError. Called with a `problems` list:
+
+- a bad item is skipped, and one line naming it goes into `problems` ("Atom entry 3
+  (urn:x) date 'soon' is not a date", "feature 2 (us7000abc): 'mag' is not a number");
+  the other items are read as usual. An item is bad when a part that says what or when
+  the alert is cannot be read: its identifier, msgType, references, sent/expires/dates,
+  or a GeoJSON property (magnitude, level, times, text).
+- a shape is an optional part: a CAP <polygon> or <circle>, a georss point or polygon,
+  a geo:lat/geo:long pair, a GeoJSON position, ring or geometry that cannot be read is
+  left out, with a line in `problems`, and the rest of the item (area description,
+  geocodes, other shapes, countries) is kept. The region mapping still places the alert
+  from what is left, and an alert left with no place is stored as "no-region", not
+  raised in the wrong place; skipping it would hide a real alert over one bad corner.
+- an identifier seen earlier in the same document (RSS items without a guid falling back
+  to the same title) is kept the first time; the later items are skipped, with a line
+  ("RSS item 4: the same identifier as item 2 ('Flood warning')"). Strict mode returns
+  them all, as it always has.
+- whatever is wrong with the document as a whole (malformed or unsafe XML, a content
+  type or body that is no feed, invalid JSON, no FeatureCollection, an unknown format
+  name, RSS or Atom that feedparser and the XML tree count differently) is a FeedError
+  still: there are no items to keep.
+
+Every string the Alerts carry (identifiers, text, area descriptions, geocodes, extra
+values) is free of C0 control characters but tab, newline and carriage return, and of
+lone surrogates (replaced by U+FFFD): JSON can carry "\\u0000", which PostgreSQL will
+not store, and "\\ud800", which cannot be encoded as UTF-8. An identifier that was
+nothing but such characters makes its item bad. The messages (FeedError and `problems`)
+are one line each and free of them too.
 """
 
 from __future__ import annotations
@@ -22,10 +54,12 @@ import json
 import math
 import re
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
+from functools import partial
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, TypeVar
 from xml.etree.ElementTree import Element, ParseError
 from xml.parsers import expat
 
@@ -93,24 +127,150 @@ _VAGUE_CONTENT_TYPES = ("text/plain", "application/octet-stream", "binary/octet-
 # -- the API -------------------------------------------------------------------------
 
 
-def parse_feed(body: bytes, fmt: str = "auto", content_type: str | None = None) -> list[Alert]:
+def parse_feed(
+    body: bytes,
+    fmt: str = "auto",
+    content_type: str | None = None,
+    problems: list[str] | None = None,
+) -> list[Alert]:
     """The alerts in `body`. `fmt` is what the caller expects ("auto": whatever the body
-    is); `content_type` is the HTTP Content-Type, refused when clearly not a feed."""
+    is); `content_type` is the HTTP Content-Type, refused when clearly not a feed.
+
+    Without `problems`, any bad item is a FeedError. With a list, each bad item is
+    skipped and a one-line description of it appended to the list (as is each optional
+    part left out, and each repeated identifier); a FeedError then means the document as
+    a whole could not be read. The module's docstring says which is which."""
     if fmt not in FORMATS:
         raise FeedError(f"unknown feed format {_quote(fmt)} (expected one of {', '.join(FORMATS)})")
     document = _read(body, content_type)
     _check_expected(fmt, document)
     if document.format == "geojson":
-        return _geojson_alerts(document.json)
-    if document.format == "cap":
-        return _cap_document_alerts(document.xml)
-    return _entry_alerts(document)
+        items = _geojson_items(document.json)
+    elif document.format == "cap":
+        items = _cap_document_items(document.xml)
+    else:
+        items = _entry_items(document, lenient=problems is not None)
+    return _collect(items, problems)
 
 
 def detect_format(body: bytes, content_type: str | None) -> str:
     """The body's format: cap, atom, rss or geojson (the content type only refuses).
     Reads the whole body, so a malformed or unsafe one is a FeedError here too."""
     return _read(body, content_type).format
+
+
+# -- items, problems, clean strings ---------------------------------------------------
+
+_T = TypeVar("_T")
+
+#: a place for notes about the item being read; None when parsing strictly
+_Notes = list[str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """One item of a document, not yet read."""
+
+    #: "item", "entry", "feature", "alert": how a duplicate's line names the first
+    noun: str
+    number: int
+    #: how messages about the item start ("RSS item 3", "feature 2")
+    where: str
+    #: reads the item; None for one that announces nothing (a CAP Ack or Error)
+    read: Callable[[_Notes], Alert | None]
+
+
+def _collect(items: Iterable[_Item], problems: list[str] | None) -> list[Alert]:
+    """Each item read: strictly without `problems`, else skipping the bad ones (see the
+    module's docstring)."""
+    alerts: list[Alert] = []
+    first: dict[str, int] = {}
+    for item in items:
+        # an item's notes count only when the item is kept: a bad one gets one line
+        notes: _Notes = None if problems is None else []
+        try:
+            alert = item.read(notes)
+            if alert is not None:
+                alert = _cleaned(alert, item.where)
+        except FeedError as exc:
+            if problems is None:
+                raise
+            problems.append(str(exc))
+            continue
+        if problems is not None:
+            if alert is not None:
+                seen = first.setdefault(alert.identifier, item.number)
+                if seen != item.number:
+                    problems.append(
+                        f"{item.where}: the same identifier as {item.noun} {seen}"
+                        f" ({_quote(alert.identifier)})"
+                    )
+                    continue
+            problems.extend(notes or ())
+        if alert is not None:
+            alerts.append(alert)
+    return alerts
+
+
+def _optional(read: Callable[[], _T], notes: _Notes, what: str) -> _T | None:
+    """read() an optional part of an item. When it cannot be read: strictly, its
+    FeedError; else None, and a note that the part is left out."""
+    try:
+        return read()
+    except FeedError as exc:
+        if notes is None:
+            raise
+        notes.append(f"{exc}; that {what} is left out")
+        return None
+
+
+def _parts(reads: Iterable[Callable[[], _T]], notes: _Notes, what: str) -> tuple[_T, ...]:
+    """The optional parts that can be read (see _optional)."""
+    found = (_optional(read, notes, what) for read in reads)
+    return tuple(part for part in found if part is not None)
+
+
+#: C0 controls but tab, newline and CR: PostgreSQL refuses NUL in text, and none of
+#: them is text anyone wrote
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: half a UTF-16 pair, which JSON's \ud800 can give and UTF-8 cannot encode
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+
+
+def _clean_text(text: str) -> str:
+    return _SURROGATES.sub("\ufffd", _CONTROLS.sub("", text))
+
+
+def _clean(value: Any) -> Any:
+    """`value` with every string in it cleaned (_clean_text): through tuples, lists,
+    dicts (keys too), Alerts and Areas. An optional field (None by default) that was
+    only control characters becomes None rather than ""."""
+    if isinstance(value, str):
+        return _clean_text(value)
+    if isinstance(value, tuple):
+        return tuple(_clean(item) for item in value)
+    if isinstance(value, list):
+        return [_clean(item) for item in value]
+    if isinstance(value, dict):
+        return {_clean(key): _clean(item) for key, item in value.items()}
+    if isinstance(value, Alert | Area):
+        changes = {}
+        for field in fields(value):
+            old = getattr(value, field.name)
+            new = _clean(old)
+            if new != old:
+                changes[field.name] = None if new == "" and field.default is None else new
+        return replace(value, **changes) if changes else value
+    return value
+
+
+def _cleaned(alert: Alert, where: str) -> Alert:
+    cleaned: Alert = _clean(alert)
+    if cleaned.identifier != alert.identifier and not cleaned.identifier.strip():
+        raise FeedError(
+            f"{where} identifier {_quote(alert.identifier)} is nothing but control characters"
+        )
+    return cleaned
 
 
 # -- reading the body ----------------------------------------------------------------
@@ -253,7 +413,7 @@ def _quote(value: object) -> str:
 
 def _one_line(text: str, limit: int = 80) -> str:
     """Feed text fit for a one-line message: whitespace collapsed, cut at `limit`."""
-    text = " ".join(text.split())
+    text = " ".join(_clean_text(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -288,23 +448,26 @@ def _element_text(element: Element) -> str | None:
 # -- CAP -----------------------------------------------------------------------------
 
 
-def _cap_document_alerts(root: Element) -> list[Alert]:
-    alert = _cap_alert(root, "CAP")
-    return [alert] if alert is not None else []
+def _cap_document_items(root: Element | None) -> list[_Item]:
+    """A CAP document is one item: its alert, <info> and <area> blocks included."""
+    assert root is not None
+    return [_Item("alert", 1, "CAP alert", partial(_cap_alert, root, "CAP"))]
 
 
-def _cap_alert(element: Element, where: str) -> Alert | None:
+def _cap_alert(element: Element, where: str, notes: _Notes) -> Alert | None:
     """One CAP <alert>; None for an Ack or Error message, which announces nothing."""
     ns = _split_tag(element.tag)[0]
     identifier = _text(element, _q(ns, "identifier"))
     if identifier is None:
         raise FeedError(f"{where} alert has no <identifier>")
+    if notes is not None:  # a line in `problems` must say which alert it is about
+        where = f"{where} alert ({_one_line(identifier)})"
     kind = _cap_kind(_text(element, _q(ns, "msgType")), where)
     if kind is None:
         return None
     references = _text(element, _q(ns, "references"))
     info = _pick_info(element.findall(_q(ns, "info")), ns)
-    fields = _cap_info_fields(info, ns, where) if info is not None else {}
+    fields = _cap_info_fields(info, ns, where, notes) if info is not None else {}
     return Alert(
         identifier=identifier,
         kind=kind,
@@ -357,7 +520,7 @@ def _pick_info(infos: list[Element], ns: str) -> Element | None:
     return infos[0] if infos else None
 
 
-def _cap_info_fields(info: Element, ns: str, where: str) -> dict[str, Any]:
+def _cap_info_fields(info: Element, ns: str, where: str, notes: _Notes) -> dict[str, Any]:
     return {
         "expires": _iso_time(_text(info, _q(ns, "expires")), where, "expires"),
         "event": _text(info, _q(ns, "event")) or "",
@@ -369,7 +532,7 @@ def _cap_info_fields(info: Element, ns: str, where: str) -> dict[str, Any]:
         "description": _text(info, _q(ns, "description")) or "",
         "link": _text(info, _q(ns, "web")),
         "language": _info_language(info, ns),
-        "areas": tuple(_cap_area(area, ns, where) for area in info.findall(_q(ns, "area"))),
+        "areas": tuple(_cap_area(a, ns, where, notes) for a in info.findall(_q(ns, "area"))),
     }
 
 
@@ -389,12 +552,15 @@ def _cap_extra(alert: Element, info: Element | None, ns: str) -> dict[str, Any]:
     return extra
 
 
-def _cap_area(area: Element, ns: str, where: str) -> Area:
+def _cap_area(area: Element, ns: str, where: str, notes: _Notes) -> Area:
+    """A CAP <area>; a polygon or circle that cannot be read is an optional part."""
+    polygons = (partial(_cap_polygon, text, where) for text in _texts(area, _q(ns, "polygon")))
+    circles = (partial(_cap_circle, text, where) for text in _texts(area, _q(ns, "circle")))
     return Area(
         description=_text(area, _q(ns, "areaDesc")) or "",
         geocodes=_geocodes(area.findall(_q(ns, "geocode"))),
-        polygons=tuple(_cap_polygon(text, where) for text in _texts(area, _q(ns, "polygon"))),
-        circles=tuple(_cap_circle(text, where) for text in _texts(area, _q(ns, "circle"))),
+        polygons=_parts(polygons, notes, "polygon"),
+        circles=_parts(circles, notes, "circle"),
     )
 
 
@@ -475,7 +641,9 @@ def _iso_time(text: str | None, where: str, tag: str) -> datetime | None:
 # -- RSS and Atom --------------------------------------------------------------------
 
 
-def _entry_alerts(document: _Document) -> list[Alert]:
+def _entry_items(document: _Document, lenient: bool) -> list[_Item]:
+    """The items or entries of an RSS or Atom feed. Read leniently, a message about one
+    names it by what feedparser knows it by (guid, link or title) as well as its number."""
     assert document.xml is not None
     items = _xml_entries(document.xml, document.format)
     parsed = _feedparser(document.body)
@@ -484,13 +652,16 @@ def _entry_alerts(document: _Document) -> list[Alert]:
             f"{_FORMAT_NAMES[document.format]} read two ways disagrees: "
             f"{len(items)} entries in the XML, {len(parsed.entries)} in feedparser"
         )
+    noun = "item" if document.format == "rss" else "entry"
     label = "RSS item" if document.format == "rss" else "Atom entry"
-    alerts = []
+    found = []
     for number, (entry, item) in enumerate(zip(parsed.entries, items, strict=True), 1):
-        alert = _entry_alert(entry, item, document.format, f"{label} {number}")
-        if alert is not None:
-            alerts.append(alert)
-    return alerts
+        where = f"{label} {number}"
+        known = entry.get("id") or entry.get("link") or entry.get("title")
+        named = f"{where} ({_one_line(known, 60)})" if lenient and known else where
+        read = partial(_entry_alert, entry, item, document.format, named)
+        found.append(_Item(noun, number, where, read))
+    return found
 
 
 def _feedparser(body: bytes) -> Any:
@@ -511,20 +682,20 @@ def _xml_entries(root: Element, fmt: str) -> list[Element]:
     return [element for element in root.iter() if element.tag in tags]
 
 
-def _entry_alert(entry: Any, item: Element, fmt: str, where: str) -> Alert | None:
+def _entry_alert(entry: Any, item: Element, fmt: str, where: str, notes: _Notes) -> Alert | None:
     embedded = next((c for c in item if _split_tag(c.tag) in _CAP_ALERT_TAGS), None)
     if embedded is not None:
-        alert = _cap_alert(embedded, f"{where}: CAP")
+        alert = _cap_alert(embedded, f"{where}: CAP", notes)
         if alert is not None and alert.link is None:
             alert = replace(alert, link=entry.get("link"))
         return alert
-    cap, cap_area = _cap_entry_fields(item, where)
+    cap, cap_area = _cap_entry_fields(item, where, notes)
     if cap.get("kind", "alert") is None:
         return None
     gdacs = _gdacs_fields(item)
     extra = {**gdacs.pop("extra", {}), **cap.pop("extra", {})}
     fields = _feed_fields(entry, fmt, where) | gdacs | cap
-    area = _entry_area(item, where, cap_area)
+    area = _entry_area(item, where, cap_area, notes)
     return Alert(**fields, areas=(area,) if area else (), extra=extra)
 
 
@@ -660,7 +831,9 @@ def _gdacs_magnitude(severity: Element | None) -> float | None:
     return float(match.group(1)) if match else None
 
 
-def _cap_entry_fields(item: Element, where: str) -> tuple[dict[str, Any], Area | None]:
+def _cap_entry_fields(
+    item: Element, where: str, notes: _Notes
+) -> tuple[dict[str, Any], Area | None]:
     """CAP fields written straight into an entry (NWS's Atom: cap:event, cap:polygon...)
     and the area they describe; ({}, None) when there are none."""
     ns = next(
@@ -694,16 +867,19 @@ def _cap_entry_fields(item: Element, where: str) -> tuple[dict[str, Any], Area |
     effective = field("effective")
     if effective:
         fields["extra"] = {"effective": effective}
-    return fields, _cap_area(item, ns, where)
+    return fields, _cap_area(item, ns, where, notes)
 
 
-def _entry_area(item: Element, where: str, cap_area: Area | None) -> Area | None:
+def _entry_area(item: Element, where: str, cap_area: Area | None, notes: _Notes) -> Area | None:
     """One area for an item: the CAP area (if any) plus the georss / W3C geo points and
-    polygons, described by CAP's areaDesc or GDACS's country list."""
+    polygons, described by CAP's areaDesc or GDACS's country list. A point or polygon
+    that cannot be read is an optional part."""
     countries = _text(item, _q(GDACS_NS, "country")) or ""
-    points = _geo_points(item, where)
-    polygons = tuple(
-        _georss_polygon(text, where) for text in _texts(item, _q(GEORSS_NS, "polygon"))
+    points = _geo_points(item, where, notes)
+    polygons = _parts(
+        (partial(_georss_polygon, text, where) for text in _texts(item, _q(GEORSS_NS, "polygon"))),
+        notes,
+        "polygon",
     )
     base = cap_area or Area()
     area = replace(
@@ -715,19 +891,24 @@ def _entry_area(item: Element, where: str, cap_area: Area | None) -> Area | None
     return area if area != Area() else None
 
 
-def _geo_points(item: Element, where: str) -> tuple[LatLon, ...]:
-    points: list[LatLon] = []
-    for text in _texts(item, _q(GEORSS_NS, "point")):
-        points.append(_lat_lon(text.split(), text, where, "georss:point"))
+def _geo_points(item: Element, where: str, notes: _Notes) -> tuple[LatLon, ...]:
+    reads = [
+        partial(_lat_lon, text.split(), text, where, "georss:point")
+        for text in _texts(item, _q(GEORSS_NS, "point"))
+    ]
     lat = item.find(f".//{_q(GEO_NS, 'lat')}")
     lon = item.find(f".//{_q(GEO_NS, 'long')}")
-    if (lat is None) != (lon is None):
-        raise FeedError(f"{where} has geo:lat or geo:long without the other")
-    if lat is not None and lon is not None:
-        written = [_element_text(lat) or "", _element_text(lon) or ""]
-        points.append(_lat_lon(written, " ".join(written), where, "geo:lat/geo:long"))
+    if lat is not None or lon is not None:
+        reads.append(partial(_geo_lat_long, lat, lon, where))
     # GDACS writes the same point both ways
-    return tuple(dict.fromkeys(points))
+    return tuple(dict.fromkeys(_parts(reads, notes, "point")))
+
+
+def _geo_lat_long(lat: Element | None, lon: Element | None, where: str) -> LatLon:
+    if lat is None or lon is None:
+        raise FeedError(f"{where} has geo:lat or geo:long without the other")
+    written = [_element_text(lat) or "", _element_text(lon) or ""]
+    return _lat_lon(written, " ".join(written), where, "geo:lat/geo:long")
 
 
 def _georss_polygon(text: str, where: str) -> tuple[LatLon, ...]:
@@ -748,11 +929,14 @@ def _georss_polygon(text: str, where: str) -> tuple[LatLon, ...]:
 # -- GeoJSON -------------------------------------------------------------------------
 
 
-def _geojson_alerts(data: dict[str, Any]) -> list[Alert]:
-    return [_feature_alert(feature, n) for n, feature in enumerate(data["features"], 1)]
+def _geojson_items(data: dict[str, Any]) -> list[_Item]:
+    return [
+        _Item("feature", n, f"feature {n}", partial(_feature_alert, feature, n))
+        for n, feature in enumerate(data["features"], 1)
+    ]
 
 
-def _feature_alert(feature: Any, number: int) -> Alert:
+def _feature_alert(feature: Any, number: int, notes: _Notes) -> Alert:
     where = f"feature {number}"
     if not isinstance(feature, dict):
         raise FeedError(f"{where} is not a JSON object")
@@ -765,7 +949,7 @@ def _feature_alert(feature: Any, number: int) -> Alert:
     where = f"feature {number} ({_one_line(str(identifier))})"
     kind = _string(properties, "type", where)
     place = _string(properties, "place", where) or _string(properties, "description", where)
-    points, polygons, depth = _geometry(feature.get("geometry"), where)
+    points, polygons, depth = _geometry(feature.get("geometry"), where, notes)
     extra = {
         "status": _string(properties, "status", where),
         "tsunami": _flag(properties, "tsunami", where),
@@ -840,30 +1024,59 @@ def _epoch_ms(properties: dict[str, Any], key: str, where: str) -> datetime | No
         raise FeedError(f"{where}: {key!r} {millis:g} is not a time in ms since 1970") from None
 
 
-def _geometry(
-    geometry: Any, where: str
-) -> tuple[tuple[LatLon, ...], tuple[tuple[LatLon, ...], ...], float | None]:
+_Shapes = tuple[tuple[LatLon, ...], tuple[tuple[LatLon, ...], ...], float | None]
+
+
+def _geometry(geometry: Any, where: str, notes: _Notes) -> _Shapes:
     """(points, polygons, depth in km) of a GeoJSON geometry. Only the outer ring of a
     polygon is kept: a hole is not an area the alert applies to. Lines say nothing
-    about an area and are left out."""
+    about an area and are left out. A geometry that cannot be read is an optional part,
+    and so is each point of a MultiPoint and each polygon of a MultiPolygon."""
     if geometry is None:
         return (), (), None
+    shapes = _optional(partial(_shapes, geometry, where, notes), notes, "geometry")
+    return shapes if shapes is not None else ((), (), None)
+
+
+def _shapes(geometry: Any, where: str, notes: _Notes) -> _Shapes:
     if not isinstance(geometry, dict):
         raise FeedError(f"{where}: 'geometry' is not an object")
     kind, coordinates = geometry.get("type"), geometry.get("coordinates")
+    if kind == "Point":
+        return _coordinates(kind, where, partial(_point, coordinates, where))
+    if kind == "Polygon":
+        return (), (_coordinates(kind, where, partial(_outer_ring, coordinates, where)),), None
+    if kind not in ("MultiPoint", "MultiPolygon"):
+        return (), (), None
+    if not isinstance(coordinates, list):
+        raise FeedError(f"{where}: {kind} coordinates are not GeoJSON positions")
+    if kind == "MultiPoint":
+        points = (
+            partial(_coordinates, kind, where, partial(_position, p, where)) for p in coordinates
+        )
+        return _parts(points, notes, "point"), (), None
+    rings = (
+        partial(_coordinates, kind, where, partial(_outer_ring, p, where)) for p in coordinates
+    )
+    return (), _parts(rings, notes, "polygon"), None
+
+
+def _coordinates(kind: str, where: str, read: Callable[[], _T]) -> _T:
+    """read(), with coordinates of the wrong shape (a number for a list, a list too
+    short) a FeedError."""
     try:
-        if kind == "Point":
-            depth = _json_float(coordinates[2]) if len(coordinates) > 2 else None
-            return (_position(coordinates, where),), (), depth
-        if kind == "MultiPoint":
-            return tuple(_position(p, where) for p in coordinates), (), None
-        if kind == "Polygon":
-            return (), (_ring(coordinates[0], where),), None
-        if kind == "MultiPolygon":
-            return (), tuple(_ring(polygon[0], where) for polygon in coordinates), None
+        return read()
     except (TypeError, IndexError, KeyError):
         raise FeedError(f"{where}: {kind} coordinates are not GeoJSON positions") from None
-    return (), (), None
+
+
+def _point(coordinates: Any, where: str) -> _Shapes:
+    depth = _json_float(coordinates[2]) if len(coordinates) > 2 else None
+    return (_position(coordinates, where),), (), depth
+
+
+def _outer_ring(polygon: Any, where: str) -> tuple[LatLon, ...]:
+    return _ring(polygon[0], where)
 
 
 def _position(position: Any, where: str) -> LatLon:
