@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import random
+import re
 import sqlite3
 import statistics
 import subprocess
@@ -127,7 +128,7 @@ def _queue(config: Path, posts: int, env: dict[str, str]) -> None:
 
 def _one(folder: Path, feeds: FeedServer, hook: WebhookReceiver, n: int, every: float) -> dict:
     time.sleep(random.uniform(0, every))  # a random moment of the poll cycle
-    body = SAMPLE.read_text(encoding="utf-8").replace(
+    body = _fresh(SAMPLE.read_text(encoding="utf-8")).replace(
         "NWS-BOX-2024-FLW-0007", f"BENCH-{n}-{random.getrandbits(32)}"
     )
     before = len(hook.delivered())
@@ -153,6 +154,12 @@ def _one(folder: Path, feeds: FeedServer, hook: WebhookReceiver, n: int, every: 
         "notification_s": _round(told),
         "fetch_to_suggestion_s": _round(work),
     }
+
+
+def _fresh(body: str) -> str:
+    """The sample with an expiry tomorrow (an expired alert raises nothing)."""
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0).isoformat()
+    return re.sub(r"<expires>[^<]*</expires>", f"<expires>{tomorrow}</expires>", body)
 
 
 def _suggestions(folder: Path) -> int:

@@ -305,11 +305,6 @@ class NotifyEmail(SmtpServer):
     timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
 
-FEED_FORMATS = ("auto", "cap", "atom", "rss", "geojson")
-#: the severities a feed may flag a crisis at by itself (`auto:`); never `severe`
-AUTO_LEVELS = ("off", "watch", "serious")
-
-
 class FeedMatch(Strict):
     """What an alert must show for a rule to apply: every field given must match, and
     within a field any one value (case-insensitive)."""
@@ -344,6 +339,16 @@ class FeedRule(Strict):
     #: more words for the crisis to look for in posts, besides the places and the name
     keywords: list[str] = Field(default_factory=list)
 
+    @field_validator("keywords")
+    @classmethod
+    def _searchable(cls, value: list[str]) -> list[str]:
+        from policies.normalise import normalise
+
+        for word in value:
+            if not normalise(word.strip().rstrip("*")):
+                raise ValueError(f"{word!r} has no letters or digits to look for")
+        return value
+
     @field_validator("category")
     @classmethod
     def _known_category(cls, value: str | None) -> str | None:
@@ -359,7 +364,10 @@ class Feed(Strict):
     GeoJSON); an alert that reaches a brand's regions raises a crisis suggestion."""
 
     id: str = Field(pattern=SLUG)
-    url: str
+    #: http(s) or file; a URL that carries a key (a token in its query) belongs in
+    #: url_env instead: the variable (or secrets-file key) that holds it
+    url: str | None = None
+    url_env: str | None = Field(default=None, pattern=ENV_NAME)
     format: Literal["auto", "cap", "atom", "rss", "geojson"] = "auto"
     #: how often to poll; each poll is moved by up to a tenth of this, so that many
     #: daemons and feeds do not all ask at once
@@ -373,13 +381,24 @@ class Feed(Strict):
     #: a bigger body is refused unread
     max_bytes: int = Field(default=5_000_000, gt=0, le=200_000_000)
 
+    @field_validator("auto", mode="before")
+    @classmethod
+    def _off_is_off(cls, value: Any) -> Any:
+        # YAML 1.1 reads an unquoted `off` as false
+        return "off" if value is False else value
+
+    @model_validator(mode="after")
+    def _one_url(self) -> Feed:
+        if (self.url is None) == (self.url_env is None):
+            raise ValueError("give either url or url_env (the variable that holds the URL)")
+        return self
+
     @field_validator("url")
     @classmethod
-    def _fetchable(cls, value: str) -> str:
-        scheme = value.split("://", 1)[0].lower() if "://" in value else ""
-        if scheme not in ("http", "https", "file"):
-            raise ValueError(f"{value!r}: a feed URL starts with http://, https:// or file://")
-        return value
+    def _fetchable(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return check_feed_url(value)
 
     @field_validator("every")
     @classmethod
@@ -387,6 +406,42 @@ class Feed(Strict):
         if value < timedelta(seconds=5):
             raise ValueError("poll a feed at most every 5s")
         return value
+
+    def credential_keys(self) -> list[tuple[list[str | int], str]]:
+        """(key path below this feed, variable name) of the credential it reads."""
+        return [(["url_env"], self.url_env)] if self.url_env else []
+
+    @property
+    def shown_url(self) -> str:
+        """The URL as it may be shown: `$VARIABLE` for url_env, and a plain URL without
+        a password or query values."""
+        if self.url_env:
+            return f"${self.url_env}"
+        from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+        assert self.url is not None
+        parts = urlsplit(self.url)
+        host = parts.netloc.rsplit("@", 1)[-1]
+        netloc = f"***@{host}" if "@" in parts.netloc else host
+        query = urlencode([(k, "***") for k, _ in parse_qsl(parts.query, keep_blank_values=True)])
+        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def check_feed_url(value: str) -> str:
+    """A feed URL Tactful can fetch, or ValueError saying why (never quoting the URL:
+    it may hold a key)."""
+    import httpx
+
+    scheme = value.split("://", 1)[0].lower() if "://" in value else ""
+    if scheme not in ("http", "https", "file"):
+        raise ValueError("a feed URL starts with http://, https:// or file://")
+    try:
+        url = httpx.URL(value)
+    except httpx.InvalidURL as exc:
+        raise ValueError(f"not a usable URL: {exc}") from None
+    if scheme != "file" and not url.host:
+        raise ValueError("the URL names no host")
+    return value
 
 
 class NotifyTarget(Strict):

@@ -14,11 +14,11 @@ remain, and releases the rest at a paced rate per channel (rule 8).
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policies.approval import approval_of
 from policies.engine import Judge
@@ -38,6 +38,9 @@ from scheduler.store import crises as crisis_store
 from scheduler.store import verdicts as verdict_store
 from scheduler.verdict_writer import VerdictWriter
 from scheduler.who import Who, change_for
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 PAGE = 5000
 #: verdicts written per transaction; a claim waits at most this long for a toggle
@@ -86,14 +89,24 @@ class CrisisDesk:
         )
 
     # -- flag, preview, update ----------------------------------------------------------
-    def flag(self, spec: CrisisSpec, change: Change | None = None) -> Impact:
+    def flag(
+        self,
+        spec: CrisisSpec,
+        change: Change | None = None,
+        *,
+        with_crisis: Callable[[Connection, int], None] | None = None,
+    ) -> Impact:
         """Flag a crisis: commit it (from then on every claim judges under it), then
-        judge the queue it can reach and report what that did."""
+        judge the queue it can reach and report what that did. `with_crisis(conn, id)`
+        runs in the transaction that commits it (a suggestion decided with it): if it
+        raises, no crisis is flagged."""
         change = self._change(change, spec.note, "crisis-on")
         spec = check_spec(self.config, spec)
         with self.store.write() as conn:
             epoch = crisis_store.bump_epoch(conn, change.now)
             crisis_id = crisis_store.insert_crisis(conn, spec.values(), change)
+            if with_crisis is not None:
+                with_crisis(conn, crisis_id)
             flying = crisis_store.in_flight(conn)
         flagged = self.store_crisis(crisis_id)
         impact = self.rejudge(epoch, change, changed=[flagged])

@@ -5,7 +5,9 @@ suggestions|accept|dismiss`). The feed samples are in tests/feeds/."""
 from __future__ import annotations
 
 import json
+import re
 import shlex
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -16,6 +18,7 @@ import pytest
 
 from scheduler.loopback import FeedServer, WebhookReceiver
 from tests.conftest import Cli, base_config, listed, queue_post, write_config
+from tests.test_notify import passes
 
 pytestmark = pytest.mark.acceptance
 
@@ -24,8 +27,14 @@ HOOK_ENV = "TACTFUL_TEST_FEEDS_HOOK"
 CAP = "application/cap+xml"
 
 
-def sample(name: str) -> bytes:
-    return (SAMPLES / name).read_bytes()
+def sample(name: str, expires: datetime | None = None) -> bytes:
+    """A sample feed; a CAP alert's expiry moved to `expires` (default: tomorrow), as
+    the samples' own 2024 dates have passed and an expired alert raises nothing."""
+    body = (SAMPLES / name).read_bytes()
+    when = expires or datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    return re.sub(
+        rb"<expires>[^<]*</expires>", f"<expires>{when.isoformat()}</expires>".encode(), body
+    )
 
 
 @pytest.fixture
@@ -111,6 +120,8 @@ def test_a_flood_alert_becomes_one_suggestion_told_once_and_accept_is_crisis_on(
     assert raised["regions"] == ["us-ma"]
     assert raised["reach"]["brands"] == ["stride"]
     assert raised["command"].startswith("tactful crisis on ")
+    # told by that same pass (PostgreSQL: once older transactions on the server end)
+    passes(cli, lambda: len(receiver.delivered()) >= 1)
     [told] = [r.json["text"] for r in receiver.delivered()]
     assert "Crisis suggested" in told and f"tactful crisis accept {raised['id']}" in told
     assert raised["command"] in told
@@ -169,9 +180,9 @@ def _judged(post: dict) -> tuple:
 
 # -- updates, cancels, dismissals -------------------------------------------------------
 def test_an_update_changes_the_suggestion_and_a_cancel_withdraws_it(
-    tmp_path: Path, server: FeedServer
+    tmp_path: Path, db_url: str, server: FeedServer
 ):
-    cli = Cli(feeds_config(tmp_path, [feed(server, "nws.xml")]))
+    cli = Cli(feeds_config(tmp_path, [feed(server, "nws.xml")], db_url))
     server.publish("nws.xml", sample("cap_flood_polygon.xml"), CAP)
     [report] = ok(cli, "feeds", "poll", "--json")
     assert [a["outcome"] for a in report["alerts"]] == ["suggested"]
@@ -253,8 +264,8 @@ def test_auto_flags_at_most_its_severity_until_the_alert_expires(
     cli = Cli(feeds_config(tmp_path, [feed(server, "nws.xml", auto="watch")]))
     queue_post(cli, "Flash sale on rain jackets in Suffolk County!", "stride-outbox")
     expires = (datetime.now(UTC) + timedelta(hours=6)).replace(microsecond=0)
-    body = sample("cap_flood_update.xml").decode()  # Extreme: severe by itself
-    body = _with_expiry(body, expires).replace("Update", "Alert")
+    body = sample("cap_flood_update.xml", expires).decode()  # Extreme: severe by itself
+    body = body.replace("<msgType>Update</msgType>", "<msgType>Alert</msgType>")
     server.publish("nws.xml", body, CAP)
     [report] = ok(cli, "feeds", "poll", "--json")
     [alert] = report["alerts"]
@@ -264,12 +275,6 @@ def test_auto_flags_at_most_its_severity_until_the_alert_expires(
     assert datetime.fromisoformat(crisis["until"]) == expires
     [s] = suggestions(cli, "--all")
     assert s["status"] == "flagged" and s["crisis"] == crisis["id"]
-
-
-def _with_expiry(body: str, expires: datetime) -> str:
-    import re
-
-    return re.sub(r"<expires>[^<]*</expires>", f"<expires>{expires.isoformat()}</expires>", body)
 
 
 # -- bad feeds ------------------------------------------------------------------------------
@@ -331,6 +336,8 @@ def test_a_feed_that_fails_is_polled_again_later_not_at_once(tmp_path: Path, ser
     ("change", "words"),
     [
         ({"url": "ftp://example.org/alerts"}, "feeds[0].url"),
+        ({"url": "http://127.0.0.1:9:99/a"}, "not a usable URL"),
+        ({"rules": [{"keywords": ["***"]}]}, "no letters or digits"),
         ({"format": "kml"}, "feeds[0].format"),
         ({"auto": "severe"}, "feeds[0].auto"),
         ({"every": "1s"}, "at most every 5s"),
@@ -342,6 +349,15 @@ def test_a_broken_feed_in_config_is_one_line_and_exit_2(tmp_path: Path, change: 
     result = Cli(path)("feeds", "list")
     assert result.exit_code == 2
     assert words in result.stderr and result.stderr.strip().count("\n") == 0, result.stderr
+
+
+def test_auto_off_unquoted_in_yaml_is_off(tmp_path: Path):
+    path = feeds_config(tmp_path, [{"id": "f", "url": "http://127.0.0.1:9/f"}])
+    text = path.read_text(encoding="utf-8").replace("- id: f\n", "- id: f\n  auto: off\n")
+    assert "  auto: off\n" in text
+    path.write_text(text, encoding="utf-8")
+    [listed_feed] = ok(Cli(path), "feeds", "list", "--json")
+    assert listed_feed["auto"] == "off"
 
 
 def test_an_unknown_feed_is_bad_input(tmp_path: Path, server: FeedServer):
@@ -366,3 +382,167 @@ def test_the_printed_command_pastes_as_the_command_at_80_columns(
     typed = shown.split("or run: ", 1)[1].replace("\\\n", " ")
     assert shlex.split(typed) == shlex.split(s["command"])
     assert "O'Hare's \"Dock\"" in shlex.split(s["command"])
+
+
+# -- what the review found ----------------------------------------------------------------
+def audit_of(cli: Cli, action: str = "crisis-suggested") -> list[dict]:
+    return [a for a in ok(cli, "audit", "--limit", "0", "--json")["items"] if a["action"] == action]
+
+
+def test_an_expired_alert_raises_nothing_even_with_auto(tmp_path: Path, server: FeedServer):
+    cli = Cli(feeds_config(tmp_path, [feed(server, "nws.xml", auto="watch")]))
+    past = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    server.publish("nws.xml", sample("cap_flood_polygon.xml", past), CAP)
+    [report] = ok(cli, "feeds", "poll", "--json")
+    assert [a["outcome"] for a in report["alerts"]] == ["expired"]
+    assert ok(cli, "crisis", "status", "--json")["active"] == []
+    assert suggestions(cli, "--all") == []
+
+
+def test_an_open_suggestion_lapses_when_its_alert_expires(tmp_path: Path, server: FeedServer):
+    cli = Cli(feeds_config(tmp_path, [feed(server, "nws.xml")]))
+    soon = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+    server.publish("nws.xml", sample("cap_flood_polygon.xml", soon), CAP)
+    ok(cli, "feeds", "poll")
+    [s] = suggestions(cli)
+    time.sleep(2.5)
+    late = cli("crisis", "accept", str(s["id"]))
+    assert late.exit_code == 2 and "its alert expired" in late.stderr
+    assert "tactful crisis on " in late.stderr  # what to run if it still matters
+    ok(cli, "feeds", "poll")  # 304; the lapse still runs
+    assert suggestions(cli) == []
+    assert suggestions(cli, "--all")[0]["status"] == "withdrawn"
+    assert [a["detail"]["event"] for a in audit_of(cli)] == ["raised", "withdrawn"]
+
+
+def test_an_update_read_before_its_original_makes_one_story(tmp_path: Path, server: FeedServer):
+    cli = Cli(feeds_config(tmp_path, [feed(server, "nws.xml")]))
+    server.publish("nws.xml", sample("cap_flood_update.xml"), CAP)
+    [report] = ok(cli, "feeds", "poll", "--json")
+    assert [a["outcome"] for a in report["alerts"]] == ["suggested"]
+    server.publish("nws.xml", sample("cap_flood_polygon.xml"), CAP)  # the original, late
+    [report] = ok(cli, "feeds", "poll", "--json")
+    assert [a["outcome"] for a in report["alerts"]] == ["seen"]
+    [s] = suggestions(cli, "--all")
+    assert s["severity"] == "severe"  # the update's, not the original's
+
+
+def test_a_cancel_read_before_its_original_leaves_nothing_to_suggest(
+    tmp_path: Path, server: FeedServer
+):
+    cli = Cli(feeds_config(tmp_path, [feed(server, "nws.xml")]))
+    server.publish("nws.xml", sample("cap_flood_cancel.xml"), CAP)
+    ok(cli, "feeds", "poll")
+    server.publish("nws.xml", sample("cap_flood_polygon.xml"), CAP)
+    ok(cli, "feeds", "poll")
+    assert suggestions(cli, "--all") == []
+
+
+def test_an_accepted_suggestion_stays_accepted_and_people_hear_what_changed(
+    tmp_path: Path,
+    db_url: str,
+    server: FeedServer,
+    receiver: WebhookReceiver,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.setenv(HOOK_ENV, receiver.url + "/hook")
+    cli = Cli(feeds_config(tmp_path, [feed(server, "nws.xml")], db_url, hook="team"))
+    server.publish("nws.xml", sample("cap_flood_polygon.xml"), CAP)
+    ok(cli, "feeds", "poll")
+    [s] = suggestions(cli)
+    ok(cli, "crisis", "accept", str(s["id"]))
+    server.publish("nws.xml", sample("cap_flood_update.xml"), CAP)  # Extreme now
+    [report] = ok(cli, "feeds", "poll", "--json")
+    assert [a["outcome"] for a in report["alerts"]] == ["updated"]
+    [after] = suggestions(cli, "--all")
+    assert after["status"] == "accepted" and after["severity"] == "serious"  # as decided
+    server.publish("nws.xml", sample("cap_flood_cancel.xml"), CAP)
+    ok(cli, "feeds", "poll")
+    passes(cli, lambda: len(receiver.delivered()) >= 3)  # PostgreSQL: a few may be needed
+    texts = [r.json["text"] for r in receiver.delivered()]
+    assert len(texts) == 3, texts  # raised, updated, withdrawn: once each
+    assert "tactful crisis update 1 --severity severe" in texts[1]
+    assert "Crisis 1 it flagged is still on: tactful crisis off 1" in texts[2]
+    assert ok(cli, "crisis", "status", "--json")["active"][0]["id"] == 1
+
+
+def test_the_same_alert_sent_again_tells_no_one(tmp_path: Path, server: FeedServer):
+    cli = Cli(feeds_config(tmp_path, [feed(server, "nws.xml")]))
+    server.publish("nws.xml", sample("cap_flood_polygon.xml"), CAP)
+    ok(cli, "feeds", "poll")
+    again = sample("cap_flood_polygon.xml").replace(
+        b"09:15:00-04:00</sent>", b"09:20:00-04:00</sent>"
+    )
+    server.publish("nws.xml", again, CAP)
+    [report] = ok(cli, "feeds", "poll", "--json")
+    assert [a["outcome"] for a in report["alerts"]] == ["unchanged"]
+    assert len(audit_of(cli)) == 1
+
+
+def test_an_alert_is_judged_again_when_config_changes_how_it_reads(
+    tmp_path: Path, server: FeedServer
+):
+    path = feeds_config(tmp_path, [feed(server, "nws.xml", min_severity="severe")])
+    cli = Cli(path)
+    server.publish("nws.xml", sample("cap_flood_polygon.xml"), CAP)
+    [report] = ok(cli, "feeds", "poll", "--json")
+    assert [a["outcome"] for a in report["alerts"]] == ["below-severity"]
+    path.write_text(path.read_text().replace("min_severity: severe", "min_severity: watch"))
+    [report] = ok(cli, "feeds", "poll", "--json")  # 304: nothing new to read
+    assert report["status"] == "not-modified"
+    server.publish("nws.xml", sample("cap_flood_polygon.xml") + b"\n", CAP)  # a new ETag
+    [report] = ok(cli, "feeds", "poll", "--json")
+    assert [a["outcome"] for a in report["alerts"]] == ["suggested"]
+
+
+def test_feed_text_is_never_read_as_markup_and_names_never_start_with_a_dash(
+    tmp_path: Path, server: FeedServer
+):
+    cli = Cli(feeds_config(tmp_path, [feed(server, "nws.xml")]))
+    body = re.sub(
+        rb"<headline>[^<]*</headline>",
+        b"<headline>-- Flood [/bold] Warning --</headline>",
+        sample("cap_flood_polygon.xml"),
+    )
+    server.publish("nws.xml", body, CAP)
+    ok(cli, "feeds", "poll")
+    assert "Flood [/bold] Warning" in ok(cli, "crisis", "suggestions")
+    [s] = suggestions(cli)
+    assert s["name"] == "Flood [/bold] Warning --"
+    assert ok(cli, *shlex.split(s["command"])[1:], "--json")["crisis"]["name"] == s["name"]
+
+
+def test_a_feed_url_with_a_key_comes_from_the_environment_and_is_never_shown(
+    tmp_path: Path, server: FeedServer, monkeypatch: pytest.MonkeyPatch
+):
+    keyed = {"id": "keyed", "url_env": "TACTFUL_TEST_FEED_URL", "every": "1m"}
+    plain = feed(server, "plain.xml")
+    plain["url"] = plain["url"].replace("http://", "http://user:hunter2@") + "?token=s3cret"
+    cli = Cli(feeds_config(tmp_path, [keyed, plain]))
+    unset = cli("config", "check")
+    assert unset.exit_code == 2 and "feeds[0].url_env" in unset.stderr
+    monkeypatch.setenv("TACTFUL_TEST_FEED_URL", server.url("nws.xml") + "?key=t0psecret")
+    server.publish("nws.xml", sample("cap_flood_polygon.xml"), CAP)
+    shown = {f["id"]: f["url"] for f in ok(cli, "feeds", "list", "--json")}
+    assert shown["keyed"] == "$TACTFUL_TEST_FEED_URL"
+    assert "hunter2" not in shown["plain"] and "s3cret" not in shown["plain"]
+    assert shown["plain"].endswith("/plain.xml?token=%2A%2A%2A")
+    [report] = ok(cli, "feeds", "poll", "keyed", "--json")
+    assert [a["outcome"] for a in report["alerts"]] == ["suggested"]
+
+
+def test_one_bad_item_is_skipped_with_its_line_and_the_rest_go_on(
+    tmp_path: Path, server: FeedServer
+):
+    cli = Cli(feeds_config(tmp_path, [feed(server, "gdacs.xml", format="rss")]))
+    body = sample("gdacs_rss.xml").replace(
+        b"<item>", b"<item><description>no title, link or guid</description></item><item>", 1
+    )
+    server.publish("gdacs.xml", body, "application/rss+xml")
+    [checked] = ok(cli, "feeds", "check", "--json")
+    assert checked["ok"] and len(checked["skipped"]) == 1
+    [report] = ok(cli, "feeds", "poll", "--json")
+    assert report["status"] == "polled" and len(report["skipped"]) == 1
+    assert "flood" in [a["category"] for a in report["alerts"]]
+    [state] = ok(cli, "feeds", "list", "--json")
+    assert state["failures"] == 0 and state["last_error"].startswith("skipped ")

@@ -108,6 +108,12 @@ def short_time(value: datetime | None, tz: ZoneInfo) -> str:
     return "-" if value is None else value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
+def short(text: str, width: int) -> str:
+    """`text` on one line, cut with an ellipsis to `width` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
 def is_terminal() -> bool:
     return sys.stderr.isatty()
 

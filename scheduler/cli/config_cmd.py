@@ -37,7 +37,7 @@ def check(app: App, as_json: bool) -> None:
       tactful --config staging.yaml config check
     """
     config = app.config
-    _check_notify(app)
+    _check_credentials(app)
     channels = sum(len(b.channels) for b in config.brands)
     database = make_url(config.database_url).render_as_string(hide_password=True)
     resolved = {
@@ -113,9 +113,9 @@ def check(app: App, as_json: bool) -> None:
         err(f"warning: {problem}")
 
 
-def _check_notify(app: App) -> None:
-    """A notification credential that is not set is an error here, not a warning: the
-    daemon would find out only when it has something to say."""
+def _check_credentials(app: App) -> None:
+    """A notification credential or a feed's URL variable that is not set is an error
+    here, not a warning: the daemon would find out only when it needs it."""
     from scheduler.notify import credential_problems
 
     problems = credential_problems(app.config)

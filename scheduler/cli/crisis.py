@@ -22,6 +22,7 @@ from scheduler.cli.common import (
     pass_app,
     print_json,
     resume_options,
+    short,
     short_time,
 )
 from scheduler.cli.listing import print_table
@@ -361,7 +362,7 @@ def _report(app: App, impact: Impact, as_json: bool, verb: str) -> None:
         shown = impact.examples.get(label, [])
         for example in shown:
             click.echo(f"  {label:<9} post {example['post']} ({example['channel']})")
-            click.echo(_indented(_short(example["text"], width - 12), width))
+            click.echo(_indented(short(example["text"], width - 12), width))
             click.echo(_indented(example["why"], width))
         more = totals.get(label, 0) - len(shown)
         if more > 0:
@@ -399,11 +400,6 @@ def _indented(text: str, width: int) -> str:
     return textwrap.fill(
         text, width, initial_indent=" " * 12, subsequent_indent=" " * 12, break_on_hyphens=False
     )
-
-
-def _short(text: str, width: int = 70) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 def _add_suggestion_commands() -> None:

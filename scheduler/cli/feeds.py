@@ -8,7 +8,16 @@ from typing import Any
 import click
 from rich.table import Table
 
-from scheduler.cli.common import App, console, err, json_option, pass_app, print_json, short_time
+from scheduler.cli.common import (
+    App,
+    console,
+    err,
+    json_option,
+    pass_app,
+    print_json,
+    short,
+    short_time,
+)
 from scheduler.config import Feed
 from scheduler.errors import BadInput, TactfulError
 from scheduler.when import zone
@@ -89,7 +98,7 @@ def _row(feed: Feed, state: Any) -> dict[str, Any]:
 
     return {
         "id": feed.id,
-        "url": feed.url,
+        "url": feed.shown_url,
         "format": feed.format,
         "every_seconds": feed.every.total_seconds(),
         "auto": feed.auto,
@@ -129,7 +138,7 @@ def check(app: App, feed_id: str | None, as_json: bool) -> None:
     """
     results = []
     for feed in _chosen(app, feed_id):
-        judged, problem = app.feeds.check(feed)
+        checked = app.feeds.check(feed)
         alerts = [
             {
                 "identifier": j.alert.identifier,
@@ -142,9 +151,17 @@ def check(app: App, feed_id: str | None, as_json: bool) -> None:
                 "brands": list(j.brands),
                 "would": "suggest" if j.outcome is None else j.outcome,
             }
-            for j in judged or []
+            for j in checked.judged
         ]
-        results.append({"feed": feed.id, "ok": problem is None, "error": problem, "alerts": alerts})
+        results.append(
+            {
+                "feed": feed.id,
+                "ok": checked.error is None,
+                "error": checked.error,
+                "alerts": alerts,
+                "skipped": checked.skipped,
+            }
+        )
     if as_json:
         print_json(results)
     else:
@@ -162,11 +179,13 @@ def _echo_check(result: dict[str, Any]) -> None:
     click.echo(
         f"{result['feed']}: ok, {len(alerts)} alert(s), {len(raising)} would raise a suggestion"
     )
+    for line in result["skipped"]:
+        click.echo(f"  skipped: {line}")
     for a in alerts:
         where = ", ".join(a["regions"]) or "no region"
         kind = f"{a['category'] or '-'}/{a['severity'] or '-'}"
         reach = f" -> {', '.join(a['brands'])}" if a["brands"] else ""
-        click.echo(f"  {a['would']:<14} {kind:<22} [{where}] {_short(a['headline'])}{reach}")
+        click.echo(f"  {a['would']:<14} {kind:<22} [{where}] {short(a['headline'], 60)}{reach}")
 
 
 def _fail_if_any(results: list[dict[str, Any]]) -> None:
@@ -201,8 +220,3 @@ def poll(app: App, feed_id: str | None, as_json: bool) -> None:
         if any(a.suggestion and not a.crisis for r in reports for a in r.raised):
             click.echo("See them: tactful crisis suggestions")
     _fail_if_any([{"feed": r.feed, "ok": r.status != "failed"} for r in reports])
-
-
-def _short(text: str, width: int = 60) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from scheduler.cli.common import console, err, print_json
 
@@ -110,7 +111,9 @@ def narrow_table(
     for name, size in zip(columns, sizes, strict=True):
         table.add_column(name, no_wrap=True, overflow="ellipsis", width=size)
     for row in rows:
-        table.add_row(*row)
+        # cells are data (a post's text, a feed's headline), never markup: "[/bold]"
+        # in a headline must print as it is, not fail
+        table.add_row(*(Text(cell) for cell in row))
     return table
 
 

@@ -7,9 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-#: CAP msgType, lowercased; RSS items and GeoJSON features are always "alert"
-KINDS = ("alert", "update", "cancel")
-
 #: (latitude, longitude), in the order CAP writes them
 LatLon = tuple[float, float]
 
@@ -35,6 +32,8 @@ class Alert:
 
     #: stable across Updates: CAP identifier, RSS guid (else link), GeoJSON feature id
     identifier: str
+    #: CAP msgType, lowercased (alert, update, cancel); RSS items and GeoJSON features
+    #: are always "alert"
     kind: str = "alert"
     #: identifiers an Update or Cancel replaces (CAP `references`: sender,identifier,sent)
     references: tuple[str, ...] = ()

@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from policies.engine import regions_overlap
 from scheduler.config import Config, Feed
+from scheduler.errors import SecretError, database_problem
 from scheduler.feeds.alerts import Alert
 from scheduler.feeds.fetch import FetchError, fetch
 from scheduler.feeds.raising import AlertOutcome, Judged, Raiser, jsonable
 from scheduler.feeds.reading import read_alert
+from scheduler.secrets import redact
 from scheduler.store import Store
 from scheduler.store import feeds as feed_store
 
@@ -45,6 +47,8 @@ class PollReport:
     status: str
     error: str | None = None
     alerts: list[AlertOutcome] = field(default_factory=list)
+    #: items of the feed that could not be read or taken in, one line each
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def raised(self) -> list[AlertOutcome]:
@@ -71,6 +75,7 @@ class PollReport:
             "status": self.status,
             "error": self.error,
             "alerts": [a.to_json() for a in self.alerts],
+            "skipped": self.skipped,
         }
 
 
@@ -88,13 +93,18 @@ class FeedDesk:
         with self.store.read() as conn:
             return feed_store.states(conn, [f.id for f in self.config.feeds])
 
-    def read(self, feed: Feed, body: bytes, content_type: str | None) -> list[Judged]:
-        """Every alert of a feed's body, judged; raises FeedError for a bad feed."""
+    def read(
+        self, feed: Feed, body: bytes, content_type: str | None, skipped: list[str]
+    ) -> list[Alert]:
+        """A feed body's alerts, oldest first (an Update after what it updates); bad
+        items are skipped with a line in `skipped`; raises FeedError for a bad feed."""
         from scheduler.feeds.parsing import parse_feed
 
-        return [self.judge(feed, alert) for alert in parse_feed(body, feed.format, content_type)]
+        alerts = parse_feed(body, feed.format, content_type, problems=skipped)
+        return sorted(alerts, key=lambda a: a.sent.timestamp() if a.sent else float("-inf"))
 
     def judge(self, feed: Feed, alert: Alert) -> Judged:
+        """Where the alert is, what it reads as, and which brands it reaches."""
         from scheduler.feeds.regions import place
 
         placed = place(alert)
@@ -110,19 +120,32 @@ class FeedDesk:
             "placed_by": list(placed.how),
             "reading": jsonable(asdict(reading)),
         }
-        text = json.dumps(body["alert"], sort_keys=True, ensure_ascii=False)
-        digest = hashlib.sha256(text.encode()).hexdigest()
-        return Judged(alert, placed, reading, brands, body, digest)
+        return Judged(alert, placed, reading, brands, body, self.digest(feed, alert))
 
-    def check(self, feed: Feed) -> tuple[list[Judged] | None, str | None]:
-        """Fetch and read a feed whole, storing nothing: its alerts, or the problem."""
+    def digest(self, feed: Feed, alert: Alert) -> str:
+        """The alert as read, and what it is judged by (the feed's rules and the brands'
+        regions): the same alert read again changes nothing, but after config.yaml
+        changes how it reads, it is judged again."""
+        judged_by = {
+            "feed": feed.model_dump(
+                mode="json", include={"format", "rules", "min_severity", "auto"}
+            ),
+            "brands": {b.id: b.regions for b in self.config.brands},
+        }
+        text = json.dumps([jsonable(asdict(alert)), judged_by], sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def check(self, feed: Feed) -> Checked:
+        """Fetch and read a feed whole, storing nothing."""
         from scheduler.feeds.parsing import FeedError
 
+        skipped: list[str] = []
         try:
-            got = fetch(feed.url, timeout=feed.timeout_seconds, max_bytes=feed.max_bytes)
-            return self.read(feed, got.body, got.content_type), None
+            got = fetch(self._url(feed), timeout=feed.timeout_seconds, max_bytes=feed.max_bytes)
+            alerts = self.read(feed, got.body, got.content_type, skipped)
         except (FetchError, FeedError) as exc:
-            return None, str(exc)
+            return Checked([], redact(str(exc)), skipped)
+        return Checked([self.judge(feed, alert) for alert in alerts], None, skipped)
 
     # -- polling -------------------------------------------------------------------------
     def poll(self, feed: Feed, now: datetime, *, force: bool = True) -> PollReport:
@@ -133,27 +156,34 @@ class FeedDesk:
             if not feed_store.take_poll(conn, feed.id, now, POLL_HOLD, force):
                 return PollReport(feed.id, "not-due")
             state = feed_store.states(conn, [feed.id])[feed.id]
+        skipped: list[str] = []
         try:
             got = fetch(
-                feed.url,
+                self._url(feed),
                 timeout=feed.timeout_seconds,
                 max_bytes=feed.max_bytes,
                 etag=state.etag,
                 last_modified=state.last_modified,
             )
-            judged = self.read(feed, got.body, got.content_type) if got.modified else []
+            alerts = self.read(feed, got.body, got.content_type, skipped) if got.modified else []
         except (FetchError, FeedError) as exc:
+            problem = redact(str(exc))
             wait = min(BACKOFF_CAP, feed.every * 2 ** min(state.failures + 1, 16))
             wait = max(wait, feed.every)
             with self.store.write() as conn:
                 feed_store.finish_poll(
-                    conn, feed.id, now=now, next_at=now + _jitter(wait), error=str(exc)[:500]
+                    conn, feed.id, now=now, next_at=now + _jitter(wait), error=problem[:500]
                 )
-            log.warning("feed %s: %s; trying again in %s", feed.id, exc, _span(wait))
-            return PollReport(feed.id, "failed", error=str(exc))
-        report = PollReport(feed.id, "polled" if got.modified else "not-modified")
-        for item in judged:
-            report.alerts.append(self.raiser.take(feed, item, now))
+            log.warning("feed %s: %s; trying again in %s", feed.id, problem, _span(wait))
+            return PollReport(feed.id, "failed", error=problem)
+        report = PollReport(feed.id, "polled" if got.modified else "not-modified", skipped=skipped)
+        for alert in alerts:
+            taken = self._take(feed, alert, now, skipped)
+            if taken is not None:
+                report.alerts.append(taken)
+        self.raiser.lapse(feed, now)
+        for line in skipped:
+            log.warning("feed %s: skipped %s", feed.id, line)
         with self.store.write() as conn:
             feed_store.finish_poll(
                 conn,
@@ -161,6 +191,7 @@ class FeedDesk:
                 now=now,
                 next_at=now + _jitter(feed.every),
                 error=None,
+                warning=f"skipped {skipped[0]}"[:500] if skipped else None,
                 etag=got.etag,
                 last_modified=got.last_modified,
                 alerts=sum(1 for a in report.alerts if a.outcome != "seen"),
@@ -168,12 +199,55 @@ class FeedDesk:
             )
         return report
 
+    def _take(
+        self, feed: Feed, alert: Alert, now: datetime, skipped: list[str]
+    ) -> AlertOutcome | None:
+        """One alert: nothing more if it was read before (placing a big polygon costs
+        time); else judged and taken in. An alert that fails is skipped with its line,
+        and the others go on."""
+        try:
+            digest = self.digest(feed, alert)
+            if self.raiser.seen(feed.id, alert.identifier, digest):
+                return AlertOutcome(alert.identifier, alert.headline, alert.kind, (), "seen")
+            return self.raiser.take(feed, self.judge(feed, alert), now)
+        except Exception as exc:
+            problem = database_problem(exc)
+            if problem is None:
+                log.exception("feed %s: alert %s", feed.id, alert.identifier)
+            skipped.append(f"alert {alert.identifier}: {problem or type(exc).__name__}")
+            return None
+
+    def _url(self, feed: Feed) -> str:
+        """The feed's URL; one kept in a variable (`url_env`) is read now, checked,
+        and masked in every log line from then on."""
+        if feed.url is not None:
+            return feed.url
+        from scheduler.config import check_feed_url
+        from scheduler.publishers import secret_store
+
+        assert feed.url_env is not None
+        try:
+            url = secret_store(self.config).get(feed.url_env).reveal()
+            return check_feed_url(url)
+        except SecretError as exc:
+            raise FetchError(str(exc)) from None
+        except ValueError as exc:
+            raise FetchError(f"{feed.url_env}: {exc}") from None
+
     def poll_due(self, now: datetime) -> list[PollReport]:
         """Poll every feed that is due (the daemon's job)."""
         reports = [self.poll(feed, now, force=False) for feed in self.config.feeds]
         return [r for r in reports if r.status != "not-due"]
 
-    # -- one alert ---------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A feed fetched and read, nothing stored: its alerts judged, or why it failed,
+    and the items skipped."""
+
+    judged: list[Judged]
+    error: str | None
+    skipped: list[str]
 
 
 def _jitter(wait: timedelta) -> timedelta:

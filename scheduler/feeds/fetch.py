@@ -66,6 +66,8 @@ def fetch(
             )
     except httpx.TimeoutException:
         raise FetchError(f"no answer within {timeout:g}s (timed out)") from None
+    except httpx.InvalidURL as exc:
+        raise FetchError(f"not a usable URL: {exc}") from None
     except httpx.TooManyRedirects:
         raise FetchError("too many redirects") from None
     except httpx.HTTPError as exc:

@@ -4,7 +4,8 @@ its name. Pure: the feed's rules and the alert in, a `Reading` out.
 A feed's `rules:` are tried first, in order; the first that matches decides what it
 sets, and the built-in reading fills in the rest:
 - category: the hazard the event, name or headline names (hazards.yaml, in every
-  language Tactful reads), else the feed's type code (GDACS FL, EQ ...; USGS earthquake);
+  language Tactful reads; its `none:` phrases, such as fire danger, name none), else the
+  feed's type code (GDACS FL, EQ ...; USGS earthquake);
 - severity: CAP severity (Extreme: severe, Severe: serious, Moderate: watch), a step
   lower when the certainty is only Possible, nothing when Unlikely or the urgency is
   Past; an alert level (red: severe, orange: serious, yellow: watch; GDACS green: watch
@@ -274,10 +275,11 @@ def _name(alert: Alert, found: Sequence[str]) -> str:
     """What people will call the crisis: the headline when it is short; else the event
     and its places (CAP headlines run long: "Flood Warning issued April 10 at 9:15AM
     EDT until ... by NWS Boston/Norton MA" is a "Flood Warning: Suffolk County")."""
-    headline = " ".join((alert.headline or "").split())
+    # a name is typed as a command's argument: one starting with a dash reads as an option
+    headline = " ".join((alert.headline or "").split()).lstrip("-–— ")
     if headline and len(headline) <= NAME_LENGTH:
         return headline
-    event = " ".join((alert.event or alert.name or "").split())
+    event = " ".join((alert.event or alert.name or "").split()).lstrip("-–— ")
     if event:
         name = f"{event}: {', '.join(found)}" if found else event
     else:

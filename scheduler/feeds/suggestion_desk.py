@@ -1,9 +1,9 @@
 """Crisis suggestions raised by feeds: list them, accept one (flag its crisis, exactly as
 its `tactful crisis on` command would) or dismiss it with a note.
 
-Deciding is a conditional update of an open suggestion, so two people accepting at once
-flag one crisis: the second is told who decided first. An accepted suggestion whose
-flag fails (config.yaml changed under it) is open again.
+Deciding is a conditional update of an open suggestion, made in the transaction that
+flags its crisis: two people accepting at once flag one crisis (the second is told who
+decided first), and a flag that fails leaves the suggestion open, with no crisis.
 """
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from sqlalchemy import Connection
+
 from scheduler.errors import BadInput, NotFound
-from scheduler.feeds.raising import spec_of
+from scheduler.feeds.raising import on_command, spec_of
 from scheduler.impact import Impact
 from scheduler.store import Change, Store
 from scheduler.store import feeds as feed_store
@@ -71,7 +73,14 @@ class SuggestionDesk:
             reason="; ".join(filter(None, [change.reason, why])),
             detail={"feed": found.feed, "alert": alert.identifier, "suggestion": found.id},
         )
-        with self.store.write() as conn:
+        if alert.expires_at is not None and alert.expires_at <= change.now:
+            raise BadInput(
+                f"suggestion {found.id}: its alert expired at {alert.expires_at:%Y-%m-%d %H:%M} "
+                f"UTC; if it still matters, flag it yourself: {on_command(spec_of(found))}"
+            )
+
+        def decided_with(conn: Connection, crisis_id: int) -> None:
+            # in the crisis's own transaction: accepted with it, or no crisis at all
             if not feed_store.decide(
                 conn,
                 found.id,
@@ -79,21 +88,15 @@ class SuggestionDesk:
                 decided_at=change.now,
                 decided_by=change.actor,
                 note=change.reason,
+                updated_at=change.now,
+                crisis_id=crisis_id,
             ):
-                raise BadInput(_decided(self.get(found.id)))
+                raise _AlreadyDecided
+
         try:
-            impact = self.crises.flag(spec_of(found), toggle)
-        except BaseException:
-            with self.store.write() as conn:  # not flagged: still someone's to decide
-                feed_store.update_suggestion(
-                    conn, found.id, status=feed_store.OPEN, decided_at=None, decided_by=None
-                )
-            raise
-        with self.store.write() as conn:
-            feed_store.update_suggestion(
-                conn, found.id, crisis_id=impact.crisis.id if impact.crisis else None
-            )
-        return impact
+            return self.crises.flag(spec_of(found), toggle, with_crisis=decided_with)
+        except _AlreadyDecided:
+            raise BadInput(_decided(self.get(found.id))) from None
 
     def dismiss(self, suggestion_id: int, note: str, change: Change | None = None) -> None:
         """Decide against it; the note says why, in the audit log."""
@@ -116,8 +119,17 @@ class SuggestionDesk:
                 conn,
                 Change(actor=change.actor, now=change.now, reason=note.strip()),
                 "crisis-dismissed",
-                {"suggestion": found.id, "feed": found.feed, "name": found.spec.get("name")},
+                {
+                    "suggestion": found.id,
+                    "feed": found.feed,
+                    "name": found.spec.get("name"),
+                    "brands": found.reach.get("brands", []),
+                },
             )
+
+
+class _AlreadyDecided(Exception):
+    """Someone decided the suggestion between reading and accepting it."""
 
 
 def _decided(suggestion: feed_store.Suggestion) -> str:

@@ -232,18 +232,21 @@ def send_test(config: Config, target: NotifyTarget, secrets: SecretStore | None 
 
 
 def credential_problems(config: Config) -> list[tuple[list[str | int], str]]:
-    """(key path in config.yaml, problem) for each notification credential not set."""
+    """(key path in config.yaml, problem) for each credential of a notification target
+    or a feed (`url_env`) that is not set."""
     from scheduler.publishers import secret_store
 
     secrets = secret_store(config)
     problems: list[tuple[list[str | int], str]] = []
-    for index, target in enumerate(config.notify):
-        for keys, name in target.credential_keys():
-            if not secrets.has(name):
-                where = f" or in {config.secrets_file}" if config.secrets_file else ""
-                problems.append(
-                    (["notify", index, *keys], f"{name} is not set: export {name}=...{where}")
-                )
+    owners = [("notify", config.notify), ("feeds", config.feeds)]
+    for section, items in owners:
+        for index, item in enumerate(items):
+            for keys, name in item.credential_keys():
+                if not secrets.has(name):
+                    where = f" or in {config.secrets_file}" if config.secrets_file else ""
+                    problems.append(
+                        ([section, index, *keys], f"{name} is not set: export {name}=...{where}")
+                    )
     return problems
 
 

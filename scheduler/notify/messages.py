@@ -366,10 +366,11 @@ def suggestion_message(line: Line, when: str, first: int) -> Message:
             parts.append(f"Crisis {crisis} it flagged is still on: tactful crisis off {crisis}")
     elif d.get("status") in ("accepted", "flagged") and d.get("crisis"):
         crisis = d["crisis"]
-        parts.append(
-            f"Crisis {crisis} was flagged from it and is unchanged; to follow the alert: "
-            f"tactful crisis update {crisis} --severity {d.get('severity')}"
-        )
+        follow = f"; to follow the alert: {d['update']}" if d.get("update") else "."
+        parts.append(f"Crisis {crisis} was flagged from it and is unchanged{follow}")
+    elif d.get("status") == "dismissed":
+        by = f" by {d['decided_by']}" if d.get("decided_by") else ""
+        parts.append(f"It was dismissed{by}; to flag it after all: {d.get('command')}")
     else:
         parts.append(f"Accept: tactful crisis accept {number}")
         parts.append(f"Dismiss: tactful crisis dismiss {number} --note WHY")

@@ -1,10 +1,13 @@
 """Crisis feeds in the database: each feed's last answer and next poll, every alert once,
 and the suggestions alerts raise.
 
-A poll is taken by moving the feed's `next_at` on in one conditional UPDATE, so that of
-several daemons (or a daemon and `tactful feeds poll`) one polls a feed at a time and the
-others see it is not due. Alerts are unique by (feed, identifier): one read twice, by
-two pollers at once, is stored once (the loser of the insert finds the winner's row).
+A daemon takes a poll by moving the feed's `next_at` on in one conditional UPDATE, so
+that of several daemons one polls a feed at a time and the others see it is not due
+(`tactful feeds poll` polls at once, due or not). Alerts are unique by (feed,
+identifier): one read twice, by two pollers at once, is stored once (the loser of the
+insert finds the winner's row), and a changed alert is rewritten only over the version
+it was read against, so two pollers never both announce one change. A suggestion is
+locked while a poll changes it, so a person deciding it at that moment waits.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from scheduler.store.schema import feed_alerts, feed_state, suggestions
 
+#: the outcome of an identifier kept for an alert an Update or Cancel already replaced
+SUPERSEDED = "superseded"
 #: what a suggestion can become; only an open one can be accepted or dismissed
 OPEN, ACCEPTED, DISMISSED, WITHDRAWN, FLAGGED = (
     "open",
@@ -111,12 +116,17 @@ def finish_poll(
     now: datetime,
     next_at: datetime,
     error: str | None,
+    warning: str | None = None,
     etag: str | None = None,
     last_modified: str | None = None,
     alerts: int = 0,
     modified: bool = False,
 ) -> None:
-    values: dict[str, Any] = {"next_at": next_at, "polled_at": now, "last_error": error}
+    values: dict[str, Any] = {
+        "next_at": next_at,
+        "polled_at": now,
+        "last_error": error or warning,
+    }
     if error is None:
         values.update(ok_at=now, failures=0)
         if modified:  # a 304 keeps the validators it matched
@@ -132,13 +142,6 @@ def states(conn: Connection, feeds: Iterable[str] | None = None) -> dict[str, Fe
     if feeds is not None:
         query = query.where(feed_state.c.feed.in_(list(feeds)))
     return {row.feed: FeedState(**row._mapping) for row in conn.execute(query)}
-
-
-def forget_validators(conn: Connection, feed: str) -> None:
-    """Ask for the whole feed at the next poll (`feeds poll --full`)."""
-    conn.execute(
-        update(feed_state).where(feed_state.c.feed == feed).values(etag=None, last_modified=None)
-    )
 
 
 # -- alerts ---------------------------------------------------------------------------
@@ -166,15 +169,56 @@ def insert_alert(conn: Connection, values: Mapping[str, Any]) -> int | None:
     ).scalar()
 
 
-def update_alert(conn: Connection, alert_id: int, **values: Any) -> None:
-    conn.execute(update(feed_alerts).where(feed_alerts.c.id == alert_id).values(**values))
+def update_alert(conn: Connection, alert_id: int, was: str, **values: Any) -> bool:
+    """Rewrite an alert read before with digest `was`; False if another poller changed
+    it meanwhile (its version is then the one kept)."""
+    done = conn.execute(
+        update(feed_alerts)
+        .where(feed_alerts.c.id == alert_id, feed_alerts.c.digest == was)
+        .values(**values)
+    )
+    return done.rowcount == 1
 
 
-def recent_alerts(conn: Connection, feed: str | None, limit: int) -> list[StoredAlert]:
-    query = select(feed_alerts).order_by(feed_alerts.c.id.desc()).limit(limit)
-    if feed is not None:
-        query = query.where(feed_alerts.c.feed == feed)
-    return [_alert(row._mapping) for row in conn.execute(query)]
+def reserve(
+    conn: Connection, feed: str, identifiers: Iterable[str], thread: int, now: datetime
+) -> None:
+    """Keep the identifiers an Update or Cancel replaces, for alerts not read yet: the
+    original arriving after its Update is then known, and raises nothing."""
+    rows = [
+        {
+            "feed": feed,
+            "identifier": identifier,
+            "kind": "alert",
+            "thread_id": thread,
+            "digest": "",
+            "status": "active",
+            "outcome": SUPERSEDED,
+            "headline": "",
+            "regions": [],
+            "first_seen_at": now,
+            "updated_at": now,
+            "body": {},
+        }
+        for identifier in identifiers
+    ]
+    if rows:
+        conn.execute(
+            _insert(conn)(feed_alerts).on_conflict_do_nothing(
+                index_elements=["feed", "identifier"]
+            ),
+            rows,
+        )
+
+
+def cancel_story(conn: Connection, alert_id: int, now: datetime) -> bool:
+    """Mark a story's first alert cancelled; False if it already was."""
+    done = conn.execute(
+        update(feed_alerts)
+        .where(feed_alerts.c.id == alert_id, feed_alerts.c.status == "active")
+        .values(status="cancelled", updated_at=now)
+    )
+    return done.rowcount == 1
 
 
 def _alert(row: RowMapping) -> StoredAlert:
@@ -182,9 +226,28 @@ def _alert(row: RowMapping) -> StoredAlert:
 
 
 # -- suggestions ------------------------------------------------------------------------
-def suggestion_for(conn: Connection, alert_id: int) -> Suggestion | None:
-    row = conn.execute(select(suggestions).where(suggestions.c.alert_id == alert_id)).first()
+def suggestion_for(conn: Connection, alert_id: int, lock: bool = False) -> Suggestion | None:
+    """The suggestion of a story (by its first alert); `lock`: held until the
+    transaction ends, so that no one decides it while a poll changes it."""
+    query = select(suggestions).where(suggestions.c.alert_id == alert_id)
+    row = conn.execute(query.with_for_update() if lock else query).first()
     return Suggestion(**row._mapping) if row else None
+
+
+def expired_open(conn: Connection, feed: str, now: datetime) -> list[Suggestion]:
+    """Open suggestions of a feed whose alert has expired."""
+    query = (
+        select(suggestions)
+        .join(feed_alerts, feed_alerts.c.id == suggestions.c.alert_id)
+        .where(
+            suggestions.c.feed == feed,
+            suggestions.c.status == OPEN,
+            feed_alerts.c.expires_at.is_not(None),
+            feed_alerts.c.expires_at <= now,
+        )
+        .with_for_update(of=suggestions)
+    )
+    return [Suggestion(**row._mapping) for row in conn.execute(query)]
 
 
 def suggestion(conn: Connection, suggestion_id: int) -> Suggestion | None:
