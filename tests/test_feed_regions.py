@@ -4,7 +4,9 @@ names and geometry, all offline, with exact expected codes."""
 from __future__ import annotations
 
 import csv
+import math
 import os
+import random
 import threading
 from collections import defaultdict
 
@@ -64,6 +66,10 @@ def area(**fields: object) -> tuple[Area, ...]:
         (("Narnia", "XX", "ZZZ", ""), ()),
         # no fuzzy matching: a near miss is no country
         (("Czech Repub",), ()),
+        # pycountry's names in the languages Tactful reads
+        (("Azərbaycan",), ("az",)),
+        (("مصر",), ("eg",)),
+        (("Česko",), ("cz",)),
     ],
 )
 def test_countries_are_read_exactly(countries, expected):
@@ -159,6 +165,22 @@ def test_a_us_territory_has_both_its_codes():
         ("Northern Massachusetts", ()),
         ("Czech", ()),
         ("", ()),
+        # Indonesia's provinces, which ISO lists under its islands (Jawa Barat under
+        # Jawa), by their names and their types' words (DKI: Daerah Khusus Ibukota)
+        ("Jawa Barat", ("id-jb",)),
+        ("Provinsi Jawa Barat", ("id-jb",)),
+        ("DKI Jakarta", ("id-jk",)),
+        ("Jakarta", ("id-jk",)),
+        ("DI Yogyakarta", ("id-yo",)),
+        # the island group before its province of the same name, as before
+        ("Papua", ("id-pp",)),
+        # pycountry's translations: Russian, Azerbaijani, Arabic
+        ("Москва", ("ru-mow",)),
+        ("Москва, Россия", ("ru-mow",)),
+        ("Azərbaycan", ("az",)),
+        ("مصر", ("eg",)),
+        # an English name before a translation ("Tunis" is also Czech for Tunisia)
+        ("Tunis", ("tn-11",)),
     ],
 )
 def test_area_names(description, expected):
@@ -181,6 +203,14 @@ def test_names_outside_the_evidence_countries_do_not_count():
     """A US alert's "Victoria" is Victoria County, not the Australian state."""
     assert regions_of(countries=("US",), areas=area(description="Victoria")) == ("us",)
     assert regions_of(areas=area(description="Victoria")) == ("au-vic",)
+
+
+def test_a_translation_counts_only_within_the_other_evidence():
+    """Czech for Iceland is "Island", the name of a county in Washington NWS alerts."""
+    assert regions_of(areas=area(description="Island", geocodes=(("UGC", "WAZ001"),))) == ("us-wa",)
+    assert regions_of(areas=area(description="Island, Washington")) == ("us-wa",)
+    assert regions_of(countries=("AZ",), areas=area(description="Москва")) == ("az",)
+    assert regions_of(countries=("RU",), areas=area(description="Москва")) == ("ru-mow",)
 
 
 def test_how_says_where_each_region_came_from():
@@ -340,6 +370,83 @@ def test_circles():
     # radius 0 is a point
     assert regions_of(areas=area(circles=((*PRAGUE, 0.0),))) == ("cz-10",)
     assert regions_of(areas=area(circles=((*MID_ATLANTIC, 50.0),))) == ()
+
+
+def test_the_region_at_the_centre_of_a_shape_counts():
+    """However small a part of the shape it is: Berlin is 4% of this circle, Moscow 2%
+    of the next, and Prague has only the centre's own sample point in the last."""
+    assert regions_of(areas=area(circles=((52.52, 13.405, 150.0),))) == (
+        "de-bb",
+        "de-be",
+        "de-mv",
+        "de-sn",
+        "de-st",
+        "pl",
+    )
+    assert "ru-mow" in regions_of(areas=area(circles=((55.7558, 37.6173, 200.0),)))
+    assert "cz-10" in regions_of(areas=area(circles=((*PRAGUE, 100.0),)))
+    placed = place(Alert("t", areas=area(circles=((*PRAGUE, 800.0),))))
+    assert [h for h in placed.how if h.startswith("cz-10: ")] == [
+        "cz-10: circle (50.087, 14.421, 800 km): its centre (50.087, 14.421), Stare Mesto,"
+        " Praha, CZ, 0 km; 1 of 1945 located sample points"
+    ]
+    # a polygon's centroid: Jakarta, with Tangerang (Banten) and Bekasi and Bogor round it
+    ring = ((-5.95, 106.55), (-5.95, 107.1), (-6.45, 107.1), (-6.45, 106.55))
+    assert regions_of(areas=area(polygons=(ring,))) == ("id-bt", "id-jb", "id-jk")
+
+
+def test_a_region_with_a_town_inside_the_shape_counts():
+    """Jakarta is 4% of this polygon, which is centred in West Java; its towns are
+    inside, while the towns that sample points across a border have nearest are not
+    (the tests of Boston, New York and Wyoming above)."""
+    ring = ((-5.9, 106.3), (-5.9, 107.5), (-7.0, 107.5), (-7.0, 106.3))
+    placed = place(Alert("t", areas=area(polygons=(ring,))))
+    assert placed.regions == ("id-bt", "id-jb", "id-jk")
+    assert placed.how[-1] == (
+        "id-jk: polygon (4 vertices): 8 of 211 located sample points,"
+        " nearest Jakarta, Jakarta Raya, ID inside it"
+    )
+    # Lesotho's districts round Maseru are each under SHARE and AREA_KM2
+    lesotho = regions_of(areas=area(circles=((-29.31, 27.48, 200.0),)))
+    assert {"ls-a", "ls-c", "ls-d", "ls-e", "ls-f", "ls-g", "ls-h", "ls-j", "ls-k"} <= {*lesotho}
+
+
+def test_a_large_shape_has_samples_enough_for_its_small_states():
+    """With 200 sample points, each stood for 3,900 km^2 of this circle, and Rhode
+    Island and Delaware had one each."""
+    assert {"us-ri", "us-de"} <= {*regions_of(areas=area(circles=((41.76, -72.67, 500.0),)))}
+
+
+def _noisy_ring(n: int = 20_000) -> tuple[tuple[float, float], ...]:
+    """Round Boston, each vertex a few steps out of order: it crosses itself some 50,000
+    times (make_valid took 23 s on it)."""
+    rng, step = random.Random(20_000), 2 * math.pi / n
+    angles = (step * (i + rng.gauss(0, 5)) for i in range(n))
+    return tuple((42.35 + 0.12 * math.sin(a), -71.1 + 0.16 * math.cos(a)) for a in angles)
+
+
+def test_a_large_polygon_that_crosses_itself_is_simplified():
+    placed = place(Alert("t", areas=area(polygons=(_noisy_ring(),))))
+    assert placed.regions == ("us-ma",)
+    assert placed.how[0].startswith("us-ma: polygon (20000 vertices, simplified to 16 vertices)")
+
+
+def test_a_scribble_is_its_convex_hull():
+    """20,000 random vertices over Providence to Taunton: more than MAX_REPAIR_VERTICES
+    however simplified (make_valid ran out of memory on it)."""
+    rng = random.Random(20_000)
+    ring = tuple((rng.uniform(41.8, 42.2), rng.uniform(-71.6, -71.0)) for _ in range(20_000))
+    placed = place(Alert("t", areas=area(polygons=(ring,))))
+    assert placed.regions == ("us-ma", "us-ri")
+    assert all("polygon (20000 vertices, its convex hull)" in h for h in placed.how)
+
+
+def test_a_bow_tie_is_both_its_triangles():
+    """A ring crossing itself once: the lobe north of 42.1 N is in Massachusetts, the
+    one south of it round Providence mostly in Rhode Island; each counts."""
+    ring = ((42.4, -71.6), (42.4, -71.3), (41.8, -71.6), (41.8, -71.3))
+    placed = place(Alert("t", areas=area(polygons=(ring,))))
+    assert placed.regions == ("us-ma", "us-ri")
 
 
 def test_points():

