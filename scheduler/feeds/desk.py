@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("tactful.feeds")
 #: the longest wait between polls of a feed that keeps failing
 BACKOFF_CAP = timedelta(hours=1)
+#: skipped items listed by name; the rest are counted
+MAX_SKIPPED = 20
 #: how long a poll holds its feed against other pollers
 POLL_HOLD = timedelta(minutes=5)
 
@@ -101,6 +103,8 @@ class FeedDesk:
         from scheduler.feeds.parsing import parse_feed
 
         alerts = parse_feed(body, feed.format, content_type, problems=skipped)
+        if len(skipped) > MAX_SKIPPED:  # a hostile feed could make millions
+            skipped[MAX_SKIPPED:] = [f"and {len(skipped) - MAX_SKIPPED} more item(s)"]
         return sorted(alerts, key=lambda a: a.sent.timestamp() if a.sent else float("-inf"))
 
     def judge(self, feed: Feed, alert: Alert) -> Judged:
