@@ -120,40 +120,17 @@ class Daemon:
 
     def start(self) -> None:
         tick = self.settings.tick_seconds
-        self.scheduler.add_job(
-            self._dispatch,
-            "interval",
-            seconds=tick,
-            id="tick",
-            executor="dispatch",
-            next_run_time=datetime.now(UTC),
-        )
-        self.scheduler.add_job(
-            self._plan_wake_up, "interval", seconds=self.settings.poll_seconds, id="poll"
-        )
+        self._every(tick, self._dispatch, "tick", "dispatch", at_once=True)
+        self._every(self.settings.poll_seconds, self._plan_wake_up, "poll", "default")
         self._announce()
-        self.scheduler.add_job(
-            self._beat, "interval", seconds=HEARTBEAT_SECONDS, id="heartbeat", executor="heartbeat"
-        )
+        self._every(HEARTBEAT_SECONDS, self._beat, "heartbeat", "heartbeat")
         if self.notifier is not None:
-            self.scheduler.add_job(
-                run_notify_pass,
-                "interval",
-                args=(self.notifier,),
-                seconds=self.settings.notify_seconds,
-                id="notify",
-                executor="notify",
-                next_run_time=datetime.now(UTC),
+            notify_seconds = self.settings.notify_seconds
+            self._every(
+                notify_seconds, run_notify_pass, "notify", "notify", self.notifier, at_once=True
             )
         if self.feeds is not None:
-            self.scheduler.add_job(
-                self._poll_feeds,
-                "interval",
-                seconds=FEEDS_SECONDS,
-                id="feeds",
-                executor="feeds",
-                next_run_time=datetime.now(UTC),
-            )
+            self._every(FEEDS_SECONDS, self._poll_feeds, "feeds", "feeds", at_once=True)
         # PostgreSQL: hear of a crisis toggle the moment it commits, and say so
         self._listener = threading.Thread(
             target=self.dispatcher.store.listen_for_epochs,
@@ -169,6 +146,22 @@ class Daemon:
             tick,
             self.settings.poll_seconds,
             self.settings.lease_seconds,
+        )
+
+    def _every(
+        self,
+        seconds: float,
+        job: Any,
+        job_id: str,
+        executor: str,
+        *args: Any,
+        at_once: bool = False,
+    ) -> None:
+        """Run `job` every `seconds` on its executor's thread (and now, `at_once`)."""
+        # APScheduler reads next_run_time=None as "paused": leave it out unless at once
+        first = {"next_run_time": datetime.now(UTC)} if at_once else {}
+        self.scheduler.add_job(
+            job, "interval", args=args, seconds=seconds, id=job_id, executor=executor, **first
         )
 
     def stop(self) -> None:

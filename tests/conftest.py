@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -160,14 +161,21 @@ def pg_template() -> Iterator[str]:
         admin.execute(f"DROP DATABASE IF EXISTS {PG_TEMPLATE}")
 
 
-@pytest.fixture
-def pg_url(pg_template: str) -> Iterator[str]:
+@contextmanager
+def fresh_pg_database(template: str) -> Iterator[str]:
+    """A new database copied from the migrated template, dropped afterwards."""
     name = f"tactful_test_{uuid.uuid4().hex[:12]}"
     with _pg_admin() as admin:
-        admin.execute(f"CREATE DATABASE {name} TEMPLATE {pg_template}")
+        admin.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
     yield _pg_url(name)
     with _pg_admin() as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def pg_url(pg_template: str) -> Iterator[str]:
+    with fresh_pg_database(pg_template) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -8,7 +8,6 @@ import json
 import re
 import shlex
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,7 +16,14 @@ from typing import Any
 import pytest
 
 from scheduler.loopback import FeedServer, WebhookReceiver
-from tests.conftest import Cli, base_config, listed, queue_post, write_config
+from tests.conftest import (
+    Cli,
+    base_config,
+    fresh_pg_database,
+    listed,
+    queue_post,
+    write_config,
+)
 from tests.test_notify import passes
 
 pytestmark = pytest.mark.acceptance
@@ -159,15 +165,8 @@ def twin_url(db_url: str, request: pytest.FixtureRequest) -> Iterator[str | None
     if not db_url.startswith("postgresql"):
         yield None
         return
-    from tests.conftest import _pg_admin, _pg_url
-
-    template = request.getfixturevalue("pg_template")
-    name = f"tactful_twin_{uuid.uuid4().hex[:12]}"
-    with _pg_admin() as admin:
-        admin.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
-    yield _pg_url(name)
-    with _pg_admin() as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with fresh_pg_database(request.getfixturevalue("pg_template")) as url:
+        yield url
 
 
 def _verdicts(report: dict) -> list[tuple]:

@@ -81,17 +81,7 @@ class SuggestionDesk:
 
         def decided_with(conn: Connection, crisis_id: int) -> None:
             # in the crisis's own transaction: accepted with it, or no crisis at all
-            if not feed_store.decide(
-                conn,
-                found.id,
-                feed_store.ACCEPTED,
-                decided_at=change.now,
-                decided_by=change.actor,
-                note=change.reason,
-                updated_at=change.now,
-                crisis_id=crisis_id,
-            ):
-                raise _AlreadyDecided
+            _decide(conn, found.id, feed_store.ACCEPTED, change, crisis_id=crisis_id)
 
         try:
             return self.crises.flag(spec_of(found), toggle, with_crisis=decided_with)
@@ -103,33 +93,44 @@ class SuggestionDesk:
         if not note.strip():
             raise BadInput("--note: say why the suggestion is dismissed, for the audit log")
         found = self.get(suggestion_id)
-        change = change_for(self.clock, change, note, "crisis-dismissed")
-        with self.store.write() as conn:
-            if not feed_store.decide(
-                conn,
-                found.id,
-                feed_store.DISMISSED,
-                decided_at=change.now,
-                decided_by=change.actor,
-                note=note.strip(),
-                updated_at=change.now,
-            ):
-                raise BadInput(_decided(self.get(found.id)))
-            write_note(
-                conn,
-                Change(actor=change.actor, now=change.now, reason=note.strip()),
-                "crisis-dismissed",
-                {
-                    "suggestion": found.id,
-                    "feed": found.feed,
-                    "name": found.spec.get("name"),
-                    "brands": found.reach.get("brands", []),
-                },
-            )
+        change = change_for(self.clock, change, note.strip(), "crisis-dismissed")
+        try:
+            with self.store.write() as conn:
+                _decide(conn, found.id, feed_store.DISMISSED, change)
+                write_note(
+                    conn,
+                    Change(actor=change.actor, now=change.now, reason=note.strip()),
+                    "crisis-dismissed",
+                    {
+                        "suggestion": found.id,
+                        "feed": found.feed,
+                        "name": found.spec.get("name"),
+                        "brands": found.reach.get("brands", []),
+                    },
+                )
+        except _AlreadyDecided:
+            raise BadInput(_decided(self.get(found.id))) from None
 
 
 class _AlreadyDecided(Exception):
-    """Someone decided the suggestion between reading and accepting it."""
+    """Someone decided the suggestion between reading and deciding it."""
+
+
+def _decide(
+    conn: Connection, suggestion_id: int, status: str, change: Change, **more: object
+) -> None:
+    """Decide an open suggestion, by whom, when and why (the change's reason)."""
+    if not feed_store.decide(
+        conn,
+        suggestion_id,
+        status,
+        decided_at=change.now,
+        decided_by=change.actor,
+        note=change.reason,
+        updated_at=change.now,
+        **more,
+    ):
+        raise _AlreadyDecided
 
 
 def _decided(suggestion: feed_store.Suggestion) -> str:
