@@ -107,7 +107,7 @@ class FeedDesk:
             skipped[MAX_SKIPPED:] = [f"and {len(skipped) - MAX_SKIPPED} more item(s)"]
         return sorted(alerts, key=lambda a: a.sent.timestamp() if a.sent else float("-inf"))
 
-    def judge(self, feed: Feed, alert: Alert) -> Judged:
+    def judge(self, feed: Feed, alert: Alert, digest: str | None = None) -> Judged:
         """Where the alert is, what it reads as, and which brands it reaches."""
         from scheduler.feeds.regions import place
 
@@ -124,7 +124,7 @@ class FeedDesk:
             "placed_by": list(placed.how),
             "reading": jsonable(asdict(reading)),
         }
-        return Judged(alert, placed, reading, brands, body, self.digest(feed, alert))
+        return Judged(alert, placed, reading, brands, body, digest or self.digest(feed, alert))
 
     def digest(self, feed: Feed, alert: Alert) -> str:
         """The alert as read, and what it is judged by (the feed's rules and the brands'
@@ -213,7 +213,7 @@ class FeedDesk:
             digest = self.digest(feed, alert)
             if self.raiser.seen(feed.id, alert.identifier, digest):
                 return AlertOutcome(alert.identifier, alert.headline, alert.kind, (), "seen")
-            return self.raiser.take(feed, self.judge(feed, alert), now)
+            return self.raiser.take(feed, self.judge(feed, alert, digest), now)
         except Exception as exc:
             problem = database_problem(exc)
             if problem is None:
