@@ -322,11 +322,7 @@ def run_notify_pass(notifier: Notifier) -> None:
     try:
         notifier.run_pass(datetime.now(UTC))
     except Exception as exc:
-        problem = database_problem(exc)
-        if problem is None:
-            log.exception("notification pass failed")
-        else:
-            log.warning("notification pass stopped: %s; trying again at the next one", problem)
+        _log_pass_failure(exc, "notification pass")
 
 
 def run_feeds_pass(feeds: FeedDesk) -> bool:
@@ -335,16 +331,22 @@ def run_feeds_pass(feeds: FeedDesk) -> bool:
     try:
         reports = feeds.poll_due(datetime.now(UTC))
     except Exception as exc:
-        problem = database_problem(exc)
-        if problem is None:
-            log.exception("feed poll failed")
-        else:
-            log.warning("feed poll stopped: %s; trying again at the next one", problem)
+        _log_pass_failure(exc, "feed poll")
         return False
     for report in reports:
         if report.status == "polled" and any(a.outcome != "seen" for a in report.alerts):
             log.info("%s", report.summary())
     return any(report.raised for report in reports)
+
+
+def _log_pass_failure(exc: Exception, what: str) -> None:
+    """A pass that the database stopped is a warning (the next one tries again); any
+    other failure is a bug, logged with its traceback."""
+    problem = database_problem(exc)
+    if problem is None:
+        log.exception("%s failed", what)
+    else:
+        log.warning("%s stopped: %s; trying again at the next one", what, problem)
 
 
 def _log_report(report: PassReport) -> None:

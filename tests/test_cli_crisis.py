@@ -8,23 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests import conftest
 from tests.conftest import Cli, base_config, crisis_scratch, listed, queue_post, write_config
 
 pytestmark = pytest.mark.cli
 
-BOSTON = [
-    "Boston Marathon bombing",
-    "--category",
-    "bombing",
-    "--keyword",
-    "marathon",
-    "--keyword",
-    "#BostonStrong",
-    "--context",
-    "marathon",
-    "--region",
-    "us-ma",
-]
+#: the shared Boston arguments, with the hashtag the CLI tests also look for
+BOSTON = [*conftest.BOSTON, "--keyword", "#BostonStrong"]
 
 
 @pytest.fixture
