@@ -79,6 +79,12 @@ class Judged:
         return None if self.brands else "no-brand"
 
 
+def _taken(known: feed_store.StoredAlert | None, digest: str) -> bool:
+    """Whether the alert stored as `known` is this very one (or was replaced before it
+    came)."""
+    return known is not None and (known.digest == digest or known.outcome == feed_store.SUPERSEDED)
+
+
 class _Lost(Exception):
     """Another poller stored this alert first."""
 
@@ -94,10 +100,7 @@ class Raiser:
     def seen(self, feed: str, identifier: str, digest: str) -> bool:
         """Whether this very alert was taken in before (or replaced before it came)."""
         with self.store.read() as conn:
-            known = feed_store.find_alert(conn, feed, identifier)
-        return known is not None and (
-            known.digest == digest or known.outcome == feed_store.SUPERSEDED
-        )
+            return _taken(feed_store.find_alert(conn, feed, identifier), digest)
 
     def take(self, feed: Feed, item: Judged, now: datetime) -> AlertOutcome:
         """Store the alert once and do what it calls for: raise, revise or withdraw its
@@ -106,9 +109,7 @@ class Raiser:
         with self.store.read() as conn:
             known = feed_store.find_alert(conn, feed.id, alert.identifier)
             root = self._root(conn, feed.id, alert, known)
-        if known is not None and (
-            known.digest == item.digest or known.outcome == feed_store.SUPERSEDED
-        ):
+        if _taken(known, item.digest):  # by another poller since `seen`
             return self._outcome(item, "seen")
         spec, why_not = self._wanted(feed, item, now)
         reach = self._reach(spec, item.brands, now) if spec is not None else None

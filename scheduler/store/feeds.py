@@ -18,9 +18,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from scheduler.store.schema import feed_alerts, feed_state, suggestions
+from scheduler.store.schema import feed_alerts, feed_state, insert_for, suggestions
 
 #: the outcome of an identifier kept for an alert an Update or Cancel already replaced
 SUPERSEDED = "superseded"
@@ -88,16 +87,12 @@ class Suggestion:
     crisis_id: int | None
 
 
-def _insert(conn: Connection):
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-
-
 # -- polls ----------------------------------------------------------------------------
 def take_poll(conn: Connection, feed: str, now: datetime, hold: timedelta, force: bool) -> bool:
     """Take the feed's poll if it is due (or `force`): its next poll moves to `now +
     hold` until the poll finishes, so no one else polls it meanwhile."""
     conn.execute(
-        _insert(conn)(feed_state).on_conflict_do_nothing(),
+        insert_for(conn)(feed_state).on_conflict_do_nothing(),
         {"feed": feed, "failures": 0, "alerts": 0},
     )
     due = or_(feed_state.c.next_at.is_(None), feed_state.c.next_at <= now)
@@ -162,7 +157,7 @@ def alert(conn: Connection, alert_id: int) -> StoredAlert | None:
 def insert_alert(conn: Connection, values: Mapping[str, Any]) -> int | None:
     """The new row's id; None when another poller stored this alert first."""
     return conn.execute(
-        _insert(conn)(feed_alerts)
+        insert_for(conn)(feed_alerts)
         .on_conflict_do_nothing(index_elements=["feed", "identifier"])
         .returning(feed_alerts.c.id),
         dict(values),
@@ -204,7 +199,7 @@ def reserve(
     ]
     if rows:
         conn.execute(
-            _insert(conn)(feed_alerts).on_conflict_do_nothing(
+            insert_for(conn)(feed_alerts).on_conflict_do_nothing(
                 index_elements=["feed", "identifier"]
             ),
             rows,
@@ -257,7 +252,7 @@ def suggestion(conn: Connection, suggestion_id: int) -> Suggestion | None:
 
 def insert_suggestion(conn: Connection, values: Mapping[str, Any]) -> int:
     return conn.execute(
-        _insert(conn)(suggestions).returning(suggestions.c.id), dict(values)
+        insert_for(conn)(suggestions).returning(suggestions.c.id), dict(values)
     ).scalar_one()
 
 

@@ -23,11 +23,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from scheduler.models import CrisisRecord
 from scheduler.store.rows import crisis_from_row
-from scheduler.store.schema import audit, crises, notify_cursors, posts
+from scheduler.store.schema import audit, crises, insert_for, notify_cursors, posts
 
 #: the audit actions of a crisis toggle, and the line its desk writes once it has judged
 TOGGLES = ("crisis-on", "crisis-update", "crisis-off")
@@ -100,9 +99,8 @@ def start(conn: Connection, targets: Mapping[str, datetime | None], now: datetim
     if not fresh:
         return []
     end = audit_end(conn)
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     conn.execute(
-        insert(notify_cursors).on_conflict_do_nothing(),
+        insert_for(conn)(notify_cursors).on_conflict_do_nothing(),
         [
             {
                 "target": name,

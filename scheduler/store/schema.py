@@ -30,7 +30,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.types import TypeDecorator
 
 from scheduler.models import DISPATCHABLE, RETIRED, Status
@@ -73,6 +73,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 Id = BigInteger().with_variant(Integer, "sqlite")
 metadata = MetaData()
+
+
+def insert_for(conn: Connection) -> Any:
+    """The backend's own INSERT construct, which knows ON CONFLICT DO NOTHING."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
 
 posts = Table(
     "posts",
